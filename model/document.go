@@ -1,0 +1,307 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// DocumentFormat names the export format and its version; it is the first
+// key of every exported document.
+const DocumentFormat = "patchbay.connector/1"
+
+// SecretPlaceholder stands in for a masked secret on screen and in logs.
+const SecretPlaceholder = "••••••"
+
+// ExportOptions say what an export may include.
+type ExportOptions struct {
+	// IncludeSecrets keeps the Values of Sensitive parameters, which are
+	// otherwise left out.
+	IncludeSecrets bool
+}
+
+// document is the export document: the format marker, then the connector.
+type document struct {
+	Format string `json:"Format"`
+	*Connector
+}
+
+// Export writes the connector as one deterministic JSON document: keys in a
+// fixed order, lists in the connector's order, 2-space indent and a trailing
+// newline, so that it diffs well in git. Account values are never part of it,
+// and Sensitive parameter values only with IncludeSecrets.
+func Export(c *Connector, opts ExportOptions) ([]byte, error) {
+	out := c.Clone()
+	if !opts.IncludeSecrets {
+		stripSensitive(out.Parameters)
+		for i := range out.Methods {
+			stripSensitive(out.Methods[i].Parameters)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(document{Format: DocumentFormat, Connector: out}); err != nil {
+		return nil, fmt.Errorf("export %q: %w", c.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func stripSensitive(ps []Parameter) {
+	for i := range ps {
+		if ps[i].IsSensitive {
+			ps[i].Values = nil
+		}
+	}
+}
+
+// Problem is one thing wrong with an import document, at a JSON location
+// such as Methods[2].ResponseFormat.Fields[0].DataType.
+type Problem struct {
+	Path    string
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Message
+	}
+	return p.Path + ": " + p.Message
+}
+
+// ImportError lists every problem found in an import document.
+type ImportError struct {
+	Problems []Problem
+}
+
+func (e *ImportError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	if len(lines) == 1 {
+		return "the document is not a connector: " + lines[0]
+	}
+	return fmt.Sprintf("the document is not a connector (%d problems):\n  %s", len(lines), strings.Join(lines, "\n  "))
+}
+
+// Import reads an export document. It checks the whole document before
+// returning anything and reports every problem with its JSON location:
+// wrong types, unknown keys, values outside their lists, missing names,
+// dangling Create/Delete Webhook Method references and Connector Field paths
+// that are not Cyclr notation. Lint findings that do not make the document
+// unreadable are left for Lint to report.
+func Import(data []byte) (*Connector, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, &ImportError{Problems: []Problem{{Message: jsonSyntaxMessage(data, err)}}}
+	}
+	if dec.More() {
+		return nil, &ImportError{Problems: []Problem{{Message: "there is more after the end of the JSON document"}}}
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, &ImportError{Problems: []Problem{{Message: fmt.Sprintf("want a JSON object, got %s", jsonKind(raw))}}}
+	}
+	d := &decoder{}
+	switch f, ok := obj["Format"]; {
+	case !ok:
+		d.add("Format", "missing; want %q", DocumentFormat)
+	case f != DocumentFormat:
+		d.add("Format", "%s is not a format Patchbay reads; want %q", jsonText(f), DocumentFormat)
+	}
+	delete(obj, "Format")
+	c := &Connector{}
+	d.decode(obj, reflect.ValueOf(c).Elem(), "")
+	for _, f := range Lint(c) {
+		if !f.Structural() {
+			continue
+		}
+		path := f.At.JSONPath()
+		if d.seen(path) {
+			continue // the decoder said already what is wrong there
+		}
+		d.add(path, "%s", f.Message)
+	}
+	if len(d.problems) > 0 {
+		return nil, &ImportError{Problems: d.problems}
+	}
+	return c, nil
+}
+
+// decoder fills a value from decoded JSON by the value's json tags,
+// collecting every problem instead of stopping at the first.
+type decoder struct {
+	problems []Problem
+}
+
+func (d *decoder) add(path, format string, args ...any) {
+	d.problems = append(d.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// seen reports whether a problem was already found at or below path.
+func (d *decoder) seen(path string) bool {
+	for _, p := range d.problems {
+		if p.Path == path || strings.HasPrefix(p.Path, path+".") || strings.HasPrefix(p.Path, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) decode(v any, rv reflect.Value, path string) {
+	switch rv.Kind() {
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			d.add(path, "want a string, got %s", jsonKind(v))
+			return
+		}
+		rv.SetString(s)
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			d.add(path, "want true or false, got %s", jsonKind(v))
+			return
+		}
+		rv.SetBool(b)
+	case reflect.Slice:
+		arr, ok := v.([]any)
+		if !ok {
+			d.add(path, "want a list, got %s", jsonKind(v))
+			return
+		}
+		out := reflect.MakeSlice(rv.Type(), len(arr), len(arr))
+		for i, el := range arr {
+			d.decode(el, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		rv.Set(out)
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			d.add(path, "want an object, got %s", jsonKind(v))
+			return
+		}
+		d.decodeStruct(obj, rv, path)
+	default:
+		panic(fmt.Sprintf("model: no JSON decoding for %s", rv.Type()))
+	}
+}
+
+func (d *decoder) decodeStruct(obj map[string]any, rv reflect.Value, path string) {
+	known := map[string]bool{}
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := jsonName(t.Field(i))
+		if name == "" {
+			continue
+		}
+		known[name] = true
+		if v, ok := obj[name]; ok {
+			d.decode(v, rv.Field(i), join(path, name))
+		}
+	}
+	var unknown []string
+	for k := range obj {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		d.add(join(path, k), "unknown key%s", suggest(k, known))
+	}
+}
+
+// jsonName is the key a struct field is read from, or "" for none.
+func jsonName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "-" || !f.IsExported() {
+		return ""
+	}
+	if name == "" {
+		return f.Name
+	}
+	return name
+}
+
+// suggest names the known key that differs from k only in case, if any.
+func suggest(k string, known map[string]bool) string {
+	for name := range known {
+		if strings.EqualFold(name, k) {
+			return fmt.Sprintf(" (did you mean %q?)", name)
+		}
+	}
+	return ""
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func jsonKind(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case bool:
+		return fmt.Sprintf("%t", v)
+	case json.Number:
+		return "the number " + v.String()
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// jsonSyntaxMessage says where a document stops being JSON, by line and column.
+func jsonSyntaxMessage(data []byte, err error) string {
+	var se *json.SyntaxError
+	offset := int64(-1)
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		se, offset = e, e.Offset
+	case *json.UnmarshalTypeError:
+		offset = e.Offset
+	}
+	if offset < 0 {
+		if len(bytes.TrimSpace(data)) == 0 {
+			return "the file is empty; want a JSON object"
+		}
+		return "not JSON: " + err.Error()
+	}
+	line, col := 1, 1
+	for _, b := range data[:max(0, min(int(offset)-1, len(data)))] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	msg := err.Error()
+	if se != nil {
+		msg = se.Error()
+	}
+	return fmt.Sprintf("not JSON: line %d, column %d: %s", line, col, msg)
+}

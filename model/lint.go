@@ -1,0 +1,641 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Severity says whether a finding must be fixed (an error) or deserves a
+// second look (a warning).
+type Severity string
+
+// The severities.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// The tabs and grids a Location names, in the words the window uses.
+const (
+	TabSettings       = "Settings"
+	TabAuthentication = "Authentication" // the connector only
+	TabFieldMappings  = "Field Mappings" // methods only; Grid says which
+	TabParameters     = "Parameters"
+	TabScript         = "Script"
+	GridRequest       = "Request Format"
+	GridResponse      = "Response Format"
+)
+
+// Location says where a finding is, so that the window can open the right
+// tab, grid row and column, and the command line can name it in words or by
+// its place in the export document.
+type Location struct {
+	// Method is the method's name; "" for the connector itself (or for a
+	// method with no name, which MethodIndex tells apart).
+	Method string
+	// MethodIndex is the method's index in Connector.Methods; -1 for the connector.
+	MethodIndex int
+	// Tab is one of the Tab constants.
+	Tab string
+	// Grid is GridRequest or GridResponse on the Field Mappings tab, else "".
+	Grid string
+	// Row is the 0-based row in the grid, parameters or authentication
+	// list; -1 when the finding is not about one row.
+	Row int
+	// Label names the row as the window shows it (its Connector Field,
+	// Target Name or Auth Name), so that "row 2" is easier to find.
+	Label string
+	// Column is the field or grid column, in the window's words:
+	// "Name", "Method Type", "HTTP Method", "Data Type", "Endpoint",
+	// "Create Webhook Method", "Delete Webhook Method", "Connector Field",
+	// "System Field", "Default Value", "Target Type", "Target Name",
+	// "Values", "Auth Type", "Api Key Header", "Default". "" for a whole
+	// tab, grid or row.
+	Column string
+	// ValueIndex is the index in the parameter's Values when Column is "Values".
+	ValueIndex int
+	// Line is the 1-based script line; 0 when the finding is not in a script.
+	Line int
+}
+
+// columnKeys maps the window's column words to the export document's keys.
+var columnKeys = map[string]string{
+	"Name":                    "Name",
+	"Method Type":             "MethodType",
+	"HTTP Method":             "HttpMethod",
+	"Data Type":               "DataType",
+	"Endpoint":                "Endpoint",
+	"Create Webhook Method":   "CreateWebhookMethod",
+	"Delete Webhook Method":   "DeleteWebhookMethod",
+	"Connector Field":         "ConnectorField",
+	"System Field":            "SystemField",
+	"Default Value":           "DefaultValue",
+	"Target Type":             "TargetType",
+	"Target Name":             "TargetName",
+	"Values":                  "Values",
+	"Auth Name":               "AuthName",
+	"Auth Type":               "AuthType",
+	"Api Key Header":          "ApiKeyHeader",
+	"Api Key Query Parameter": "ApiKeyQueryParameter",
+	"Default":                 "IsDefault",
+}
+
+// Where names the location in the window's words, e.g.
+// "Method 'Create Webhook' › Field Mappings › Response Format › row 1 (id) › System Field".
+func (l Location) Where() string {
+	var parts []string
+	switch {
+	case l.MethodIndex < 0:
+		parts = append(parts, "Connector")
+	case l.Method == "":
+		parts = append(parts, fmt.Sprintf("Method %d (no name)", l.MethodIndex+1))
+	default:
+		parts = append(parts, "Method '"+l.Method+"'")
+	}
+	for _, p := range []string{l.Tab, l.Grid} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if l.Row >= 0 {
+		row := "row " + strconv.Itoa(l.Row+1)
+		if l.Label != "" {
+			row += " (" + l.Label + ")"
+		}
+		parts = append(parts, row)
+	}
+	if l.Column != "" {
+		parts = append(parts, l.Column)
+	}
+	if l.Line > 0 {
+		parts = append(parts, "line "+strconv.Itoa(l.Line))
+	}
+	return strings.Join(parts, " › ")
+}
+
+// JSONPath names the location in the export document, e.g.
+// "Methods[0].ResponseFormat.Fields[0].SystemField" or "Parameters[0].Values[0]".
+// A script finding points at the whole script; its line is in Line.
+func (l Location) JSONPath() string {
+	var parts []string
+	if l.MethodIndex >= 0 {
+		parts = append(parts, fmt.Sprintf("Methods[%d]", l.MethodIndex))
+	}
+	list := func(key string) string {
+		if l.Row >= 0 {
+			return fmt.Sprintf("%s[%d]", key, l.Row)
+		}
+		return key
+	}
+	switch l.Tab {
+	case TabFieldMappings:
+		parts = append(parts, strings.ReplaceAll(l.Grid, " ", ""), list("Fields"))
+	case TabParameters, TabAuthentication:
+		parts = append(parts, list(l.Tab))
+	case TabScript:
+		parts = append(parts, "Script")
+	}
+	if l.Column != "" && l.Tab != TabScript {
+		key, ok := columnKeys[l.Column]
+		if !ok {
+			key = strings.ReplaceAll(l.Column, " ", "")
+		}
+		if key == "Values" {
+			key = fmt.Sprintf("Values[%d]", l.ValueIndex)
+		}
+		parts = append(parts, key)
+	}
+	return strings.Join(parts, ".")
+}
+
+// inTab returns the location narrowed to a tab.
+func (l Location) inTab(tab string) Location {
+	l.Tab = tab
+	return l
+}
+
+// at returns the location narrowed to a column.
+func (l Location) at(column string) Location {
+	l.Column = column
+	return l
+}
+
+// inRow returns the location narrowed to a row, labelled as the window shows it.
+func (l Location) inRow(row int, label string) Location {
+	l.Row, l.Label = row, label
+	return l
+}
+
+// Finding is one problem Lint found.
+type Finding struct {
+	Severity Severity
+	// Rule is a short, stable id for the kind of problem, such as
+	// "webhook-create-missing", for filtering and tests.
+	Rule    string
+	At      Location
+	Message string
+}
+
+// String gives the finding as one line: "error: Method 'X' › Settings › Endpoint: message".
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: %s: %s", f.Severity, f.At.Where(), f.Message)
+}
+
+// Structural reports whether the finding means an import document does not
+// describe a connector at all, rather than a draft with mistakes in it: a
+// missing or duplicate name, a value outside its list, a Connector Field path
+// that is not Cyclr notation, or a Create/Delete Webhook Method naming no method. Import
+// rejects a document with such a finding; the designer saves them as drafts.
+func (f Finding) Structural() bool { return structuralRules[f.Rule] }
+
+var structuralRules = map[string]bool{
+	"connector-name-empty":    true,
+	"method-name-empty":       true,
+	"parameter-name-empty":    true,
+	"connector-field-empty":   true,
+	"connector-field-invalid": true,
+	"method-type-invalid":     true,
+	"http-method-invalid":     true,
+	"data-type-invalid":       true,
+	"field-data-type-invalid": true,
+	"target-type-invalid":     true,
+	"auth-type-invalid":       true,
+	"method-name-duplicate":   true,
+	"webhook-create-unknown":  true,
+	"webhook-delete-unknown":  true,
+}
+
+// HasErrors reports whether any finding is an error rather than a warning.
+func HasErrors(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// Lint checks a connector for the mistakes a connector author can make and
+// returns what it found: the connector first (Settings, Authentication,
+// Parameters), then each method in order, tab by tab, row by row.
+func Lint(c *Connector) []Finding {
+	if c == nil {
+		return nil
+	}
+	l := &linter{
+		c:          c,
+		createdFor: map[*Method][]string{},
+		deletedFor: map[*Method][]string{},
+		connSup:    map[string]bool{},
+	}
+	for _, name := range SystemFields {
+		l.connSup[name] = true
+	}
+	for _, p := range c.Parameters {
+		if p.TargetName != "" {
+			l.connSup[p.TargetName] = true
+		}
+	}
+	l.findRoles()
+	l.lintConnector()
+	for i := range c.Methods {
+		l.lintMethod(i)
+	}
+	return l.out
+}
+
+// linter holds what the checks share while linting one connector.
+type linter struct {
+	c   *Connector
+	out []Finding
+	// createdFor and deletedFor map a method to the names of the Webhook
+	// methods using it as their Create or Delete Webhook Method.
+	createdFor, deletedFor map[*Method][]string
+	// connSup holds the mergefield names every text may use: the system
+	// fields and the connector's parameters.
+	connSup map[string]bool
+}
+
+func (l *linter) add(sev Severity, rule string, at Location, format string, args ...any) {
+	l.out = append(l.out, Finding{Severity: sev, Rule: rule, At: at, Message: fmt.Sprintf(format, args...)})
+}
+
+// findRoles records which methods serve Webhook methods as their Create or
+// Delete Webhook Method. A reference to a missing method or to another
+// Webhook is reported on the Webhook method itself and gives no role.
+func (l *linter) findRoles() {
+	for _, m := range l.c.Methods {
+		if m.MethodType != MethodWebhook {
+			continue
+		}
+		if t := l.c.Method(m.CreateWebhookMethod); t != nil && t.MethodType != MethodWebhook {
+			l.createdFor[t] = append(l.createdFor[t], m.Name)
+		}
+		if t := l.c.Method(m.DeleteWebhookMethod); t != nil && t.MethodType != MethodWebhook {
+			l.deletedFor[t] = append(l.deletedFor[t], m.Name)
+		}
+	}
+}
+
+func (l *linter) lintConnector() {
+	c := l.c
+	settings := Location{MethodIndex: -1, Row: -1, Tab: TabSettings}
+	if strings.TrimSpace(c.Name) == "" {
+		l.add(SeverityError, "connector-name-empty", settings.at("Name"), "the connector has no name: give it one")
+	}
+
+	auth := Location{MethodIndex: -1, Row: -1, Tab: TabAuthentication}
+	defaults := 0
+	for i, a := range c.Authentication {
+		row := auth.inRow(i, a.AuthName)
+		if !slices.Contains(AuthTypes, a.AuthType) {
+			badEnum(l, "auth-type-invalid", row.at("Auth Type"), "an auth type", a.AuthType, AuthTypes)
+		}
+		if a.AuthType == AuthApiKey && a.ApiKeyHeader == "" && a.ApiKeyQueryParameter == "" {
+			l.add(SeverityError, "auth-apikey-location-missing", row.at("Api Key Header"),
+				"an ApiKey authentication must say where the key goes: fill in the Api Key Header (e.g. X-Api-Key) or the Api Key Query Parameter")
+		}
+		if a.IsDefault {
+			defaults++
+			if defaults == 2 {
+				l.add(SeverityWarning, "auth-default-multiple", row.at("Default"),
+					"more than one authentication is marked Default; only the first one marked is used: mark just one")
+			}
+		}
+	}
+
+	params := Location{MethodIndex: -1, Row: -1, Tab: TabParameters}
+	l.lintParameters(params, c.Parameters, l.connSup)
+}
+
+func (l *linter) lintMethod(i int) {
+	m := &l.c.Methods[i]
+	base := Location{Method: m.Name, MethodIndex: i, Row: -1}
+	sup := l.methodSuppliers(m)
+	l.lintSettings(m, base.inTab(TabSettings), sup)
+
+	fm := base.inTab(TabFieldMappings)
+	req, resp := fm, fm
+	req.Grid, resp.Grid = GridRequest, GridResponse
+	if users := l.createdFor[m]; users != nil && !sendsWebhookURL(m) {
+		l.add(SeverityWarning, "webhook-url-not-sent", req,
+			"this method is the Create Webhook Method of %s, but it sends {{%s}} nowhere (not in its Endpoint, a Request Format Default Value, a parameter value or its script), so the API is never told where to deliver: add a hidden Request Format field whose Default Value is {{%s}}",
+			quoteNames(users), SystemFieldWebhookURL, SystemFieldWebhookURL)
+	}
+	l.lintFields(req, m.RequestFormat.Fields, sup, m.DataType == BodyForm)
+	if users := l.createdFor[m]; users != nil && !capturesWebhookID(m) {
+		l.add(SeverityError, "webhook-id-not-captured", resp,
+			"this method is the Create Webhook Method of %s, but no Response Format field has the System Field %s, so the new webhook's id is never saved and the webhook cannot be deleted later: map the id in the response to %s",
+			quoteNames(users), SystemFieldWebhookID, SystemFieldWebhookID)
+	}
+	l.lintFields(resp, m.ResponseFormat.Fields, sup, false)
+
+	l.lintParameters(base.inTab(TabParameters), m.Parameters, sup)
+	l.lintScript(base.inTab(TabScript), m)
+}
+
+// methodSuppliers returns the mergefield names a method's texts may use: its
+// own parameters, the connector's parameters and the system fields.
+func (l *linter) methodSuppliers(m *Method) map[string]bool {
+	sup := make(map[string]bool, len(l.connSup)+len(m.Parameters))
+	for k := range l.connSup {
+		sup[k] = true
+	}
+	for _, p := range m.Parameters {
+		if p.TargetName != "" {
+			sup[p.TargetName] = true
+		}
+	}
+	return sup
+}
+
+// lintSettings checks the Settings tab: name, types, HTTP method, Endpoint
+// and, on a Webhook method, its Create and Delete Webhook Methods.
+func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
+	if strings.TrimSpace(m.Name) == "" {
+		l.add(SeverityError, "method-name-empty", at.at("Name"), "the method has no name: give it one")
+	} else if first := l.c.Method(m.Name); first != m {
+		l.add(SeverityError, "method-name-duplicate", at.at("Name"),
+			"another method is already named %q: method names must be unique, so rename one of them", m.Name)
+	}
+	if !slices.Contains(MethodTypes, m.MethodType) {
+		badEnum(l, "method-type-invalid", at.at("Method Type"), "a method type", m.MethodType, MethodTypes)
+	}
+	switch {
+	case m.HttpMethod == "" && m.MethodType == MethodAction:
+		l.add(SeverityError, "http-method-missing", at.at("HTTP Method"),
+			"an Action needs an HTTP Method: choose one of %s", strings.Join(HTTPMethods, ", "))
+	case m.HttpMethod != "" && !slices.Contains(HTTPMethods, m.HttpMethod):
+		badEnum(l, "http-method-invalid", at.at("HTTP Method"), "an HTTP method", m.HttpMethod, HTTPMethods)
+	}
+	if m.DataType != "" && !slices.Contains(BodyTypes, m.DataType) {
+		badEnum(l, "data-type-invalid", at.at("Data Type"), "a data type", m.DataType, BodyTypes)
+	}
+
+	endpoint := at.at("Endpoint")
+	switch {
+	case m.Endpoint == "" && m.MethodType == MethodAction:
+		l.add(SeverityError, "endpoint-missing", endpoint,
+			"an Action needs an Endpoint: the full URL it calls, e.g. {{BaseUrl}}/orders")
+	case m.Endpoint != "":
+		l.checkTemplate(endpoint, m.Endpoint, true, sup)
+	}
+	if users := l.deletedFor[m]; users != nil && m.MethodType == MethodAction &&
+		m.Endpoint != "" && !UsesMergefield(m.Endpoint, SystemFieldWebhookID) {
+		l.add(SeverityError, "webhook-id-not-in-endpoint", endpoint,
+			"this method is the Delete Webhook Method of %s, but its Endpoint %q does not use {{%s}}, so it cannot say which webhook to delete: add it, e.g. %q",
+			quoteNames(users), m.Endpoint, SystemFieldWebhookID, strings.TrimRight(m.Endpoint, "/")+"/{{"+SystemFieldWebhookID+"}}")
+	}
+
+	if m.MethodType == MethodWebhook {
+		l.checkWebhookRef(at.at("Create Webhook Method"), "webhook-create", m.CreateWebhookMethod,
+			"the Action that registers the webhook with the API")
+		l.checkWebhookRef(at.at("Delete Webhook Method"), "webhook-delete", m.DeleteWebhookMethod,
+			"the Action that removes the webhook from the API")
+	}
+}
+
+// checkWebhookRef checks a Webhook method's Create or Delete Webhook Method;
+// at.Column names which, rule is the prefix of the rule ids.
+func (l *linter) checkWebhookRef(at Location, rule, name, purpose string) {
+	target := l.c.Method(name)
+	switch {
+	case name == "":
+		l.add(SeverityError, rule+"-missing", at, "no %s is set: choose %s", at.Column, purpose)
+	case target == nil:
+		l.add(SeverityError, rule+"-unknown", at, "%s %q names no method of this connector%s: choose %s",
+			at.Column, name, l.didYouMeanMethod(name), purpose)
+	case target.MethodType == MethodWebhook:
+		l.add(SeverityError, rule+"-is-webhook", at, "%s %q is itself a Webhook method: choose %s",
+			at.Column, name, purpose)
+	}
+}
+
+// didYouMeanMethod suggests a method whose name differs from name only in
+// case or surrounding spaces.
+func (l *linter) didYouMeanMethod(name string) string {
+	for _, m := range l.c.Methods {
+		if strings.EqualFold(strings.TrimSpace(m.Name), strings.TrimSpace(name)) {
+			return fmt.Sprintf(" (did you mean %q?)", m.Name)
+		}
+	}
+	return ""
+}
+
+// lintFields checks the rows of a Request or Response Format grid. The
+// Connector Fields of a Form request are literal form keys such as
+// enabled_events[] or metadata[source], not paths.
+func (l *linter) lintFields(grid Location, fields []Field, sup map[string]bool, formKeys bool) {
+	for r, f := range fields {
+		row := grid.inRow(r, f.ConnectorField)
+		if f.ConnectorField == "" {
+			l.add(SeverityError, "connector-field-empty", row.at("Connector Field"),
+				"the Connector Field is empty: say where the value sits in the body, e.g. id, data.owner.id or [records].EmailAddress")
+		} else if _, err := ParseFieldPath(f.ConnectorField); err != nil && !formKeys {
+			l.add(SeverityError, "connector-field-invalid", row.at("Connector Field"),
+				"%v; write it in Cyclr's notation, e.g. id, data.owner.id, [records].EmailAddress or [].id", err)
+		}
+		if !slices.Contains(FieldTypes, f.DataType) {
+			badEnum(l, "field-data-type-invalid", row.at("Data Type"), "a data type", f.DataType, FieldTypes)
+		}
+		if f.DefaultValue != "" {
+			l.checkTemplate(row.at("Default Value"), f.DefaultValue, !DefaultValueIsJSON(f.DataType), sup)
+		}
+	}
+}
+
+// lintParameters checks the rows of a method's or the connector's Parameters.
+func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]bool) {
+	for r, p := range params {
+		row := at.inRow(r, p.TargetName)
+		if !slices.Contains(TargetTypes, p.TargetType) {
+			badEnum(l, "target-type-invalid", row.at("Target Type"), "a target type", p.TargetType, TargetTypes)
+		}
+		if strings.TrimSpace(p.TargetName) == "" {
+			l.add(SeverityError, "parameter-name-empty", row.at("Target Name"),
+				"the Target Name is empty: give the mergefield, query-string key or header name, without curly braces")
+		}
+		for k, v := range p.Values {
+			vat := row.at("Values")
+			vat.ValueIndex = k
+			l.checkTemplate(vat, v, true, sup)
+		}
+	}
+}
+
+// checkTemplate reports malformed mergefield braces in text and mergefields
+// that nothing in sup supplies.
+func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[string]bool) {
+	where := "this method's or the connector's Parameters tab"
+	if at.MethodIndex < 0 {
+		where = "the connector's Parameters tab"
+	}
+	names, err := MergefieldNames(text, strict)
+	var me *MergefieldError
+	if errors.As(err, &me) {
+		l.add(SeverityError, "mergefield-syntax", at, "%q has a mergefield brace mistake at character %d: %s",
+			text, me.Pos+1, me.Msg)
+		return
+	}
+	reported := map[string]bool{}
+	for _, name := range names {
+		if sup[name] || reported[name] {
+			continue
+		}
+		reported[name] = true
+		l.add(SeverityError, "mergefield-unknown", at,
+			"{{%s}} in %q is not supplied by anything%s: add %s as a MergeField parameter on %s, or use a system field (%s)",
+			name, text, didYouMean(name, sup), name, where, strings.Join(SystemFields, ", "))
+	}
+}
+
+// didYouMean suggests a supplied name that differs from name only in case.
+func didYouMean(name string, sup map[string]bool) string {
+	for _, s := range slices.Sorted(maps.Keys(sup)) {
+		if strings.EqualFold(s, name) {
+			return fmt.Sprintf(" (did you mean {{%s}}?)", s)
+		}
+	}
+	return ""
+}
+
+// sendsWebhookURL reports whether a Create Webhook Method passes
+// {{Cyclr_Webhook_Url}} on anywhere: Endpoint, Request Format Default
+// Values, parameter values, or (in any form) its script.
+func sendsWebhookURL(m *Method) bool {
+	if UsesMergefield(m.Endpoint, SystemFieldWebhookURL) || strings.Contains(m.Script, SystemFieldWebhookURL) {
+		return true
+	}
+	for _, f := range m.RequestFormat.Fields {
+		if UsesMergefield(f.DefaultValue, SystemFieldWebhookURL) {
+			return true
+		}
+	}
+	for _, p := range m.Parameters {
+		for _, v := range p.Values {
+			if UsesMergefield(v, SystemFieldWebhookURL) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// capturesWebhookID reports whether a Response Format field saves the new
+// webhook's id.
+func capturesWebhookID(m *Method) bool {
+	for _, f := range m.ResponseFormat.Fields {
+		if f.SystemField == SystemFieldWebhookID {
+			return true
+		}
+	}
+	return false
+}
+
+// badEnum reports a value that is not one of the choices the window offers;
+// what names the list with its article, e.g. "a data type".
+func badEnum[T ~string](l *linter, rule string, at Location, what string, v T, valid []T) {
+	choices := make([]string, len(valid))
+	for i, x := range valid {
+		choices[i] = string(x)
+	}
+	if v == "" {
+		l.add(SeverityError, rule, at, "the %s is empty; choose one (%s)", at.Column, strings.Join(choices, ", "))
+		return
+	}
+	l.add(SeverityError, rule, at, "%q is not %s (%s)", v, what, strings.Join(choices, ", "))
+}
+
+// quoteNames writes method names for a message: 'A', or 'A' and 'B'.
+func quoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "'" + n + "'"
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// paramAccessRE matches method_request_parameters.X, ['X'] and ["X"].
+var paramAccessRE = regexp.MustCompile(
+	`method_request_parameters\s*(?:\.\s*([A-Za-z_$][A-Za-z0-9_$]*)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\])`)
+
+// paramAccess is one use of method_request_parameters in a script line.
+type paramAccess struct {
+	text  string // as written, e.g. method_request_parameters['Id']
+	name  string
+	write bool // a plain assignment, which supplies the name rather than reads it
+}
+
+// lintScript reports a method script reading a parameter the method does not
+// have: the seed page's note on Cyclr_Webhook_Id. Names the script assigns
+// itself count as supplied.
+func (l *linter) lintScript(at Location, m *Method) {
+	if m.Script == "" {
+		return
+	}
+	known := map[string]bool{}
+	for _, p := range append(slices.Clone(l.c.Parameters), m.Parameters...) {
+		known[p.TargetName] = true
+	}
+	lines := strings.Split(m.Script, "\n")
+	for _, line := range lines {
+		for _, a := range paramAccesses(line) {
+			if a.write {
+				known[a.name] = true
+			}
+		}
+	}
+	for n, line := range lines {
+		for _, a := range paramAccesses(line) {
+			if known[a.name] {
+				continue
+			}
+			known[a.name] = true // once per name is enough
+			lat := at
+			lat.Line = n + 1
+			l.add(SeverityError, "script-unknown-parameter", lat,
+				"the script reads %s, but neither this method nor the connector has a parameter named %s, so it is undefined: add %s as a MergeField parameter on the Parameters tab",
+				a.text, a.name, a.name)
+		}
+	}
+}
+
+// paramAccesses finds the uses of method_request_parameters in one line of
+// script, skipping a line that is all comment.
+func paramAccesses(line string) []paramAccess {
+	if strings.HasPrefix(strings.TrimSpace(line), "//") {
+		return nil
+	}
+	var out []paramAccess
+	for _, m := range paramAccessRE.FindAllStringSubmatchIndex(line, -1) {
+		if m[0] > 0 && isIdentByte(line[m[0]-1]) {
+			continue // e.g. my_method_request_parameters
+		}
+		var name string
+		for g := 1; g <= 3; g++ {
+			if m[2*g] >= 0 {
+				name = line[m[2*g]:m[2*g+1]]
+			}
+		}
+		if name == "" {
+			continue
+		}
+		rest := strings.TrimLeft(line[m[1]:], " \t")
+		write := strings.HasPrefix(rest, "=") && !strings.HasPrefix(rest, "==")
+		out = append(out, paramAccess{text: line[m[0]:m[1]], name: name, write: write})
+	}
+	return out
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '$' || b == '.' ||
+		(b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+}

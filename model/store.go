@@ -1,0 +1,137 @@
+package model
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrorCode tells callers what kind of failure an Error is.
+type ErrorCode string
+
+// The error codes.
+const (
+	ENotFound ErrorCode = "not_found" // the named thing does not exist
+	EInvalid  ErrorCode = "invalid"   // the input is wrong; the message says where
+	EConflict ErrorCode = "conflict"  // the thing exists already
+)
+
+// Error is a failure the user can act on, with a code callers can test.
+type Error struct {
+	Code    ErrorCode
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCodeOf returns the code of the first *Error in err's chain, or "".
+func ErrorCodeOf(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// ConnectorSummary is a connector as the sidebar lists it.
+type ConnectorSummary struct {
+	ID        int64
+	Name      string
+	Methods   []MethodSummary
+	UpdatedAt time.Time
+}
+
+// MethodSummary is a method as the sidebar lists it.
+type MethodSummary struct {
+	Name       string
+	MethodType MethodType
+	Hide       bool
+}
+
+// Connectors stores connector definitions and the account values a test run
+// uses with them.
+type Connectors interface {
+	// ListConnectors returns every connector, ordered by name.
+	ListConnectors(ctx context.Context) ([]ConnectorSummary, error)
+	// LoadConnector returns the named connector, or an ENotFound error.
+	LoadConnector(ctx context.Context, name string) (*Connector, error)
+	// SaveConnector writes the whole connector in one transaction: a new
+	// one (ID zero) is inserted and given an ID; an existing one replaces
+	// what was stored. A name another connector has is an EConflict error.
+	SaveConnector(ctx context.Context, c *Connector) error
+	// DeleteConnector removes the named connector and its account values.
+	DeleteConnector(ctx context.Context, name string) error
+	// AccountValues returns the named connector's account values: auth
+	// values and Account Connector Property values, by key.
+	AccountValues(ctx context.Context, connector string) (map[string]string, error)
+	// SetAccountValues sets the given account values, leaving others as
+	// they are; an empty value removes its key.
+	SetAccountValues(ctx context.Context, connector string, values map[string]string) error
+}
+
+// WebhookRecord is one row of the webhook ledger: a webhook Patchbay created
+// on an API, so that it can always be deleted again.
+type WebhookRecord struct {
+	ID int64
+	// Connector and Method name the connector and its Webhook method.
+	Connector string
+	Method    string
+	// WebhookID is the captured Cyclr_Webhook_Id.
+	WebhookID string
+	// URL is the delivery URL the webhook was registered with.
+	URL string
+	// RunValues are the non-secret values the run was given beyond the
+	// account values (such as another BaseUrl), so that a later cleanup
+	// calls the same API.
+	RunValues map[string]string
+	CreatedAt time.Time
+	// DeletedAt is zero while the webhook may still exist on the API.
+	DeletedAt time.Time
+	// LastError is why the last delete failed, if it did.
+	LastError string
+}
+
+// Pending reports whether the webhook has not been deleted yet.
+func (r WebhookRecord) Pending() bool { return r.DeletedAt.IsZero() }
+
+// WebhookLedger records every webhook Patchbay creates, before anything else
+// happens, and whether it was deleted again.
+type WebhookLedger interface {
+	// RecordWebhook adds a pending row and sets rec.ID and rec.CreatedAt.
+	RecordWebhook(ctx context.Context, rec *WebhookRecord) error
+	// MarkWebhookDeleted marks the row deleted now.
+	MarkWebhookDeleted(ctx context.Context, id int64) error
+	// MarkWebhookFailed keeps the row pending and records why the delete failed.
+	MarkWebhookFailed(ctx context.Context, id int64, reason string) error
+	// ListWebhooks returns the rows, newest first; only pending ones if asked.
+	ListWebhooks(ctx context.Context, pendingOnly bool) ([]WebhookRecord, error)
+}
+
+// RunRecord is one test run in the run history.
+type RunRecord struct {
+	ID        int64
+	Connector string
+	Method    string
+	// Kind is "method" for a single method run, "webhook" for a lifecycle.
+	Kind       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	OK         bool
+	// Log is the run's structured log as JSON, secrets already masked.
+	Log json.RawMessage
+}
+
+// RunHistory keeps the log of every test run.
+type RunHistory interface {
+	// SaveRun adds a run and sets rec.ID.
+	SaveRun(ctx context.Context, rec *RunRecord) error
+	// ListRuns returns a connector's runs, newest first, at most limit of them.
+	ListRuns(ctx context.Context, connector string, limit int) ([]RunRecord, error)
+}
