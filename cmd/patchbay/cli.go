@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"patchbay/model"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0 // success
+	exitFailed = 1 // the thing checked failed: lint errors, a failing step
+	exitUsage  = 2 // bad usage or bad input
+)
+
+// verb is one command-line verb.
+type verb struct {
+	name    string
+	args    string // the usage line after the verb's name
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// verbs lists every verb, in the order help shows them.
+var verbs []verb
+
+func init() {
+	verbs = []verb{
+		{"gui", "", "open the designer window (the default)", runGUI},
+		{"list", "", "list connectors and their methods", runList},
+		{"import", "FILE [--replace]", "import a connector document (FILE may be - for standard input)", runImport},
+		{"export", "NAME [-o FILE] [--include-secrets]", "export a connector as JSON", runExport},
+		{"lint", "NAME", "check a connector; exits 1 when it finds errors", runLint},
+		{"set", "NAME [KEY=VALUE...]", "set account values a test run uses; with no pairs, list them (secrets masked)", runSet},
+		{"help", "[VERB]", "show this help", runHelp},
+	}
+}
+
+// cliEnv is what every verb is handed.
+type cliEnv struct {
+	stdout, stderr io.Writer
+	dbPath         string // from --db; "" means PATCHBAY_DB or the default
+}
+
+// usageError is bad usage: the message, then the verb's usage line.
+type usageError struct {
+	verb string
+	msg  string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// failure is an error that exits 1: the thing checked failed, and the verb
+// has already printed why.
+type failure struct{ msg string }
+
+func (e *failure) Error() string { return e.msg }
+
+// run dispatches the command line and turns errors into an exit code and a
+// message on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env := &cliEnv{stdout: stdout, stderr: stderr}
+	name := "gui"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	v := findVerb(name)
+	if v == nil {
+		fmt.Fprintf(stderr, "patchbay: unknown verb %q; run 'patchbay help' for the list\n", name)
+		return exitUsage
+	}
+	err := v.run(ctx, env, args)
+	var ue *usageError
+	var fe *failure
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: patchbay %s %s\n", v.name, ue.msg, v.name, v.args)
+		return exitUsage
+	case errors.As(err, &fe):
+		if fe.msg != "" {
+			fmt.Fprintf(stderr, "patchbay %s: %s\n", v.name, fe.msg)
+		}
+		return exitFailed
+	default:
+		fmt.Fprintf(stderr, "patchbay %s: %s\n", v.name, err)
+		if ctx.Err() != nil {
+			return exitFailed
+		}
+		return exitUsage
+	}
+}
+
+func findVerb(name string) *verb {
+	for i := range verbs {
+		if verbs[i].name == name {
+			return &verbs[i]
+		}
+	}
+	return nil
+}
+
+// newFlags returns a flag set for a verb with --db registered.
+func newFlags(env *cliEnv, verbName string) *flag.FlagSet {
+	fs := flag.NewFlagSet(verbName, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&env.dbPath, "db", "", "the database file")
+	return fs
+}
+
+// parseFlags parses flags wherever they stand among the arguments and
+// returns the positional arguments; it checks their count.
+func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &usageError{verb: fs.Name(), msg: "help asked for"}
+			}
+			return nil, &usageError{verb: fs.Name(), msg: err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	switch {
+	case len(pos) < minPos:
+		return nil, &usageError{verb: fs.Name(), msg: "too few arguments"}
+	case maxPos >= 0 && len(pos) > maxPos:
+		return nil, &usageError{verb: fs.Name(), msg: fmt.Sprintf("unexpected argument %q", pos[maxPos])}
+	}
+	return pos, nil
+}
+
+func runHelp(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "help")
+	pos, err := parseFlags(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 {
+		v := findVerb(pos[0])
+		if v == nil {
+			return &usageError{verb: "help", msg: fmt.Sprintf("unknown verb %q", pos[0])}
+		}
+		fmt.Fprintf(env.stdout, "usage: patchbay %s %s\n\n%s\n", v.name, v.args, v.summary)
+		return nil
+	}
+	fmt.Fprint(env.stdout, "Patchbay designs HTTP API connectors and tests their webhooks.\n\nusage: patchbay [VERB] [ARGS] [--db PATH]\n\n")
+	for _, v := range verbs {
+		fmt.Fprintf(env.stdout, "  %-8s %-36s %s\n", v.name, v.args, v.summary)
+	}
+	fmt.Fprint(env.stdout, "\n--db PATH (or PATCHBAY_DB) chooses the database; the default is patchbay/patchbay.db\nin the user's configuration folder. Exit codes: 0 success, 1 the check or run failed,\n2 bad usage or bad input.\n")
+	return nil
+}
+
+// plural says "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// loadConnector loads a connector by name, saying which names exist when it
+// is not found.
+func loadConnector(ctx context.Context, st model.Connectors, name string) (*model.Connector, error) {
+	c, err := st.LoadConnector(ctx, name)
+	if model.ErrorCodeOf(err) != model.ENotFound {
+		return c, err
+	}
+	list, lerr := st.ListConnectors(ctx)
+	if lerr != nil || len(list) == 0 {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i, s := range list {
+		names[i] = fmt.Sprintf("%q", s.Name)
+	}
+	return nil, fmt.Errorf("%w; the connectors are %s", err, strings.Join(names, ", "))
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"patchbay/assets"
+)
+
+// cli runs the command line in-process against the database at db.
+type cli struct {
+	t  *testing.T
+	db string
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, db: filepath.Join(t.TempDir(), "patchbay.db")}
+}
+
+// run runs one command line and returns its exit code, stdout and stderr.
+func (c *cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append(args, "--db", c.db), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// must runs a command line that has to succeed.
+func (c *cli) must(args ...string) string {
+	c.t.Helper()
+	code, out, errOut := c.run(args...)
+	if code != exitOK {
+		c.t.Fatalf("patchbay %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestImportExportGivesBackTheExample(t *testing.T) {
+	c := newCLI(t)
+	// The new database is seeded with the example; import it over itself
+	// and it must come back byte for byte.
+	file := writeFile(t, "example.json", string(assets.ExampleConnector))
+	c.must("import", file, "--replace")
+	out := c.must("export", "Webhook Example")
+	if out != string(assets.ExampleConnector) {
+		t.Errorf("export differs from the bundled example:\n%s", out)
+	}
+	dest := filepath.Join(t.TempDir(), "out.json")
+	c.must("export", "Webhook Example", "-o", dest)
+	got, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, assets.ExampleConnector) {
+		t.Error("export -o wrote something else than the example")
+	}
+}
+
+func TestImportIntoEmptyName(t *testing.T) {
+	c := newCLI(t)
+	doc := strings.Replace(string(assets.ExampleConnector), `"Name": "Webhook Example"`, `"Name": "Second"`, 1)
+	file := writeFile(t, "second.json", doc)
+	if out := c.must("import", file); !strings.Contains(out, `imported "Second" (4 methods)`) {
+		t.Errorf("import said %q", out)
+	}
+	code, _, errOut := c.run("import", file)
+	if code != exitUsage || !strings.Contains(errOut, `a connector named "Second" exists already; add --replace`) {
+		t.Errorf("second import: exit %d, stderr %q", code, errOut)
+	}
+	list := c.must("list")
+	for _, want := range []string{"Second (4 methods)", "Webhook Example (4 methods)", "Webhook  New Order", "Action   Create Webhook  (hidden)"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("list lacks %q:\n%s", want, list)
+		}
+	}
+}
+
+func TestBadUsageAndInput(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"Format": "patchbay.connector/1", "Name": 7, "Colour": "red"}`)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown verb", []string{"frobnicate"}, `unknown verb "frobnicate"`},
+		{"unknown flag", []string{"list", "--colour"}, "flag provided but not defined: -colour"},
+		{"missing argument", []string{"export"}, "usage: patchbay export NAME"},
+		{"extra argument", []string{"lint", "a", "b"}, `unexpected argument "b"`},
+		{"unknown connector", []string{"export", "Nope"}, `no connector named "Nope"; the connectors are "Webhook Example"`},
+		{"missing file", []string{"import", "/nonexistent/x.json"}, "no such file"},
+		{"bad document", []string{"import", bad}, "Name: want a string, got the number 7"},
+		{"bad document lists all", []string{"import", bad}, "Colour: unknown key"},
+		{"set without pair", []string{"set", "Webhook Example", "BaseUrl"}, `"BaseUrl" is not KEY=VALUE`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			code, _, errOut := c.run(tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+				t.Errorf("stderr shows a Go panic:\n%s", errOut)
+			}
+		})
+	}
+}
+
+func TestLintExitCodes(t *testing.T) {
+	c := newCLI(t)
+	if out := c.must("lint", "Webhook Example"); !strings.Contains(out, "no problems found") {
+		t.Errorf("lint of the example said %q", out)
+	}
+	typo := strings.Replace(string(assets.ExampleConnector), "{{BaseUrl}}/webhooks/{{Cyclr_Webhook_Id}}", "{{BaseUrl}}/webhooks/{{Cyclr_Webhook_Id}}}", 1)
+	c.must("import", writeFile(t, "typo.json", typo), "--replace")
+	code, out, errOut := c.run("lint", "Webhook Example")
+	if code != exitFailed {
+		t.Errorf("lint with }}} exit %d, want %d", code, exitFailed)
+	}
+	if !strings.Contains(out, "Method 'Delete Webhook' › Settings › Endpoint") || !strings.Contains(errOut, "1 error,") {
+		t.Errorf("lint output lacks the finding:\nstdout: %s\nstderr: %s", out, errOut)
+	}
+}
+
+func TestSetMasksSecrets(t *testing.T) {
+	c := newCLI(t)
+	const key = "planted-api-key-93f1"
+	out := c.must("set", "Webhook Example", "Cyclr_Auth_ApiKey="+key, "BaseUrl=http://127.0.0.1:9999")
+	if strings.Contains(out, key) {
+		t.Errorf("set echoed the secret: %q", out)
+	}
+	list := c.must("set", "Webhook Example")
+	if strings.Contains(list, key) || !strings.Contains(list, "Cyclr_Auth_ApiKey=••••••") {
+		t.Errorf("listing shows the secret or no mask:\n%s", list)
+	}
+	if !strings.Contains(list, "BaseUrl=http://127.0.0.1:9999") {
+		t.Errorf("listing lacks BaseUrl:\n%s", list)
+	}
+	for _, args := range [][]string{{"export", "Webhook Example"}, {"export", "Webhook Example", "--include-secrets"}, {"list"}, {"lint", "Webhook Example"}} {
+		if _, out, errOut := c.run(args...); strings.Contains(out+errOut, key) {
+			t.Errorf("patchbay %s printed the account's API key", strings.Join(args, " "))
+		}
+	}
+}
+
+func TestDatabaseFromEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "env.db")
+	t.Setenv("PATCHBAY_DB", path)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"list"}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("PATCHBAY_DB was not used: %v", err)
+	}
+	if !strings.Contains(out.String(), "Webhook Example") {
+		t.Errorf("a new database was not seeded with the example:\n%s", out.String())
+	}
+}
+
+func TestHelp(t *testing.T) {
+	c := newCLI(t)
+	out := c.must("help")
+	for _, v := range verbs {
+		if !strings.Contains(out, v.name) {
+			t.Errorf("help lacks %q", v.name)
+		}
+	}
+	if out := c.must("help", "export"); !strings.Contains(out, "--include-secrets") {
+		t.Errorf("help export: %q", out)
+	}
+}

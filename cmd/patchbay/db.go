@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"patchbay/assets"
+	"patchbay/model"
+	"patchbay/model/store"
+)
+
+// openDB opens the database named by --db, else PATCHBAY_DB, else the
+// default; a new database is seeded with the bundled example connector and
+// the account values that make its first webhook test work.
+func openDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
+	path := env.dbPath
+	if path == "" {
+		path = os.Getenv("PATCHBAY_DB")
+	}
+	if path == "" {
+		p, err := store.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if db.Created() {
+		if err := seed(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("seed the new database %s: %w", path, err)
+		}
+	}
+	return db, nil
+}
+
+// seed stores the bundled example connector and its account values.
+func seed(ctx context.Context, db *store.DB) error {
+	c, err := model.Import(assets.ExampleConnector)
+	if err != nil {
+		return fmt.Errorf("the bundled example: %w", err)
+	}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		return err
+	}
+	return db.SetAccountValues(ctx, c.Name, assets.ExampleAccountValues)
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"patchbay/model"
+)
+
+func runList(ctx context.Context, env *cliEnv, args []string) error {
+	if _, err := parseFlags(newFlags(env, "list"), args, 0, 0); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := db.ListConnectors(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.stdout, "no connectors; 'patchbay import FILE' adds one")
+		return nil
+	}
+	for _, c := range list {
+		fmt.Fprintf(env.stdout, "%s (%s)\n", c.Name, plural(len(c.Methods), "method"))
+		for _, m := range c.Methods {
+			hidden := ""
+			if m.Hide {
+				hidden = "  (hidden)"
+			}
+			fmt.Fprintf(env.stdout, "  %-8s %s%s\n", m.MethodType, m.Name, hidden)
+		}
+	}
+	return nil
+}
+
+func runImport(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "import")
+	replace := fs.Bool("replace", false, "replace a connector of the same name")
+	pos, err := parseFlags(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	data, err := readInput(pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := model.Import(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	old, err := db.LoadConnector(ctx, c.Name)
+	switch {
+	case err == nil && !*replace:
+		return fmt.Errorf("a connector named %q exists already; add --replace to overwrite it", c.Name)
+	case err == nil:
+		c.ID = old.ID
+		keepSensitiveValues(c, old)
+	case model.ErrorCodeOf(err) != model.ENotFound:
+		return err
+	}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "imported %q (%s)\n", c.Name, plural(len(c.Methods), "method"))
+	if fs := model.Lint(c); len(fs) > 0 {
+		fmt.Fprintf(env.stderr, "%s; 'patchbay lint %q' lists them\n", plural(len(fs), "lint finding"), c.Name)
+	}
+	return nil
+}
+
+// keepSensitiveValues carries the stored values of Sensitive parameters over
+// to an imported connector whose export left them out.
+func keepSensitiveValues(c, old *model.Connector) {
+	keep := func(ps, olds []model.Parameter) {
+		for i := range ps {
+			if !ps[i].IsSensitive || len(ps[i].Values) > 0 {
+				continue
+			}
+			for _, o := range olds {
+				if o.TargetName == ps[i].TargetName {
+					ps[i].Values = append([]string(nil), o.Values...)
+				}
+			}
+		}
+	}
+	keep(c.Parameters, old.Parameters)
+	for i := range c.Methods {
+		if om := old.Method(c.Methods[i].Name); om != nil {
+			keep(c.Methods[i].Parameters, om.Parameters)
+		}
+	}
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+func runExport(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "export")
+	out := fs.String("o", "", "write to FILE instead of standard output")
+	secrets := fs.Bool("include-secrets", false, "keep the values of Sensitive parameters")
+	pos, err := parseFlags(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := loadConnector(ctx, db, pos[0])
+	if err != nil {
+		return err
+	}
+	data, err := model.Export(c, model.ExportOptions{IncludeSecrets: *secrets})
+	if err != nil {
+		return err
+	}
+	if *out == "" || *out == "-" {
+		_, err = env.stdout.Write(data)
+		return err
+	}
+	return writeFileAtomic(*out, data)
+}
+
+// writeFileAtomic writes a file through a temporary file and a rename, so a
+// crash never leaves half a document where the old one was.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func runLint(ctx context.Context, env *cliEnv, args []string) error {
+	pos, err := parseFlags(newFlags(env, "lint"), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := loadConnector(ctx, db, pos[0])
+	if err != nil {
+		return err
+	}
+	findings := model.Lint(c)
+	errs := 0
+	for _, f := range findings {
+		fmt.Fprintln(env.stdout, f.String())
+		if f.Severity == model.SeverityError {
+			errs++
+		}
+	}
+	switch {
+	case len(findings) == 0:
+		fmt.Fprintf(env.stdout, "%q: no problems found\n", c.Name)
+	case errs > 0:
+		return &failure{msg: fmt.Sprintf("%s, %s", plural(errs, "error"), plural(len(findings)-errs, "warning"))}
+	default:
+		fmt.Fprintf(env.stdout, "%q: %s, no errors\n", c.Name, plural(len(findings), "warning"))
+	}
+	return nil
+}
+
+func runSet(ctx context.Context, env *cliEnv, args []string) error {
+	pos, err := parseFlags(newFlags(env, "set"), args, 1, -1)
+	if err != nil {
+		return err
+	}
+	values := map[string]string{}
+	for _, kv := range pos[1:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return &usageError{verb: "set", msg: fmt.Sprintf("%q is not KEY=VALUE", kv)}
+		}
+		values[strings.TrimSpace(k)] = v
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := loadConnector(ctx, db, pos[0])
+	if err != nil {
+		return err
+	}
+	if len(values) > 0 {
+		if err := db.SetAccountValues(ctx, c.Name, values); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "set %s on %q\n", strings.Join(sortedKeys(values), ", "), c.Name)
+		return nil
+	}
+	all, err := db.AccountValues(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		fmt.Fprintf(env.stdout, "%q has no account values\n", c.Name)
+	}
+	for _, k := range sortedKeys(all) {
+		v := all[k]
+		if c.IsSecretValue(k) {
+			v = model.SecretPlaceholder
+		}
+		fmt.Fprintf(env.stdout, "%s=%s\n", k, v)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"patchbay/model"
+)
+
+// TestMigrate_FromVersion1 makes a database with only the first migration,
+// writes a connector into it by hand in the version 1 shape, and opens it
+// with the full store.
+func TestMigrate_FromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := openAt(ctx, path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, old, "sqlite_schema", "type = 'table' AND name = 'account_values'"); n != 0 {
+		t.Fatalf("a version 1 database has account_values already")
+	}
+	for _, q := range []string{
+		`INSERT INTO connectors (id, name, description, api_version, script, updated_at)
+		 VALUES (7, 'Legacy', 'Made by v1.', '2', 'function x() {}', '2024-05-06T07:08:09.000000000Z')`,
+		`INSERT INTO auth_methods (connector_id, position, auth_name, auth_type, api_key_header, is_default)
+		 VALUES (7, 0, 'Key', 'ApiKey', 'X-Key', 1)`,
+		`INSERT INTO parameters (connector_id, position, target_type, target_name, is_account_connector_property, values_json)
+		 VALUES (7, 0, 'MergeField', 'BaseUrl', 1, '["http://old"]')`,
+		`INSERT INTO methods (id, connector_id, position, name, method_type, http_method, data_type, endpoint)
+		 VALUES (70, 7, 1, 'Second', 'Action', 'GET', 'Json', '{{BaseUrl}}/b'),
+		        (71, 7, 0, 'First', 'Action', 'POST', 'Json', '{{BaseUrl}}/a')`,
+		`INSERT INTO fields (method_id, format, position, connector_field, system_field, data_type)
+		 VALUES (71, 'response', 1, 'name', 'Name', 'Text'),
+		        (71, 'response', 0, 'id', 'Id', 'Integer'),
+		        (71, 'request', 0, 'q', 'Q', 'Text')`,
+		`INSERT INTO parameters (method_id, position, target_type, target_name, values_json)
+		 VALUES (70, 0, 'QueryString', 'limit', '["10","20"]')`,
+	} {
+		if _, err := old.db.Exec(q); err != nil {
+			t.Fatalf("v1 insert: %v\n%s", err, q)
+		}
+	}
+	old.Close()
+
+	db := mustOpenPath(t, path)
+	if db.Created() {
+		t.Error("Created() on a migrated database: got true, want false")
+	}
+	got, err := db.LoadConnector(ctx, "Legacy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &model.Connector{
+		ID: 7, Name: "Legacy", Description: "Made by v1.", ApiVersion: "2", Script: "function x() {}",
+		Authentication: []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, ApiKeyHeader: "X-Key", IsDefault: true}},
+		Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "BaseUrl",
+			IsAccountConnectorProperty: true, Values: []string{"http://old"}}},
+		Methods: []model.Method{
+			{Name: "First", MethodType: model.MethodAction, HttpMethod: "POST", DataType: model.BodyJson, Endpoint: "{{BaseUrl}}/a",
+				RequestFormat: model.Format{Fields: []model.Field{{ConnectorField: "q", SystemField: "Q", DataType: model.FieldText}}},
+				ResponseFormat: model.Format{Fields: []model.Field{
+					{ConnectorField: "id", SystemField: "Id", DataType: model.FieldInteger},
+					{ConnectorField: "name", SystemField: "Name", DataType: model.FieldText},
+				}}},
+			{Name: "Second", MethodType: model.MethodAction, HttpMethod: "GET", DataType: model.BodyJson, Endpoint: "{{BaseUrl}}/b",
+				Parameters: []model.Parameter{{TargetType: model.TargetQueryString, TargetName: "limit", Values: []string{"10", "20"}}}},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("migrated connector:\n got %+v\nwant %+v", got, want)
+	}
+	list, err := db.ListConnectors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || !list[0].UpdatedAt.Equal(time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)) {
+		t.Errorf("ListConnectors: got %+v", list)
+	}
+
+	// The tables of migration 2 work.
+	if err := db.SetAccountValues(ctx, "Legacy", map[string]string{"BaseUrl": "http://new"}); err != nil {
+		t.Fatal(err)
+	}
+	if vals, err := db.AccountValues(ctx, "Legacy"); err != nil || vals["BaseUrl"] != "http://new" {
+		t.Errorf("AccountValues: got %v, %v", vals, err)
+	}
+	rec := &model.WebhookRecord{Connector: "Legacy", Method: "Hook", WebhookID: "1", URL: "http://x"}
+	if err := db.RecordWebhook(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	run := &model.RunRecord{Connector: "Legacy", Method: "First", Kind: "method", StartedAt: time.Now(), OK: true}
+	if err := db.SaveRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := db.ListRuns(ctx, "Legacy", 0); err != nil || len(runs) != 1 {
+		t.Errorf("ListRuns: got %v, %v", runs, err)
+	}
+	if n := countRows(t, db, "schema_migrations", "1"); n != 2 {
+		t.Errorf("schema_migrations rows: got %d, want 2", n)
+	}
+}
+
+// TestMigrate_StopsAtFailure checks that a migration that fails
+// leaves the ones before it applied and itself not recorded.
+func TestMigrate_StopsAtFailure(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	db, err := openAt(ctx, path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A table in the way of migration 2 makes it fail part way through.
+	if _, err := db.db.Exec(`CREATE TABLE runs (x)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err := Open(path); err == nil {
+		db.Close()
+		t.Fatal("Open: got no error, want migration 2 to fail")
+	}
+	db, err = openAt(ctx, path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := countRows(t, db, "schema_migrations", "1"); n != 1 {
+		t.Errorf("schema_migrations rows: got %d, want 1", n)
+	}
+	if n := countRows(t, db, "sqlite_schema", "name = 'account_values'"); n != 0 {
+		t.Errorf("account_values exists: migration 2 was applied in part")
+	}
+}

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"patchbay/model"
+)
+
+// SaveRun adds a run to the history and sets rec.ID. A run needs a
+// StartedAt; its Log, if any, must be valid JSON (EInvalid otherwise). A zero
+// FinishedAt is kept as such (a run that never finished).
+func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
+	if rec == nil {
+		return model.Errorf(model.EInvalid, "save run: no run given")
+	}
+	if rec.StartedAt.IsZero() {
+		return model.Errorf(model.EInvalid, "save run of %q: no start time", rec.Method)
+	}
+	var log any // NULL for no log
+	if len(rec.Log) > 0 {
+		if !json.Valid(rec.Log) {
+			return model.Errorf(model.EInvalid, "save run of %q: the log is not valid JSON", rec.Method)
+		}
+		log = string(rec.Log)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
+	defer rollback(tx)
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO runs (connector, method, kind, started_at, finished_at, ok, log)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		rec.Connector, rec.Method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
+	if err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
+	rec.ID = id
+	return nil
+}
+
+// ListRuns returns the named connector's runs, newest (by StartedAt) first,
+// at most limit of them; limit <= 0 means all. Times load in UTC and a run
+// saved without a log has a nil Log.
+func (db *DB) ListRuns(ctx context.Context, connector string, limit int) ([]model.RunRecord, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %q: %w", connector, err)
+	}
+	defer rollback(tx)
+	list, err := listRuns(ctx, tx, connector, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %q: %w", connector, err)
+	}
+	return list, tx.Commit()
+}
+
+func listRuns(ctx context.Context, tx *sql.Tx, connector string, limit int) ([]model.RunRecord, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, connector, method, kind, started_at, finished_at, ok, log
+		FROM runs WHERE connector = ?
+		ORDER BY started_at DESC, id DESC
+		LIMIT ?`, connector, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.RunRecord
+	for rows.Next() {
+		var r model.RunRecord
+		var started, finished, log sql.NullString
+		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.Kind, &started, &finished, &r.OK, &log); err != nil {
+			return nil, err
+		}
+		if r.StartedAt, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("run %d: %w", r.ID, err)
+		}
+		if r.FinishedAt, err = parseTime(finished); err != nil {
+			return nil, fmt.Errorf("run %d: %w", r.ID, err)
+		}
+		if log.Valid {
+			r.Log = json.RawMessage(log.String)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

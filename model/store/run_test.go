@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"patchbay/model"
+)
+
+func TestRunHistory(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	base := time.Date(2025, 3, 4, 5, 6, 7, 8, time.UTC)
+	at := func(minutes int) time.Time { return base.Add(time.Duration(minutes) * time.Minute) }
+	runs := []*model.RunRecord{
+		{Connector: "Shop", Method: "Create Order", Kind: "method", StartedAt: at(2), FinishedAt: at(3), OK: true,
+			Log: json.RawMessage(`{"steps": [ {"request": "POST /orders"} ]}`)},
+		{Connector: "Shop", Method: "New Order", Kind: "webhook", StartedAt: at(10), FinishedAt: at(12),
+			Log: json.RawMessage(`[1,2,3]`)},
+		{Connector: "Shop", Method: "Create Order", Kind: "method", StartedAt: at(1)}, // no log, never finished
+		// Another zone: stored and loaded as UTC.
+		{Connector: "Shop", Method: "List", Kind: "method", StartedAt: at(5).In(time.FixedZone("X", 3600)), OK: true},
+		{Connector: "Other", Method: "X", Kind: "method", StartedAt: at(20), OK: true},
+	}
+	for _, r := range runs {
+		if err := db.SaveRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID == 0 {
+			t.Errorf("run %q: ID not set", r.Method)
+		}
+	}
+	runs[3].StartedAt = runs[3].StartedAt.UTC()
+
+	tests := []struct {
+		name      string
+		connector string
+		limit     int
+		want      []*model.RunRecord
+	}{
+		{"all, newest first", "Shop", 0, []*model.RunRecord{runs[1], runs[3], runs[0], runs[2]}},
+		{"limit", "Shop", 2, []*model.RunRecord{runs[1], runs[3]}},
+		{"limit beyond count", "Shop", 10, []*model.RunRecord{runs[1], runs[3], runs[0], runs[2]}},
+		{"other connector", "Other", 5, []*model.RunRecord{runs[4]}},
+		{"unknown connector", "Nobody", 5, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := db.ListRuns(ctx, tt.connector, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []model.RunRecord
+			for _, r := range tt.want {
+				want = append(want, *r)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("ListRuns(%q, %d):\n got %+v\nwant %+v", tt.connector, tt.limit, got, want)
+			}
+		})
+	}
+}
+
+func TestSaveRun_Invalid(t *testing.T) {
+	db := MustOpen(t)
+	tests := []struct {
+		name string
+		run  *model.RunRecord
+	}{
+		{"nil", nil},
+		{"no start time", &model.RunRecord{Connector: "Shop", Method: "M", Kind: "method"}},
+		{"log not JSON", &model.RunRecord{Connector: "Shop", Method: "M", Kind: "method", StartedAt: time.Now(),
+			Log: json.RawMessage(`{"unterminated": `)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantCode(t, db.SaveRun(context.Background(), tt.run), model.EInvalid)
+		})
+	}
+	if n := countRows(t, db, "runs", "1"); n != 0 {
+		t.Errorf("refused runs were stored: %d rows", n)
+	}
+}

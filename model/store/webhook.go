@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"patchbay/model"
+)
+
+// RecordWebhook adds a pending row to the webhook ledger and sets rec.ID and
+// rec.CreatedAt (now). When it returns without error the row is on disk
+// (WAL with synchronous=FULL): a webhook created on an API is never
+// forgotten, even if Patchbay or the machine stops the next moment. It
+// accepts any row, even one with empty names or an empty WebhookID, for the
+// same reason.
+func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error {
+	if rec == nil {
+		return model.Errorf(model.EInvalid, "record webhook: no record given")
+	}
+	runValues, err := json.Marshal(rec.RunValues)
+	if err != nil {
+		return fmt.Errorf("record webhook: run values: %w", err)
+	}
+	if rec.RunValues == nil {
+		runValues = []byte("{}")
+	}
+	now := db.nowUTC()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+	}
+	defer rollback(tx)
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO webhook_ledger (connector, method, webhook_id, url, run_values, created_at, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		rec.Connector, rec.Method, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError)
+	if err != nil {
+		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+	}
+	rec.ID, rec.CreatedAt, rec.DeletedAt = id, now, time.Time{}
+	return nil
+}
+
+// MarkWebhookDeleted marks the ledger row deleted now and clears its
+// LastError. Marking a row deleted again keeps the first time; an unknown ID
+// is an ENotFound error.
+func (db *DB) MarkWebhookDeleted(ctx context.Context, id int64) error {
+	return db.updateWebhook(ctx, id, "mark webhook deleted",
+		`UPDATE webhook_ledger SET deleted_at = ?, last_error = '' WHERE id = ? AND deleted_at IS NULL`,
+		formatTime(db.nowUTC()), id)
+}
+
+// MarkWebhookFailed records on a pending ledger row why deleting the webhook
+// failed; the row stays pending. A row already deleted is left as it is; an
+// unknown ID is an ENotFound error.
+func (db *DB) MarkWebhookFailed(ctx context.Context, id int64, reason string) error {
+	return db.updateWebhook(ctx, id, "mark webhook failed",
+		`UPDATE webhook_ledger SET last_error = ? WHERE id = ? AND deleted_at IS NULL`,
+		reason, id)
+}
+
+// updateWebhook runs query on the ledger row id in a transaction, what
+// saying what for errors.
+func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, args ...any) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	defer rollback(tx)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_ledger WHERE id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if n == 0 {
+		return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	return nil
+}
+
+// ListWebhooks returns the ledger rows, newest first; only the pending ones
+// (not deleted yet) if pendingOnly.
+func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.WebhookRecord, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	defer rollback(tx)
+	list, err := listWebhooks(ctx, tx, pendingOnly)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	return list, tx.Commit()
+}
+
+func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.WebhookRecord, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, connector, method, webhook_id, url, run_values, created_at, deleted_at, last_error
+		FROM webhook_ledger
+		WHERE deleted_at IS NULL OR NOT ?
+		ORDER BY created_at DESC, id DESC`, pendingOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.WebhookRecord
+	for rows.Next() {
+		var r model.WebhookRecord
+		var runValues string
+		var created, deleted sql.NullString
+		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.WebhookID, &r.URL,
+			&runValues, &created, &deleted, &r.LastError); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(runValues), &r.RunValues); err != nil {
+			return nil, fmt.Errorf("row %d run values: %w", r.ID, err)
+		}
+		if len(r.RunValues) == 0 {
+			r.RunValues = nil
+		}
+		if r.CreatedAt, err = parseTime(created); err != nil {
+			return nil, fmt.Errorf("row %d: %w", r.ID, err)
+		}
+		if r.DeletedAt, err = parseTime(deleted); err != nil {
+			return nil, fmt.Errorf("row %d: %w", r.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

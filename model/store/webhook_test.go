@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"patchbay/model"
+)
+
+func TestWebhookLedger(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/patchbay.db"
+	db := mustOpenPath(t, path)
+	start := time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
+	db.now = fakeClock(start)
+
+	recs := []*model.WebhookRecord{
+		{Connector: "Webhook Example", Method: "New Order", WebhookID: "1", URL: "http://127.0.0.1:9000/hook/a",
+			RunValues: map[string]string{"BaseUrl": "http://127.0.0.1:8787", "Other": "x y"}},
+		{Connector: "Webhook Example", Method: "New Order", WebhookID: "2", URL: "http://127.0.0.1:9000/hook/b"},
+		{Connector: "Gone", Method: "Hook", WebhookID: "abc", URL: "http://u", RunValues: map[string]string{}},
+	}
+	for i, r := range recs {
+		if err := db.RecordWebhook(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID == 0 {
+			t.Errorf("record %d: ID not set", i)
+		}
+		if want := start.Add(time.Duration(i) * time.Second); !r.CreatedAt.Equal(want) {
+			t.Errorf("record %d: CreatedAt %v, want %v", i, r.CreatedAt, want)
+		}
+	}
+	recs[2].RunValues = nil // an empty map loads as nil
+
+	// Durable: read back through a new handle on the file.
+	db.Close()
+	db = mustOpenPath(t, path)
+	db.now = fakeClock(start.Add(time.Hour))
+
+	list := func(pendingOnly bool) []model.WebhookRecord {
+		t.Helper()
+		got, err := db.ListWebhooks(ctx, pendingOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := []model.WebhookRecord{*recs[2], *recs[1], *recs[0]} // newest first
+	if got := list(true); !reflect.DeepEqual(got, want) {
+		t.Errorf("pending:\n got %+v\nwant %+v", got, want)
+	}
+
+	// A failed delete keeps the row pending, with the reason.
+	if err := db.MarkWebhookFailed(ctx, recs[1].ID, "DELETE /webhooks/2: 500 Internal Server Error"); err != nil {
+		t.Fatal(err)
+	}
+	got := list(true)
+	if len(got) != 3 || got[1].LastError != "DELETE /webhooks/2: 500 Internal Server Error" || !got[1].Pending() {
+		t.Errorf("after a failed delete: got %+v", got)
+	}
+
+	// Deleted: out of the pending list, still in the full one.
+	if err := db.MarkWebhookDeleted(ctx, recs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(true); len(got) != 2 || got[0].ID != recs[2].ID || got[1].ID != recs[0].ID {
+		t.Errorf("pending after delete: got %+v", got)
+	}
+	all := list(false)
+	if len(all) != 3 {
+		t.Fatalf("all after delete: got %d rows, want 3", len(all))
+	}
+	deleted := all[1]
+	if deleted.Pending() || !deleted.DeletedAt.Equal(start.Add(time.Hour)) || deleted.LastError != "" {
+		t.Errorf("deleted row: got %+v", deleted)
+	}
+
+	// Marking again changes nothing.
+	if err := db.MarkWebhookDeleted(ctx, recs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkWebhookFailed(ctx, recs[1].ID, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if again := list(false)[1]; !reflect.DeepEqual(again, deleted) {
+		t.Errorf("marking a deleted row again changed it:\n got %+v\nwant %+v", again, deleted)
+	}
+
+	wantCode(t, db.MarkWebhookDeleted(ctx, 999), model.ENotFound)
+	wantCode(t, db.MarkWebhookFailed(ctx, 999, "x"), model.ENotFound)
+	wantCode(t, db.RecordWebhook(ctx, nil), model.EInvalid)
+}
