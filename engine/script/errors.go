@@ -1,0 +1,161 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+// ScriptError is a script that failed: a syntax error, a throw, or a runtime
+// error such as a ReferenceError.
+type ScriptError struct {
+	Source  string // the Source's Name
+	Event   Event  // the handler that failed; empty for compiling and top-level code
+	Line    int    // 1-based; 0 when the position is unknown
+	Column  int    // 1-based; 0 when the position is unknown
+	Name    string // the JavaScript error's name ("TypeError"), empty for a thrown non-Error value
+	Message string // the script's message
+}
+
+// Error reads like "method 'Create Webhook' script, before_action, line 3,
+// column 5: Error: no id".
+func (e *ScriptError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Event != "" {
+		b.WriteString(", ")
+		b.WriteString(string(e.Event))
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ", line %d, column %d", e.Line, e.Column)
+	}
+	b.WriteString(": ")
+	if e.Name != "" {
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// TimeoutError is a script stopped because it ran past Options.Timeout.
+// It matches context.DeadlineExceeded with errors.Is.
+type TimeoutError struct {
+	Source string        // the Source's Name
+	Event  Event         // empty for top-level code
+	Limit  time.Duration // the time limit it ran past
+	Line   int           // where it was stopped; 0 when unknown
+	Column int
+}
+
+// Error names the script, the event and the limit, and hints at the usual cause.
+func (e *TimeoutError) Error() string {
+	at := ""
+	if e.Line > 0 {
+		at = fmt.Sprintf(" (stopped at line %d, column %d)", e.Line, e.Column)
+	}
+	return fmt.Sprintf("%s, %s: ran longer than the %s time limit%s; "+
+		"look for a loop that never ends, such as a while whose condition never becomes false",
+		e.Source, eventLabel(e.Event), e.Limit, at)
+}
+
+// Unwrap lets errors.Is(err, context.DeadlineExceeded) recognise a timeout.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// compile parses src with source maps disabled (a "//# sourceMappingURL="
+// comment must not make the parser read a file) and compiles it. A panic in
+// goja's compiler (its "unreachable" cases) becomes an error, not a crash.
+func compile(src Source) (prg *goja.Program, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			prg, err = nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Message: fmt.Sprintf("the script could not be compiled: %v", p)}
+		}
+	}()
+	ast, err := parser.ParseFile(nil, src.Name, src.Code, 0, parser.WithDisableSourceMaps)
+	if err != nil {
+		se := &ScriptError{Source: src.Name, Name: "SyntaxError", Message: err.Error()}
+		var list parser.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			se.Line, se.Column, se.Message = list[0].Position.Line, list[0].Position.Column, list[0].Message
+		}
+		return nil, se
+	}
+	prg, err = goja.CompileAST(ast, false)
+	if err != nil {
+		se := &ScriptError{Source: src.Name, Name: "SyntaxError", Message: err.Error()}
+		var cse *goja.CompilerSyntaxError
+		if errors.As(err, &cse) {
+			se.Message = cse.Message
+			if cse.File != nil {
+				p := cse.File.Position(cse.Offset)
+				se.Line, se.Column = p.Line, p.Column
+			}
+		}
+		return nil, se
+	}
+	return prg, nil
+}
+
+// position finds where in the named source a stack was: the innermost frame of
+// that source, so code run through eval reports the script line that called it.
+func position(frames []goja.StackFrame, source string) (line, col int) {
+	for i := range frames {
+		if frames[i].SrcName() != source {
+			continue
+		}
+		if p := frames[i].Position(); p.Line > 0 {
+			return p.Line, p.Column
+		}
+	}
+	return 0, 0
+}
+
+// convert turns an error from the runtime into a *ScriptError. Interrupts pass
+// through untouched for Runner.outcome. It must run while the runtime is
+// armed: describing a thrown value may run script code (a getter, toString).
+func (u *unit) convert(ev Event, err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		return err
+	}
+	se := &ScriptError{Source: u.src.Name, Event: ev}
+	var so *goja.StackOverflowError
+	var ex *goja.Exception
+	switch {
+	case errors.As(err, &so):
+		se.Line, se.Column = position(so.Stack(), u.src.Name)
+		se.Name, se.Message = "RangeError", "Maximum call stack size exceeded"
+	case errors.As(err, &ex):
+		se.Line, se.Column = position(ex.Stack(), u.src.Name)
+		var derr error
+		if se.Name, se.Message, derr = u.describe(ex.Value()); errors.As(derr, &ie) {
+			return derr // describing it ran into the time limit
+		}
+	default:
+		se.Message = err.Error()
+	}
+	return se
+}
+
+// describe returns the name and message of a thrown value, running the
+// description in the script's runtime so that a hostile getter or toJSON
+// stays under the time limit; err is set only when that was interrupted.
+func (u *unit) describe(v goja.Value) (name, message string, err error) {
+	const unknown = "(a thrown value that cannot be shown)"
+	res, err := u.internal.describe(goja.Undefined(), v)
+	if err != nil {
+		return "", unknown, err
+	}
+	parts, ok := res.Export().([]any)
+	if !ok || len(parts) != 2 {
+		return "", unknown, nil
+	}
+	name, _ = parts[0].(string)
+	message, _ = parts[1].(string)
+	return name, message, nil
+}

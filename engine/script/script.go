@@ -1,0 +1,285 @@
+// Package script runs connector and method scripts the way Cyclr's connector
+// builder does: plain JavaScript functions named after events, which read and
+// change a fixed set of globals, in a sandbox with no file, network, module,
+// process or environment access, and under a time limit.
+//
+// # Events and order
+//
+// A script defines handlers as plain functions:
+//
+//	function before_action() {
+//	    method_request_headers.Authorization = 'Bearer ' + method_auth_value;
+//	}
+//
+// The events are before_action, after_action and after_error (Action methods)
+// and before_webhook and after_webhook (an inbound webhook payload). A Runner
+// holds the connector script and the method script, each in its own runtime, so
+// both may define a handler of the same name. For before_* events the method's
+// handler runs first, then the connector's; for every other event the
+// connector's runs first, then the method's. What one handler changes, the next
+// one sees, and Fire writes the final values back into the caller's Globals.
+//
+// A handler that returns false stops the step (Fire reports proceed == false and
+// the remaining handlers do not run). Returning nothing, true or any other value
+// goes on. A throw, or a runtime error such as a ReferenceError, fails the step
+// with a *ScriptError carrying the script's message, line and column.
+//
+// # Globals
+//
+// method_endpoint, method_request, method_request_headers,
+// method_request_parameters, method_request_mergefields, method_response,
+// method_response_headers, method_error, statusCode, method_auth_value and
+// cycle_variables; see Globals. They are plain JavaScript objects and arrays,
+// not wrappers around Go maps, so scripts may mutate them or assign new ones.
+// Values come back as encoding/json would decode the script's
+// JSON.stringify of them: numbers as float64, functions and undefined members
+// dropped, and integers beyond 2^53 rounded, as in any JavaScript. Header,
+// parameter and mergefield values come back as strings.
+//
+// # Helpers
+//
+//   - console.log(...args) (also info, warn, error, debug): arguments joined by
+//     spaces, strings as they are, objects and arrays as JSON, errors as
+//     "Name: message"; each call is one line delivered to Options.Console.
+//   - btoa(text) and atob(base64): as in browsers. btoa takes a binary string
+//     (every character U+0000..U+00FF) and throws for anything else; atob
+//     accepts padded or unpadded base64 and ignores ASCII whitespace.
+//   - cyclr_sign(algorithm, key, message[, encoding]) returns the HMAC of
+//     message under key (both as UTF-8). algorithm is "sha1", "sha256",
+//     "sha384" or "sha512" (case and an "hmac"/"-" spelling such as
+//     "HMAC-SHA256" are accepted); encoding is "hex" (the default), "base64" or
+//     "base64url" (unpadded, as in JWTs). Anything else throws a TypeError.
+//
+// # Sandbox and limits
+//
+// Each source gets a fresh goja runtime per Runner: only the ECMAScript
+// built-ins and the helpers above exist. There is no require, import, process,
+// fetch, XMLHttpRequest, setTimeout or file access; source-map comments are
+// ignored rather than loaded from disk. Options.Timeout (5s by default) bounds
+// New's top-level code and each Fire; a runaway script comes back as a
+// *TimeoutError, a cancelled context as an error wrapping ctx.Err(). Recursion
+// is capped (a RangeError). The limit interrupts JavaScript only: a single
+// built-in call that runs long by itself (a huge String.prototype.repeat, a
+// pathological backtracking regular expression) finishes before the interrupt
+// is seen, and memory is not limited.
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// DefaultTimeout is the time limit used when Options.Timeout is zero.
+const DefaultTimeout = 5 * time.Second
+
+// Source is one script and the name it is reported under, such as
+// "connector script" or "method 'Create Webhook' script".
+type Source struct {
+	Name string
+	Code string
+}
+
+// Options tune a Runner.
+type Options struct {
+	// Timeout bounds the top-level code run by New, and each Fire.
+	// Zero or less means DefaultTimeout.
+	Timeout time.Duration
+	// Console receives each console.log line with the name of the source that
+	// wrote it. Nil discards them.
+	Console func(source, line string)
+}
+
+// Event names a handler a script may define.
+type Event string
+
+// The events Cyclr fires. before_* handlers run method first, then
+// connector; the others connector first, then method.
+const (
+	EventBeforeAction  Event = "before_action"
+	EventAfterAction   Event = "after_action"
+	EventAfterError    Event = "after_error"
+	EventBeforeWebhook Event = "before_webhook"
+	EventAfterWebhook  Event = "after_webhook"
+)
+
+// Events returns every event, in the order a method meets them.
+func Events() []Event {
+	return []Event{EventBeforeAction, EventAfterAction, EventAfterError, EventBeforeWebhook, EventAfterWebhook}
+}
+
+// Valid reports whether e is one of the events Cyclr fires.
+func (e Event) Valid() bool {
+	switch e {
+	case EventBeforeAction, EventAfterAction, EventAfterError, EventBeforeWebhook, EventAfterWebhook:
+		return true
+	}
+	return false
+}
+
+// innermostFirst reports whether the method's handler runs before the
+// connector's, as Cyclr does for the before_* events.
+func (e Event) innermostFirst() bool { return strings.HasPrefix(string(e), "before_") }
+
+// Runner runs the handlers of one run: a connector script and a method script,
+// each in its own fresh runtime. A Runner is not safe for concurrent use; make
+// one per run.
+type Runner struct {
+	opts  Options
+	units []*unit // outermost (connector) first
+}
+
+// New compiles sources, gives each its own runtime with the helpers and the
+// globals (empty), and runs each one's top-level code, so the handlers it
+// defines are ready for Fire. Sources go from outermost to innermost: the
+// connector script, then the method script. A source whose Code is blank is
+// skipped, so callers may always pass both. A syntax error, a throw or a
+// timeout in top-level code is returned as for Fire, with an empty Event.
+func New(ctx context.Context, opts Options, sources ...Source) (*Runner, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	r := &Runner{opts: opts}
+	var programs []*goja.Program
+	for _, src := range sources {
+		if strings.TrimSpace(src.Code) == "" {
+			continue
+		}
+		if src.Name == "" {
+			src.Name = "script"
+		}
+		prg, err := compile(src)
+		if err != nil {
+			return nil, err
+		}
+		u, err := newUnit(src, opts.Console)
+		if err != nil {
+			return nil, err
+		}
+		r.units = append(r.units, u)
+		programs = append(programs, prg)
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	for i, u := range r.units {
+		if err := ctx.Err(); err != nil {
+			return nil, r.stopped(ctx, u, "", nil)
+		}
+		err := u.armed(dctx, func() error { return u.runTopLevel(programs[i]) })
+		if err != nil {
+			return nil, r.outcome(ctx, u, "", err)
+		}
+	}
+	return r, nil
+}
+
+// Handles reports whether any source defines a handler for ev, so a caller can
+// skip work (such as decoding a body) that only a handler would need.
+func (r *Runner) Handles(ev Event) bool {
+	if r == nil {
+		return false
+	}
+	for _, u := range r.units {
+		if u.handles(ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// Fire runs the handlers for ev in Cyclr's order, each seeing g as globals, and
+// writes what they changed back into g. proceed is false when a handler
+// returned false (the step stops) or when err is not nil. Handlers after the
+// one that returned false or failed do not run; a failed handler's changes are
+// not written back. A nil Runner proceeds.
+func (r *Runner) Fire(ctx context.Context, ev Event, g *Globals) (proceed bool, err error) {
+	if !ev.Valid() {
+		return false, fmt.Errorf("script: unknown event %q", ev)
+	}
+	if r == nil || len(r.units) == 0 {
+		return true, nil
+	}
+	if g == nil {
+		g = &Globals{}
+	}
+	order := r.units
+	if ev.innermostFirst() {
+		order = make([]*unit, len(r.units))
+		for i, u := range r.units {
+			order[len(r.units)-1-i] = u
+		}
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	for _, u := range order {
+		if !u.handles(ev) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return false, r.stopped(ctx, u, ev, nil)
+		}
+		goOn := true
+		err := u.armed(dctx, func() error {
+			var err error
+			goOn, err = u.fire(ev, g)
+			return err
+		})
+		if err != nil {
+			return false, r.outcome(ctx, u, ev, err)
+		}
+		if !goOn {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// outcome turns an interrupt into a *TimeoutError or a cancellation error and
+// passes every other error through.
+func (r *Runner) outcome(ctx context.Context, u *unit, ev Event, err error) error {
+	var ie *goja.InterruptedError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return r.stopped(ctx, u, ev, ie)
+	}
+	te := &TimeoutError{Source: u.src.Name, Event: ev, Limit: r.opts.Timeout}
+	te.Line, te.Column = position(ie.Stack(), u.src.Name)
+	return te
+}
+
+// stopped reports that the caller's context ended the run.
+func (r *Runner) stopped(ctx context.Context, u *unit, ev Event, ie *goja.InterruptedError) error {
+	where := u.src.Name + ", " + eventLabel(ev)
+	if ie != nil {
+		if line, col := position(ie.Stack(), u.src.Name); line > 0 {
+			where += fmt.Sprintf(", line %d, column %d", line, col)
+		}
+	}
+	return fmt.Errorf("%s: stopped: %w", where, ctx.Err())
+}
+
+// Check compiles src without running it, for the editor's Check button. It
+// returns nil or a *ScriptError with Name "SyntaxError" and the line and
+// column of the first problem.
+func Check(src Source) error {
+	if src.Name == "" {
+		src.Name = "script"
+	}
+	_, err := compile(src)
+	return err
+}
+
+func eventLabel(ev Event) string {
+	if ev == "" {
+		return "top-level code"
+	}
+	return string(ev)
+}
