@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"patchbay/model"
+)
+
+// fieldText is a Request Format field with the text value it is sent with.
+type fieldText struct {
+	f     model.Field
+	where string
+	text  string
+}
+
+// buildBody builds the request body from the Request Format by Data Type;
+// nil when the grid has no fields, or when a GET or DELETE has no value to
+// send (a POST with none sends an empty body: {} for Json).
+func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergefields, inputs map[string]string) (any, error) {
+	if len(m.RequestFormat.Fields) == 0 {
+		return nil, nil
+	}
+	build := map[model.BodyType]func([]fieldText) (any, error){
+		model.BodyJson: jsonBody, model.BodyForm: formBody, model.BodyPlainText: plainBody,
+	}[dt]
+	if build == nil {
+		return nil, &FieldError{Field: MethodLabel(m.Name, TabSettings, "Data Type"), Err: fmt.Errorf("%s bodies are not supported yet", dt)}
+	}
+	vals, err := fieldTexts(m, mf, inputs)
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) == 0 && (httpMethod == http.MethodGet || httpMethod == http.MethodDelete) {
+		return nil, nil
+	}
+	return build(vals)
+}
+
+// fieldTexts finds each field's value: from the inputs by System Field, then
+// by Connector Field, else its Default Value rendered through the
+// mergefields (hidden fields too). An empty value counts as none: an
+// optional field without one is left out, a required one is an error.
+func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]fieldText, error) {
+	var out []fieldText
+	for _, f := range m.RequestFormat.Fields {
+		where := MethodLabel(m.Name, TabRequestFormat, f.ConnectorField)
+		text := ""
+		if f.SystemField != "" {
+			text = inputs[f.SystemField]
+		}
+		if text == "" {
+			text = inputs[f.ConnectorField]
+		}
+		if text == "" && f.DefaultValue != "" {
+			place := PlacePlain
+			if model.DefaultValueIsJSON(f.DataType) {
+				place = PlaceJSON
+			}
+			var err error
+			if text, err = mf.Render(where+" › Default Value", f.DefaultValue, place); err != nil {
+				return nil, err
+			}
+		}
+		if text == "" {
+			if f.IsOptional {
+				continue
+			}
+			name := f.SystemField
+			if name == "" {
+				name = f.ConnectorField
+			}
+			return nil, &FieldError{Field: where, Err: fmt.Errorf("required field has no value: give the input %q or a Default Value", name)}
+		}
+		out = append(out, fieldText{f: f, where: where, text: text})
+	}
+	return out, nil
+}
+
+// jsonBody sets each value at its path, typed by its Data Type.
+func jsonBody(vals []fieldText) (any, error) {
+	var doc []byte
+	for _, v := range vals {
+		steps, err := model.ParseFieldPath(v.f.ConnectorField)
+		if err != nil {
+			return nil, &FieldError{Field: v.where, Err: err}
+		}
+		typed, err := typedForPath(v.text, v.f.DataType, steps)
+		if err != nil {
+			return nil, &FieldError{Field: v.where, Err: err}
+		}
+		if doc, err = setSteps(doc, jsonPath{}, steps, typed); err != nil {
+			return nil, &FieldError{Field: v.where, Err: err}
+		}
+	}
+	if len(doc) == 0 {
+		return map[string]any{}, nil
+	}
+	return decodeJSON(doc)
+}
+
+// typedForPath converts a field's text to its Data Type. Under array steps
+// the text is a JSON list, nested once per array step, whose elements are
+// converted; a path ending in an array step with Data Type List takes the
+// list itself.
+func typedForPath(text string, t model.FieldType, steps []model.PathStep) (any, error) {
+	depth := eachDepth(steps)
+	if t == model.FieldList && steps[len(steps)-1].Each {
+		depth--
+	}
+	if depth == 0 {
+		return fromText(text, t)
+	}
+	v, err := decodeJSON([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a JSON list; a path with [array] steps takes one, e.g. [\"a\", \"b\"]", quoteValue(text))
+	}
+	return convertNested(v, depth, t)
+}
+
+func convertNested(v any, depth int, t model.FieldType) (any, error) {
+	if depth == 0 {
+		return convert(v, t)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a list, as each [array] step of the path needs", quoteValue(v))
+	}
+	out := make([]any, len(list))
+	for i, el := range list {
+		var err error
+		if out[i], err = convertNested(el, depth-1, t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// formBody uses each Connector Field as the literal form key; a List value
+// repeats its key once per element.
+func formBody(vals []fieldText) (any, error) {
+	form := Form{}
+	for _, v := range vals {
+		typed, err := fromText(v.text, v.f.DataType)
+		if err != nil {
+			return nil, &FieldError{Field: v.where, Err: err}
+		}
+		if list, ok := typed.([]any); ok {
+			for _, el := range list {
+				form = append(form, FormField{v.f.ConnectorField, textOf(el)})
+			}
+			continue
+		}
+		form = append(form, FormField{v.f.ConnectorField, textOf(typed)})
+	}
+	return form, nil
+}
+
+// plainBody sends the fields' values as text, one per line (usually there
+// is one field).
+func plainBody(vals []fieldText) (any, error) {
+	lines := make([]string, 0, len(vals))
+	for _, v := range vals {
+		typed, err := fromText(v.text, v.f.DataType)
+		if err != nil {
+			return nil, &FieldError{Field: v.where, Err: err}
+		}
+		lines = append(lines, textOf(typed))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func contentType(dt model.BodyType) string {
+	switch dt {
+	case model.BodyForm:
+		return "application/x-www-form-urlencoded"
+	case model.BodyPlainText:
+		return "text/plain; charset=utf-8"
+	case model.BodyXml:
+		return "application/xml"
+	}
+	return "application/json"
+}
+
+// Encode writes the form as application/x-www-form-urlencoded, in order.
+func (f Form) Encode() string {
+	parts := make([]string, len(f))
+	for i, kv := range f {
+		parts[i] = url.QueryEscape(kv.Key) + "=" + url.QueryEscape(kv.Value)
+	}
+	return strings.Join(parts, "&")
+}
+
+// EncodeBody encodes Body as it stands. A string, []byte or
+// json.RawMessage is sent as it is, whatever the Data Type; a Form as a
+// form. Otherwise a Json body is encoded as JSON, and a Form body may be a
+// map (map[string]any, map[string]string, url.Values: keys in sorted order,
+// a list value repeating its key), as a script may give it back.
+func (r *Request) EncodeBody() ([]byte, error) {
+	switch b := r.Body.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	case json.RawMessage:
+		return b, nil
+	case string:
+		return []byte(b), nil
+	case Form:
+		return []byte(b.Encode()), nil
+	}
+	switch r.DataType {
+	case model.BodyJson, "":
+		return marshalJSON(r.Body)
+	case model.BodyForm:
+		form, err := formOf(r.Body)
+		return []byte(form.Encode()), err
+	}
+	return nil, fmt.Errorf("a %s body must be text, not %T", r.DataType, r.Body)
+}
+
+// formOf turns a map a script gave back into a Form.
+func formOf(body any) (Form, error) {
+	m := map[string]any{}
+	switch b := body.(type) {
+	case map[string]any:
+		m = b
+	case map[string]string:
+		for k, v := range b {
+			m[k] = v
+		}
+	case url.Values:
+		for k, v := range b {
+			m[k] = v
+		}
+	default:
+		return nil, fmt.Errorf("a Form body must be a map of keys to values, not %T", body)
+	}
+	var form Form
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if list, ok := asList(m[k]); ok {
+			for _, el := range list {
+				form = append(form, FormField{k, textOf(el)})
+			}
+			continue
+		}
+		form = append(form, FormField{k, textOf(m[k])})
+	}
+	return form, nil
+}
+
+// HTTPRequest encodes the request as it stands, after a script's changes,
+// and returns it with the body it carries (for the run log). It adds the
+// Content-Type of the Data Type when a body has none, and a User-Agent.
+func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error) {
+	if err := checkEndpoint(r.Endpoint); err != nil {
+		return nil, nil, fmt.Errorf("endpoint: %w", err)
+	}
+	body, err := r.EncodeBody()
+	if err != nil {
+		return nil, nil, fmt.Errorf("request body: %w", err)
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, r.Method, r.Endpoint, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
+		if strings.EqualFold(k, "Host") {
+			hr.Host = r.Headers[k]
+			continue
+		}
+		hr.Header.Set(k, r.Headers[k])
+	}
+	if body != nil && hr.Header.Get("Content-Type") == "" {
+		hr.Header.Set("Content-Type", contentType(r.DataType))
+	}
+	if hr.Header.Get("User-Agent") == "" {
+		hr.Header.Set("User-Agent", "Patchbay")
+	}
+	return hr, body, nil
+}

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"patchbay/model"
+)
+
+// LoadFunc gives the connector a ledger row names and its account values.
+type LoadFunc func(ctx context.Context, connector string) (*model.Connector, map[string]string, error)
+
+// CleanupResult says what became of one pending webhook.
+type CleanupResult struct {
+	Record model.WebhookRecord
+	// Step is the delete, when one was sent.
+	Step *Step
+	// Deleted is true when the webhook is gone and the row marked deleted.
+	Deleted bool
+	Error   string
+}
+
+// Cleanup retries the delete of each pending webhook and updates the ledger:
+// deleted rows are marked so, failures keep their row pending with the new
+// error. It calls the same API the lifecycle did, with the run's non-secret
+// values, and today's account values.
+func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord) []CleanupResult {
+	out := make([]CleanupResult, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Pending() {
+			continue
+		}
+		res := CleanupResult{Record: rec}
+		step, err := cleanupOne(ctx, load, client, rec)
+		res.Step = step
+		switch {
+		case err != nil:
+			res.Error = err.Error()
+		case !step.OK:
+			res.Error = step.Error
+		default:
+			res.Deleted = true
+		}
+		if res.Deleted {
+			err = ledger.MarkWebhookDeleted(ctx, rec.ID)
+		} else {
+			err = ledger.MarkWebhookFailed(ctx, rec.ID, res.Error)
+		}
+		if err != nil {
+			res.Deleted = false
+			res.Error = fmt.Sprintf("updating the webhook ledger: %v", err)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord) (*Step, error) {
+	if rec.WebhookID == "" {
+		return nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
+	}
+	c, account, err := load(ctx, rec.Connector)
+	if err != nil {
+		return nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
+	}
+	_, _, del, err := webhookMethods(c, rec.Method)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client}
+	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
+	step, _ := r.runAction(ctx, del, "Delete webhook", system)
+	return step, nil
+}

@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Limits a Client keeps unless told otherwise.
+const (
+	// DefaultTimeout bounds one request, from sending to the end of the body.
+	DefaultTimeout = 30 * time.Second
+	// MaxResponseBody is the most of a response body a Client reads: 10 MiB.
+	MaxResponseBody = 10 << 20
+	// DefaultMaxRedirects is how many redirects a Client follows.
+	DefaultMaxRedirects = 5
+)
+
+// Client sends prepared requests within limits. Its zero value is ready:
+// a 30 s timeout per request, a 10 MiB response cap, five redirects
+// followed and recorded, TLS verified, the proxy from the environment
+// (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+type Client struct {
+	// Timeout bounds each request, body included; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxBody caps a response body in bytes; 0 means MaxResponseBody.
+	MaxBody int64
+	// MaxRedirects is how many redirects to follow; 0 means
+	// DefaultMaxRedirects, a negative number none (the 3xx is returned).
+	MaxRedirects int
+	// Transport sends the requests; nil means one with TLS verified and the
+	// proxy from the environment. Tests may give one trusting a test CA.
+	Transport http.RoundTripper
+}
+
+// defaultTransport is shared so that connections are reused between runs.
+var defaultTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	t.TLSClientConfig = nil // verified against the system's roots
+	return t
+}()
+
+// Response is what came back for one request.
+type Response struct {
+	// Status is the HTTP status code, e.g. 201.
+	Status int
+	// Headers are the response headers.
+	Headers http.Header
+	// Body is the whole body, at most the Client's MaxBody.
+	Body []byte
+	// Duration runs from sending to the end of the body.
+	Duration time.Duration
+	// Redirects records each redirect followed, e.g.
+	// "302 → GET https://api.example.com/v2/webhooks".
+	Redirects []string
+}
+
+// OK reports whether the status is 2xx.
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// BodyTooLargeError is returned when a response body is larger than the
+// Client allows; the Response returned with it holds the start of the body.
+type BodyTooLargeError struct {
+	Limit int64
+}
+
+func (e *BodyTooLargeError) Error() string {
+	if e.Limit%(1<<20) == 0 {
+		return fmt.Sprintf("response body is larger than %d MiB", e.Limit>>20)
+	}
+	return fmt.Sprintf("response body is larger than %d bytes", e.Limit)
+}
+
+// Do sends an HTTP request and reads the whole response. Errors say what
+// went wrong with the host (never the full URL, which may hold a key):
+// a timeout wraps context.DeadlineExceeded, a cancellation
+// context.Canceled, a body over the cap is a *BodyTooLargeError (returned
+// with the Response). A non-2xx status is not an error.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	resp := &Response{}
+	hc := &http.Client{Transport: c.transport(), CheckRedirect: c.checkRedirect(resp)}
+	hr, err := hc.Do(req.WithContext(rctx))
+	if err != nil {
+		return nil, c.sendError(ctx, req, timeout, err)
+	}
+	defer hr.Body.Close()
+	resp.Status, resp.Headers = hr.StatusCode, hr.Header
+	resp.Body, err = c.readBody(hr)
+	resp.Duration = time.Since(start)
+	if err != nil {
+		var big *BodyTooLargeError
+		if errors.As(err, &big) {
+			return resp, fmt.Errorf("%s %s: %w", req.Method, req.URL.Host, err)
+		}
+		return nil, c.sendError(ctx, req, timeout, err)
+	}
+	return resp, nil
+}
+
+func (c *Client) transport() http.RoundTripper {
+	if c.Transport != nil {
+		return c.Transport
+	}
+	return defaultTransport
+}
+
+// checkRedirect follows up to MaxRedirects redirects, recording each.
+func (c *Client) checkRedirect(resp *Response) func(*http.Request, []*http.Request) error {
+	max := c.MaxRedirects
+	if max == 0 {
+		max = DefaultMaxRedirects
+	}
+	return func(next *http.Request, via []*http.Request) error {
+		if max < 0 {
+			return http.ErrUseLastResponse
+		}
+		if len(via) > max {
+			return fmt.Errorf("stopped after %d redirects", max)
+		}
+		resp.Redirects = append(resp.Redirects, fmt.Sprintf("%d → %s %s", next.Response.StatusCode, next.Method, next.URL.Redacted()))
+		return nil
+	}
+}
+
+// readBody reads at most MaxBody bytes; more is a *BodyTooLargeError.
+func (c *Client) readBody(hr *http.Response) ([]byte, error) {
+	limit := c.MaxBody
+	if limit <= 0 {
+		limit = MaxResponseBody
+	}
+	if hr.ContentLength > limit {
+		return nil, &BodyTooLargeError{Limit: limit}
+	}
+	body, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
+	if err != nil {
+		return body, err
+	}
+	if int64(len(body)) > limit {
+		return body[:limit], &BodyTooLargeError{Limit: limit}
+	}
+	return body, nil
+}
+
+// sendError explains why a request got no (whole) response.
+func (c *Client) sendError(ctx context.Context, req *http.Request, timeout time.Duration, err error) error {
+	where := req.Method + " " + req.URL.Host
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("%s: cancelled: %w", where, context.Canceled)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: the run's time ran out: %w", where, ctx.Err())
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("%s: no response within %s (the request timeout): %w", where, timeout, context.DeadlineExceeded)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message repeats the whole URL, which may hold a key
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func get(t *testing.T, c *Client, ctx context.Context, u string) (*Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Do(ctx, req)
+}
+
+func TestClientResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("X-Seen", r.Method+" "+r.URL.Path)
+		w.Header().Add("X-Multi", "a")
+		w.Header().Add("X-Multi", "b")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"id":1}`)
+	}))
+	defer srv.Close()
+	resp, err := get(t, &Client{}, context.Background(), srv.URL+"/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 201 || !resp.OK() || string(resp.Body) != `{"id":1}` || resp.Headers.Get("X-Seen") != "GET /x" {
+		t.Errorf("response = %d %q %v", resp.Status, resp.Body, resp.Headers)
+	}
+}
+
+func TestClientBodyCap(t *testing.T) {
+	tests := []struct {
+		name          string
+		size          int
+		contentLength bool
+		wantErr       bool
+	}{
+		{"exactly 10 MiB", MaxResponseBody, true, false},
+		{"one byte over, streamed", MaxResponseBody + 1, false, true},
+		{"one byte over, declared", MaxResponseBody + 1, true, true},
+	}
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.contentLength {
+					w.Header().Set("Content-Length", strconv.Itoa(tt.size))
+				}
+				for left := tt.size; left > 0; left -= len(chunk) {
+					if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+				}
+			}))
+			defer srv.Close()
+			resp, err := get(t, &Client{}, context.Background(), srv.URL)
+			if !tt.wantErr {
+				if err != nil || len(resp.Body) != tt.size {
+					t.Fatalf("got %v, want %d bytes", err, tt.size)
+				}
+				return
+			}
+			var big *BodyTooLargeError
+			if !errors.As(err, &big) || !strings.Contains(err.Error(), "response body is larger than 10 MiB") {
+				t.Fatalf("error = %v, want one saying the response body is larger than 10 MiB", err)
+			}
+			if resp == nil || resp.Status != 200 {
+				t.Errorf("response = %+v, want the status kept with the error", resp)
+			}
+		})
+	}
+}
+
+// blockingServer answers after the client gives up: it writes what first
+// says, then waits until the request is gone.
+func blockingServer(t *testing.T, first string, arrived chan<- struct{}) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if first != "" {
+			fmt.Fprint(w, first)
+			w.(http.Flusher).Flush()
+		}
+		if arrived != nil {
+			arrived <- struct{}{}
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestClientTimeout(t *testing.T) {
+	for _, first := range []string{"", `{"partial":`} {
+		t.Run(fmt.Sprintf("after %q", first), func(t *testing.T) {
+			srv := blockingServer(t, first, nil)
+			_, err := get(t, &Client{Timeout: 50 * time.Millisecond}, context.Background(), srv.URL+"/slow?api_key=SECRET")
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error = %v, want it to wrap context.DeadlineExceeded", err)
+			}
+			if !strings.Contains(err.Error(), "no response within 50ms (the request timeout)") {
+				t.Errorf("error %q does not explain the timeout", err)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q shows the query string", err)
+			}
+		})
+	}
+}
+
+func TestClientCancel(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	srv := blockingServer(t, "", arrived)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	_, err := get(t, &Client{}, ctx, srv.URL)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("error = %v, want a cancellation", err)
+	}
+}
+
+func TestClientConnectionRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, err = get(t, &Client{}, context.Background(), "http://"+addr+"/hooks?api_key=SECRET")
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "GET "+addr) {
+		t.Fatalf("error = %v, want GET %s: … connection refused", err, addr)
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error %q shows the query string", err)
+	}
+}
+
+func TestClientTLSVerified(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	if _, err := get(t, &Client{}, context.Background(), srv.URL); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("error = %v, want a certificate error from a self-signed server", err)
+	}
+	resp, err := get(t, &Client{Transport: srv.Client().Transport}, context.Background(), srv.URL)
+	if err != nil || resp.Status != 200 {
+		t.Errorf("with the test CA trusted: %v", err)
+	}
+}
+
+func TestClientRedirects(t *testing.T) {
+	// /r/N redirects to /r/N-1; /r/0 answers.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/r/"))
+		if n == 0 {
+			fmt.Fprint(w, "done")
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/r/%d", n-1), http.StatusFound)
+	}))
+	defer srv.Close()
+
+	resp, err := get(t, &Client{}, context.Background(), srv.URL+"/r/2")
+	if err != nil || string(resp.Body) != "done" {
+		t.Fatalf("got %v, want the redirects followed", err)
+	}
+	want := []string{"302 → GET " + srv.URL + "/r/1", "302 → GET " + srv.URL + "/r/0"}
+	if fmt.Sprint(resp.Redirects) != fmt.Sprint(want) {
+		t.Errorf("Redirects = %q, want %q", resp.Redirects, want)
+	}
+
+	if _, err := get(t, &Client{}, context.Background(), srv.URL+"/r/9"); err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
+		t.Errorf("error = %v, want it to stop after 5 redirects", err)
+	}
+
+	resp, err = get(t, &Client{MaxRedirects: -1}, context.Background(), srv.URL+"/r/2")
+	if err != nil || resp.Status != http.StatusFound || len(resp.Redirects) != 0 {
+		t.Errorf("with redirects off: %v %+v, want the 302 itself", err, resp)
+	}
+}

@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"patchbay/engine/script"
+	"patchbay/model"
+)
+
+// DefaultDeliveryWait is how long a lifecycle with a trigger waits for the
+// delivery when WebhookOptions.Wait is zero.
+const DefaultDeliveryWait = 10 * time.Second
+
+// deleteTimeout bounds the delete of a run that was cancelled: the webhook
+// must still go.
+const deleteTimeout = 30 * time.Second
+
+// WebhookOptions configure a webhook lifecycle run.
+type WebhookOptions struct {
+	// Ledger records the webhook the moment its id is captured. Required.
+	Ledger model.WebhookLedger
+	// Trigger names an Action method that makes the API emit an event,
+	// such as "Create Order"; "" for none.
+	Trigger string
+	// Wait is how long to wait for a delivery. Zero means
+	// DefaultDeliveryWait with a trigger and no waiting without one.
+	Wait time.Duration
+	// WebhookURL, when set, is registered instead of the local receiver's
+	// URL: for an API outside this machine, which cannot reach 127.0.0.1.
+	// Deliveries to it are not seen by the run.
+	WebhookURL string
+	// Receiver configures the local receiver.
+	Receiver ReceiverOptions
+}
+
+// RunWebhook runs the lifecycle of a Webhook method: start the local
+// receiver, create the webhook and record its id in the ledger, optionally
+// trigger an event and map the delivery, and delete the webhook. The delete
+// runs whenever a webhook was created, also when a later step failed or the
+// run was cancelled; a failed delete leaves the ledger row pending for
+// Cleanup.
+func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOptions) *Result {
+	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "webhook", StartedAt: time.Now()}
+	defer func() { res.FinishedAt = time.Now() }()
+	wm, create, del, err := webhookMethods(r.Connector, name)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if opts.Ledger == nil {
+		res.Error = "no webhook ledger to record the webhook in"
+		return res
+	}
+
+	var recv *Receiver
+	url := opts.WebhookURL
+	if url == "" {
+		if recv, err = StartReceiver(opts.Receiver); err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		defer recv.Close()
+		url = recv.URL
+	}
+	res.WebhookURL = url
+	system := map[string]string{model.SystemFieldWebhookURL: url}
+
+	step, body := r.runAction(ctx, create, "Create webhook", system)
+	res.Steps = append(res.Steps, step)
+	if !step.OK {
+		res.Error = step.Error
+		if step.Response != nil && step.Response.Status/100 == 2 {
+			// The API said yes but the step failed after: a webhook may
+			// exist that nobody can name. Keep a record of it.
+			r.recordUnknown(opts.Ledger, name, url, step.Error)
+		}
+		return res
+	}
+	id, err := WebhookID(create.ResponseFormat.Fields, body)
+	if err != nil {
+		r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
+		r.recordUnknown(opts.Ledger, name, url, step.Error)
+		res.Error = step.Error
+		return res
+	}
+	res.WebhookID = id
+	system[model.SystemFieldWebhookID] = id
+
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, WebhookID: id, URL: url, RunValues: r.runValues()}
+	recorded := opts.Ledger.RecordWebhook(context.WithoutCancel(ctx), rec)
+	if recorded != nil {
+		r.failStep(step, fmt.Errorf("webhook %s was created but could not be recorded in the ledger: %w; deleting it now", id, recorded))
+	} else {
+		r.deliveryStep(ctx, res, wm, recv, opts)
+	}
+
+	delCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	defer cancel()
+	delStep, _ := r.runAction(delCtx, del, "Delete webhook", system)
+	res.Steps = append(res.Steps, delStep)
+	if recorded == nil {
+		if delStep.OK {
+			err = opts.Ledger.MarkWebhookDeleted(delCtx, rec.ID)
+		} else {
+			err = opts.Ledger.MarkWebhookFailed(delCtx, rec.ID, delStep.Error)
+		}
+		if err != nil {
+			r.failStep(delStep, fmt.Errorf("updating the webhook ledger: %w", err))
+		}
+	}
+	res.OK = true
+	for _, s := range res.Steps {
+		if !s.OK {
+			res.OK = false
+			if res.Error == "" {
+				res.Error = s.Name + ": " + s.Error
+			}
+		}
+	}
+	if !delStep.OK {
+		res.Error = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
+	}
+	return res
+}
+
+// webhookMethods finds a Webhook method and its Create and Delete Webhook
+// Methods.
+func webhookMethods(c *model.Connector, name string) (wm, create, del *model.Method, err error) {
+	wm = c.Method(name)
+	switch {
+	case wm == nil:
+		return nil, nil, nil, fmt.Errorf("connector %q has no method %q", c.Name, name)
+	case wm.MethodType != model.MethodWebhook:
+		return nil, nil, nil, fmt.Errorf("method '%s' is an %s method, not a Webhook", name, wm.MethodType)
+	}
+	if create = c.Method(wm.CreateWebhookMethod); create == nil {
+		return nil, nil, nil, fmt.Errorf("%s: %q names no method", MethodLabel(name, TabSettings, "Create Webhook Method"), wm.CreateWebhookMethod)
+	}
+	if del = c.Method(wm.DeleteWebhookMethod); del == nil {
+		return nil, nil, nil, fmt.Errorf("%s: %q names no method", MethodLabel(name, TabSettings, "Delete Webhook Method"), wm.DeleteWebhookMethod)
+	}
+	return wm, create, del, nil
+}
+
+// runValues are the run's inputs less the secrets, kept in the ledger so
+// that a later cleanup calls the same API.
+func (r *Runner) runValues() map[string]string {
+	out := map[string]string{}
+	for k, v := range r.Inputs {
+		if !r.Connector.IsSecretValue(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// recordUnknown keeps a pending ledger row for a webhook whose id is not
+// known, so that it is shown and never silently forgotten.
+func (r *Runner) recordUnknown(ledger model.WebhookLedger, method, url, reason string) {
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: method, URL: url, RunValues: r.runValues()}
+	if ledger.RecordWebhook(context.Background(), rec) == nil {
+		ledger.MarkWebhookFailed(context.Background(), rec.ID, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+reason)
+	}
+}
+
+func (r *Runner) failStep(s *Step, err error) {
+	s.Status, s.OK = StepFailed, false
+	s.Error = MaskText(err.Error(), r.secrets())
+	r.notify(s)
+}
+
+// deliveryStep runs the trigger, if any, and waits for a delivery, maps it
+// and puts it in the result.
+func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method, recv *Receiver, opts WebhookOptions) {
+	if opts.Trigger != "" {
+		tm := r.Connector.Method(opts.Trigger)
+		if tm == nil {
+			s := &Step{Name: "Trigger", Method: opts.Trigger}
+			r.failStep(s, fmt.Errorf("connector %q has no method %q", r.Connector.Name, opts.Trigger))
+			res.Steps = append(res.Steps, s)
+			return
+		}
+		s, _ := r.runAction(ctx, tm, "Trigger", nil)
+		res.Steps = append(res.Steps, s)
+		if !s.OK {
+			return
+		}
+	}
+	wait := opts.Wait
+	if wait == 0 && opts.Trigger != "" {
+		wait = DefaultDeliveryWait
+	}
+	if wait <= 0 || recv == nil {
+		return
+	}
+	step := &Step{Name: "Receive delivery", Method: wm.Name, Status: StepRunning}
+	r.notify(step)
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	d, err := recv.Wait(wctx, 0)
+	step.DurationMS = time.Since(start).Milliseconds()
+	res.Steps = append(res.Steps, step)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		r.failStep(step, fmt.Errorf("no delivery arrived at %s within %s", recv.URL, wait))
+		return
+	case err != nil:
+		r.failStep(step, fmt.Errorf("waiting for a delivery: %w", err))
+		return
+	}
+	res.Delivery = r.mapDelivery(ctx, wm, d, step)
+	if res.Delivery.Error != "" || res.Delivery.Rejected != "" {
+		r.failStep(step, errors.New(res.Delivery.Rejected+res.Delivery.Error))
+		return
+	}
+	step.Mapped = res.Delivery.Mapped
+	step.Status, step.OK = StepOK, true
+	r.notify(step)
+}
+
+// mapDelivery runs before_webhook and after_webhook on a delivery and maps
+// it through the Webhook method's Request Format.
+func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step) *Received {
+	secrets := r.secrets()
+	out := &Received{ReceivedAt: d.ReceivedAt, Method: d.Method, Headers: flatten(d.Headers), Rejected: d.Rejected}
+	out.Body = MaskText(string(d.Body), secrets)
+	out.Headers = maskHeaders(out.Headers, func(s string) string { return MaskText(s, secrets) })
+	if d.Rejected != "" {
+		return out
+	}
+	body := d.Body
+	var payload any
+	if err := json.Unmarshal(body, &payload); err != nil {
+		out.Error = fmt.Sprintf("the delivery is not JSON: %v", err)
+		return out
+	}
+	scripts, err := r.scripts(ctx, wm, step, secrets)
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	if scripts != nil {
+		g := &script.Globals{MethodRequest: payload, MethodRequestHeaders: flatten(d.Headers)}
+		proceed, err := scripts.Fire(ctx, script.EventBeforeWebhook, g)
+		if err == nil && proceed {
+			g.MethodResponse = g.MethodRequest
+			proceed, err = scripts.Fire(ctx, script.EventAfterWebhook, g)
+		}
+		out.Console = step.Console
+		switch {
+		case err != nil:
+			out.Error = MaskText(err.Error(), secrets)
+			return out
+		case !proceed:
+			out.Filtered = true
+			return out
+		}
+		if !reflect.DeepEqual(payload, g.MethodResponse) {
+			if body, err = json.Marshal(g.MethodResponse); err != nil {
+				out.Error = fmt.Sprintf("after_webhook left a payload that is not JSON: %v", err)
+				return out
+			}
+		}
+	}
+	mapped, err := MapFields(MethodLabel(wm.Name, TabRequestFormat), wm.RequestFormat.Fields, body)
+	if err != nil {
+		out.Error = MaskText(err.Error(), secrets)
+		return out
+	}
+	out.Mapped = maskMapped(mapped, secrets)
+	return out
+}

@@ -1,0 +1,272 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"patchbay/assets"
+	"patchbay/engine"
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+)
+
+// memLedger is an in-memory webhook ledger; the SQLite one is tested in
+// model/store and end to end from the command line.
+type memLedger struct {
+	mu   sync.Mutex
+	rows []model.WebhookRecord
+}
+
+func (l *memLedger) RecordWebhook(_ context.Context, rec *model.WebhookRecord) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rec.ID = int64(len(l.rows) + 1)
+	rec.CreatedAt = time.Now()
+	l.rows = append(l.rows, *rec)
+	return nil
+}
+
+func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rows[id-1].DeletedAt = time.Now()
+	l.rows[id-1].LastError = ""
+	return nil
+}
+
+func (l *memLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rows[id-1].LastError = reason
+	return nil
+}
+
+func (l *memLedger) ListWebhooks(_ context.Context, pendingOnly bool) ([]model.WebhookRecord, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []model.WebhookRecord
+	for _, r := range l.rows {
+		if !pendingOnly || r.Pending() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func exampleConnector(t *testing.T) *model.Connector {
+	t.Helper()
+	c, err := model.Import(assets.ExampleConnector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func startSandbox(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	return sb, srv.URL
+}
+
+func TestLifecycleAgainstSandbox(t *testing.T) {
+	sb, base := startSandbox(t)
+	ledger := &memLedger{}
+	var seen []string
+	r := &engine.Runner{
+		Connector: exampleConnector(t),
+		Account:   map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
+		Inputs:    map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
+		OnStep: func(s *engine.Step) {
+			seen = append(seen, fmt.Sprintf("%s:%s", s.Name, s.Status))
+		},
+	}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger, Trigger: "Create Order", Wait: 5 * time.Second})
+	if !res.OK {
+		t.Fatalf("lifecycle failed: %s\n%s", res.Error, dump(res))
+	}
+	if res.WebhookID != "1" {
+		t.Errorf("webhook id %q, want 1", res.WebhookID)
+	}
+	wantSteps := []string{"Create webhook:running", "Create webhook:ok", "Trigger:running", "Trigger:ok",
+		"Receive delivery:running", "Receive delivery:ok", "Delete webhook:running", "Delete webhook:ok"}
+	if strings.Join(seen, " ") != strings.Join(wantSteps, " ") {
+		t.Errorf("steps seen:\n %v\nwant\n %v", seen, wantSteps)
+	}
+	if res.Delivery == nil {
+		t.Fatal("no delivery in the result")
+	}
+	got := mappedValues(res.Delivery.Mapped)
+	want := map[string]string{"Event": `"order.created"`, "OrderId": "1", "CustomerEmail": `"ada@example.com"`, "LineSku": `["A-1"]`}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("delivery mapped %s = %s, want %s", k, got[k], v)
+		}
+	}
+	if !strings.Contains(res.WebhookURL, "127.0.0.1") || !strings.Contains(res.Steps[0].Request.Body, res.WebhookURL) {
+		t.Errorf("the create request did not send the receiver's URL %q: %s", res.WebhookURL, res.Steps[0].Request.Body)
+	}
+	if left := sb.Webhooks(); len(left) != 0 {
+		t.Errorf("webhooks left on the API: %+v", left)
+	}
+	rows, _ := ledger.ListWebhooks(context.Background(), false)
+	if len(rows) != 1 || rows[0].WebhookID != "1" || rows[0].Pending() {
+		t.Errorf("ledger: %+v", rows)
+	}
+	for _, s := range res.Steps {
+		if s.Request != nil && strings.Contains(s.Request.Headers["X-Api-Key"], sandbox.DefaultAPIKey) {
+			t.Errorf("step %s shows the API key unmasked", s.Name)
+		}
+	}
+}
+
+// hookAPI is an API shaped unlike the sandbox: Form-encoded create, Bearer
+// auth, the id a string nested at data.webhook.id, a 204 delete.
+type hookAPI struct {
+	mu          sync.Mutex
+	token       string
+	createForm  url.Values
+	createAuth  string
+	deleted     []string
+	deleteFails bool
+}
+
+func (a *hookAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bearer "+a.token {
+		http.Error(w, `{"error":"unauthorised"}`, http.StatusUnauthorized)
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v2/hooks":
+		r.ParseForm()
+		a.createForm, a.createAuth = r.PostForm, r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"data": {"webhook": {"id": "wh_7f3a", "status": "enabled"}}}`)
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/hooks/"):
+		if a.deleteFails {
+			http.Error(w, `{"error":"try later"}`, http.StatusInternalServerError)
+			return
+		}
+		a.deleted = append(a.deleted, strings.TrimPrefix(r.URL.Path, "/v2/hooks/"))
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func hookConnector(base string) *model.Connector {
+	return &model.Connector{
+		Name:           "Hooks",
+		Authentication: []model.Authentication{{AuthName: "Token", AuthType: model.AuthApiKey, IsDefault: true}},
+		Script:         "function before_action() { method_request_headers.Authorization = 'Bearer ' + method_auth_value; }",
+		Methods: []model.Method{
+			{Name: "Subscribe", MethodType: model.MethodAction, HttpMethod: "POST", DataType: model.BodyForm, Endpoint: base + "/v2/hooks",
+				RequestFormat: model.Format{Fields: []model.Field{
+					{ConnectorField: "target", DataType: model.FieldText, IsHidden: true, DefaultValue: "{{Cyclr_Webhook_Url}}"},
+					{ConnectorField: "enabled_events[]", DataType: model.FieldList, DefaultValue: `["order.created","order.paid"]`},
+				}},
+				ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "data.webhook.id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldText}}},
+			},
+			{Name: "Unsubscribe", MethodType: model.MethodAction, HttpMethod: "DELETE", DataType: model.BodyJson, Endpoint: base + "/v2/hooks/{{Cyclr_Webhook_Id}}",
+				Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: model.SystemFieldWebhookID, IsHidden: true}},
+				Script:     "function before_action() { console.log('deleting ' + method_request_parameters.Cyclr_Webhook_Id); }"},
+			{Name: "Order Events", MethodType: model.MethodWebhook, CreateWebhookMethod: "Subscribe", DeleteWebhookMethod: "Unsubscribe"},
+		},
+	}
+}
+
+func TestLifecycleAgainstADifferentAPI(t *testing.T) {
+	api := &hookAPI{token: "tok-5b1e"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	ledger := &memLedger{}
+	r := &engine.Runner{Connector: hookConnector(srv.URL), Account: map[string]string{model.SystemFieldAuthAPIKey: api.token}}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
+	if !res.OK {
+		t.Fatalf("lifecycle failed: %s\n%s", res.Error, dump(res))
+	}
+	if res.WebhookID != "wh_7f3a" {
+		t.Errorf("webhook id %q, want wh_7f3a", res.WebhookID)
+	}
+	if got := api.createForm["enabled_events[]"]; strings.Join(got, ",") != "order.created,order.paid" {
+		t.Errorf("form enabled_events[] = %v", got)
+	}
+	if api.createForm.Get("target") != res.WebhookURL {
+		t.Errorf("form target %q, want the receiver's URL %q", api.createForm.Get("target"), res.WebhookURL)
+	}
+	if len(api.deleted) != 1 || api.deleted[0] != "wh_7f3a" {
+		t.Errorf("deleted %v", api.deleted)
+	}
+	del := res.Steps[len(res.Steps)-1]
+	if del.Response == nil || del.Response.Status != http.StatusNoContent {
+		t.Errorf("delete response %+v", del.Response)
+	}
+	if len(del.Console) != 1 || !strings.Contains(del.Console[0], "deleting wh_7f3a") {
+		t.Errorf("delete console %q: the script did not see method_request_parameters.Cyclr_Webhook_Id", del.Console)
+	}
+	if strings.Contains(dump(res), api.token) {
+		t.Error("the run log shows the Bearer token")
+	}
+}
+
+func TestDeleteFailureLeavesPendingAndCleanupDeletes(t *testing.T) {
+	api := &hookAPI{token: "tok", deleteFails: true}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	ledger := &memLedger{}
+	c := hookConnector(srv.URL)
+	account := map[string]string{model.SystemFieldAuthAPIKey: api.token}
+	r := &engine.Runner{Connector: c, Account: account}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
+	if res.OK {
+		t.Fatal("lifecycle passed though the delete failed")
+	}
+	if !strings.Contains(res.Error, "webhook wh_7f3a was not deleted") || !strings.Contains(res.Error, "500") {
+		t.Errorf("error %q", res.Error)
+	}
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(pending) != 1 || !strings.Contains(pending[0].LastError, "500") {
+		t.Fatalf("pending %+v", pending)
+	}
+
+	api.mu.Lock()
+	api.deleteFails = false
+	api.mu.Unlock()
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	out := engine.Cleanup(context.Background(), ledger, load, nil, pending)
+	if len(out) != 1 || !out[0].Deleted {
+		t.Fatalf("cleanup: %+v", out)
+	}
+	if pending, _ := ledger.ListWebhooks(context.Background(), true); len(pending) != 0 {
+		t.Errorf("still pending after cleanup: %+v", pending)
+	}
+	if len(api.deleted) != 1 || api.deleted[0] != "wh_7f3a" {
+		t.Errorf("deleted %v", api.deleted)
+	}
+}
+
+func mappedValues(fs []engine.MappedField) map[string]string {
+	out := map[string]string{}
+	for _, f := range fs {
+		b, _ := json.Marshal(f.Value)
+		out[f.SystemField] = string(b)
+	}
+	return out
+}
+
+func dump(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}

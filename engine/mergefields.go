@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"patchbay/model"
+)
+
+// Values are what a run is handed to fill {{Mergefields}} from. Bind them to
+// a method with For.
+type Values struct {
+	// Inputs are the run's own values (such as --set KEY=VALUE); they come
+	// first and are taken literally. They also fill Request Format fields by
+	// System Field or Connector Field.
+	Inputs map[string]string
+	// Account are the connector's account values as the store keeps them:
+	// Account Connector Properties and the auth values (Cyclr_Auth_*). They
+	// are taken literally; an empty value counts as none.
+	Account map[string]string
+	// System are the values Patchbay supplies: Cyclr_Webhook_Id and
+	// Cyclr_Webhook_Url.
+	System map[string]string
+}
+
+// Mergefields resolves {{Name}} for one method of one connector.
+//
+// A name's value comes from, in order: the run's Inputs; the method's
+// parameter values; the account values (Account Connector Properties); the
+// System values; the auth values (the Cyclr_Auth_* account values); and last
+// the connector parameters' own Values, as defaults. Inputs, account, system
+// and auth values are taken literally; a parameter's value is a template,
+// itself rendered (so a BaseUrl parameter may hold {{Subdomain}}).
+type Mergefields struct {
+	v         Values
+	connector *model.Connector
+	method    *model.Method // nil when only the connector's values apply
+}
+
+// For binds the values to a method of a connector; m may be nil, for the
+// connector's values alone.
+func (v Values) For(c *model.Connector, m *model.Method) *Mergefields {
+	if c == nil {
+		c = &model.Connector{}
+	}
+	return &Mergefields{v: v, connector: c, method: m}
+}
+
+// Place says where rendered text goes, and so how each value is escaped.
+type Place int
+
+// The places text is rendered into.
+const (
+	// PlacePlain is a header, a parameter value or a plain Default Value:
+	// values go in as they are.
+	PlacePlain Place = iota
+	// PlaceURL is an Endpoint. A value in the path is escaped as a path
+	// segment ("a b/c" becomes "a%20b%2Fc"), one in the query string for the
+	// query ("a+b%2Fc"). A value before the path begins goes in as it is, so
+	// that {{BaseUrl}} or https://{{Subdomain}}.example.com work.
+	PlaceURL
+	// PlaceJSON is JSON text, the Default Value of an Object or List field.
+	// Braces are read leniently ("}}" may close nested objects); a value
+	// inside a JSON string is escaped for it, elsewhere it goes in raw.
+	PlaceJSON
+)
+
+// Lookup returns the value of {{name}}, whether there is one, and the error
+// that stopped a parameter's template from rendering.
+func (mf *Mergefields) Lookup(name string) (string, bool, error) {
+	return mf.lookup(name, nil)
+}
+
+func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error) {
+	if v, ok := mf.v.Inputs[name]; ok {
+		return v, true, nil
+	}
+	// A parameter's template that names its own parameter ({{Cyclr_Webhook_Id}}
+	// as the value of the parameter Cyclr_Webhook_Id) reads the tiers below it;
+	// stack holds the templates being rendered, which also ends any loop.
+	if mf.method != nil && !slices.Contains(stack, "method:"+name) {
+		if p := findParameter(mf.method.Parameters, name); p != nil && p.Value() != "" {
+			where := MethodLabel(mf.method.Name, TabParameters, name)
+			return mf.template(where, "method:"+name, p.Value(), stack)
+		}
+	}
+	isAuth := slices.Contains(model.AuthValueKeys, name)
+	if v := mf.v.Account[name]; v != "" && !isAuth {
+		return v, true, nil
+	}
+	if v := mf.v.System[name]; v != "" {
+		return v, true, nil
+	}
+	if v := mf.v.Account[name]; v != "" && isAuth {
+		return v, true, nil
+	}
+	if p := findParameter(mf.connector.Parameters, name); p != nil && p.Value() != "" && !slices.Contains(stack, "connector:"+name) {
+		where := connectorLabel(mf.connector.Name, TabParameters, name)
+		return mf.template(where, "connector:"+name, p.Value(), stack)
+	}
+	return "", false, nil
+}
+
+// template renders a parameter's value; key says which parameter it is.
+func (mf *Mergefields) template(where, key, text string, stack []string) (string, bool, error) {
+	s, err := mf.render(where, text, PlacePlain, append(slices.Clip(stack), key))
+	return s, err == nil, err
+}
+
+func findParameter(ps []model.Parameter, name string) *model.Parameter {
+	for i := range ps {
+		if ps[i].TargetName == name {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// Render fills the {{Mergefields}} of text, escaping each value for the
+// place it goes. field names the text in errors, e.g. MethodLabel(m.Name,
+// TabSettings, "Endpoint"). Malformed braces or a name with no value is a
+// *FieldError wrapping a *model.MergefieldError with the position.
+func (mf *Mergefields) Render(field, text string, place Place) (string, error) {
+	return mf.render(field, text, place, nil)
+}
+
+func (mf *Mergefields) render(field, text string, place Place, stack []string) (string, error) {
+	toks, err := model.ParseMergefields(text, place != PlaceJSON)
+	if err != nil {
+		return "", &FieldError{Field: field, Err: err}
+	}
+	var out strings.Builder
+	inString := false // within a JSON string literal, for PlaceJSON
+	for _, t := range toks {
+		if !t.IsMergefield() {
+			out.WriteString(t.Literal)
+			inString = jsonStringState(t.Literal, inString)
+			continue
+		}
+		v, ok, err := mf.lookup(t.Name, stack)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", &FieldError{Field: field, Err: &model.MergefieldError{Pos: t.Pos, Msg: mf.noValue(t.Name, stack)}}
+		}
+		out.WriteString(escapeFor(place, out.String(), inString, v))
+	}
+	return out.String(), nil
+}
+
+// noValue explains why a name has no value, pointing at where to give one.
+func (mf *Mergefields) noValue(name string, stack []string) string {
+	// A template naming its own parameter reads on below it; naming one
+	// further up the stack is a loop.
+	var outer []string
+	if len(stack) > 0 {
+		outer = stack[:len(stack)-1]
+	}
+	switch {
+	case slices.ContainsFunc(outer, func(k string) bool { return strings.HasSuffix(k, ":"+name) }):
+		return fmt.Sprintf("{{%s}} refers back to itself through other parameters", name)
+	case slices.Contains(model.AuthValueKeys, name):
+		return fmt.Sprintf("{{%s}} has no value: set it in the account values", name)
+	case slices.Contains(model.SystemFields, name):
+		return fmt.Sprintf("{{%s}} has no value in this run", name)
+	case mf.method != nil && findParameter(mf.method.Parameters, name) != nil,
+		findParameter(mf.connector.Parameters, name) != nil:
+		return fmt.Sprintf("{{%s}} has no value: give the parameter a value, or set it in the inputs or account values", name)
+	}
+	return fmt.Sprintf("unknown mergefield {{%s}}", name)
+}
+
+// escapeFor escapes a value for its place; before is the text rendered so far.
+func escapeFor(place Place, before string, inString bool, v string) string {
+	switch place {
+	case PlaceURL:
+		switch urlPartAt(before) {
+		case urlQuery:
+			return url.QueryEscape(v)
+		case urlPath, urlFragment:
+			return url.PathEscape(v)
+		}
+	case PlaceJSON:
+		if inString {
+			b, _ := json.Marshal(v)
+			return string(b[1 : len(b)-1])
+		}
+	}
+	return v
+}
+
+type urlPart int
+
+const (
+	urlPrefix urlPart = iota // scheme, host, port: before the path
+	urlPath
+	urlQuery
+	urlFragment
+)
+
+// urlPartAt says which part of a URL the end of s is in.
+func urlPartAt(s string) urlPart {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		if strings.Contains(s[i:], "#") {
+			return urlFragment
+		}
+		return urlQuery
+	}
+	host := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		host = i + 3
+	}
+	if strings.Contains(s[host:], "/") {
+		return urlPath
+	}
+	return urlPrefix
+}
+
+// jsonStringState follows JSON text to say whether its end is inside a string.
+func jsonStringState(s string, inString bool) bool {
+	escaped := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && s[i] == '\\':
+			escaped = true
+		case s[i] == '"':
+			inString = !inString
+		}
+	}
+	return inString
+}
+
+// All returns every mergefield that has a value, by name: the inputs, the
+// parameters of the method and the connector, the account and system values.
+// Names whose template fails to render are left out (Render reports them).
+// The auth values are among them, so the map is secret.
+func (mf *Mergefields) All() map[string]string {
+	var names []string
+	for _, m := range []map[string]string{mf.v.Inputs, mf.v.Account, mf.v.System} {
+		for k := range m {
+			names = append(names, k)
+		}
+	}
+	if mf.method != nil {
+		for _, p := range mf.method.Parameters {
+			names = append(names, p.TargetName)
+		}
+	}
+	for _, p := range mf.connector.Parameters {
+		names = append(names, p.TargetName)
+	}
+	all := make(map[string]string, len(names))
+	for _, n := range names {
+		if v, ok, err := mf.Lookup(n); ok && err == nil {
+			all[n] = v
+		}
+	}
+	return all
+}

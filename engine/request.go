@@ -1,0 +1,271 @@
+package engine
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"patchbay/model"
+)
+
+// Request is a method's HTTP request, prepared but not sent: a script layer
+// may still change Endpoint, Headers and Body (method_endpoint,
+// method_request_headers, method_request) before HTTPRequest encodes it.
+type Request struct {
+	// Method is the HTTP method, e.g. "POST".
+	Method string
+	// Endpoint is the rendered URL, with QueryString parameters (and an
+	// ApiKey sent in the query) appended.
+	Endpoint string
+	// Headers are sent as they are; HttpHeader parameters, authentication
+	// and the Content-Type are in them.
+	Headers map[string]string
+	// Parameters are the parameter values by Target Name, rendered: the
+	// connector's, then the method's, which win
+	// (method_request_parameters).
+	Parameters map[string]string
+	// Mergefields are every mergefield with a value
+	// (method_request_mergefields). They include the auth values.
+	Mergefields map[string]string
+	// DataType says how Body is encoded.
+	DataType model.BodyType
+	// Body is the request body as a Go value, nil for none: for Json a
+	// map[string]any or []any (numbers as json.Number; hand it to a script
+	// through encoding/json); for Form a Form; for PlainText a string.
+	// EncodeBody also takes what a script may put back: see there.
+	Body any
+	// AuthValue is the credential of the connector's authentication
+	// (method_auth_value): the API key, or for Basic the base64 of
+	// "username:password"; "" for none or when the method ignores it.
+	AuthValue string
+	// Secrets are the values to mask in the run log: the auth values, the
+	// Basic credential and the values of Sensitive parameters.
+	Secrets []string
+}
+
+// FormField is one key and value of a Form body.
+type FormField struct {
+	Key, Value string
+}
+
+// Form is a Form body: its fields in the order they are sent. A key may
+// repeat, as a List field's does.
+type Form []FormField
+
+// Prepare turns a connector's Action method and a run's values into a
+// Request, sending nothing. Every fault it can see is an error before
+// anything is sent, naming the field: a mergefield with no value or
+// malformed braces, a required parameter or field with no value, a value
+// that does not convert to its field's Data Type, missing credentials.
+func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
+	if c == nil || m == nil {
+		return nil, errors.New("no connector or method to prepare")
+	}
+	if m.MethodType == model.MethodWebhook || m.MethodType == model.MethodScript {
+		return nil, fmt.Errorf("method '%s' is a %s method and sends no request of its own", m.Name, m.MethodType)
+	}
+	mf := v.For(c, m)
+	req := &Request{
+		Method:   strings.ToUpper(m.HttpMethod),
+		Headers:  map[string]string{},
+		DataType: m.DataType,
+	}
+	if req.Method == "" {
+		req.Method = "GET"
+	}
+	if !slices.Contains(model.HTTPMethods, req.Method) {
+		return nil, &FieldError{Field: MethodLabel(m.Name, TabSettings, "HTTP Method"), Err: fmt.Errorf("%q is not one of %s", m.HttpMethod, strings.Join(model.HTTPMethods, ", "))}
+	}
+	if req.DataType == "" {
+		req.DataType = model.BodyJson
+	}
+	query, err := req.applyParameters(c, m, mf)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.renderEndpoint(m, mf, query); err != nil {
+		return nil, err
+	}
+	if !m.IgnoreAuthentication {
+		if err := req.applyAuth(c, mf); err != nil {
+			return nil, err
+		}
+	}
+	if req.Body, err = buildBody(m, req.Method, req.DataType, mf, v.Inputs); err != nil {
+		return nil, err
+	}
+	if req.Body != nil {
+		req.Headers["Content-Type"] = contentType(req.DataType)
+	}
+	req.Mergefields = mf.All()
+	req.Secrets = append(req.Secrets, secrets(c, m, mf)...)
+	return req, nil
+}
+
+// applyParameters resolves every parameter by its Target Name, the
+// connector's first and then the method's, puts HttpHeader ones in the
+// headers and returns the QueryString ones in order. A required QueryString
+// or HttpHeader parameter, or a required method parameter, with no value is
+// an error; a connector's MergeField parameter is only needed when used.
+func (req *Request) applyParameters(c *model.Connector, m *model.Method, mf *Mergefields) ([]FormField, error) {
+	req.Parameters = map[string]string{}
+	var query []FormField
+	type param struct {
+		p          model.Parameter
+		where      string
+		fromMethod bool
+	}
+	var all []param
+	for _, p := range c.Parameters {
+		if findParameter(m.Parameters, p.TargetName) == nil {
+			all = append(all, param{p, connectorLabel(c.Name, TabParameters, p.TargetName), false})
+		}
+	}
+	for _, p := range m.Parameters {
+		all = append(all, param{p, MethodLabel(m.Name, TabParameters, p.TargetName), true})
+	}
+	for _, a := range all {
+		v, ok, err := mf.Lookup(a.p.TargetName)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || v == "" {
+			if !a.p.IsOptional && (a.fromMethod || a.p.TargetType != model.TargetMergeField) {
+				return nil, &FieldError{Field: a.where, Err: errors.New("required parameter has no value: give it one, or set it in the inputs or account values")}
+			}
+			continue
+		}
+		req.Parameters[a.p.TargetName] = v
+		switch a.p.TargetType {
+		case model.TargetQueryString:
+			query = append(query, FormField{a.p.TargetName, v})
+		case model.TargetHttpHeader:
+			req.Headers[a.p.TargetName] = v
+		}
+	}
+	return query, nil
+}
+
+// renderEndpoint renders the Endpoint, appends the query parameters and
+// checks that the result is an absolute http(s) URL.
+func (req *Request) renderEndpoint(m *model.Method, mf *Mergefields, query []FormField) error {
+	where := MethodLabel(m.Name, TabSettings, "Endpoint")
+	if strings.TrimSpace(m.Endpoint) == "" {
+		return &FieldError{Field: where, Err: errors.New("the method has no Endpoint")}
+	}
+	u, err := mf.Render(where, m.Endpoint, PlaceURL)
+	if err != nil {
+		return err
+	}
+	if err := checkEndpoint(u); err != nil {
+		return &FieldError{Field: where, Err: err}
+	}
+	req.Endpoint = appendQuery(u, query...)
+	return nil
+}
+
+func checkEndpoint(u string) error {
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", u, errors.Unwrap(err))
+	}
+	if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return fmt.Errorf("%q is not an absolute http or https URL", u)
+	}
+	return nil
+}
+
+// appendQuery adds escaped key=value pairs to a URL's query string, keeping
+// what is there and any #fragment.
+func appendQuery(u string, pairs ...FormField) string {
+	if len(pairs) == 0 {
+		return u
+	}
+	frag := ""
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u, frag = u[:i], u[i:]
+	}
+	var b strings.Builder
+	b.WriteString(u)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+		if strings.HasSuffix(u, "?") || strings.HasSuffix(u, "&") {
+			sep = ""
+		}
+	}
+	for _, p := range pairs {
+		b.WriteString(sep + url.QueryEscape(p.Key) + "=" + url.QueryEscape(p.Value))
+		sep = "&"
+	}
+	return b.String() + frag
+}
+
+// applyAuth applies the connector's default authentication. An ApiKey goes
+// in the header ApiKeyHeader names and/or the query parameter
+// ApiKeyQueryParameter names; with neither, only AuthValue holds it, for a
+// script (the documented Bearer idiom).
+func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
+	a := c.DefaultAuthentication()
+	if a == nil || a.AuthType == model.AuthNone || a.AuthType == "" {
+		return nil
+	}
+	where := connectorLabel(c.Name, TabAuthentication, a.AuthName)
+	switch a.AuthType {
+	case model.AuthApiKey:
+		key, ok, err := mf.Lookup(model.SystemFieldAuthAPIKey)
+		if err != nil || !ok || key == "" {
+			return &FieldError{Field: where, Err: fmt.Errorf("no API key: set %s in the account values", model.SystemFieldAuthAPIKey)}
+		}
+		req.AuthValue = key
+		if a.ApiKeyHeader != "" {
+			req.Headers[a.ApiKeyHeader] = key
+		}
+		if a.ApiKeyQueryParameter != "" {
+			req.Endpoint = appendQuery(req.Endpoint, FormField{a.ApiKeyQueryParameter, key})
+		}
+	case model.AuthBasic:
+		user, ok, err := mf.Lookup(model.SystemFieldAuthUsername)
+		if err != nil || !ok || user == "" {
+			return &FieldError{Field: where, Err: fmt.Errorf("no username: set %s in the account values", model.SystemFieldAuthUsername)}
+		}
+		pass, _, _ := mf.Lookup(model.SystemFieldAuthPassword)
+		req.AuthValue = base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+		req.Headers["Authorization"] = "Basic " + req.AuthValue
+		req.Secrets = append(req.Secrets, req.AuthValue)
+	default:
+		return &FieldError{Field: where, Err: fmt.Errorf("%s authentication is not supported by test runs yet", a.AuthType)}
+	}
+	return nil
+}
+
+// secrets lists the values to mask: the auth values and the values of
+// Sensitive parameters and secret account values, each once.
+func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
+	names := slices.Clone(model.AuthValueKeys)
+	for _, p := range slices.Concat(c.Parameters, m.Parameters) {
+		if p.IsSensitive {
+			names = append(names, p.TargetName)
+		}
+	}
+	for k := range mf.v.Account {
+		if c.IsSecretValue(k) {
+			names = append(names, k)
+		}
+	}
+	var vals []string
+	for _, n := range names {
+		v, _, _ := mf.Lookup(n)
+		vals = append(vals, v, mf.v.Account[n])
+	}
+	var out []string
+	for _, v := range vals {
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"patchbay/model"
+)
+
+// MappedField is one field of a grid read from a JSON body.
+type MappedField struct {
+	ConnectorField string          `json:"connector_field"`
+	SystemField    string          `json:"system_field,omitempty"`
+	DataType       model.FieldType `json:"data_type"`
+	// Found is false when the body has nothing at the field's path.
+	Found bool `json:"found"`
+	// Value is converted to the Data Type: string for Text and DateTime,
+	// int64 for Integer, json.Number for Float and Decimal, bool for
+	// Boolean, map[string]any for Object, []any for List; nil for null. A
+	// path with [array] steps gives a list, one level per array step.
+	Value any `json:"value"`
+}
+
+// MapResponse reads a method's Response Format fields from a response body.
+func MapResponse(m *model.Method, body []byte) ([]MappedField, error) {
+	return MapFields(MethodLabel(m.Name, TabResponseFormat), m.ResponseFormat.Fields, body)
+}
+
+// MapFields reads each field of a grid from a JSON body with gjson (through
+// GJSONPath) and converts it to its Data Type. grid names the grid in
+// errors, e.g. MethodLabel(m.Name, TabRequestFormat) for a webhook
+// delivery. A field missing from the body is not an error (Found is false),
+// nor is an empty body; a body that is not JSON is, and so is a value that
+// does not convert, naming the field and showing the value.
+func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, error) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	empty := len(bytes.TrimSpace(body)) == 0
+	if !empty && !gjson.ValidBytes(body) {
+		return nil, fmt.Errorf("%s: the body is not JSON; it starts: %s", grid, bodyStart(body))
+	}
+	out := make([]MappedField, 0, len(fields))
+	for _, f := range fields {
+		mapped := MappedField{ConnectorField: f.ConnectorField, SystemField: f.SystemField, DataType: f.DataType}
+		where := grid + " › " + f.ConnectorField
+		steps, err := model.ParseFieldPath(f.ConnectorField)
+		if err != nil {
+			return nil, &FieldError{Field: where, Err: err}
+		}
+		res := gjson.GetBytes(body, gjsonPathOf(steps))
+		if empty || !res.Exists() {
+			out = append(out, mapped)
+			continue
+		}
+		mapped.Found = true
+		if mapped.Value, err = readValue(res, f.DataType, steps); err != nil {
+			return nil, &FieldError{Field: where, Err: err}
+		}
+		out = append(out, mapped)
+	}
+	return out, nil
+}
+
+// readValue converts what gjson found, one list level per array step (a
+// path ending in an array step with Data Type List is the list itself).
+func readValue(res gjson.Result, t model.FieldType, steps []model.PathStep) (any, error) {
+	v, err := decodeJSON([]byte(res.Raw))
+	if err != nil {
+		return nil, err
+	}
+	depth := eachDepth(steps)
+	if t == model.FieldList && steps[len(steps)-1].Each {
+		depth--
+	}
+	return convertNested(v, depth, t)
+}
+
+// WebhookID reads the new webhook's id from a Create Webhook Method's 2xx
+// response body: the value at the Connector Field of the field whose System
+// Field is Cyclr_Webhook_Id, at any depth. A string is taken as it is; a
+// number is written out in full (1 as "1", 1e3 as "1000", never with an
+// exponent). A missing, empty, null, boolean, object or list id is an
+// error that says which path was looked for and shows the start of the body.
+func WebhookID(fields []model.Field, body []byte) (string, error) {
+	var f *model.Field
+	for i := range fields {
+		if fields[i].SystemField == model.SystemFieldWebhookID {
+			f = &fields[i]
+			break
+		}
+	}
+	if f == nil {
+		return "", fmt.Errorf("no Response Format field has the System Field %s, so the webhook id cannot be captured", model.SystemFieldWebhookID)
+	}
+	path, err := GJSONPath(f.ConnectorField)
+	if err != nil {
+		return "", fmt.Errorf("the %s field: %w", model.SystemFieldWebhookID, err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", fmt.Errorf("no %s at %q: the response body is empty", model.SystemFieldWebhookID, f.ConnectorField)
+	}
+	if !gjson.ValidBytes(body) {
+		return "", fmt.Errorf("no %s at %q: the response body is not JSON; it starts: %s", model.SystemFieldWebhookID, f.ConnectorField, bodyStart(body))
+	}
+	res := gjson.GetBytes(body, path)
+	id, err := idOf(res)
+	if err != nil {
+		return "", fmt.Errorf("no %s at %q: %v; the response body starts: %s", model.SystemFieldWebhookID, f.ConnectorField, err, bodyStart(body))
+	}
+	return id, nil
+}
+
+// idOf accepts a non-empty string or a number as an id.
+func idOf(res gjson.Result) (string, error) {
+	switch {
+	case !res.Exists():
+		return "", errors.New("the path is not in the body")
+	case res.Type == gjson.String && res.Str == "":
+		return "", errors.New("the id is an empty string")
+	case res.Type == gjson.String:
+		return res.Str, nil
+	case res.Type == gjson.Number:
+		return numberText(res.Raw), nil
+	case res.Type == gjson.Null:
+		return "", errors.New("the id is null")
+	case res.IsArray():
+		return "", fmt.Errorf("the id is a list, not a string or number: %s", clip(res.Raw, 60))
+	case res.IsObject():
+		return "", fmt.Errorf("the id is an object, not a string or number: %s", clip(res.Raw, 60))
+	}
+	return "", fmt.Errorf("the id is %s, not a string or number", res.Raw)
+}
+
+// numberText writes a JSON number in full: an integral one without
+// exponent or decimals, exactly however large.
+func numberText(raw string) string {
+	f, ok := new(big.Float).SetPrec(1024).SetString(raw)
+	if !ok {
+		return raw
+	}
+	if f.IsInt() {
+		i, _ := f.Int(nil)
+		return i.String()
+	}
+	return f.Text('f', -1)
+}
+
+// bodyStart shows the first 200 or so characters of a body.
+func bodyStart(body []byte) string {
+	return clip(strings.TrimSpace(string(body)), 200)
+}

@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"patchbay/engine/script"
+	"patchbay/model"
+)
+
+// Runner runs the methods of one connector with one set of account values.
+type Runner struct {
+	Connector *model.Connector
+	// Account are the connector's account values (auth values and Account
+	// Connector Properties).
+	Account map[string]string
+	// Inputs are the run's own values (--set KEY=VALUE): they override the
+	// account values for this run only.
+	Inputs map[string]string
+	// Client sends the requests; the zero Client when nil.
+	Client *Client
+	// ScriptTimeout bounds each script event; script.DefaultTimeout when zero.
+	ScriptTimeout time.Duration
+	// OnStep, if set, is told of each step when it starts and when it ends,
+	// so that the window and the command line can show progress.
+	OnStep func(*Step)
+}
+
+func (r *Runner) client() *Client {
+	if r.Client == nil {
+		return &Client{}
+	}
+	return r.Client
+}
+
+func (r *Runner) secrets() []string {
+	s := Secrets(r.Connector, r.Account)
+	for k, v := range r.Inputs {
+		if r.Connector.IsSecretValue(k) && v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+func (r *Runner) notify(s *Step) {
+	if r.OnStep != nil {
+		r.OnStep(s)
+	}
+}
+
+// RunMethod runs one Action method: prepare, before_action, send,
+// after_action or after_error, and map the response.
+func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
+	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "method", StartedAt: time.Now()}
+	defer func() { res.FinishedAt = time.Now() }()
+	m := r.Connector.Method(name)
+	if m == nil {
+		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
+		return res
+	}
+	step, _ := r.runAction(ctx, m, name, nil)
+	res.Steps = append(res.Steps, step)
+	res.OK, res.Error, res.Mapped = step.OK, step.Error, step.Mapped
+	return res
+}
+
+// runAction runs an Action method as one step and returns the step and the
+// response body as mapped (after a script's changes).
+func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string) (*Step, []byte) {
+	step := &Step{Name: stepName, Method: m.Name, Status: StepRunning}
+	r.notify(step)
+	start := time.Now()
+	secrets := r.secrets()
+	fail := func(err error) (*Step, []byte) {
+		step.Status, step.OK = StepFailed, false
+		step.Error = MaskText(err.Error(), secrets)
+		step.DurationMS = time.Since(start).Milliseconds()
+		r.notify(step)
+		return step, nil
+	}
+	if m.MethodType != model.MethodAction {
+		return fail(fmt.Errorf("method '%s' is a %s method, not an Action", m.Name, m.MethodType))
+	}
+	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.Account, System: system})
+	if err != nil {
+		return fail(err)
+	}
+	secrets = append(secrets, req.Secrets...)
+	scripts, err := r.scripts(ctx, m, step, secrets)
+	if err != nil {
+		return fail(err)
+	}
+	if scripts != nil {
+		proceed, err := r.beforeAction(ctx, scripts, req)
+		if err != nil {
+			return fail(err)
+		}
+		if !proceed {
+			step.Status, step.Error = StepStopped, "before_action returned false: the request was not sent"
+			step.DurationMS = time.Since(start).Milliseconds()
+			r.notify(step)
+			return step, nil
+		}
+	}
+	resp, ex, sendErr := r.client().Send(ctx, req)
+	step.Request, step.Response = logExchange(ex, secrets)
+	if sendErr == nil && !resp.OK() {
+		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
+	}
+	if sendErr != nil {
+		if scripts != nil {
+			g := r.responseGlobals(req, resp)
+			g.MethodError = sendErr.Error()
+			if _, err := scripts.Fire(ctx, script.EventAfterError, g); err != nil {
+				sendErr = fmt.Errorf("%w; then after_error failed: %v", sendErr, err)
+			}
+		}
+		return fail(sendErr)
+	}
+	body := resp.Body
+	if scripts != nil {
+		g := r.responseGlobals(req, resp)
+		before := g.MethodResponse
+		proceed, err := scripts.Fire(ctx, script.EventAfterAction, g)
+		if err != nil {
+			return fail(err)
+		}
+		if !reflect.DeepEqual(before, g.MethodResponse) {
+			if body, err = json.Marshal(g.MethodResponse); err != nil {
+				return fail(fmt.Errorf("after_action left method_response that is not JSON: %w", err))
+			}
+		}
+		if !proceed {
+			step.Status, step.Error = StepStopped, "after_action returned false: the response was not mapped"
+			step.DurationMS = time.Since(start).Milliseconds()
+			r.notify(step)
+			return step, body
+		}
+	}
+	if len(m.ResponseFormat.Fields) > 0 {
+		mapped, err := MapResponse(m, body)
+		if err != nil {
+			return fail(err)
+		}
+		step.Mapped = maskMapped(mapped, secrets)
+	}
+	step.Status, step.OK = StepOK, true
+	step.DurationMS = time.Since(start).Milliseconds()
+	r.notify(step)
+	return step, body
+}
+
+// scripts returns the runner of the connector's and the method's scripts,
+// or nil when neither has code. Console lines go into the step, masked.
+func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secrets []string) (*script.Runner, error) {
+	if strings.TrimSpace(r.Connector.Script) == "" && strings.TrimSpace(m.Script) == "" {
+		return nil, nil
+	}
+	opts := script.Options{
+		Timeout: r.ScriptTimeout,
+		Console: func(source, line string) {
+			step.Console = append(step.Console, MaskText(source+": "+line, secrets))
+		},
+	}
+	return script.New(ctx, opts,
+		script.Source{Name: "connector script", Code: r.Connector.Script},
+		script.Source{Name: fmt.Sprintf("method '%s' script", m.Name), Code: m.Script})
+}
+
+// beforeAction fires before_action and takes over what the handlers
+// changed: endpoint, headers and body.
+func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Request) (bool, error) {
+	body := scriptBody(req)
+	g := &script.Globals{
+		MethodEndpoint:           req.Endpoint,
+		MethodRequest:            body,
+		MethodRequestHeaders:     copyMap(req.Headers),
+		MethodRequestParameters:  copyMap(req.Parameters),
+		MethodRequestMergefields: copyMap(req.Mergefields),
+		MethodAuthValue:          req.AuthValue,
+	}
+	proceed, err := s.Fire(ctx, script.EventBeforeAction, g)
+	if err != nil || !proceed {
+		return proceed, err
+	}
+	req.Endpoint = g.MethodEndpoint
+	req.Headers = g.MethodRequestHeaders
+	if !reflect.DeepEqual(body, g.MethodRequest) {
+		req.Body = g.MethodRequest
+		if req.DataType == model.BodyJson {
+			raw, err := json.Marshal(g.MethodRequest)
+			if err != nil {
+				return false, fmt.Errorf("before_action left method_request that is not JSON: %w", err)
+			}
+			req.Body = json.RawMessage(raw)
+		}
+	}
+	return true, nil
+}
+
+// scriptBody is the request body as scripts see it: JSON decoded to plain
+// values, a Form as an object (a repeated key as a list), text as text.
+func scriptBody(req *Request) any {
+	switch b := req.Body.(type) {
+	case nil:
+		return nil
+	case Form:
+		out := map[string]any{}
+		for _, f := range b {
+			switch prev := out[f.Key].(type) {
+			case nil:
+				out[f.Key] = f.Value
+			case []any:
+				out[f.Key] = append(prev, f.Value)
+			default:
+				out[f.Key] = []any{prev, f.Value}
+			}
+		}
+		return out
+	case string:
+		return b
+	}
+	raw, err := req.EncodeBody()
+	if err != nil {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	return v
+}
+
+// responseGlobals are the globals after_action and after_error see.
+func (r *Runner) responseGlobals(req *Request, resp *Response) *script.Globals {
+	g := &script.Globals{
+		MethodEndpoint:           req.Endpoint,
+		MethodRequest:            scriptBody(req),
+		MethodRequestHeaders:     copyMap(req.Headers),
+		MethodRequestParameters:  copyMap(req.Parameters),
+		MethodRequestMergefields: copyMap(req.Mergefields),
+		MethodAuthValue:          req.AuthValue,
+	}
+	if resp != nil {
+		g.StatusCode = resp.Status
+		g.MethodResponseHeaders = flatten(resp.Headers)
+		var v any
+		if len(resp.Body) > 0 && json.Unmarshal(resp.Body, &v) == nil {
+			g.MethodResponse = v
+		} else if len(resp.Body) > 0 {
+			g.MethodResponse = string(resp.Body)
+		}
+	}
+	return g
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func maskMapped(fs []MappedField, secrets []string) []MappedField {
+	for i, f := range fs {
+		if s, ok := f.Value.(string); ok {
+			fs[i].Value = MaskText(s, secrets)
+		}
+	}
+	return fs
+}
+
+func httpStatusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return " " + t
+	}
+	return ""
+}
+
+// bodyHint shows the start of an error response's body.
+func bodyHint(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if s == "" {
+		return ""
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return ": " + s
+}

@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"time"
+
+	"patchbay/model"
+)
+
+// StepStatus is where a step stands.
+type StepStatus string
+
+// The step statuses.
+const (
+	StepRunning StepStatus = "running"
+	StepOK      StepStatus = "ok"
+	StepFailed  StepStatus = "failed"
+	// StepStopped is a step a script's handler stopped by returning false.
+	StepStopped StepStatus = "stopped"
+	// StepSkipped is a step that did not run because an earlier one failed.
+	StepSkipped StepStatus = "skipped"
+)
+
+// Result is a run's structured log: what the window shows, what --json
+// prints and what the run history keeps. Every secret in it is masked.
+type Result struct {
+	OK        bool   `json:"ok"`
+	Connector string `json:"connector"`
+	Method    string `json:"method"`
+	// Kind is "method" for one method, "webhook" for a lifecycle.
+	Kind       string    `json:"kind"`
+	WebhookID  string    `json:"webhook_id,omitempty"`
+	WebhookURL string    `json:"webhook_url,omitempty"`
+	Steps      []*Step   `json:"steps"`
+	Delivery   *Received `json:"delivery,omitempty"`
+	// Mapped are the mapped values of a method run's response.
+	Mapped     []MappedField `json:"mapped,omitempty"`
+	Error      string        `json:"error,omitempty"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at"`
+}
+
+// Step is one step of a run: one request and its response, or waiting for a
+// delivery.
+type Step struct {
+	Name       string       `json:"name"`
+	Method     string       `json:"method,omitempty"`
+	Status     StepStatus   `json:"status"`
+	OK         bool         `json:"ok"`
+	Request    *RequestLog  `json:"request,omitempty"`
+	Response   *ResponseLog `json:"response,omitempty"`
+	DurationMS int64        `json:"duration_ms"`
+	Error      string       `json:"error,omitempty"`
+	// Console are the lines the scripts logged during the step.
+	Console []string `json:"console,omitempty"`
+	// Mapped are the Response Format values the step read.
+	Mapped []MappedField `json:"mapped,omitempty"`
+}
+
+// RequestLog is a sent request, secrets masked.
+type RequestLog struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// ResponseLog is a received response, secrets masked.
+type ResponseLog struct {
+	Status    int               `json:"status"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	Redirects []string          `json:"redirects,omitempty"`
+}
+
+// Received is a webhook delivery as the run log shows it.
+type Received struct {
+	ReceivedAt time.Time         `json:"received_at"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Body       string            `json:"body"`
+	// Rejected says why the delivery was refused; a rejected delivery is
+	// not mapped.
+	Rejected string `json:"rejected,omitempty"`
+	// Filtered is true when after_webhook returned false.
+	Filtered bool          `json:"filtered,omitempty"`
+	Mapped   []MappedField `json:"mapped,omitempty"`
+	Console  []string      `json:"console,omitempty"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// logExchange splits an exchange, masked, into the request and response logs.
+func logExchange(ex Exchange, secrets []string) (*RequestLog, *ResponseLog) {
+	ex = ex.Masked(secrets)
+	req := &RequestLog{Method: ex.Method, URL: ex.URL, Headers: ex.RequestHeaders, Body: ex.RequestBody}
+	if ex.Status == 0 {
+		return req, nil
+	}
+	return req, &ResponseLog{Status: ex.Status, Headers: ex.ResponseHeaders, Body: ex.ResponseBody, Redirects: ex.Redirects}
+}
+
+// Secrets lists the values a run must never show: the auth values and the
+// values of Sensitive parameters, from the connector and the account.
+func Secrets(c *model.Connector, account map[string]string) []string {
+	var out []string
+	add := func(v string) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	for _, k := range model.AuthValueKeys {
+		add(account[k])
+	}
+	sensitive := func(ps []model.Parameter) {
+		for _, p := range ps {
+			if p.IsSensitive {
+				add(account[p.TargetName])
+				for _, v := range p.Values {
+					add(v)
+				}
+			}
+		}
+	}
+	sensitive(c.Parameters)
+	for _, m := range c.Methods {
+		sensitive(m.Parameters)
+	}
+	return out
+}
