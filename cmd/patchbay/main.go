@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "patchbay/cmd/patchbay/internal/locale" // before Fyne reads the locale
 )
 
 func main() {

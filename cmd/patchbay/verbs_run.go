@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"patchbay/engine"
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+	"patchbay/model/store"
+)
+
+func init() {
+	verbs = append(verbs[:len(verbs)-1],
+		verb{"run", "CONNECTOR METHOD [--set KEY=VALUE]... [--json]", "run one method against the API", runRun},
+		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL] [--json]\n" +
+			"         | list [--pending] | cleanup", "test a webhook's lifecycle; list or clean up the webhooks Patchbay created", runWebhook},
+		verb{"sandbox", "[--addr HOST:PORT]", "serve the example webhook API the bundled connector uses", runSandbox},
+		verbs[len(verbs)-1], // help stays last
+	)
+}
+
+// setFlag collects repeated --set KEY=VALUE.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return strings.Join(sortedKeys(s), ",") }
+
+func (s setFlag) Set(kv string) error {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", kv)
+	}
+	s[strings.TrimSpace(k)] = v
+	return nil
+}
+
+// runner loads a connector and its account values into an engine.Runner.
+func runner(ctx context.Context, db *store.DB, name string, set setFlag) (*engine.Runner, error) {
+	c, err := loadConnector(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	account, err := db.AccountValues(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Runner{Connector: c, Account: account, Inputs: set}, nil
+}
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "run")
+	set := setFlag{}
+	fs.Var(set, "set", "a value for this run only (repeatable)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	pos, err := parseFlags(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := runner(ctx, db, pos[0], set)
+	if err != nil {
+		return err
+	}
+	if err := checkMethod(r.Connector, pos[1], model.MethodAction); err != nil {
+		return err
+	}
+	if !*asJSON {
+		r.OnStep = stepPrinter(env.stdout)
+	}
+	res := r.RunMethod(ctx, pos[1])
+	return finish(ctx, env, db, res, *asJSON)
+}
+
+func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return &usageError{verb: "webhook", msg: "say test, list or cleanup"}
+	}
+	switch args[0] {
+	case "test":
+		return runWebhookTest(ctx, env, args[1:])
+	case "list":
+		return runWebhookList(ctx, env, args[1:])
+	case "cleanup":
+		return runWebhookCleanup(ctx, env, args[1:])
+	}
+	return &usageError{verb: "webhook", msg: fmt.Sprintf("unknown webhook verb %q; say test, list or cleanup", args[0])}
+}
+
+func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "webhook")
+	set := setFlag{}
+	fs.Var(set, "set", "a value for this run only (repeatable)")
+	trigger := fs.String("trigger", "", "an Action method that makes the API send an event")
+	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
+	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	pos, err := parseFlags(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := runner(ctx, db, pos[0], set)
+	if err != nil {
+		return err
+	}
+	if err := checkMethod(r.Connector, pos[1], model.MethodWebhook); err != nil {
+		return err
+	}
+	if *trigger != "" {
+		if err := checkMethod(r.Connector, *trigger, model.MethodAction); err != nil {
+			return err
+		}
+	}
+	if !*asJSON {
+		r.OnStep = stepPrinter(env.stdout)
+	}
+	res := r.RunWebhook(ctx, pos[1], engine.WebhookOptions{Ledger: db, Trigger: *trigger, Wait: *wait, WebhookURL: *hookURL})
+	return finish(ctx, env, db, res, *asJSON)
+}
+
+// checkMethod says, as bad input, that a method is missing or of another type.
+func checkMethod(c *model.Connector, name string, want model.MethodType) error {
+	m := c.Method(name)
+	if m == nil {
+		names := make([]string, 0, len(c.Methods))
+		for _, m := range c.Methods {
+			if m.MethodType == want {
+				names = append(names, fmt.Sprintf("%q", m.Name))
+			}
+		}
+		return model.Errorf(model.ENotFound, "connector %q has no method %q; its %s methods are %s", c.Name, name, want, strings.Join(names, ", "))
+	}
+	if m.MethodType != want {
+		return model.Errorf(model.EInvalid, "method %q is an %s method; this needs a %s method", name, m.MethodType, want)
+	}
+	return nil
+}
+
+// finish saves the run in the history, prints the result and turns a failed
+// run into exit code 1.
+func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, asJSON bool) error {
+	logJSON, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	rec := &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
+		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: logJSON}
+	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
+		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
+	}
+	if asJSON {
+		out, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintf(env.stdout, "%s\n", out)
+	} else {
+		printSummary(env.stdout, res)
+	}
+	if !res.OK {
+		return &failure{msg: res.Error}
+	}
+	return nil
+}
+
+// stepPrinter prints each step as it starts and ends.
+func stepPrinter(w io.Writer) func(*engine.Step) {
+	return func(s *engine.Step) {
+		label := s.Name
+		if s.Method != "" && s.Method != s.Name {
+			label += " (" + s.Method + ")"
+		}
+		if s.Status == engine.StepRunning {
+			fmt.Fprintf(w, "… %s\n", label)
+			return
+		}
+		mark := map[engine.StepStatus]string{engine.StepOK: "✓", engine.StepFailed: "✗", engine.StepStopped: "■"}[s.Status]
+		line := fmt.Sprintf("%s %s", mark, label)
+		if s.Request != nil {
+			line += fmt.Sprintf("  %s %s", s.Request.Method, s.Request.URL)
+		}
+		if s.Response != nil {
+			line += fmt.Sprintf(" → %d", s.Response.Status)
+		}
+		fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
+		for _, c := range s.Console {
+			fmt.Fprintf(w, "    console: %s\n", c)
+		}
+		for _, m := range s.Mapped {
+			fmt.Fprintf(w, "    %s = %s\n", mappedName(m), mappedValue(m))
+		}
+		if s.Error != "" {
+			fmt.Fprintf(w, "    %s\n", s.Error)
+		}
+	}
+}
+
+func mappedName(m engine.MappedField) string {
+	if m.SystemField != "" {
+		return m.SystemField
+	}
+	return m.ConnectorField
+}
+
+func mappedValue(m engine.MappedField) string {
+	if !m.Found {
+		return "(not in the body)"
+	}
+	b, err := json.Marshal(m.Value)
+	if err != nil {
+		return fmt.Sprint(m.Value)
+	}
+	return string(b)
+}
+
+func printSummary(w io.Writer, res *engine.Result) {
+	switch {
+	case res.Kind == "webhook" && res.OK:
+		fmt.Fprintf(w, "webhook %s created, tested and deleted\n", res.WebhookID)
+	case res.OK:
+		fmt.Fprintf(w, "%s passed\n", res.Method)
+	case len(res.Steps) == 0:
+		// Nothing ran; finish reports the error.
+	default:
+		fmt.Fprintf(w, "%s failed\n", res.Method)
+	}
+	if res.WebhookID != "" {
+		fmt.Fprintf(w, "Cyclr_Webhook_Id: %s\n", res.WebhookID)
+	}
+}
+
+func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "webhook")
+	pending := fs.Bool("pending", false, "only webhooks not deleted yet")
+	if _, err := parseFlags(fs, args, 0, 0); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.ListWebhooks(ctx, *pending)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(env.stdout, "no webhooks")
+		return nil
+	}
+	for _, r := range rows {
+		state := "deleted " + r.DeletedAt.Local().Format(time.DateTime)
+		if r.Pending() {
+			state = "PENDING"
+		}
+		id := r.WebhookID
+		if id == "" {
+			id = "(unknown id)"
+		}
+		fmt.Fprintf(env.stdout, "%-4d %-10s %s › %s  created %s  %s\n", r.ID, id, r.Connector, r.Method, r.CreatedAt.Local().Format(time.DateTime), state)
+		if r.Pending() && r.LastError != "" {
+			fmt.Fprintf(env.stdout, "     last error: %s\n", r.LastError)
+		}
+	}
+	return nil
+}
+
+func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
+	if _, err := parseFlags(newFlags(env, "webhook"), args, 0, 0); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.ListWebhooks(ctx, true)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(env.stdout, "no pending webhooks")
+		return nil
+	}
+	load := func(ctx context.Context, name string) (*model.Connector, map[string]string, error) {
+		c, err := db.LoadConnector(ctx, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		account, err := db.AccountValues(ctx, name)
+		return c, account, err
+	}
+	failed := 0
+	for _, r := range engine.Cleanup(ctx, db, load, nil, rows) {
+		if r.Deleted {
+			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
+			continue
+		}
+		failed++
+		fmt.Fprintf(env.stdout, "✗ webhook %s (%s › %s): %s\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
+	}
+	if failed > 0 {
+		return &failure{msg: fmt.Sprintf("%s still pending", plural(failed, "webhook"))}
+	}
+	return nil
+}
+
+func runSandbox(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "sandbox")
+	addr := fs.String("addr", sandbox.DefaultAddr, "where to listen")
+	if _, err := parseFlags(fs, args, 0, 0); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(env.stderr, nil))
+	fmt.Fprintf(env.stdout, "the example webhook API listens on http://%s (Ctrl-C stops it); it wants the X-Api-Key of the example's account values\n", *addr)
+	return sandbox.ListenAndServe(ctx, *addr, sandbox.Options{Logger: logger})
+}

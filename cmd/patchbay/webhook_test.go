@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/engine/sandbox"
+	"patchbay/model/store"
+)
+
+// TestMain lets the test binary stand in for the patchbay command, so that
+// tests can run it as a separate process and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("PATCHBAY_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func startSandbox(t *testing.T) *sandbox.Server {
+	t.Helper()
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	t.Setenv("SANDBOX_URL_FOR_TEST", srv.URL)
+	return sb
+}
+
+func sandboxURL() string { return os.Getenv("SANDBOX_URL_FOR_TEST") }
+
+func TestWebhookTestCommand(t *testing.T) {
+	sb := startSandbox(t)
+	c := newCLI(t)
+	c.must("set", "Webhook Example", "BaseUrl="+sandboxURL())
+	out := c.must("webhook", "test", "Webhook Example", "New Order", "--trigger", "Create Order",
+		"--set", "CustomerEmail=ada@example.com", "--set", "Total=12.50", "--json")
+	var res struct {
+		OK        bool   `json:"ok"`
+		WebhookID string `json:"webhook_id"`
+		Steps     []struct {
+			Name       string         `json:"name"`
+			OK         bool           `json:"ok"`
+			Request    map[string]any `json:"request"`
+			Response   map[string]any `json:"response"`
+			DurationMS *int64         `json:"duration_ms"`
+		} `json:"steps"`
+		Delivery struct {
+			Body   string `json:"body"`
+			Mapped []struct {
+				SystemField string `json:"system_field"`
+				Value       any    `json:"value"`
+			} `json:"mapped"`
+		} `json:"delivery"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json printed no JSON object: %v\n%s", err, out)
+	}
+	if !res.OK || res.WebhookID != "1" {
+		t.Errorf("ok=%t webhook_id=%q", res.OK, res.WebhookID)
+	}
+	var names []string
+	for _, s := range res.Steps {
+		names = append(names, s.Name)
+		if s.DurationMS == nil {
+			t.Errorf("step %s has no duration_ms", s.Name)
+		}
+	}
+	if strings.Join(names, ",") != "Create webhook,Trigger,Receive delivery,Delete webhook" {
+		t.Errorf("steps %v", names)
+	}
+	if res.Steps[0].Request["url"] != sandboxURL()+"/webhooks" || res.Steps[0].Response["status"] != 201.0 {
+		t.Errorf("create step %+v", res.Steps[0])
+	}
+	if !strings.Contains(res.Delivery.Body, "ada@example.com") || len(res.Delivery.Mapped) != 4 {
+		t.Errorf("delivery %+v", res.Delivery)
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the sandbox")
+	}
+	if strings.Contains(out, sandbox.DefaultAPIKey) {
+		t.Error("the run printed the API key")
+	}
+
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.ListRuns(context.Background(), "Webhook Example", 0)
+	if err != nil || len(runs) != 1 || !runs[0].OK || runs[0].Kind != "webhook" {
+		t.Fatalf("run history %+v, %v", runs, err)
+	}
+	if strings.Contains(string(runs[0].Log), sandbox.DefaultAPIKey) {
+		t.Error("the run history holds the API key")
+	}
+}
+
+func TestRunCommand(t *testing.T) {
+	startSandbox(t)
+	c := newCLI(t)
+	c.must("set", "Webhook Example", "BaseUrl="+sandboxURL())
+	out := c.must("run", "Webhook Example", "Create Order", "--set", "CustomerEmail=a@b.c", "--set", "Total=3")
+	for _, want := range []string{"✓ Create Order", "POST " + sandboxURL() + "/orders → 201", "OrderId = 1", "Create Order passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// A required field without a value stops the run before anything is sent.
+	code, out, errOut := c.run("run", "Webhook Example", "Create Order", "--set", "Total=3")
+	if code != exitFailed || !strings.Contains(errOut, "Method 'Create Order' › Request Format › customer.email: required field has no value") {
+		t.Errorf("order without email: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestRunCommandFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"connection refused", []string{"webhook", "test", "Webhook Example", "New Order", "--set", "BaseUrl=" + closed}, exitFailed, "connection refused"},
+		{"an Action as webhook", []string{"webhook", "test", "Webhook Example", "Create Order"}, exitUsage, `"Create Order" is an Action method; this needs a Webhook method`},
+		{"unknown method", []string{"run", "Webhook Example", "Ship"}, exitUsage, `has no method "Ship"; its Action methods are "Create Webhook", "Delete Webhook", "Create Order"`},
+		{"unknown trigger", []string{"webhook", "test", "Webhook Example", "New Order", "--trigger", "Nope"}, exitUsage, `no method "Nope"`},
+		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `"Total" is not KEY=VALUE`},
+		{"bad --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "soon"}, exitUsage, "invalid value"},
+		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list or cleanup"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			code, out, errOut := c.run(tc.args...)
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Errorf("exit %d (want %d); output lacks %q:\n%s\n%s", code, tc.code, tc.want, out, errOut)
+			}
+		})
+	}
+}
+
+// TestKilledLifecycleIsCleanedUp kills a `patchbay webhook test` process
+// after the webhook was created and before it was deleted; `patchbay webhook
+// cleanup` then deletes it on the API.
+func TestKilledLifecycleIsCleanedUp(t *testing.T) {
+	sb := startSandbox(t)
+	c := newCLI(t)
+	c.must("list") // create and seed the database
+	// Wait long for a delivery that never comes: the process sits between
+	// create and delete until it is killed.
+	cmd := exec.Command(os.Args[0], "webhook", "test", "Webhook Example", "New Order", "--wait", "2m",
+		"--set", "BaseUrl="+sandboxURL(), "--db", c.db)
+	cmd.Env = append(os.Environ(), "PATCHBAY_TEST_AS_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rows, err := db.ListWebhooks(context.Background(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook never reached the ledger")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if n := len(sb.Webhooks()); n != 1 {
+		t.Fatalf("the API has %d webhooks after the kill, want 1", n)
+	}
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "PENDING") {
+		t.Errorf("webhook list --pending:\n%s", out)
+	}
+
+	// Cleanup must reach the same API though BaseUrl was only set for the run.
+	out := c.must("webhook", "cleanup")
+	if !strings.Contains(out, "✓ deleted webhook 1") {
+		t.Errorf("cleanup said:\n%s", out)
+	}
+	if n := len(sb.Webhooks()); n != 0 {
+		t.Errorf("the API still has %d webhooks after cleanup", n)
+	}
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "no webhooks") {
+		t.Errorf("still pending after cleanup:\n%s", out)
+	}
+}
+
+// TestNoLocaleNoise runs the binary under the POSIX locale: command-line
+// verbs must print nothing on stderr.
+func TestNoLocaleNoise(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "help")
+	cmd.Env = append(os.Environ(), "PATCHBAY_TEST_AS_MAIN=1", "LANG=C.UTF-8", "LC_ALL=C")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("patchbay help printed on stderr:\n%s", stderr.String())
+	}
+}
