@@ -62,14 +62,9 @@ func (l *memLedger) ListWebhooks(_ context.Context, pendingOnly bool) ([]model.W
 	return out, nil
 }
 
-func exampleConnector(t *testing.T) *model.Connector {
-	t.Helper()
-	c, err := model.Import(assets.ExampleConnector)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func exampleConnector(t *testing.T) *model.Connector { return mustExample(t) }
+
+func exampleDocument() []byte { return assets.ExampleConnector }
 
 func startSandbox(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()

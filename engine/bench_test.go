@@ -1,0 +1,94 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/engine"
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+)
+
+// bareLifecycle is the same work done by hand with net/http: create a
+// webhook on the sandbox and delete it again.
+func bareLifecycle(client *http.Client, base string) error {
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:1/hooks/x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	var created struct{ ID int }
+	err = json.NewDecoder(resp.Body).Decode(&created)
+	io.Copy(io.Discard, resp.Body) // read to the end, so the connection is reused
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("create: %d %v", resp.StatusCode, err)
+	}
+	req, _ = http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/webhooks/%d", base, created.ID), nil)
+	req.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
+	resp, err = client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("delete: %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// BenchmarkLifecycleVsBareHTTP runs, in each iteration, the two bare net/http
+// requests and then Patchbay's whole lifecycle (receiver, create, id capture,
+// ledger, delete, run log) against the same sandbox, and reports both times
+// and their ratio.
+func BenchmarkLifecycleVsBareHTTP(b *testing.B) {
+	sb := sandbox.New(sandbox.Options{})
+	url, stop, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	r := &engine.Runner{
+		Connector: mustExample(b),
+		Account:   map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
+	}
+	ledger := &memLedger{}
+	client := &http.Client{}
+	var bare, life time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if err := bareLifecycle(client, url); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+		if !res.OK {
+			b.Fatal(res.Error)
+		}
+		t2 := time.Now()
+		bare += t1.Sub(t0)
+		life += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(life.Nanoseconds())/float64(b.N), "lifecycle-ns/op")
+	b.ReportMetric(float64(life)/float64(bare), "lifecycle/bare")
+}
+
+func mustExample(tb testing.TB) *model.Connector {
+	tb.Helper()
+	c, err := model.Import(exampleDocument())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
