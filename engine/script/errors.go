@@ -144,7 +144,8 @@ func (u *unit) convert(ev Event, err error) error {
 
 // describe returns the name and message of a thrown value, running the
 // description in the script's runtime so that a hostile getter or toJSON
-// stays under the time limit; err is set only when that was interrupted.
+// stays under the time limit. err is the runtime's own failure to describe
+// it, which in practice means the time limit interrupted the description.
 func (u *unit) describe(v goja.Value) (name, message string, err error) {
 	const unknown = "(a thrown value that cannot be shown)"
 	res, err := u.internal.describe(goja.Undefined(), v)

@@ -20,9 +20,10 @@ var errInterrupted = errors.New("script interrupted")
 
 // internalSource is evaluated in every runtime before the user's code. It
 // returns closures that capture the pristine JSON.stringify and Error, so a
-// script that replaces them or deletes a global cannot break the Go side. All the work
-// that might run script code (getters, toJSON, toString) happens in these
-// closures, called while the runtime is armed against the deadline.
+// script that replaces them or deletes a global cannot break the Go side.
+// All the work that might run script code (getters, toJSON, toString)
+// happens in these closures, called while the runtime is armed against the
+// deadline, so none of it can outlast the time limit.
 var internalSource = `(function (stringify, ErrorCtor, emit) {
 	function format(v) {
 		try {

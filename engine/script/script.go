@@ -90,7 +90,8 @@ type Options struct {
 	// Zero or less means DefaultTimeout.
 	Timeout time.Duration
 	// Console receives each console.log line with the name of the source that
-	// wrote it. Nil discards them.
+	// wrote it. Nil discards them. It is called synchronously from the script
+	// and the time limit cannot interrupt it, so it should return quickly.
 	Console func(source, line string)
 }
 
@@ -139,6 +140,8 @@ type Runner struct {
 // connector script, then the method script. A source whose Code is blank is
 // skipped, so callers may always pass both. A syntax error, a throw or a
 // timeout in top-level code is returned as for Fire, with an empty Event.
+// The handlers are the event-named functions the top-level code defined;
+// functions assigned later, from inside a handler, are not picked up.
 func New(ctx context.Context, opts Options, sources ...Source) (*Runner, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
