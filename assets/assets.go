@@ -16,8 +16,9 @@ var Icon []byte
 var ExampleConnector []byte
 
 // ExampleAccountValues are the account values a new database gets for the
-// example connector: the sandbox's address and API key.
+// example connector: the sandbox's address, API key and signing secret.
 var ExampleAccountValues = map[string]string{
 	"BaseUrl":           "http://127.0.0.1:8787",
 	"Cyclr_Auth_ApiKey": "sandbox-key",
+	"SigningSecret":     "sandbox-signing-secret",
 }

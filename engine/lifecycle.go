@@ -70,6 +70,9 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	res.WebhookURL = url
 	system := map[string]string{model.SystemFieldWebhookURL: url}
 
+	if f := wm.WebhookSignature.SecretResponseField; f != "" {
+		r.secretFields = map[string]bool{f: true}
+	}
 	step, body := r.runAction(ctx, create, "Create webhook", system)
 	res.Steps = append(res.Steps, step)
 	if !step.OK {
@@ -96,7 +99,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if recorded != nil {
 		r.failStep(step, fmt.Errorf("webhook %s was created but could not be recorded in the ledger: %w; deleting it now", id, recorded))
 	} else {
-		r.deliveryStep(ctx, res, wm, recv, opts)
+		r.deliveryStep(ctx, res, wm, recv, opts, r.signatureSecret(wm, system))
 	}
 
 	delCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
@@ -168,6 +171,24 @@ func (r *Runner) recordUnknown(ledger model.WebhookLedger, method, url, reason s
 	}
 }
 
+// signatureSecret finds the secret deliveries are signed with: a parameter
+// or account value, or the create response's field (learnt, and masked,
+// when the create step read it).
+func (r *Runner) signatureSecret(wm *model.Method, system map[string]string) string {
+	sig := wm.WebhookSignature
+	switch {
+	case sig.IsZero():
+		return ""
+	case sig.SecretParameter != "":
+		v, _, err := Values{Inputs: r.Inputs, Account: r.Account, System: system}.For(r.Connector, wm).Lookup(sig.SecretParameter)
+		if err != nil {
+			return ""
+		}
+		return v
+	}
+	return r.learnt[sig.SecretResponseField]
+}
+
 func (r *Runner) failStep(s *Step, err error) {
 	s.Status, s.OK = StepFailed, false
 	s.Error = MaskText(err.Error(), r.secrets())
@@ -176,7 +197,7 @@ func (r *Runner) failStep(s *Step, err error) {
 
 // deliveryStep runs the trigger, if any, and waits for a delivery, maps it
 // and puts it in the result.
-func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method, recv *Receiver, opts WebhookOptions) {
+func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method, recv *Receiver, opts WebhookOptions, secret string) {
 	if opts.Trigger != "" {
 		tm := r.Connector.Method(opts.Trigger)
 		if tm == nil {
@@ -214,7 +235,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		r.failStep(step, fmt.Errorf("waiting for a delivery: %w", err))
 		return
 	}
-	res.Delivery = r.mapDelivery(ctx, wm, d, step)
+	res.Delivery = r.mapDelivery(ctx, wm, d, step, secret)
 	if res.Delivery.Error != "" || res.Delivery.Rejected != "" {
 		r.failStep(step, errors.New(res.Delivery.Rejected+res.Delivery.Error))
 		return
@@ -226,12 +247,17 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 
 // mapDelivery runs before_webhook and after_webhook on a delivery and maps
 // it through the Webhook method's Request Format.
-func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step) *Received {
+func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step, secret string) *Received {
 	secrets := r.secrets()
 	out := &Received{ReceivedAt: d.ReceivedAt, Method: d.Method, Headers: flatten(d.Headers), Rejected: d.Rejected}
 	out.Body = MaskText(string(d.Body), secrets)
 	out.Headers = maskHeaders(out.Headers, func(s string) string { return MaskText(s, secrets) })
-	if d.Rejected != "" {
+	if d.Rejected == "" && !wm.WebhookSignature.IsZero() {
+		if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
+			out.Rejected = "signature check failed: " + MaskText(err.Error(), secrets)
+		}
+	}
+	if out.Rejected != "" {
 		return out
 	}
 	body := d.Body

@@ -80,8 +80,9 @@ func TestLifecycleAgainstSandbox(t *testing.T) {
 	var seen []string
 	r := &engine.Runner{
 		Connector: exampleConnector(t),
-		Account:   map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
-		Inputs:    map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
+		Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
+			"SigningSecret": sandbox.DefaultSigningSecret},
+		Inputs: map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
 		OnStep: func(s *engine.Step) {
 			seen = append(seen, fmt.Sprintf("%s:%s", s.Name, s.Status))
 		},

@@ -29,6 +29,13 @@ type Runner struct {
 	// OnStep, if set, is told of each step when it starts and when it ends,
 	// so that the window and the command line can show progress.
 	OnStep func(*Step)
+
+	// secretFields are Response Format System Fields whose values are
+	// secrets, such as a signing secret the create response returns; the
+	// values read from them are kept in learnt and masked everywhere.
+	secretFields map[string]bool
+	learnt       map[string]string
+	extraSecrets []string
 }
 
 func (r *Runner) client() *Client {
@@ -39,7 +46,7 @@ func (r *Runner) client() *Client {
 }
 
 func (r *Runner) secrets() []string {
-	s := Secrets(r.Connector, r.Account)
+	s := append(Secrets(r.Connector, r.Account), r.extraSecrets...)
 	for k, v := range r.Inputs {
 		if r.Connector.IsSecretValue(k) && v != "" {
 			s = append(s, v)
@@ -147,6 +154,10 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		mapped, err := MapResponse(m, body)
 		if err != nil {
 			return fail(err)
+		}
+		if r.learnSecrets(mapped) {
+			secrets = r.secrets()
+			step.Request, step.Response = logExchange(ex, secrets)
 		}
 		step.Mapped = maskMapped(mapped, secrets)
 	}
@@ -258,6 +269,25 @@ func (r *Runner) responseGlobals(req *Request, resp *Response) *script.Globals {
 		}
 	}
 	return g
+}
+
+// learnSecrets keeps the values of secret fields and reports whether it
+// found any.
+func (r *Runner) learnSecrets(mapped []MappedField) bool {
+	found := false
+	for _, f := range mapped {
+		if !r.secretFields[f.SystemField] || f.Value == nil {
+			continue
+		}
+		v := fmt.Sprint(f.Value)
+		if r.learnt == nil {
+			r.learnt = map[string]string{}
+		}
+		r.learnt[f.SystemField] = v
+		r.extraSecrets = append(r.extraSecrets, v)
+		found = true
+	}
+	return found
 }
 
 func copyMap(m map[string]string) map[string]string {

@@ -119,13 +119,46 @@ type Method struct {
 	Hide                 bool       `json:"Hide,omitempty"`
 	// CreateWebhookMethod and DeleteWebhookMethod name, on a Webhook method,
 	// the Action methods that register and remove the webhook.
-	CreateWebhookMethod string      `json:"CreateWebhookMethod,omitempty"`
-	DeleteWebhookMethod string      `json:"DeleteWebhookMethod,omitempty"`
-	RequestFormat       Format      `json:"RequestFormat,omitzero"`
-	ResponseFormat      Format      `json:"ResponseFormat,omitzero"`
-	Parameters          []Parameter `json:"Parameters,omitempty"`
-	Script              string      `json:"Script,omitempty"`
+	CreateWebhookMethod string `json:"CreateWebhookMethod,omitempty"`
+	DeleteWebhookMethod string `json:"DeleteWebhookMethod,omitempty"`
+	// WebhookSignature, on a Webhook method, says how to verify that a
+	// delivery comes from the API; zero for no check.
+	WebhookSignature SignatureCheck `json:"WebhookSignature,omitzero"`
+	RequestFormat    Format         `json:"RequestFormat,omitzero"`
+	ResponseFormat   Format         `json:"ResponseFormat,omitzero"`
+	Parameters       []Parameter    `json:"Parameters,omitempty"`
+	Script           string         `json:"Script,omitempty"`
 }
+
+// SignatureCheck configures the verification of webhook deliveries: the
+// delivery's header must hold the HMAC of its raw body under a secret.
+type SignatureCheck struct {
+	// Header names the delivery header holding the signature, e.g.
+	// X-Webhook-Signature.
+	Header string `json:"Header,omitempty"`
+	// Algorithm is the HMAC hash: sha1, sha256 or sha512.
+	Algorithm string `json:"Algorithm,omitempty"`
+	// Encoding is how the signature is written: hex or base64.
+	Encoding string `json:"Encoding,omitempty"`
+	// Prefix is text before the signature in the header, such as "sha256=".
+	Prefix string `json:"Prefix,omitempty"`
+	// SecretParameter names the parameter or account value holding the
+	// secret (its Target Name, without braces).
+	SecretParameter string `json:"SecretParameter,omitempty"`
+	// SecretResponseField names instead a System Field of the Create
+	// Webhook Method's Response Format: APIs that hand out a secret per
+	// webhook return it there.
+	SecretResponseField string `json:"SecretResponseField,omitempty"`
+}
+
+// IsZero reports whether no check is configured.
+func (s SignatureCheck) IsZero() bool { return s == SignatureCheck{} }
+
+// SignatureAlgorithms and SignatureEncodings list what a SignatureCheck may use.
+var (
+	SignatureAlgorithms = []string{"sha1", "sha256", "sha512"}
+	SignatureEncodings  = []string{"hex", "base64"}
+)
 
 // Format is a Request Format or Response Format grid.
 type Format struct {

@@ -71,6 +71,10 @@ var columnKeys = map[string]string{
 	"Data Type":               "DataType",
 	"Endpoint":                "Endpoint",
 	"Create Webhook Method":   "CreateWebhookMethod",
+	"Signature Header":        "WebhookSignature.Header",
+	"Signature Algorithm":     "WebhookSignature.Algorithm",
+	"Signature Encoding":      "WebhookSignature.Encoding",
+	"Signature Secret":        "WebhookSignature.SecretParameter",
 	"Delete Webhook Method":   "DeleteWebhookMethod",
 	"Connector Field":         "ConnectorField",
 	"System Field":            "SystemField",
@@ -194,20 +198,22 @@ func (f Finding) String() string {
 func (f Finding) Structural() bool { return structuralRules[f.Rule] }
 
 var structuralRules = map[string]bool{
-	"connector-name-empty":    true,
-	"method-name-empty":       true,
-	"parameter-name-empty":    true,
-	"connector-field-empty":   true,
-	"connector-field-invalid": true,
-	"method-type-invalid":     true,
-	"http-method-invalid":     true,
-	"data-type-invalid":       true,
-	"field-data-type-invalid": true,
-	"target-type-invalid":     true,
-	"auth-type-invalid":       true,
-	"method-name-duplicate":   true,
-	"webhook-create-unknown":  true,
-	"webhook-delete-unknown":  true,
+	"connector-name-empty":        true,
+	"method-name-empty":           true,
+	"parameter-name-empty":        true,
+	"connector-field-empty":       true,
+	"connector-field-invalid":     true,
+	"method-type-invalid":         true,
+	"http-method-invalid":         true,
+	"data-type-invalid":           true,
+	"field-data-type-invalid":     true,
+	"target-type-invalid":         true,
+	"auth-type-invalid":           true,
+	"method-name-duplicate":       true,
+	"webhook-create-unknown":      true,
+	"webhook-delete-unknown":      true,
+	"signature-algorithm-invalid": true,
+	"signature-encoding-invalid":  true,
 }
 
 // HasErrors reports whether any finding is an error rather than a warning.
@@ -397,7 +403,52 @@ func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
 			"the Action that registers the webhook with the API")
 		l.checkWebhookRef(at.at("Delete Webhook Method"), "webhook-delete", m.DeleteWebhookMethod,
 			"the Action that removes the webhook from the API")
+		l.lintSignature(m, at, sup)
 	}
+}
+
+// lintSignature checks a Webhook method's signature verification, if set.
+func (l *linter) lintSignature(m *Method, at Location, sup map[string]bool) {
+	sig := m.WebhookSignature
+	if sig.IsZero() {
+		return
+	}
+	if strings.TrimSpace(sig.Header) == "" {
+		l.add(SeverityError, "signature-header-missing", at.at("Signature Header"),
+			"signature verification needs the header the API signs deliveries in, e.g. X-Webhook-Signature")
+	}
+	if !slices.Contains(SignatureAlgorithms, sig.Algorithm) {
+		badEnum(l, "signature-algorithm-invalid", at.at("Signature Algorithm"), "an HMAC algorithm", sig.Algorithm, SignatureAlgorithms)
+	}
+	if !slices.Contains(SignatureEncodings, sig.Encoding) {
+		badEnum(l, "signature-encoding-invalid", at.at("Signature Encoding"), "a signature encoding", sig.Encoding, SignatureEncodings)
+	}
+	secret := at.at("Signature Secret")
+	switch {
+	case sig.SecretParameter == "" && sig.SecretResponseField == "":
+		l.add(SeverityError, "signature-secret-missing", secret,
+			"signature verification needs the secret: name a parameter that holds it, or the Create Webhook Method's response field that returns it")
+	case sig.SecretParameter != "" && sig.SecretResponseField != "":
+		l.add(SeverityError, "signature-secret-twice", secret,
+			"the secret comes either from a parameter or from the create response, not both")
+	case sig.SecretParameter != "" && !sup[sig.SecretParameter]:
+		l.add(SeverityError, "signature-secret-unknown", secret,
+			"no parameter is named %q: add a Sensitive parameter with that Target Name on the connector", sig.SecretParameter)
+	case sig.SecretResponseField != "":
+		if create := l.c.Method(m.CreateWebhookMethod); create != nil && !hasSystemField(create.ResponseFormat.Fields, sig.SecretResponseField) {
+			l.add(SeverityError, "signature-secret-unknown", secret,
+				"the Create Webhook Method '%s' maps no Response Format field to %q", create.Name, sig.SecretResponseField)
+		}
+	}
+}
+
+func hasSystemField(fs []Field, name string) bool {
+	for _, f := range fs {
+		if f.SystemField == name {
+			return true
+		}
+	}
+	return false
 }
 
 // checkWebhookRef checks a Webhook method's Create or Delete Webhook Method;

@@ -291,6 +291,30 @@ func TestLintRules(t *testing.T) {
 			[]string{"error parameter-name-empty @ Method 'Delete Webhook' › Parameters › row 1 › Target Name"},
 			"the Target Name is empty"},
 
+		// Signature verification.
+		{"signature without secret", func(c *Connector) {
+			c.Methods[seedWebhook].WebhookSignature = SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex"}
+		},
+			[]string{"error signature-secret-missing @ Method 'New Order' › Settings › Signature Secret"},
+			"name a parameter that holds it"},
+		{"signature with unknown secret parameter and bad algorithm", func(c *Connector) {
+			c.Methods[seedWebhook].WebhookSignature = SignatureCheck{Header: "X-Sig", Algorithm: "md5", Encoding: "hex", SecretParameter: "HookSecret"}
+		},
+			[]string{"error signature-algorithm-invalid @ Method 'New Order' › Settings › Signature Algorithm",
+				"error signature-secret-unknown @ Method 'New Order' › Settings › Signature Secret"},
+			`"md5" is not an HMAC algorithm (sha1, sha256, sha512)`},
+		{"signature secret from a response field the create method lacks", func(c *Connector) {
+			c.Methods[seedWebhook].WebhookSignature = SignatureCheck{Header: "X-Sig", Algorithm: "sha1", Encoding: "base64", SecretResponseField: "Secret"}
+		},
+			[]string{"error signature-secret-unknown @ Method 'New Order' › Settings › Signature Secret"},
+			`maps no Response Format field to "Secret"`},
+		{"signature without header", func(c *Connector) {
+			c.Parameters = append(c.Parameters, Parameter{TargetType: TargetMergeField, TargetName: "HookSecret", IsSensitive: true})
+			c.Methods[seedWebhook].WebhookSignature = SignatureCheck{Algorithm: "sha256", Encoding: "base64", SecretParameter: "HookSecret"}
+		},
+			[]string{"error signature-header-missing @ Method 'New Order' › Settings › Signature Header"},
+			"needs the header"},
+
 		// Authentication.
 		{"api key sent nowhere", func(c *Connector) { c.Authentication[0].ApiKeyHeader = "" },
 			[]string{"error auth-apikey-location-missing @ Connector › Authentication › row 1 (API Key) › Api Key Header"},

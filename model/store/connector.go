@@ -164,14 +164,19 @@ func insertParameters(ctx context.Context, tx *sql.Tx, owner string, ownerID int
 
 // insertMethod writes m at position pos, with its grids and parameters.
 func insertMethod(ctx context.Context, tx *sql.Tx, connectorID int64, pos int, m *model.Method) error {
+	sig := m.WebhookSignature
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO methods (connector_id, position, name, description, category,
 			method_type, http_method, data_type, endpoint, ignore_authentication,
-			hide, create_webhook_method, delete_webhook_method, script)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hide, create_webhook_method, delete_webhook_method, script,
+			sig_header, sig_algorithm, sig_encoding, sig_prefix,
+			sig_secret_parameter, sig_secret_response_field)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		connectorID, pos, m.Name, m.Description, m.Category,
 		string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
-		m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script)
+		m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
+		sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,
+		sig.SecretParameter, sig.SecretResponseField)
 	if err != nil {
 		return err
 	}

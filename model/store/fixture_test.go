@@ -69,6 +69,8 @@ func fullConnector() *model.Connector {
 				Name: "New Order", Description: "Fires on orders.", Category: "Orders",
 				MethodType: model.MethodWebhook, DataType: model.BodyXml,
 				CreateWebhookMethod: "Create Webhook", DeleteWebhookMethod: "Delete Webhook",
+				WebhookSignature: model.SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex",
+					Prefix: "sha256=", SecretParameter: "Secret", SecretResponseField: "HookSecret"},
 				RequestFormat: model.Format{Fields: []model.Field{
 					field("event", model.FieldText, false, false),
 					field("data.[lines].sku", model.FieldList, true, true),

@@ -77,7 +77,9 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT id, name, description, category, method_type, http_method, data_type,
 			endpoint, ignore_authentication, hide, create_webhook_method,
-			delete_webhook_method, script
+			delete_webhook_method, script,
+			sig_header, sig_algorithm, sig_encoding, sig_prefix,
+			sig_secret_parameter, sig_secret_response_field
 		FROM methods WHERE connector_id = ? ORDER BY position`, c.ID)
 	if err != nil {
 		return err
@@ -89,7 +91,10 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 		var m model.Method
 		if err := rows.Scan(&id, &m.Name, &m.Description, &m.Category, &m.MethodType,
 			&m.HttpMethod, &m.DataType, &m.Endpoint, &m.IgnoreAuthentication, &m.Hide,
-			&m.CreateWebhookMethod, &m.DeleteWebhookMethod, &m.Script); err != nil {
+			&m.CreateWebhookMethod, &m.DeleteWebhookMethod, &m.Script,
+			&m.WebhookSignature.Header, &m.WebhookSignature.Algorithm, &m.WebhookSignature.Encoding,
+			&m.WebhookSignature.Prefix, &m.WebhookSignature.SecretParameter,
+			&m.WebhookSignature.SecretResponseField); err != nil {
 			return err
 		}
 		index[id] = len(c.Methods)

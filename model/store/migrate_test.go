@@ -99,8 +99,19 @@ func TestMigrate_FromVersion1(t *testing.T) {
 	if runs, err := db.ListRuns(ctx, "Legacy", 0); err != nil || len(runs) != 1 {
 		t.Errorf("ListRuns: got %v, %v", runs, err)
 	}
-	if n := countRows(t, db, "schema_migrations", "1"); n != 2 {
-		t.Errorf("schema_migrations rows: got %d, want 2", n)
+	if n, want := countRows(t, db, "schema_migrations", "1"), mustMigrations(t); n != want {
+		t.Errorf("schema_migrations rows: got %d, want %d", n, want)
+	}
+
+	// The columns of migration 3 work: a signature check saved on a
+	// migrated connector comes back.
+	got.Methods[1].WebhookSignature = model.SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex", SecretParameter: "BaseUrl"}
+	if err := db.SaveConnector(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.LoadConnector(ctx, "Legacy")
+	if err != nil || again.Methods[1].WebhookSignature != got.Methods[1].WebhookSignature {
+		t.Errorf("signature after migration: got %+v, %v", again.Methods[1].WebhookSignature, err)
 	}
 }
 
@@ -133,4 +144,14 @@ func TestMigrate_StopsAtFailure(t *testing.T) {
 	if n := countRows(t, db, "sqlite_schema", "name = 'account_values'"); n != 0 {
 		t.Errorf("account_values exists: migration 2 was applied in part")
 	}
+}
+
+// mustMigrations counts the embedded migrations.
+func mustMigrations(t *testing.T) int {
+	t.Helper()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }
