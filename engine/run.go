@@ -300,11 +300,30 @@ func copyMap(m map[string]string) map[string]string {
 
 func maskMapped(fs []MappedField, secrets []string) []MappedField {
 	for i, f := range fs {
-		if s, ok := f.Value.(string); ok {
-			fs[i].Value = MaskText(s, secrets)
-		}
+		fs[i].Value = maskValue(f.Value, secrets)
 	}
 	return fs
+}
+
+// maskValue masks secrets in every string of a mapped value, however deep.
+func maskValue(v any, secrets []string) any {
+	switch v := v.(type) {
+	case string:
+		return MaskText(v, secrets)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = maskValue(x, secrets)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[MaskText(k, secrets)] = maskValue(x, secrets)
+		}
+		return out
+	}
+	return v
 }
 
 func httpStatusText(code int) string {
