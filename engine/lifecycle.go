@@ -34,7 +34,8 @@ type WebhookOptions struct {
 	// URL: for an API outside this machine, which cannot reach 127.0.0.1.
 	// Deliveries to it are not seen by the run.
 	WebhookURL string
-	// Receiver configures the local receiver.
+	// Receiver configures the local receiver. With no Addr, the run takes a
+	// path of the process's shared loopback receiver (see OpenReceiver).
 	Receiver ReceiverOptions
 }
 
@@ -60,7 +61,12 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	var recv *Receiver
 	url := opts.WebhookURL
 	if url == "" {
-		if recv, err = StartReceiver(opts.Receiver); err != nil {
+		if opts.Receiver.Addr != "" {
+			recv, err = StartReceiver(opts.Receiver)
+		} else {
+			recv, err = OpenReceiver(opts.Receiver.Limit)
+		}
+		if err != nil {
 			res.Error = err.Error()
 			return res
 		}

@@ -29,16 +29,16 @@ type Delivery struct {
 	Rejected string `json:"rejected,omitempty"`
 }
 
-// Receiver is the local webhook receiver: an HTTP server on the loopback
-// interface that takes deliveries on one unguessable path.
+// Receiver takes the webhook deliveries of one run on one unguessable path
+// of a loopback HTTP server.
 type Receiver struct {
 	// URL is where the API must deliver: http://127.0.0.1:PORT/hooks/SECRET.
 	URL string
 
 	path     string
 	limit    int64
-	srv      *http.Server
-	ln       net.Listener
+	server   *receiverServer
+	owned    bool // Close stops the server too
 	mu       sync.Mutex
 	received []Delivery
 	notify   chan struct{}
@@ -53,32 +53,89 @@ type ReceiverOptions struct {
 	Limit int64
 }
 
-// StartReceiver listens and serves in the background until Close.
-func StartReceiver(opts ReceiverOptions) (*Receiver, error) {
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:0"
+// receiverServer is a loopback HTTP server that hands each request to the
+// receiver whose path it names, and answers 404 for any other path.
+type receiverServer struct {
+	base string // http://HOST:PORT
+	srv  *http.Server
+	mu   sync.Mutex
+	open map[string]*Receiver
+}
+
+func startServer(addr string) (*receiverServer, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
 	}
-	if opts.Limit <= 0 {
-		opts.Limit = DefaultDeliveryLimit
-	}
-	ln, err := net.Listen("tcp", opts.Addr)
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false) // plain TCP on loopback; MPTCP only costs here
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("start the webhook receiver on %s: %w", opts.Addr, err)
+		return nil, fmt.Errorf("start the webhook receiver on %s: %w", addr, err)
 	}
+	s := &receiverServer{base: "http://" + ln.Addr().String(), open: map[string]*Receiver{}}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+func (s *receiverServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	s.mu.Lock()
+	r := s.open[req.URL.Path]
+	s.mu.Unlock()
+	if r == nil {
+		http.NotFound(w, req)
+		return
+	}
+	r.ServeHTTP(w, req)
+}
+
+// newReceiver opens a receiver on a fresh unguessable path of the server.
+func (s *receiverServer) newReceiver(limit int64) (*Receiver, error) {
 	secret := make([]byte, 16)
 	if _, err := rand.Read(secret); err != nil {
-		ln.Close()
 		return nil, err
 	}
-	r := &Receiver{
-		path:   "/hooks/" + hex.EncodeToString(secret),
-		limit:  opts.Limit,
-		ln:     ln,
-		notify: make(chan struct{}, 1),
+	if limit <= 0 {
+		limit = DefaultDeliveryLimit
 	}
-	r.URL = "http://" + ln.Addr().String() + r.path
-	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	go r.srv.Serve(ln)
+	r := &Receiver{path: "/hooks/" + hex.EncodeToString(secret), limit: limit, server: s, notify: make(chan struct{}, 1)}
+	r.URL = s.base + r.path
+	s.mu.Lock()
+	s.open[r.path] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+var shared struct {
+	once   sync.Once
+	server *receiverServer
+	err    error
+}
+
+// OpenReceiver opens a receiver on the process's shared loopback server,
+// started on first use and kept for the life of the process, so that a run
+// pays for a path, not for a server. Close the receiver when the run ends.
+func OpenReceiver(limit int64) (*Receiver, error) {
+	shared.once.Do(func() { shared.server, shared.err = startServer("") })
+	if shared.err != nil {
+		return nil, shared.err
+	}
+	return shared.server.newReceiver(limit)
+}
+
+// StartReceiver starts a server of the receiver's own, on opts.Addr, and
+// serves it in the background until Close.
+func StartReceiver(opts ReceiverOptions) (*Receiver, error) {
+	s, err := startServer(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.newReceiver(opts.Limit)
+	if err != nil {
+		s.srv.Close()
+		return nil, err
+	}
+	r.owned = true
 	return r, nil
 }
 
@@ -144,9 +201,19 @@ func (r *Receiver) Wait(ctx context.Context, n int) (Delivery, error) {
 	}
 }
 
-// Close stops the receiver.
+// Close stops taking deliveries on the receiver's path; a receiver started
+// with StartReceiver stops its server too.
 func (r *Receiver) Close() error {
+	if r.server == nil {
+		return nil
+	}
+	r.server.mu.Lock()
+	delete(r.server.open, r.path)
+	r.server.mu.Unlock()
+	if !r.owned {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return r.srv.Shutdown(ctx)
+	return r.server.srv.Shutdown(ctx)
 }
