@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"patchbay/model"
 )
@@ -145,7 +146,8 @@ func (mf *Mergefields) render(field, text string, place Place, stack []string) (
 			return "", err
 		}
 		if !ok {
-			return "", &FieldError{Field: field, Err: &model.MergefieldError{Pos: t.Pos, Msg: mf.noValue(t.Name, stack)}}
+			return "", &FieldError{Field: field, Err: &model.MergefieldError{
+				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
 		out.WriteString(escapeFor(place, out.String(), inString, v))
 	}

@@ -3,10 +3,15 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DocumentFormat names the export format and its version; it is the first
@@ -41,12 +46,25 @@ func Export(c *Connector, opts ExportOptions) ([]byte, error) {
 			stripSensitive(out.Methods[i].Parameters)
 		}
 	}
+	if data, ok := writeDocument(out); ok {
+		return data, nil
+	}
+	data, err := encodeDocument(out)
+	if err != nil {
+		return nil, fmt.Errorf("export %q: %w", c.Name, err)
+	}
+	return data, nil
+}
+
+// encodeDocument writes the document with encoding/json: the layout Export
+// promises, and the reference writeDocument is tested against.
+func encodeDocument(c *Connector) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(document{Format: DocumentFormat, Connector: out}); err != nil {
-		return nil, fmt.Errorf("export %q: %w", c.Name, err)
+	if err := enc.Encode(document{Format: DocumentFormat, Connector: c}); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -96,13 +114,23 @@ func (e *ImportError) Error() string {
 // that are not Cyclr notation. Lint findings that do not make the document
 // unreadable are left for Lint to report.
 func Import(data []byte) (*Connector, error) {
+	if c, ok := importQuick(data); ok {
+		return c, nil
+	}
+	return importChecked(data)
+}
+
+// importChecked is Import's decoder for every document: it goes through
+// the whole document, collecting each problem with its location.
+func importChecked(data []byte) (*Connector, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
 		return nil, &ImportError{Problems: []Problem{{Message: jsonSyntaxMessage(data, err)}}}
 	}
-	if dec.More() {
+	// dec.More would let a stray "]" or "}" after the document through.
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return nil, &ImportError{Problems: []Problem{{Message: "there is more after the end of the JSON document"}}}
 	}
 	obj, ok := raw.(map[string]any)
@@ -177,6 +205,9 @@ func (d *decoder) decode(v any, rv reflect.Value, path string) {
 			d.add(path, "want a list, got %s", jsonKind(v))
 			return
 		}
+		if len(arr) == 0 {
+			return // nil, as Export leaves an empty list out
+		}
 		out := reflect.MakeSlice(rv.Type(), len(arr), len(arr))
 		for i, el := range arr {
 			d.decode(el, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
@@ -215,8 +246,21 @@ func (d *decoder) decodeStruct(obj map[string]any, rv reflect.Value, path string
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		d.add(join(path, k), "unknown key%s", suggest(k, known))
+		d.add(join(path, keyInPath(k)), "unknown key%s", suggest(k, known))
 	}
+}
+
+// keyInPath writes an unknown key for a problem's path: as it is when it is
+// a plain word, else quoted, so that "" or "a.b" or a key holding a line
+// break reads as one key.
+func keyInPath(k string) string {
+	plain := k != "" && !strings.ContainsFunc(k, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
+	if plain {
+		return k
+	}
+	return strconv.Quote(k)
 }
 
 // jsonName is the key a struct field is read from, or "" for none.
@@ -272,7 +316,20 @@ func jsonText(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	if !strings.ContainsFunc(string(b), unicode.IsControl) {
+		return string(b)
+	}
+	// encoding/json leaves DEL and U+0080-U+009F raw; escape them too, so
+	// that a message stays one line of printable text.
+	var out strings.Builder
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
 }
 
 // jsonSyntaxMessage says where a document stops being JSON, by line and column.
@@ -285,6 +342,10 @@ func jsonSyntaxMessage(data []byte, err error) string {
 	case *json.UnmarshalTypeError:
 		offset = e.Offset
 	}
+	cutShort := errors.Is(err, io.ErrUnexpectedEOF) || se != nil && se.Error() == "unexpected end of JSON input"
+	if cutShort {
+		offset = int64(len(data)) + 1 // the decoder gives none: point past the end
+	}
 	if offset < 0 {
 		if len(bytes.TrimSpace(data)) == 0 {
 			return "the file is empty; want a JSON object"
@@ -293,15 +354,25 @@ func jsonSyntaxMessage(data []byte, err error) string {
 	}
 	line, col := 1, 1
 	for _, b := range data[:max(0, min(int(offset)-1, len(data)))] {
-		if b == '\n' {
+		switch {
+		case b == '\n':
 			line, col = line+1, 1
-		} else {
+		case b&0xC0 != 0x80: // the rest of a UTF-8 character is no new column
 			col++
 		}
 	}
 	msg := err.Error()
 	if se != nil {
 		msg = se.Error()
+	}
+	// encoding/json quotes the offending byte as if it were a character, so
+	// that a pasted “ shows as 'â': quote the whole character instead.
+	if i := int(offset) - 1; se != nil && i >= 0 && i < len(data) && data[i] >= utf8.RuneSelf {
+		q := strconv.Quote(string(rune(data[i])))
+		msg = strings.Replace(msg, "'"+q[1:len(q)-1]+"'", quoteCharAt(string(data[i:min(i+utf8.UTFMax, len(data))]), 0), 1)
+	}
+	if cutShort {
+		msg = `the text ends before its JSON is complete: a closing ", ] or } is missing`
 	}
 	return fmt.Sprintf("not JSON: line %d, column %d: %s", line, col, msg)
 }

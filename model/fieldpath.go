@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // PathStep is one step of a Connector Field path in Cyclr's notation.
@@ -22,7 +23,7 @@ type FieldPathError struct {
 }
 
 func (e *FieldPathError) Error() string {
-	return fmt.Sprintf("%q is not a Connector Field path: %s (at character %d)", e.Path, e.Msg, e.Pos+1)
+	return fmt.Sprintf("%q is not a Connector Field path: %s (at character %d)", e.Path, e.Msg, charNumber(e.Path, e.Pos))
 }
 
 // ParseFieldPath reads a Connector Field path in Cyclr's notation:
@@ -72,8 +73,11 @@ func ParseFieldPath(path string) ([]PathStep, error) {
 			i++
 		}
 		if each {
-			if i >= len(path) || path[i] != ']' {
+			if i >= len(path) {
 				return fail(start, `"[" is never closed with "]"`)
+			}
+			if path[i] != ']' {
+				return fail(i, `expected "]" after %q, found %s`, path[start:i], quoteCharAt(path, i))
 			}
 			i++
 			if key.Len() == 0 && len(steps) > 0 {
@@ -81,7 +85,7 @@ func ParseFieldPath(path string) ([]PathStep, error) {
 			}
 		} else if key.Len() == 0 {
 			if i < len(path) && path[i] != '.' {
-				return fail(i, "unexpected %q", path[i])
+				return fail(i, "unexpected %s", quoteCharAt(path, i))
 			}
 			return fail(i, "an empty step")
 		}
@@ -90,7 +94,7 @@ func ParseFieldPath(path string) ([]PathStep, error) {
 			break
 		}
 		if path[i] != '.' {
-			return fail(i, "expected \".\" after %q, found %q", path[start:i], path[i])
+			return fail(i, "expected \".\" after %q, found %s", path[start:i], quoteCharAt(path, i))
 		}
 		i++
 		if i == len(path) {
@@ -98,6 +102,16 @@ func ParseFieldPath(path string) ([]PathStep, error) {
 		}
 	}
 	return steps, nil
+}
+
+// quoteCharAt quotes the character at byte i of s for a message: the whole
+// character, not its first byte, when it takes several bytes.
+func quoteCharAt(s string, i int) string {
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && n <= 1 {
+		return fmt.Sprintf("%q", s[i:i+1])
+	}
+	return fmt.Sprintf("%q", r)
 }
 
 // FormatFieldPath writes steps back in Cyclr's notation; keys holding a dot

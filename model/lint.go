@@ -530,7 +530,7 @@ func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[st
 	var me *MergefieldError
 	if errors.As(err, &me) {
 		l.add(SeverityError, "mergefield-syntax", at, "%q has a mergefield brace mistake at character %d: %s",
-			text, me.Pos+1, me.Msg)
+			text, me.Character(), me.Msg)
 		return
 	}
 	reported := map[string]bool{}

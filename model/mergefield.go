@@ -2,7 +2,10 @@ package model
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Token is one piece of a text that may hold {{Mergefields}}: either literal
@@ -24,10 +27,31 @@ type MergefieldError struct {
 	// Pos is the byte offset of the fault, counted from 0.
 	Pos int
 	Msg string
+	// Char is the fault's place as an author counts it, the 1-based number
+	// of the character at Pos, where é or 中 counts once however many bytes
+	// it takes; 0 when not known, and Pos+1 is shown.
+	Char int
 }
 
 func (e *MergefieldError) Error() string {
-	return fmt.Sprintf("at character %d: %s", e.Pos+1, e.Msg)
+	return fmt.Sprintf("at character %d: %s", e.Character(), e.Msg)
+}
+
+// Character is the 1-based character number of the fault: Char, or Pos+1
+// when Char is not known.
+func (e *MergefieldError) Character() int {
+	if e.Char <= 0 {
+		return e.Pos + 1
+	}
+	return e.Char
+}
+
+// charNumber is the 1-based number of the character at byte pos of s.
+func charNumber(s string, pos int) int {
+	if pos < 0 || pos > len(s) {
+		return pos + 1
+	}
+	return utf8.RuneCountInString(s[:pos]) + 1
 }
 
 // ParseMergefields splits a text into literal pieces and {{Mergefields}}.
@@ -50,22 +74,23 @@ func ParseMergefields(s string, strict bool) ([]Token, error) {
 		case strings.HasPrefix(s[i:], "{{"):
 			end := strings.Index(s[i+2:], "}}")
 			if end < 0 {
-				return nil, &MergefieldError{Pos: i, Msg: `"{{" is never closed with "}}"`}
+				return nil, &MergefieldError{Pos: i, Msg: `"{{" is never closed with "}}"`, Char: charNumber(s, i)}
 			}
 			name := s[i+2 : i+2+end]
 			if err := checkMergefieldName(name, i); err != nil {
+				err.Char = charNumber(s, err.Pos)
 				return nil, err
 			}
 			after := i + 2 + end + 2
 			if strict && after < len(s) && s[after] == '}' {
-				return nil, &MergefieldError{Pos: after, Msg: fmt.Sprintf("one \"}\" too many after {{%s}}", name)}
+				return nil, &MergefieldError{Pos: after, Msg: fmt.Sprintf("one \"}\" too many after {{%s}}", name), Char: charNumber(s, after)}
 			}
 			flush(i)
 			toks = append(toks, Token{Name: name, Pos: i})
 			i = after
 			lit = i
 		case strict && strings.HasPrefix(s[i:], "}}"):
-			return nil, &MergefieldError{Pos: i, Msg: `"}}" closes no "{{"`}
+			return nil, &MergefieldError{Pos: i, Msg: `"}}" closes no "{{"`, Char: charNumber(s, i)}
 		default:
 			i++
 		}
@@ -74,16 +99,25 @@ func ParseMergefields(s string, strict bool) ([]Token, error) {
 	return toks, nil
 }
 
-func checkMergefieldName(name string, pos int) error {
-	if name == "" {
-		return &MergefieldError{Pos: pos, Msg: "empty mergefield {{}}"}
+func checkMergefieldName(name string, pos int) *MergefieldError {
+	// A name holding control characters or bytes that are not UTF-8 is shown
+	// escaped, so that {{\x7f}} does not look like {{}}.
+	shown := name
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) {
+		q := strconv.Quote(name)
+		shown = q[1 : len(q)-1]
 	}
-	if strings.TrimSpace(name) != name {
-		return &MergefieldError{Pos: pos, Msg: fmt.Sprintf("mergefield {{%s}} has spaces around its name", name)}
+	switch trimmed := strings.TrimSpace(name); {
+	case name == "":
+		return &MergefieldError{Pos: pos, Msg: "empty mergefield {{}}"}
+	case trimmed == "":
+		return &MergefieldError{Pos: pos, Msg: fmt.Sprintf("mergefield {{%s}} has no name, only white space", shown)}
+	case trimmed != name:
+		return &MergefieldError{Pos: pos, Msg: fmt.Sprintf("mergefield {{%s}} has spaces around its name", shown)}
 	}
 	for j, r := range name {
 		if !isNameRune(r) {
-			return &MergefieldError{Pos: pos + 2 + j, Msg: fmt.Sprintf("mergefield {{%s}} has %q in its name", name, r)}
+			return &MergefieldError{Pos: pos + 2 + j, Msg: fmt.Sprintf("mergefield {{%s}} has %s in its name", shown, quoteCharAt(name, j))}
 		}
 	}
 	return nil
