@@ -82,16 +82,8 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 		}
 	}
 
-	if err := insertAuthentication(ctx, tx, id, c.Authentication); err != nil {
+	if err := insertDefinition(ctx, tx, id, c); err != nil {
 		return 0, err
-	}
-	if err := insertParameters(ctx, tx, "connector_id", id, c.Parameters); err != nil {
-		return 0, fmt.Errorf("connector parameters: %w", err)
-	}
-	for i := range c.Methods {
-		if err := insertMethod(ctx, tx, id, i, &c.Methods[i]); err != nil {
-			return 0, fmt.Errorf("method %d %q: %w", i+1, c.Methods[i].Name, err)
-		}
 	}
 	return id, nil
 }
@@ -121,76 +113,127 @@ func deleteConnectorChildren(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-func insertAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64, auths []model.Authentication) error {
-	for i, a := range auths {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO auth_methods (connector_id, position, auth_name, auth_type,
-				api_key_header, api_key_query_parameter, is_default)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			connectorID, i, a.AuthName, string(a.AuthType),
-			a.ApiKeyHeader, a.ApiKeyQueryParameter, a.IsDefault)
-		if err != nil {
-			return fmt.Errorf("authentication %d %q: %w", i+1, a.AuthName, err)
-		}
+// insertDefinition writes the authentication methods, parameters, methods
+// and fields of c, stored as connector connectorID.
+//
+// A large connector has thousands of rows (500 methods of 20 fields are over
+// 12,000), so rows go in multi-row INSERTs of a few hundred bound values,
+// each statement prepared once per save (see rowWriter), rather than one
+// prepared-and-run INSERT per row. Method IDs are given here, following the
+// highest in use, so that fields and parameters need not wait for each
+// method's insert to learn its ID; the write lock the transaction holds
+// (BEGIN IMMEDIATE) keeps them free until it commits.
+func insertDefinition(ctx context.Context, tx *sql.Tx, connectorID int64, c *model.Connector) error {
+	if err := insertAuthentication(ctx, tx, connectorID, c.Authentication); err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	var lastID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM methods`).Scan(&lastID); err != nil {
+		return fmt.Errorf("methods: %w", err)
+	}
+	methodID := func(i int) int64 { return lastID + 1 + int64(i) }
+	if err := insertMethods(ctx, tx, connectorID, methodID, c.Methods); err != nil {
+		return fmt.Errorf("methods: %w", err)
+	}
+	if err := insertFields(ctx, tx, methodID, c.Methods); err != nil {
+		return fmt.Errorf("fields: %w", err)
+	}
+	if err := insertParameters(ctx, tx, connectorID, methodID, c); err != nil {
+		return fmt.Errorf("parameters: %w", err)
 	}
 	return nil
 }
 
-// insertParameters writes ps as the parameters of the connector or method
-// whose ID is ownerID; owner is the column naming it.
-func insertParameters(ctx context.Context, tx *sql.Tx, owner string, ownerID int64, ps []model.Parameter) error {
-	q := `INSERT INTO parameters (` + owner + `, position, target_type, target_name,
-			display_name, description, is_hidden, is_optional, is_sensitive,
-			is_account_connector_property, is_multiline, values_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	for i, p := range ps {
-		values := p.Values
-		if values == nil {
-			values = []string{}
-		}
-		vj, err := json.Marshal(values)
-		if err != nil {
+func insertAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64, auths []model.Authentication) error {
+	w := newRowWriter(ctx, tx, "auth_methods", "connector_id", "position", "auth_name", "auth_type",
+		"api_key_header", "api_key_query_parameter", "is_default")
+	defer w.close()
+	for i, a := range auths {
+		if err := w.add(connectorID, i, a.AuthName, string(a.AuthType),
+			a.ApiKeyHeader, a.ApiKeyQueryParameter, a.IsDefault); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, q, ownerID, i, string(p.TargetType), p.TargetName,
-			p.DisplayName, p.Description, p.IsHidden, p.IsOptional, p.IsSensitive,
-			p.IsAccountConnectorProperty, p.IsMultiline, string(vj))
-		if err != nil {
-			return fmt.Errorf("parameter %d %q: %w", i+1, p.TargetName, err)
-		}
 	}
-	return nil
+	return w.flush()
 }
 
-// insertMethod writes m at position pos, with its grids and parameters.
-func insertMethod(ctx context.Context, tx *sql.Tx, connectorID int64, pos int, m *model.Method) error {
-	sig := m.WebhookSignature
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO methods (connector_id, position, name, description, category,
-			method_type, http_method, data_type, endpoint, ignore_authentication,
-			hide, create_webhook_method, delete_webhook_method, script,
-			sig_header, sig_algorithm, sig_encoding, sig_prefix,
-			sig_secret_parameter, sig_secret_response_field)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		connectorID, pos, m.Name, m.Description, m.Category,
-		string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
-		m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
-		sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,
-		sig.SecretParameter, sig.SecretResponseField)
-	if err != nil {
+// insertMethods writes ms in order, method i with ID methodID(i).
+func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, methodID func(int) int64, ms []model.Method) error {
+	w := newRowWriter(ctx, tx, "methods", "id", "connector_id", "position", "name", "description",
+		"category", "method_type", "http_method", "data_type", "endpoint", "ignore_authentication",
+		"hide", "create_webhook_method", "delete_webhook_method", "script",
+		"sig_header", "sig_algorithm", "sig_encoding", "sig_prefix",
+		"sig_secret_parameter", "sig_secret_response_field")
+	defer w.close()
+	for i := range ms {
+		m := &ms[i]
+		sig := m.WebhookSignature
+		if err := w.add(methodID(i), connectorID, i, m.Name, m.Description, m.Category,
+			string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
+			m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
+			sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,
+			sig.SecretParameter, sig.SecretResponseField); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// insertFields writes the Request and Response Format grids of ms.
+func insertFields(ctx context.Context, tx *sql.Tx, methodID func(int) int64, ms []model.Method) error {
+	w := newRowWriter(ctx, tx, "fields", "method_id", "format", "position", "connector_field",
+		"system_field", "display_name", "description", "data_type", "is_hidden", "is_optional", "default_value")
+	defer w.close()
+	for i := range ms {
+		for _, grid := range []struct {
+			format string
+			fields []model.Field
+		}{{formatRequest, ms[i].RequestFormat.Fields}, {formatResponse, ms[i].ResponseFormat.Fields}} {
+			for j, f := range grid.fields {
+				if err := w.add(methodID(i), grid.format, j, f.ConnectorField, f.SystemField,
+					f.DisplayName, f.Description, string(f.DataType), f.IsHidden, f.IsOptional, f.DefaultValue); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return w.flush()
+}
+
+// insertParameters writes the parameters of c and of its methods; a
+// parameter row belongs to exactly one of them.
+func insertParameters(ctx context.Context, tx *sql.Tx, connectorID int64, methodID func(int) int64, c *model.Connector) error {
+	w := newRowWriter(ctx, tx, "parameters", "connector_id", "method_id", "position", "target_type",
+		"target_name", "display_name", "description", "is_hidden", "is_optional", "is_sensitive",
+		"is_account_connector_property", "is_multiline", "values_json")
+	defer w.close()
+	add := func(connectorID, methodID any, ps []model.Parameter) error {
+		for i, p := range ps {
+			values := p.Values
+			if values == nil {
+				values = []string{}
+			}
+			vj, err := json.Marshal(values)
+			if err != nil {
+				return err
+			}
+			if err := w.add(connectorID, methodID, i, string(p.TargetType), p.TargetName,
+				p.DisplayName, p.Description, p.IsHidden, p.IsOptional, p.IsSensitive,
+				p.IsAccountConnectorProperty, p.IsMultiline, string(vj)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := add(connectorID, nil, c.Parameters); err != nil {
 		return err
 	}
-	methodID, err := res.LastInsertId()
-	if err != nil {
-		return err
+	for i := range c.Methods {
+		if err := add(nil, methodID(i), c.Methods[i].Parameters); err != nil {
+			return fmt.Errorf("method %d %q: %w", i+1, c.Methods[i].Name, err)
+		}
 	}
-	if err := insertFields(ctx, tx, methodID, formatRequest, m.RequestFormat.Fields); err != nil {
-		return fmt.Errorf("request format: %w", err)
-	}
-	if err := insertFields(ctx, tx, methodID, formatResponse, m.ResponseFormat.Fields); err != nil {
-		return fmt.Errorf("response format: %w", err)
-	}
-	return insertParameters(ctx, tx, "method_id", methodID, m.Parameters)
+	return w.flush()
 }
 
 // The values of fields.format.
@@ -199,19 +242,88 @@ const (
 	formatResponse = "response"
 )
 
-func insertFields(ctx context.Context, tx *sql.Tx, methodID int64, format string, fs []model.Field) error {
-	for i, f := range fs {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO fields (method_id, format, position, connector_field, system_field,
-				display_name, description, data_type, is_hidden, is_optional, default_value)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			methodID, format, i, f.ConnectorField, f.SystemField,
-			f.DisplayName, f.Description, string(f.DataType), f.IsHidden, f.IsOptional, f.DefaultValue)
-		if err != nil {
-			return fmt.Errorf("field %d %q: %w", i+1, f.ConnectorField, err)
-		}
+// maxBoundValues caps the values one INSERT binds: SQLite's historic limit
+// of 999, which every build accepts. Past a few hundred rows a statement,
+// larger batches save little.
+const maxBoundValues = 999
+
+// rowWriter inserts rows into one table in multi-row INSERT statements.
+// Rows are buffered until a statement's worth (maxBoundValues bound values)
+// is reached; that statement is prepared once and reused, and flush writes
+// the rest with one statement more.
+type rowWriter struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	head    string // INSERT INTO table (columns) VALUES
+	row     string // (?, ?, ...)
+	columns int
+	perStmt int // rows in a full statement
+	full    *sql.Stmt
+	args    []any
+}
+
+func newRowWriter(ctx context.Context, tx *sql.Tx, table string, columns ...string) *rowWriter {
+	return &rowWriter{
+		ctx:     ctx,
+		tx:      tx,
+		head:    "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ",
+		row:     "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")",
+		columns: len(columns),
+		perStmt: maxBoundValues / len(columns),
 	}
-	return nil
+}
+
+// add buffers one row, one value per column, and inserts the buffered rows
+// once they fill a statement.
+func (w *rowWriter) add(values ...any) error {
+	if len(values) != w.columns {
+		return fmt.Errorf("%s: %d values for %d columns", w.head, len(values), w.columns)
+	}
+	w.args = append(w.args, values...)
+	if len(w.args) < w.perStmt*w.columns {
+		return nil
+	}
+	if w.full == nil {
+		stmt, err := w.tx.PrepareContext(w.ctx, w.statement(w.perStmt))
+		if err != nil {
+			return err
+		}
+		w.full = stmt
+	}
+	_, err := w.full.ExecContext(w.ctx, w.args...)
+	w.args = w.args[:0]
+	return err
+}
+
+// flush inserts the rows still buffered.
+func (w *rowWriter) flush() error {
+	if len(w.args) == 0 {
+		return nil
+	}
+	_, err := w.tx.ExecContext(w.ctx, w.statement(len(w.args)/w.columns), w.args...)
+	w.args = w.args[:0]
+	return err
+}
+
+// close releases the prepared statement; the transaction's end would too.
+func (w *rowWriter) close() {
+	if w.full != nil {
+		w.full.Close()
+	}
+}
+
+// statement is the INSERT of n rows.
+func (w *rowWriter) statement(n int) string {
+	var b strings.Builder
+	b.Grow(len(w.head) + n*(len(w.row)+2))
+	b.WriteString(w.head)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(w.row)
+	}
+	return b.String()
 }
 
 // DeleteConnector removes the named connector with its definition and

@@ -124,34 +124,68 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 
 // loadFields fills the Request and Response Format grids of c.Methods;
 // index maps a method ID to its index.
+//
+// The rows come grid by grid, so every grid is a run of one array, counted
+// and allocated first: one allocation for all the connector's fields rather
+// than a growing slice per grid. Each grid's capacity ends with it, so
+// appending to one grid never writes into the next. Data types are scanned
+// as plain strings, which database/sql assigns without reflection.
 func loadFields(ctx context.Context, tx *sql.Tx, c *model.Connector, index map[int64]int) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `
+		SELECT count(*) FROM fields f JOIN methods m ON m.id = f.method_id
+		WHERE m.connector_id = ?`, c.ID).Scan(&n); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT f.method_id, f.format, f.connector_field, f.system_field, f.display_name,
 			f.description, f.data_type, f.is_hidden, f.is_optional, f.default_value
 		FROM fields f JOIN methods m ON m.id = f.method_id
 		WHERE m.connector_id = ?
-		ORDER BY f.method_id, f.format, f.position`, c.ID)
+		ORDER BY m.position, f.format, f.position`, c.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var (
+		all      = make([]model.Field, 0, n)
+		grids    []*[]model.Field // the grid of each run, in order
+		starts   []int            // where each run starts in all
+		lastID   int64
+		lastGrid string
+		// The row's values; declared once, as Scan makes them escape.
+		methodID         int64
+		format, dataType string
+		f                model.Field
+	)
 	for rows.Next() {
-		var methodID int64
-		var format string
-		var f model.Field
 		if err := rows.Scan(&methodID, &format, &f.ConnectorField, &f.SystemField, &f.DisplayName,
-			&f.Description, &f.DataType, &f.IsHidden, &f.IsOptional, &f.DefaultValue); err != nil {
+			&f.Description, &dataType, &f.IsHidden, &f.IsOptional, &f.DefaultValue); err != nil {
 			return err
 		}
-		m := &c.Methods[index[methodID]]
-		switch format {
-		case formatRequest:
-			m.RequestFormat.Fields = append(m.RequestFormat.Fields, f)
-		case formatResponse:
-			m.ResponseFormat.Fields = append(m.ResponseFormat.Fields, f)
+		f.DataType = model.FieldType(dataType)
+		if len(grids) == 0 || methodID != lastID || format != lastGrid {
+			m := &c.Methods[index[methodID]]
+			grid := &m.RequestFormat.Fields
+			if format == formatResponse {
+				grid = &m.ResponseFormat.Fields
+			}
+			grids, starts = append(grids, grid), append(starts, len(all))
+			lastID, lastGrid = methodID, format
 		}
+		all = append(all, f)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, grid := range grids {
+		end := len(all)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		*grid = all[starts[i]:end:end]
+	}
+	return nil
 }
 
 // loadParameters returns the parameters matching where (a condition on
