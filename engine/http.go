@@ -105,9 +105,19 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		if errors.As(err, &big) {
 			return resp, fmt.Errorf("%s %s: %w", req.Method, req.URL.Host, err)
 		}
-		return nil, c.sendError(ctx, req, timeout, err)
+		return nil, c.sendError(ctx, req, timeout, brokenBody(hr.ContentLength, len(resp.Body), err))
 	}
 	return resp, nil
+}
+
+// brokenBody says how much of a body came before reading it failed (the
+// server closed or reset the connection): a bare "unexpected EOF" does not
+// say that the status and headers had arrived.
+func brokenBody(declared int64, got int, err error) error {
+	if declared >= 0 {
+		return fmt.Errorf("the response body broke off after %d of the %d bytes the server announced: %w", got, declared, err)
+	}
+	return fmt.Errorf("the response body broke off after %d bytes: %w", got, err)
 }
 
 func (c *Client) transport() http.RoundTripper {

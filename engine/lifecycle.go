@@ -79,29 +79,34 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if f := wm.WebhookSignature.SecretResponseField; f != "" {
 		r.secretFields = map[string]bool{f: true}
 	}
+	// The row goes in before the create request is sent: a process killed
+	// while the API answers still leaves a trace of what it may have made.
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, URL: url, RunValues: r.runValues(),
+		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
+	if err := opts.Ledger.RecordWebhook(context.WithoutCancel(ctx), rec); err != nil {
+		res.Error = fmt.Sprintf("the webhook ledger cannot record a new webhook, so none was created: %v", err)
+		return res
+	}
+	ledgerCtx := context.WithoutCancel(ctx)
 	step, body := r.runAction(ctx, create, "Create webhook", system)
 	res.Steps = append(res.Steps, step)
 	if !step.OK {
 		res.Error = step.Error
-		if step.Response != nil && step.Response.Status/100 == 2 {
-			// The API said yes but the step failed after: a webhook may
-			// exist that nobody can name. Keep a record of it.
-			r.recordUnknown(opts.Ledger, name, url, step.Error)
-		}
+		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
 		return res
 	}
 	id, err := WebhookID(create.ResponseFormat.Fields, body)
 	if err != nil {
 		r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
-		r.recordUnknown(opts.Ledger, name, url, step.Error)
+		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
 		res.Error = step.Error
 		return res
 	}
 	res.WebhookID = id
 	system[model.SystemFieldWebhookID] = id
+	rec.WebhookID = id
 
-	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, WebhookID: id, URL: url, RunValues: r.runValues()}
-	recorded := opts.Ledger.RecordWebhook(context.WithoutCancel(ctx), rec)
+	recorded := opts.Ledger.SetWebhookID(ledgerCtx, rec.ID, id)
 	if recorded != nil {
 		r.failStep(step, fmt.Errorf("webhook %s was created but could not be recorded in the ledger: %w; deleting it now", id, recorded))
 	} else {
@@ -112,15 +117,13 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	defer cancel()
 	delStep, _ := r.runAction(delCtx, del, "Delete webhook", system)
 	res.Steps = append(res.Steps, delStep)
-	if recorded == nil {
-		if delStep.OK {
-			err = opts.Ledger.MarkWebhookDeleted(delCtx, rec.ID)
-		} else {
-			err = opts.Ledger.MarkWebhookFailed(delCtx, rec.ID, delStep.Error)
-		}
-		if err != nil {
-			r.failStep(delStep, fmt.Errorf("updating the webhook ledger: %w", err))
-		}
+	if delStep.OK {
+		err = opts.Ledger.MarkWebhookDeleted(delCtx, rec.ID)
+	} else {
+		err = opts.Ledger.MarkWebhookFailed(delCtx, rec.ID, delStep.Error)
+	}
+	if err != nil && recorded == nil {
+		r.failStep(delStep, fmt.Errorf("updating the webhook ledger: %w", err))
 	}
 	res.OK = true
 	for _, s := range res.Steps {
@@ -168,13 +171,16 @@ func (r *Runner) runValues() map[string]string {
 	return out
 }
 
-// recordUnknown keeps a pending ledger row for a webhook whose id is not
-// known, so that it is shown and never silently forgotten.
-func (r *Runner) recordUnknown(ledger model.WebhookLedger, method, url, reason string) {
-	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: method, URL: url, RunValues: r.runValues()}
-	if ledger.RecordWebhook(context.Background(), rec) == nil {
-		ledger.MarkWebhookFailed(context.Background(), rec.ID, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+reason)
+// settleFailedCreate updates the row of a create that failed: forgotten
+// when the API refused or nothing was sent, kept pending for removal by hand
+// when the API may have made a webhook whose id is unknown (it said yes, or
+// it never answered).
+func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) {
+	refused := step.Request == nil || (step.Response != nil && step.Response.Status/100 != 2)
+	if refused && ledger.ForgetWebhook(ctx, id) == nil {
+		return
 	}
+	ledger.MarkWebhookFailed(ctx, id, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+step.Error)
 }
 
 // signatureSecret finds the secret deliveries are signed with: a parameter
@@ -242,6 +248,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		return
 	}
 	res.Delivery = r.mapDelivery(ctx, wm, d, step, secret)
+	res.Deliveries = len(recv.Deliveries())
 	if res.Delivery.Error != "" || res.Delivery.Rejected != "" {
 		r.failStep(step, errors.New(res.Delivery.Rejected+res.Delivery.Error))
 		return

@@ -35,6 +35,26 @@ func (l *memLedger) RecordWebhook(_ context.Context, rec *model.WebhookRecord) e
 	return nil
 }
 
+func (l *memLedger) SetWebhookID(_ context.Context, id int64, webhookID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rows[id-1].WebhookID = webhookID
+	l.rows[id-1].LastError = ""
+	return nil
+}
+
+// ForgetWebhook marks the row forgotten by giving it ID 0; ListWebhooks
+// leaves such rows out.
+func (l *memLedger) ForgetWebhook(_ context.Context, id int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rows[id-1].WebhookID != "" {
+		return fmt.Errorf("row %d has webhook %s", id, l.rows[id-1].WebhookID)
+	}
+	l.rows[id-1].ID = 0
+	return nil
+}
+
 func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -55,7 +75,7 @@ func (l *memLedger) ListWebhooks(_ context.Context, pendingOnly bool) ([]model.W
 	defer l.mu.Unlock()
 	var out []model.WebhookRecord
 	for _, r := range l.rows {
-		if !pendingOnly || r.Pending() {
+		if r.ID != 0 && (!pendingOnly || r.Pending()) {
 			out = append(out, r)
 		}
 	}

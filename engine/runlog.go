@@ -32,6 +32,10 @@ type Result struct {
 	WebhookURL string    `json:"webhook_url,omitempty"`
 	Steps      []*Step   `json:"steps"`
 	Delivery   *Received `json:"delivery,omitempty"`
+	// Deliveries is how many deliveries had reached the receiver when the
+	// first was mapped. Only the first is mapped; more than one means the
+	// API sent more, such as the same event twice.
+	Deliveries int `json:"deliveries,omitempty"`
 	// Mapped are the mapped values of a method run's response.
 	Mapped     []MappedField `json:"mapped,omitempty"`
 	Error      string        `json:"error,omitempty"`

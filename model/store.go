@@ -101,11 +101,19 @@ type WebhookRecord struct {
 // Pending reports whether the webhook has not been deleted yet.
 func (r WebhookRecord) Pending() bool { return r.DeletedAt.IsZero() }
 
-// WebhookLedger records every webhook Patchbay creates, before anything else
-// happens, and whether it was deleted again.
+// WebhookLedger records every webhook Patchbay creates, and whether it was
+// deleted again. A lifecycle writes its row before the create request is
+// sent, so that even a process killed while waiting for the API's answer
+// leaves a trace.
 type WebhookLedger interface {
 	// RecordWebhook adds a pending row and sets rec.ID and rec.CreatedAt.
 	RecordWebhook(ctx context.Context, rec *WebhookRecord) error
+	// SetWebhookID puts the captured id on a pending row and clears its
+	// LastError.
+	SetWebhookID(ctx context.Context, id int64, webhookID string) error
+	// ForgetWebhook removes a row whose create the API refused: no webhook
+	// exists to be deleted.
+	ForgetWebhook(ctx context.Context, id int64) error
 	// MarkWebhookDeleted marks the row deleted now.
 	MarkWebhookDeleted(ctx context.Context, id int64) error
 	// MarkWebhookFailed keeps the row pending and records why the delete failed.

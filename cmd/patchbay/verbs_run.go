@@ -237,6 +237,9 @@ func printSummary(w io.Writer, res *engine.Result) {
 	if res.WebhookID != "" {
 		fmt.Fprintf(w, "Cyclr_Webhook_Id: %s\n", res.WebhookID)
 	}
+	if res.Deliveries > 1 {
+		fmt.Fprintf(w, "%d deliveries arrived; the first was mapped\n", res.Deliveries)
+	}
 }
 
 func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {

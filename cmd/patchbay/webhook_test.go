@@ -113,10 +113,10 @@ func TestRunCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	// A required field without a value stops the run before anything is sent.
-	code, out, errOut := c.run("run", "Webhook Example", "Create Order", "--set", "Total=3")
-	if code != exitFailed || !strings.Contains(errOut, "Method 'Create Order' › Request Format › customer.email: required field has no value") {
-		t.Errorf("order without email: exit %d\n%s\n%s", code, out, errOut)
+	// Without --set the example's Default Values are sent.
+	out = c.must("run", "Webhook Example", "Create Order")
+	if !strings.Contains(out, "OrderId = 2") {
+		t.Errorf("a run on the Default Values:\n%s", out)
 	}
 }
 
@@ -180,7 +180,7 @@ func TestKilledLifecycleIsCleanedUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) == 1 {
+		if len(rows) == 1 && rows[0].WebhookID != "" { // created, its id captured
 			break
 		}
 		if time.Now().After(deadline) {

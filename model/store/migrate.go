@@ -56,8 +56,8 @@ func migrations() ([]migration, error) {
 }
 
 // migrate applies, each in its own transaction, the migrations not yet
-// applied, up to version upTo (all if upTo < 0). It records in db.created
-// whether the database had no schema at all before.
+// applied, up to version upTo (all if upTo < 0). db.created says whether
+// the database had no schema at all before (see prepareMigrationTable).
 func (db *DB) migrate(ctx context.Context, upTo int) error {
 	ms, err := migrations()
 	if err != nil {
@@ -70,7 +70,6 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 	if err != nil {
 		return err
 	}
-	db.created = len(applied) == 0
 	for v := range applied {
 		if v > len(ms) {
 			return fmt.Errorf("%w: it is at version %d, this build knows up to %d; use a newer Patchbay", ErrNewerSchema, maxVersion(applied), len(ms))
@@ -92,7 +91,9 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 
 // prepareMigrationTable creates schema_migrations in a database that has no
 // tables yet, and refuses a database holding other tables without it: that
-// is some other program's database.
+// is some other program's database. Making the table sets db.created: it
+// happens under the write lock, so of two Patchbays opening one new file at
+// once only one is told it created the database (and seeds it).
 func (db *DB) prepareMigrationTable(ctx context.Context) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -123,7 +124,11 @@ func (db *DB) prepareMigrationTable(ctx context.Context) error {
 		)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.created = true
+	return nil
 }
 
 // appliedVersions returns the versions recorded in schema_migrations.

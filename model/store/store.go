@@ -57,6 +57,15 @@ var ErrForeignDatabase = errors.New("not a Patchbay database")
 // a newer Patchbay, whose schema this build does not know.
 var ErrNewerSchema = errors.New("database schema is newer than this build of Patchbay")
 
+// ErrLocked is wrapped by Open's error when another program (or another
+// Patchbay) holds the database's write lock for longer than the busy
+// timeout.
+var ErrLocked = errors.New("locked by another program")
+
+// ErrReadOnly is wrapped by Open's error when the file, or the folder that
+// must hold its -wal and -shm files, cannot be written.
+var ErrReadOnly = errors.New("read-only")
+
 // busyTimeout is how long a connection waits for another writer's lock.
 const busyTimeout = 5 * time.Second
 
@@ -106,13 +115,16 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 	if err := checkHeader(abs); err != nil {
 		return nil, err
 	}
+	if err := checkWritable(abs); err != nil {
+		return nil, err
+	}
 
 	sqldb, err := sql.Open("sqlite3", dsn(abs))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
 	db := &DB{db: sqldb, path: abs, now: time.Now}
-	if err := sqldb.PingContext(ctx); err != nil {
+	if err := ping(ctx, sqldb); err != nil {
 		sqldb.Close()
 		return nil, openError(abs, err)
 	}
@@ -164,13 +176,77 @@ func checkHeader(abs string) error {
 	return nil
 }
 
+// checkWritable refuses an existing file that this user may not write,
+// before SQLite opens it read-only and leaves -wal and -shm files beside it.
+func checkWritable(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR, 0)
+	switch {
+	case err == nil:
+		return f.Close()
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("open database %s: the file is %w, and Patchbay must write to it (connectors, account values, the webhook ledger, run history): make it writable, or use another database file; it was left as it is", abs, ErrReadOnly)
+	}
+	return nil // missing (a new database) or not a file: opening it says why
+}
+
+// ping opens the first connection, which switches a new file to WAL mode.
+// SQLite does not wait for the lock that switch takes, so two Patchbays
+// opening one new file at once may be told "database is locked" at once:
+// try again for as long as the busy timeout.
+func ping(ctx context.Context, sqldb *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := sqldb.PingContext(ctx)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var serr sqlite3.Error
+	return errors.As(err, &serr) && (serr.Code == sqlite3.ErrBusy || serr.Code == sqlite3.ErrLocked)
+}
+
 // openError words an error from opening or migrating the database at abs.
 func openError(abs string, err error) error {
 	var serr sqlite3.Error
-	if errors.As(err, &serr) && (serr.Code == sqlite3.ErrNotADB || serr.Code == sqlite3.ErrCorrupt) {
+	if !errors.As(err, &serr) {
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	switch serr.Code {
+	case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
 		return fmt.Errorf("open database %s: %w (another kind of file, or a damaged one: %v); it was left as it is", abs, ErrNotDatabase, err)
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		return fmt.Errorf("open database %s: it is %w (%v, still after %s): close the other program or Patchbay using it, or try again when it has finished", abs, ErrLocked, err, busyTimeout)
+	case sqlite3.ErrReadonly, sqlite3.ErrCantOpen:
+		dir := filepath.Dir(abs)
+		if dirWritable(dir) {
+			break
+		}
+		if _, serr := os.Stat(abs); errors.Is(serr, os.ErrNotExist) {
+			return fmt.Errorf("open database %s: the file cannot be created: its folder %s is %w: make the folder writable, or choose a file in another folder", abs, dir, ErrReadOnly)
+		}
+		return fmt.Errorf("open database %s: the database cannot be written: its folder %s is %w, and SQLite keeps the database's -wal and -shm files beside it (%v): make the folder writable, or move the database to another folder; it was left as it is", abs, dir, ErrReadOnly, err)
 	}
 	return fmt.Errorf("open database %s: %w", abs, err)
+}
+
+// dirWritable reports whether a file can be made in dir; it is asked only
+// once opening has failed, to say why.
+func dirWritable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".patchbay-write-check-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
 }
 
 // Close closes the database.

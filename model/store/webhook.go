@@ -51,6 +51,29 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	return nil
 }
 
+// SetWebhookID puts the captured id on a pending ledger row and clears its
+// LastError; an unknown ID is an ENotFound error.
+func (db *DB) SetWebhookID(ctx context.Context, id int64, webhookID string) error {
+	return db.updateWebhook(ctx, id, "set webhook id",
+		`UPDATE webhook_ledger SET webhook_id = ?, last_error = '' WHERE id = ? AND deleted_at IS NULL`,
+		webhookID, id)
+}
+
+// ForgetWebhook removes a pending ledger row that has no webhook id: one
+// whose create the API refused. Any other row, or an unknown ID, is an
+// ENotFound error, so that a known webhook is never forgotten.
+func (db *DB) ForgetWebhook(ctx context.Context, id int64) error {
+	res, err := db.db.ExecContext(ctx,
+		`DELETE FROM webhook_ledger WHERE id = ? AND deleted_at IS NULL AND webhook_id = ''`, id)
+	if err != nil {
+		return fmt.Errorf("forget webhook %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return model.Errorf(model.ENotFound, "no pending webhook ledger row %d without an id", id)
+	}
+	return nil
+}
+
 // MarkWebhookDeleted marks the ledger row deleted now and clears its
 // LastError. Marking a row deleted again keeps the first time; an unknown ID
 // is an ENotFound error.

@@ -93,3 +93,38 @@ func TestWebhookLedger(t *testing.T) {
 	wantCode(t, db.MarkWebhookFailed(ctx, 999, "x"), model.ENotFound)
 	wantCode(t, db.RecordWebhook(ctx, nil), model.EInvalid)
 }
+
+// TestLedgerRowBeforeCreate follows the row a lifecycle writes before it
+// sends the create request: the id is set on it, or it is forgotten when the
+// API refused; a row with an id is never forgotten.
+func TestLedgerRowBeforeCreate(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenPath(t, t.TempDir()+"/ledger.db")
+
+	sent := &model.WebhookRecord{Connector: "C", Method: "Hook", URL: "http://127.0.0.1:1/hooks/a", LastError: "create sent"}
+	refused := &model.WebhookRecord{Connector: "C", Method: "Hook", URL: "http://127.0.0.1:1/hooks/b", LastError: "create sent"}
+	for _, r := range []*model.WebhookRecord{sent, refused} {
+		if err := db.RecordWebhook(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.SetWebhookID(ctx, sent.ID, "wh_1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ForgetWebhook(ctx, refused.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ForgetWebhook(ctx, sent.ID); model.ErrorCodeOf(err) != model.ENotFound {
+		t.Errorf("forgetting a row with an id: %v, want ENotFound", err)
+	}
+	if err := db.SetWebhookID(ctx, 999, "x"); model.ErrorCodeOf(err) != model.ENotFound {
+		t.Errorf("set id on an unknown row: %v, want ENotFound", err)
+	}
+	rows, err := db.ListWebhooks(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].ID != sent.ID || rows[0].WebhookID != "wh_1" || rows[0].LastError != "" {
+		t.Errorf("pending rows %+v, want only the sent one with its id and no error", rows)
+	}
+}
