@@ -1,141 +1,300 @@
-// Package ui is Patchbay's window: the sidebar of connectors and methods and
-// the editors beside it. It renders and binds; the model, the store and the
-// engine do the work.
+// Package ui is Patchbay's window: the sidebar of connectors and methods,
+// the connector and method editors beside it, the problems Lint finds, and
+// the toolbar, menus and status bar around them. It renders and binds; the
+// model, the store and the engine do the work. It reaches the database only
+// through the model.Connectors it is handed, and scripts only through
+// patchbay/engine/script.
 package ui
 
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"patchbay/engine"
 	"patchbay/model"
 )
 
-// MainWindow is the designer's window.
-type MainWindow struct {
-	ctx    context.Context
-	win    fyne.Window
-	store  model.Connectors
-	tree   *widget.Tree
-	detail *widget.Label
-
-	connectors []model.ConnectorSummary
+// Deps is what the window works with.
+type Deps struct {
+	// Store keeps the connectors and their account values.
+	Store model.Connectors
+	// Ledger records the webhooks test runs create; Runs keeps their logs.
+	// The Test tab needs both.
+	Ledger model.WebhookLedger
+	Runs   model.RunHistory
+	// Client sends the test requests; nil for the engine's defaults.
+	Client *engine.Client
+	// Start, when its Connector is set, is what the window opens on
+	// instead of the connector open last time.
+	Start StartView
 }
 
-// NewMainWindow builds the window over the given store and loads the list of
-// connectors.
-func NewMainWindow(ctx context.Context, a fyne.App, st model.Connectors) fyne.Window {
-	m := &MainWindow{ctx: ctx, store: st, win: a.NewWindow("Patchbay")}
+// StartView names what the window opens on: a connector, one of its
+// methods and a tab of the method editor ("Settings", "Field Mappings" or
+// straight to its "Request Format" or "Response Format", "Parameters",
+// "Script", "Test"); Run starts the test at once.
+type StartView struct {
+	Connector, Method, Tab string
+	Run                    bool
+}
+
+// Preference keys.
+const (
+	prefWidth         = "window.width"
+	prefHeight        = "window.height"
+	prefLastConnector = "connector.last"
+)
+
+// defaultLintDelay is how long after the last edit Lint runs.
+const defaultLintDelay = 250 * time.Millisecond
+
+// MainWindow is the designer's window and the state of the connector open in it.
+type MainWindow struct {
+	ctx   context.Context
+	app   fyne.App
+	win   fyne.Window
+	store model.Connectors
+	deps  Deps
+
+	tools    *toolbar
+	sidebar  *sidebar
+	problems *problemsPanel
+	editor   *fyne.Container // holds the connector or method editor
+	status   *widget.Label
+
+	// stored lists the connectors in the store, as the sidebar shows them.
+	stored []model.ConnectorSummary
+	// open is the connector being edited; nil when none is.
+	open   *openConnector
+	connEd *connectorEditor
+	methEd *methodEditor
+	// ask is the Save / Discard / Cancel question while it is shown.
+	ask *askDialog
+
+	// lintDelay debounces Lint after edits; zero lints at once (tests).
+	lintDelay time.Duration
+	lintTimer *time.Timer
+	// methodTab is the method editor tab to show when another method opens.
+	methodTab int
+}
+
+// NewMainWindow builds the designer's window over deps.Store, opens the
+// connector that was open last time (or the first one) and returns the
+// window, ready to show.
+func NewMainWindow(ctx context.Context, a fyne.App, deps Deps) fyne.Window {
+	return newMainWindow(ctx, a, deps).win
+}
+
+func newMainWindow(ctx context.Context, a fyne.App, deps Deps) *MainWindow {
+	m := &MainWindow{
+		ctx: ctx, app: a, store: deps.Store, deps: deps,
+		win:       a.NewWindow("Patchbay"),
+		lintDelay: defaultLintDelay,
+	}
 	m.buildUI()
-	m.reload()
-	m.win.Resize(fyne.NewSize(1100, 720))
-	return m.win
+	prefs := a.Preferences()
+	m.win.Resize(fyne.NewSize(
+		float32(prefs.FloatWithFallback(prefWidth, 1280)),
+		float32(prefs.FloatWithFallback(prefHeight, 800))))
+	m.win.SetCloseIntercept(m.onCloseRequested)
+	m.reloadList()
+	if deps.Start.Connector != "" {
+		m.openStart(deps.Start)
+	} else {
+		m.openInitial(prefs.String(prefLastConnector))
+	}
+	return m
+}
+
+// openStart opens the start view; what it does not find, it says in the
+// status bar.
+func (m *MainWindow) openStart(v StartView) {
+	m.openInitial(v.Connector)
+	if m.open == nil || m.open.conn.Name != v.Connector {
+		m.setStatus(widget.WarningImportance, "There is no connector named %q.", v.Connector)
+		return
+	}
+	if v.Method == "" {
+		return
+	}
+	method := -1
+	for i, meth := range m.open.conn.Methods {
+		if meth.Name == v.Method {
+			method = i
+		}
+	}
+	if method < 0 {
+		m.setStatus(widget.WarningImportance, "%q has no method named %q.", v.Connector, v.Method)
+		return
+	}
+	m.show(method)
+	tab := v.Tab
+	if strings.EqualFold(tab, model.GridRequest) || strings.EqualFold(tab, model.GridResponse) {
+		tab = model.TabFieldMappings
+	}
+	for i, item := range m.methEd.items {
+		if strings.EqualFold(item.Text, tab) {
+			m.methEd.selectTab(i)
+		}
+	}
+	if strings.EqualFold(v.Tab, model.GridResponse) {
+		m.methEd.fields.grids.Select(m.methEd.fields.responseItem)
+	}
+	if v.Run {
+		m.onRunTest()
+	}
 }
 
 func (m *MainWindow) buildUI() {
-	m.detail = widget.NewLabel("Choose a connector or a method.")
-	m.detail.Wrapping = fyne.TextWrapWord
-	m.tree = &widget.Tree{
-		ChildUIDs:  m.childUIDs,
-		IsBranch:   func(id widget.TreeNodeID) bool { _, _, isMethod := splitNode(id); return !isMethod },
-		CreateNode: func(bool) fyne.CanvasObject { return widget.NewLabel("connector name") },
-		UpdateNode: m.updateNode,
-		OnSelected: m.onSelected,
-	}
-	split := container.NewHSplit(m.tree, container.NewVScroll(m.detail))
-	split.Offset = 0.3
-	m.win.SetContent(split)
+	m.tools = newToolbar(m)
+	m.sidebar = newSidebar(m)
+	m.problems = newProblemsPanel(m)
+	m.status = &widget.Label{Text: "Ready.", Truncation: fyne.TextTruncateEllipsis}
+	m.editor = container.NewStack(placeholder("Choose a connector or a method in the list, or make a new connector."))
+
+	right := container.NewVSplit(m.editor, m.problems.buildUI())
+	right.Offset = 0.84
+	split := container.NewHSplit(m.sidebar.buildUI(), right)
+	split.Offset = 0.18
+	m.win.SetContent(container.NewBorder(
+		container.NewVBox(m.tools.buildUI(), widget.NewSeparator()),
+		container.NewVBox(widget.NewSeparator(), m.status),
+		nil, nil, split))
+	m.win.SetMainMenu(m.tools.mainMenu())
+	m.tools.addShortcuts(m.win.Canvas())
+	m.updateChrome()
 }
 
-func (m *MainWindow) reload() {
+// placeholder is what the editor area shows when there is nothing to edit.
+func placeholder(text string) fyne.CanvasObject {
+	return container.NewCenter(&widget.Label{Text: text, Importance: widget.LowImportance})
+}
+
+// openInitial opens the named connector if it is stored, else the first one.
+func (m *MainWindow) openInitial(name string) {
+	if len(m.stored) == 0 {
+		return
+	}
+	target := m.stored[0]
+	for _, s := range m.stored {
+		if s.Name == name {
+			target = s
+		}
+	}
+	m.openStored(storedKey(target.ID), -1)
+}
+
+// reloadList reads the list of connectors from the store.
+func (m *MainWindow) reloadList() {
 	list, err := m.store.ListConnectors(m.ctx)
 	if err != nil {
-		dialog.ShowError(err, m.win)
+		m.showError(fmt.Errorf("list the connectors: %w", err))
 		return
 	}
-	m.connectors = list
-	m.tree.Refresh()
-	for i := range list {
-		m.tree.OpenBranch(connectorNode(i))
+	m.stored = list
+	m.sidebar.refresh()
+}
+
+// showError shows err in a dialog: errors end here, at the edge.
+func (m *MainWindow) showError(err error) {
+	dialog.ShowError(err, m.win)
+}
+
+// setStatus writes a message in the status bar.
+func (m *MainWindow) setStatus(importance widget.Importance, format string, args ...any) {
+	m.status.Importance = importance
+	m.status.SetText(fmt.Sprintf(format, args...))
+}
+
+// changed records an edit to the open connector: the unsaved marker, the
+// sidebar's names and, a moment later, Lint.
+func (m *MainWindow) changed() {
+	if m.open == nil {
+		return
+	}
+	m.open.dirty = true
+	m.updateChrome()
+	m.sidebar.refresh()
+	m.scheduleLint()
+}
+
+// scheduleLint runs Lint once the edits pause.
+func (m *MainWindow) scheduleLint() {
+	if m.lintDelay <= 0 {
+		m.lint()
+		return
+	}
+	if m.lintTimer != nil {
+		m.lintTimer.Stop()
+	}
+	m.lintTimer = time.AfterFunc(m.lintDelay, func() { fyne.Do(m.lint) })
+}
+
+// lint checks the open connector and shows what it finds beside the fields
+// and in the problems list.
+func (m *MainWindow) lint() {
+	var fs []model.Finding
+	if m.open != nil {
+		fs = model.Lint(m.open.conn)
+		m.open.findings = fs
+	}
+	m.problems.set(fs)
+	if m.connEd != nil {
+		m.connEd.showFindings(findingsFor(fs, -1))
+	}
+	if m.methEd != nil {
+		m.methEd.showFindings(findingsFor(fs, m.methEd.index))
 	}
 }
 
-func connectorNode(i int) string { return fmt.Sprintf("c%d", i) }
-func methodNode(i, j int) string { return fmt.Sprintf("c%d/m%d", i, j) }
-func splitNode(id string) (c, method int, isMethod bool) {
-	if n, _ := fmt.Sscanf(id, "c%d/m%d", &c, &method); n == 2 {
-		return c, method, true
-	}
-	fmt.Sscanf(id, "c%d", &c)
-	return c, -1, false
-}
-
-func (m *MainWindow) childUIDs(id widget.TreeNodeID) []widget.TreeNodeID {
-	var ids []string
-	if id == "" {
-		for i := range m.connectors {
-			ids = append(ids, connectorNode(i))
+// findingsFor keeps the findings about one method, or the connector (-1).
+func findingsFor(fs []model.Finding, method int) []model.Finding {
+	var out []model.Finding
+	for _, f := range fs {
+		if f.At.MethodIndex == method {
+			out = append(out, f)
 		}
-		return ids
 	}
-	c, _, isMethod := splitNode(id)
-	if isMethod || c >= len(m.connectors) {
-		return nil
-	}
-	for j := range m.connectors[c].Methods {
-		ids = append(ids, methodNode(c, j))
-	}
-	return ids
+	return out
 }
 
-func (m *MainWindow) updateNode(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
-	label := o.(*widget.Label)
-	c, j, isMethod := splitNode(id)
-	if c >= len(m.connectors) {
-		return
+// updateChrome brings the title, the actions and the menus up to date.
+func (m *MainWindow) updateChrome() {
+	title := "Patchbay"
+	if m.open != nil {
+		title = m.open.displayName() + " — Patchbay"
+		if m.open.dirty {
+			title = "• " + title
+		}
 	}
-	if !isMethod {
-		label.SetText(m.connectors[c].Name)
-		label.TextStyle = fyne.TextStyle{Bold: true}
-		return
-	}
-	ms := m.connectors[c].Methods[j]
-	label.TextStyle = fyne.TextStyle{}
-	label.Importance = widget.MediumImportance
-	if ms.Hide {
-		label.Importance = widget.LowImportance
-	}
-	label.SetText(fmt.Sprintf("%s  · %s", ms.Name, ms.MethodType))
+	m.win.SetTitle(title)
+	m.tools.update()
 }
 
-func (m *MainWindow) onSelected(id widget.TreeNodeID) {
-	c, j, isMethod := splitNode(id)
-	if c >= len(m.connectors) {
-		return
+// onCloseRequested asks about unsaved changes, remembers the window's size
+// and the open connector, and closes.
+func (m *MainWindow) onCloseRequested() {
+	m.confirmLeave(func() {
+		m.savePrefs()
+		m.win.Close()
+	}, nil)
+}
+
+func (m *MainWindow) savePrefs() {
+	prefs := m.app.Preferences()
+	size := m.win.Canvas().Size()
+	if size.Width > 0 && size.Height > 0 {
+		prefs.SetFloat(prefWidth, float64(size.Width))
+		prefs.SetFloat(prefHeight, float64(size.Height))
 	}
-	conn, err := m.store.LoadConnector(m.ctx, m.connectors[c].Name)
-	if err != nil {
-		dialog.ShowError(err, m.win)
-		return
+	if m.open != nil && m.open.storedName != "" {
+		prefs.SetString(prefLastConnector, m.open.storedName)
 	}
-	if !isMethod {
-		m.detail.SetText(fmt.Sprintf("%s\n\n%s\n\nAPI version %s · %d methods", conn.Name, conn.Description, conn.ApiVersion, len(conn.Methods)))
-		return
-	}
-	meth := conn.Method(m.connectors[c].Methods[j].Name)
-	if meth == nil {
-		return
-	}
-	text := fmt.Sprintf("%s (%s)\n\n%s\n\n", meth.Name, meth.MethodType, meth.Description)
-	if meth.MethodType == model.MethodWebhook {
-		text += fmt.Sprintf("Create Webhook Method: %s\nDelete Webhook Method: %s\n", meth.CreateWebhookMethod, meth.DeleteWebhookMethod)
-	} else {
-		text += fmt.Sprintf("%s %s\n", meth.HttpMethod, meth.Endpoint)
-	}
-	text += fmt.Sprintf("\nRequest Format: %d fields · Response Format: %d fields · Parameters: %d", len(meth.RequestFormat.Fields), len(meth.ResponseFormat.Fields), len(meth.Parameters))
-	m.detail.SetText(text)
 }

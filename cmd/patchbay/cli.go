@@ -32,7 +32,7 @@ var verbs []verb
 
 func init() {
 	verbs = []verb{
-		{"gui", "", "open the designer window (the default)", runGUI},
+		{"gui", "[--connector NAME [--method NAME [--tab TAB] [--run]]]", "open the designer window (the default), optionally on a method's tab", runGUI},
 		{"list", "", "list connectors and their methods", runList},
 		{"import", "FILE [--replace]", "import a connector document (FILE may be - for standard input)", runImport},
 		{"export", "NAME [-o FILE] [--include-secrets]", "export a connector as JSON", runExport},

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"patchbay/assets"
 	"patchbay/ui"
 )
 
@@ -12,7 +14,13 @@ import (
 const appID = "io.patchbay.designer"
 
 func runGUI(ctx context.Context, env *cliEnv, args []string) error {
-	if _, err := parseFlags(newFlags(env, "gui"), args, 0, 0); err != nil {
+	fs := newFlags(env, "gui")
+	var start ui.StartView
+	fs.StringVar(&start.Connector, "connector", "", "open this connector")
+	fs.StringVar(&start.Method, "method", "", "open this method of it")
+	fs.StringVar(&start.Tab, "tab", "", "open this tab of the method (Settings, Field Mappings, Parameters, Script, Test)")
+	fs.BoolVar(&start.Run, "run", false, "run the method's test at once")
+	if _, err := parseFlags(fs, args, 0, 0); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, env)
@@ -21,7 +29,12 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	a := app.NewWithID(appID)
-	w := ui.NewMainWindow(ctx, a, db)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := ui.NewMainWindow(ctx, a, ui.Deps{Store: db, Ledger: db, Runs: db, Start: start})
+	// An interrupt or SIGTERM ends the app as closing the window would not:
+	// at once, without asking about unsaved changes.
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
 	w.ShowAndRun()
 	return nil
 }

@@ -140,3 +140,30 @@ func TestListenAndServeReportsListenError(t *testing.T) {
 		t.Errorf("ListenAndServe on a busy address = %v, want a listen error", err)
 	}
 }
+
+func TestEnsureServing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // a free port nobody listens on
+
+	started, err := EnsureServing(addr)
+	if err != nil || !started {
+		t.Fatalf("first call: started=%t err=%v", started, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/webhooks", nil)
+	req.Header.Set(APIKeyHeader, DefaultAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the sandbox does not answer on %s: %v", addr, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /webhooks: %d", resp.StatusCode)
+	}
+	if started, err := EnsureServing(addr); started || err != nil {
+		t.Errorf("second call: started=%t err=%v, want neither", started, err)
+	}
+}

@@ -1,0 +1,140 @@
+package model
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestGenerateFields(t *testing.T) {
+	f := func(path string, t FieldType) Field {
+		steps, _ := ParseFieldPath(path)
+		return Field{ConnectorField: path, DisplayName: steps[len(steps)-1].Key, DataType: t}
+	}
+	tests := []struct {
+		name   string
+		sample string
+		want   []Field
+	}{
+		{
+			name:   "the seed's create webhook response",
+			sample: `{"id": 1, "active": true}`,
+			want:   []Field{f("id", FieldInteger), f("active", FieldBoolean)},
+		},
+		{
+			name:   "keys keep the sample's order",
+			sample: `{"z": "a", "a": "b", "m": "c"}`,
+			want:   []Field{f("z", FieldText), f("a", FieldText), f("m", FieldText)},
+		},
+		{
+			name:   "numbers, dates and text",
+			sample: `{"n": 3, "d": 2.5, "e": 1e3, "when": "2024-05-01T10:00:00Z", "frac": "2024-05-01T10:00:00.123+02:00", "day": "2024-05-01", "s": "hello"}`,
+			want: []Field{
+				f("n", FieldInteger), f("d", FieldDecimal), f("e", FieldDecimal),
+				f("when", FieldDateTime), f("frac", FieldDateTime), f("day", FieldText), f("s", FieldText),
+			},
+		},
+		{
+			name:   "nested objects give dotted paths",
+			sample: `{"event": "order.created", "data": {"id": 7, "owner": {"id": "u1", "email": "a@b.c"}}}`,
+			want: []Field{
+				f("event", FieldText), f("data.id", FieldInteger),
+				f("data.owner.id", FieldText), f("data.owner.email", FieldText),
+			},
+		},
+		{
+			name:   "an array of objects merges the keys of its elements",
+			sample: `{"data": {"lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2.5, "note": "gift"}]}}`,
+			want: []Field{
+				f("data.[lines].sku", FieldText), f("data.[lines].qty", FieldDecimal), f("data.[lines].note", FieldText),
+			},
+		},
+		{
+			name:   "a root array",
+			sample: `[{"id": 1, "tags": ["a", "b"]}, {"id": 2, "tags": []}]`,
+			want:   []Field{f("[].id", FieldInteger), f("[].tags", FieldList)},
+		},
+		{
+			name:   "arrays within arrays",
+			sample: `{"records": [{"lines": [{"sku": "A"}]}]}`,
+			want:   []Field{f("[records].[lines].sku", FieldText)},
+		},
+		{
+			name:   "keys holding dots are wrapped in backslashes",
+			sample: `{"meta": {"a.b": 1}, "rows": [{"x.y": true}]}`,
+			want:   []Field{f(`meta.\a.b\`, FieldInteger), f(`[rows].\x.y\`, FieldBoolean)},
+		},
+		{
+			name:   "null gives way to a later type, else Text",
+			sample: `[{"a": null, "b": null}, {"a": 5, "b": null}]`,
+			want:   []Field{f("[].a", FieldInteger), f("[].b", FieldText)},
+		},
+		{
+			name:   "disagreeing types make Text",
+			sample: `[{"a": 1}, {"a": "one"}]`,
+			want:   []Field{f("[].a", FieldText)},
+		},
+		{
+			name:   "empty objects and arrays of values",
+			sample: `{"settings": {}, "ids": [1, 2], "grid": [[1], [2]], "none": []}`,
+			want: []Field{
+				f("settings", FieldObject), f("ids", FieldList), f("grid", FieldList), f("none", FieldList),
+			},
+		},
+		{
+			name:   "keys Cyclr's notation cannot write are left out",
+			sample: `{"": 1, "back\\slash": 2, "ok": 3}`,
+			want:   []Field{f("ok", FieldInteger)},
+		},
+		{
+			name:   "an empty object has no fields",
+			sample: `{}`,
+			want:   nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := GenerateFields([]byte(tt.sample))
+			if err != nil {
+				t.Fatalf("GenerateFields: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+			for _, g := range got {
+				if _, err := ParseFieldPath(g.ConnectorField); err != nil {
+					t.Errorf("generated path %q does not parse: %v", g.ConnectorField, err)
+				}
+			}
+		})
+	}
+}
+
+func TestGenerateFields_Errors(t *testing.T) {
+	tests := []struct {
+		name   string
+		sample string
+		want   []string // substrings of the error
+	}{
+		{"empty", "  \n", []string{"empty"}},
+		{"bad JSON says where", "{\n  \"id\": 1,\n  \"x\": }", []string{"not JSON", "line 3", "column 8"}},
+		{"cut short", `{"id": 1`, []string{"not JSON", "line 1"}},
+		{"trailing text", `{"id": 1} x`, []string{"not JSON", "line 1"}},
+		{"a scalar", `42`, []string{"the number 42", "want a JSON object or array"}},
+		{"an array of values", `[1, 2]`, []string{"array of values"}},
+		{"an empty array", `[]`, []string{"empty array"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := GenerateFields([]byte(tt.sample))
+			if err == nil {
+				t.Fatalf("got %+v, want an error", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}

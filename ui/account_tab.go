@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// accountTab edits the account values a test run uses: the credentials of
+// the connector's authentication and the values of its Account Connector
+// Properties. They are kept in the database, never exported; secrets are
+// masked, with a toggle to reveal them.
+type accountTab struct {
+	ed *connectorEditor
+	// holder holds the form, which reload builds anew: a widget.Form does
+	// not take new widgets for items it has shown.
+	holder  *fyne.Container
+	form    *widget.Form
+	entries map[string]*widget.Entry
+}
+
+func newAccountTab(ed *connectorEditor) *accountTab {
+	return &accountTab{ed: ed, entries: map[string]*widget.Entry{}}
+}
+
+func (t *accountTab) buildUI() fyne.CanvasObject {
+	t.holder = container.NewStack()
+	t.reload()
+	note := &widget.Label{
+		Text: "The values a test run uses in place of an installing account's: credentials for the default " +
+			"authentication and each Account Connector Property. They stay in this database and are never exported. " +
+			"They are saved with the connector.",
+		Importance: widget.LowImportance,
+		Wrapping:   fyne.TextWrapWord,
+	}
+	return container.NewVScroll(container.NewPadded(container.NewVBox(note, t.holder)))
+}
+
+// accountKey is one account value the tab offers.
+type accountKey struct {
+	key, label string
+}
+
+// keys lists the account values the connector uses, then any others stored.
+func (t *accountTab) keys() []accountKey {
+	c := t.ed.conn()
+	var out []accountKey
+	seen := map[string]bool{}
+	add := func(key, label string) {
+		if key != "" && !seen[key] {
+			seen[key] = true
+			out = append(out, accountKey{key, label})
+		}
+	}
+	for _, a := range c.Authentication {
+		name := "'" + a.AuthName + "'"
+		switch a.AuthType {
+		case model.AuthApiKey:
+			add(model.SystemFieldAuthAPIKey, "The key the "+name+" authentication sends.")
+		case model.AuthOAuth2:
+			add(model.SystemFieldAuthAPIKey, "The access token the "+name+" authentication sends.")
+		case model.AuthBasic:
+			add(model.SystemFieldAuthUsername, "The username of the "+name+" authentication.")
+			add(model.SystemFieldAuthPassword, "The password of the "+name+" authentication.")
+		}
+	}
+	for _, p := range c.Parameters {
+		if p.IsAccountConnectorProperty || p.IsSensitive {
+			label := p.DisplayName
+			if label == "" {
+				label = p.TargetName
+			}
+			if p.Description != "" {
+				label += ": " + p.Description
+			}
+			add(p.TargetName, label)
+		}
+	}
+	var rest []string
+	for k := range t.ed.host.open.account {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		add(k, k+" (not used by the connector)")
+	}
+	return out
+}
+
+// reload builds an entry for every account value the connector uses.
+func (t *accountTab) reload() {
+	o := t.ed.host.open
+	c := t.ed.conn()
+	t.form = &widget.Form{}
+	t.entries = map[string]*widget.Entry{}
+	for _, k := range t.keys() {
+		e := &widget.Entry{
+			Text:      o.account[k.key],
+			Password:  c.IsSecretValue(k.key),
+			OnChanged: func(s string) { t.onValueChanged(k.key, s) },
+		}
+		t.entries[k.key] = e
+		t.form.Items = append(t.form.Items, &widget.FormItem{Text: k.key, Widget: e, HintText: k.label})
+	}
+	if len(t.form.Items) == 0 {
+		t.form.Items = append(t.form.Items, &widget.FormItem{Text: "", Widget: &widget.Label{
+			Text:       "This connector needs no account values: add an Authentication, or a parameter marked Account Connector Property.",
+			Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord,
+		}})
+	}
+	t.holder.Objects = []fyne.CanvasObject{t.form}
+	t.holder.Refresh()
+}
+
+func (t *accountTab) onValueChanged(key, value string) {
+	o := t.ed.host.open
+	if value == "" {
+		delete(o.account, key)
+	} else {
+		o.account[key] = value
+	}
+	t.ed.host.changed()
+}

@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// onNewConnector starts a new, unsaved connector and opens its editor.
+func (m *MainWindow) onNewConnector() {
+	m.confirmLeave(func() {
+		c := &model.Connector{Name: m.uniqueConnectorName("New connector")}
+		m.setOpen(&openConnector{key: newKey, conn: c, account: map[string]string{}, dirty: true}, -1)
+		if m.connEd != nil {
+			m.connEd.focusName()
+		}
+		m.setStatus(widget.MediumImportance, "New connector: give it a name, then Save (Ctrl+S).")
+	}, nil)
+}
+
+// onNewMethod adds an Action method to the open connector and opens it.
+func (m *MainWindow) onNewMethod() {
+	if m.open == nil {
+		return
+	}
+	c := m.open.conn
+	c.Methods = append(c.Methods, model.Method{
+		Name:       uniqueName("New method", methodNames(c)),
+		MethodType: model.MethodAction,
+		HttpMethod: "GET",
+		DataType:   model.BodyJson,
+	})
+	m.changed()
+	m.methodTab = 0
+	m.show(len(c.Methods) - 1)
+	m.methEd.settings.focusName()
+}
+
+// onDuplicate copies the selected method, or the whole connector when the
+// connector itself is selected.
+func (m *MainWindow) onDuplicate() {
+	if m.open == nil {
+		return
+	}
+	if j := m.selectedMethod(); j >= 0 {
+		c := m.open.conn
+		dup := c.Clone().Methods[j]
+		dup.Name = uniqueName(dup.Name+" copy", methodNames(c))
+		c.Methods = slices.Insert(c.Methods, j+1, dup)
+		m.changed()
+		m.show(j + 1)
+		return
+	}
+	m.confirmLeave(func() {
+		if m.open == nil {
+			return
+		}
+		c := m.open.conn.Clone()
+		c.ID = 0
+		c.Name = m.uniqueConnectorName(c.Name + " copy")
+		m.setOpen(&openConnector{key: newKey, conn: c, account: maps.Clone(m.open.account), dirty: true}, -1)
+		m.setStatus(widget.MediumImportance, "Duplicated as %q (not saved yet).", c.Name)
+	}, nil)
+}
+
+// onDelete deletes the selected method, or the connector, after asking.
+func (m *MainWindow) onDelete() {
+	if m.open == nil {
+		return
+	}
+	if j := m.selectedMethod(); j >= 0 {
+		name := m.open.conn.Methods[j].Name
+		dialog.ShowConfirm("Delete method", fmt.Sprintf("Delete the method %q?\nIt goes when you save the connector.", name), func(ok bool) {
+			if ok {
+				m.deleteMethod(j)
+			}
+		}, m.win)
+		return
+	}
+	name := m.open.displayName()
+	dialog.ShowConfirm("Delete connector", fmt.Sprintf("Delete the connector %q, its methods and its account values?\nThis cannot be undone.", name), func(ok bool) {
+		if ok {
+			m.deleteConnector()
+		}
+	}, m.win)
+}
+
+func (m *MainWindow) deleteMethod(j int) {
+	c := m.open.conn
+	c.Methods = slices.Delete(c.Methods, j, j+1)
+	m.changed()
+	m.show(-1)
+}
+
+func (m *MainWindow) deleteConnector() {
+	o := m.open
+	if o.storedName != "" {
+		if err := m.store.DeleteConnector(m.ctx, o.storedName); err != nil {
+			m.showError(err)
+			return
+		}
+	}
+	m.open = nil
+	m.reloadList()
+	m.show(-1)
+	m.setStatus(widget.MediumImportance, "Deleted %q.", o.displayName())
+}
+
+// onImport reads an export document and saves it as a connector, asking
+// before it replaces one of the same name.
+func (m *MainWindow) onImport() {
+	m.confirmLeave(func() {
+		d := dialog.NewFileOpen(m.onImportChosen, m.win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+		d.Show()
+	}, nil)
+}
+
+func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
+	if err != nil {
+		m.showError(err)
+		return
+	}
+	if r == nil {
+		return // cancelled
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		m.showError(fmt.Errorf("import %s: %w", r.URI().Name(), err))
+		return
+	}
+	c, err := model.Import(data)
+	if err != nil {
+		m.showError(fmt.Errorf("import %s: %w", r.URI().Name(), err))
+		return
+	}
+	for _, s := range m.stored {
+		if s.Name == c.Name {
+			dialog.ShowConfirm("Replace connector",
+				fmt.Sprintf("A connector named %q exists already. Replace it with the imported one?", c.Name),
+				func(ok bool) {
+					if ok {
+						c.ID = s.ID
+						m.saveImported(c)
+					}
+				}, m.win)
+			return
+		}
+	}
+	m.saveImported(c)
+}
+
+func (m *MainWindow) saveImported(c *model.Connector) {
+	if err := m.store.SaveConnector(m.ctx, c); err != nil {
+		m.showError(err)
+		return
+	}
+	m.open = nil
+	m.reloadList()
+	m.openStored(storedKey(c.ID), -1)
+	m.setStatus(widget.SuccessImportance, "Imported %q.", c.Name)
+}
+
+// onExport writes the open connector, as edited, to an export document.
+// Sensitive parameter values stay behind.
+func (m *MainWindow) onExport() {
+	if m.open == nil {
+		return
+	}
+	d := dialog.NewFileSave(m.onExportChosen, m.win)
+	d.SetFileName(m.open.displayName() + ".json")
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
+}
+
+func (m *MainWindow) onExportChosen(w fyne.URIWriteCloser, err error) {
+	if err != nil {
+		m.showError(err)
+		return
+	}
+	if w == nil || m.open == nil {
+		return
+	}
+	defer w.Close()
+	data, err := model.Export(m.open.conn, model.ExportOptions{})
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err != nil {
+		m.showError(fmt.Errorf("export to %s: %w", w.URI().Name(), err))
+		return
+	}
+	m.setStatus(widget.SuccessImportance, "Exported %q to %s.", m.open.displayName(), w.URI().Path())
+}
+
+// onRunTest runs the Test tab of the open method, once it can.
+func (m *MainWindow) onRunTest() {
+	if m.methEd == nil || !m.methEd.test.canRun() {
+		return
+	}
+	m.methEd.selectTab(tabTest)
+	m.methEd.test.onRun()
+}
+
+func (m *MainWindow) uniqueConnectorName(base string) string {
+	names := map[string]bool{}
+	for _, s := range m.stored {
+		names[s.Name] = true
+	}
+	return uniqueName(base, names)
+}
+
+func methodNames(c *model.Connector) map[string]bool {
+	names := map[string]bool{}
+	for _, m := range c.Methods {
+		names[m.Name] = true
+	}
+	return names
+}
+
+// uniqueName returns base, or base 2, base 3… whichever is free.
+func uniqueName(base string, taken map[string]bool) string {
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s %d", base, i)
+	}
+	return name
+}

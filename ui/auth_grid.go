@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// authColumns are the Authentication grid's columns. An ApiKey goes in the
+// header named by Api Key Header, or in the query string under Api Key
+// Query Parameter.
+var authColumns = []column{
+	{title: "Auth Name", min: 150, weight: 2},
+	{title: "Auth Type", min: 130},
+	{title: "Api Key Header", min: 150, weight: 2},
+	{title: "Api Key Query Parameter", min: 150, weight: 2},
+	{title: "Default"},
+}
+
+// authGrid edits the connector's authentication methods.
+type authGrid struct {
+	ed       *connectorEditor
+	view     *gridView
+	rows     []*authRow
+	findings []model.Finding
+}
+
+type authRow struct {
+	name, header, query *widget.Entry
+	authType            *widget.Select
+	isDefault           *widget.Check
+	hint                *widget.Label
+}
+
+func newAuthGrid(ed *connectorEditor) *authGrid {
+	g := &authGrid{ed: ed}
+	buttons := newGridButtons("Add Authentication", "Delete Selected", g.onAdd, g.onDeleteSelected, g.onMoveUp, g.onMoveDown)
+	g.view = newGridView(authColumns, "No authentication: the API is called without credentials. Add one for an API key, Basic or OAuth2.", buttons)
+	return g
+}
+
+func (g *authGrid) auths() *[]model.Authentication { return &g.ed.conn().Authentication }
+
+func (g *authGrid) buildUI() fyne.CanvasObject {
+	g.reload()
+	return g.view.buildUI()
+}
+
+func (g *authGrid) reload() {
+	as := *g.auths()
+	g.rows = nil
+	g.view.beginRows(len(as))
+	var objs []fyne.CanvasObject
+	for i, a := range as {
+		r := g.newRow(i, a)
+		g.rows = append(g.rows, r)
+		objs = append(objs, g.view.row(i, r.hint, r.name, r.authType, r.header, r.query, r.isDefault))
+	}
+	g.view.setRows(objs)
+	g.showFindings(g.findings)
+}
+
+func (g *authGrid) newRow(i int, a model.Authentication) *authRow {
+	edit := func(set func(*model.Authentication)) {
+		set(&(*g.auths())[i])
+		g.ed.changed()
+	}
+	text := func(v, placeholder string, set func(*model.Authentication, string)) *widget.Entry {
+		return &widget.Entry{Text: v, PlaceHolder: placeholder, OnChanged: func(s string) {
+			edit(func(a *model.Authentication) { set(a, s) })
+		}}
+	}
+	return &authRow{
+		name: text(a.AuthName, "API Key", func(a *model.Authentication, s string) { a.AuthName = s }),
+		authType: &widget.Select{Options: enumStrings(model.AuthTypes), Selected: string(a.AuthType), OnChanged: func(s string) {
+			edit(func(a *model.Authentication) { a.AuthType = model.AuthType(s) })
+		}},
+		header:    text(a.ApiKeyHeader, "X-Api-Key", func(a *model.Authentication, s string) { a.ApiKeyHeader = s }),
+		query:     text(a.ApiKeyQueryParameter, "api_key", func(a *model.Authentication, s string) { a.ApiKeyQueryParameter = s }),
+		isDefault: &widget.Check{Checked: a.IsDefault, OnChanged: func(on bool) { g.onDefault(i, on) }},
+		hint:      newHint(),
+	}
+}
+
+// onDefault marks one authentication the default, and only that one.
+func (g *authGrid) onDefault(i int, on bool) {
+	as := *g.auths()
+	for j := range as {
+		as[j].IsDefault = on && j == i
+	}
+	for j, r := range g.rows {
+		if r.isDefault.Checked != as[j].IsDefault {
+			r.isDefault.Checked = as[j].IsDefault
+			r.isDefault.Refresh()
+		}
+	}
+	g.ed.changed()
+}
+
+func (g *authGrid) onAdd() {
+	as := g.auths()
+	*as = append(*as, model.Authentication{AuthType: model.AuthApiKey, IsDefault: len(*as) == 0})
+	g.reload()
+	g.ed.changed()
+	focusObject(g.ed.host.win, g.rows[len(g.rows)-1].name)
+}
+
+func (g *authGrid) onDeleteSelected() {
+	as := g.auths()
+	*as = deleteSelected(*as, g.view.sel)
+	g.reload()
+	g.ed.changed()
+}
+
+func (g *authGrid) onMoveUp()   { g.move(true) }
+func (g *authGrid) onMoveDown() { g.move(false) }
+
+func (g *authGrid) move(up bool) {
+	if moveSelected(*g.auths(), g.view.sel, up) {
+		g.reload()
+		g.ed.changed()
+	}
+}
+
+func (g *authGrid) showFindings(fs []model.Finding) {
+	g.findings = fs
+	rows := byRow(fs)
+	showHint(g.view.hint, rows[-1], nil)
+	for i, r := range g.rows {
+		showHint(r.hint, rows[i], columnOf)
+		cols := byColumn(rows[i])
+		markEntry(r.name, cols["Auth Name"])
+		markEntry(r.header, cols["Api Key Header"])
+		markEntry(r.query, cols["Api Key Query Parameter"])
+	}
+}
+
+func (g *authGrid) focus(at model.Location) {
+	if at.Row < 0 || at.Row >= len(g.rows) {
+		return
+	}
+	r := g.rows[at.Row]
+	var o fyne.CanvasObject = r.name
+	switch at.Column {
+	case "Auth Type":
+		o = r.authType
+	case "Api Key Header":
+		o = r.header
+	case "Api Key Query Parameter":
+		o = r.query
+	case "Default":
+		o = r.isDefault
+	}
+	g.view.scrollTo(at.Row)
+	focusObject(g.ed.host.win, o)
+}

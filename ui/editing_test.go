@@ -1,0 +1,254 @@
+package ui
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"patchbay/model"
+)
+
+// openMethod selects a method of the open connector in the sidebar.
+func openMethod(t *testing.T, m *MainWindow, name string) *methodEditor {
+	t.Helper()
+	for i, meth := range m.open.conn.Methods {
+		if meth.Name == name {
+			m.sidebar.tree.Select(nodeID(m.open.key, i))
+			if m.methEd == nil || m.methEd.index != i {
+				t.Fatalf("selecting %q did not open its editor", name)
+			}
+			return m.methEd
+		}
+	}
+	t.Fatalf("no method %q", name)
+	return nil
+}
+
+func TestGenerateFields_Dialog(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Create Webhook")
+	ed.selectTab(tabFieldMappings)
+	ed.fields.grids.Select(ed.fields.responseItem)
+	g := ed.fields.response
+	before := len(*g.fields())
+
+	test.Tap(g.generate)
+	d := g.gen
+	if d == nil {
+		t.Fatal("Generate Fields opened no dialog")
+	}
+	test.Type(d.sample, `{"id": 1, "oops`)
+	if !d.problem.Visible() || !strings.Contains(d.problem.Text, "line 1") {
+		t.Errorf("bad JSON: problem %q (shown %v), want where it stops being JSON", d.problem.Text, d.problem.Visible())
+	}
+	if !d.add.Disabled() {
+		t.Error("Add is enabled with nothing to add")
+	}
+
+	d.sample.SetText(`{"id": 1, "active": true, "created": "2024-05-01T10:00:00Z", "owner": {"email": "a@b.c"}, "lines": [{"sku": "A"}]}`)
+	if d.problem.Visible() {
+		t.Errorf("good JSON still shows %q", d.problem.Text)
+	}
+	var paths []string
+	for _, f := range d.found {
+		paths = append(paths, f.ConnectorField)
+	}
+	wantPaths := []string{"id", "active", "created", "owner.email", "[lines].sku"}
+	if !reflect.DeepEqual(paths, wantPaths) {
+		t.Fatalf("the dialog lists %q, want %q", paths, wantPaths)
+	}
+	// id and active are in the grid already: offered, but not to add twice.
+	if !d.picks[0].Disabled() || !d.picks[1].Disabled() || d.picks[2].Disabled() {
+		t.Errorf("picks disabled: id %v, active %v, created %v; want the two in the grid disabled",
+			d.picks[0].Disabled(), d.picks[1].Disabled(), d.picks[2].Disabled())
+	}
+	test.Tap(d.picks[3]) // leave owner.email out
+	if d.add.Text != "Add 2 Fields" {
+		t.Errorf("the Add button says %q, want \"Add 2 Fields\"", d.add.Text)
+	}
+	test.Tap(d.add)
+
+	fs := *g.fields()
+	if len(fs) != before+2 {
+		t.Fatalf("the grid has %d fields, want %d", len(fs), before+2)
+	}
+	added := fs[before:]
+	want := []model.Field{
+		{ConnectorField: "created", DisplayName: "created", DataType: model.FieldDateTime},
+		{ConnectorField: "[lines].sku", DisplayName: "sku", DataType: model.FieldText},
+	}
+	if !reflect.DeepEqual(added, want) {
+		t.Errorf("added %+v, want %+v", added, want)
+	}
+	if got := g.rows[before].dataType.Selected; got != "DateTime" {
+		t.Errorf("the new row shows Data Type %q, want DateTime", got)
+	}
+	if !m.open.dirty {
+		t.Error("generating fields did not mark the connector changed")
+	}
+}
+
+// TestLint_BraceTypo types the seed page's own typo into the Delete
+// Webhook's Endpoint and follows the finding from the problems list.
+func TestLint_BraceTypo(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	wantNoErrors(t, m)
+
+	ed := openMethod(t, m, "Delete Webhook")
+	typeAtEnd(ed.settings.endpoint, "}") // {{Cyclr_Webhook_Id}}}
+	fs := findings(m, "mergefield-syntax")
+	if len(fs) != 1 {
+		t.Fatalf("problems list: %v; want one mergefield-syntax finding", m.problems.findings)
+	}
+	if at := fs[0].At; at.Method != "Delete Webhook" || at.Tab != model.TabSettings || at.Column != "Endpoint" {
+		t.Errorf("the finding is at %s, want the Delete Webhook's Endpoint", at.Where())
+	}
+	hint := ed.settings.hints["Endpoint"]
+	if !hint.Visible() || !strings.Contains(hint.Text, "brace") {
+		t.Errorf("under the Endpoint: %q (shown %v), want the brace mistake", hint.Text, hint.Visible())
+	}
+	if ed.items[tabSettings].Icon == nil {
+		t.Error("the Settings tab is not marked as having a problem")
+	}
+	wantContains(t, "problems title", m.problems.title.Text, "1 error")
+
+	// Clicking the problem from another method comes back to the field.
+	openMethod(t, m, "Create Order")
+	m.methEd.selectTab(tabScript)
+	for i, f := range m.problems.findings {
+		if f.Rule == "mergefield-syntax" {
+			m.problems.list.Select(i)
+		}
+	}
+	if m.methEd == nil || m.open.conn.Methods[m.methEd.index].Name != "Delete Webhook" {
+		t.Fatal("clicking the problem did not open the Delete Webhook")
+	}
+	if m.methEd.tabs.SelectedIndex() != tabSettings {
+		t.Errorf("clicking the problem opened tab %d, want Settings", m.methEd.tabs.SelectedIndex())
+	}
+	if m.win.Canvas().Focused() != m.methEd.settings.endpoint {
+		t.Errorf("focus is on %T, want the Endpoint entry", m.win.Canvas().Focused())
+	}
+	if key, j := splitNode(m.sidebar.selected); key != m.open.key || j != m.methEd.index {
+		t.Errorf("the sidebar selects %q, want the Delete Webhook", m.sidebar.selected)
+	}
+
+	// Saving with an error saves, and says so.
+	test.Tap(m.tools.save)
+	wantContains(t, "status", m.status.Text, "1 error")
+	got, err := st.LoadConnector(context.Background(), "Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got.Method("Delete Webhook").Endpoint; e != "{{BaseUrl}}/webhooks/{{Cyclr_Webhook_Id}}}" {
+		t.Errorf("stored Endpoint %q, want the draft with its typo", e)
+	}
+
+	// Fixing it clears the finding and the hint.
+	e := m.methEd.settings.endpoint
+	e.CursorColumn = len([]rune(e.Text))
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	if e.Text != "{{BaseUrl}}/webhooks/{{Cyclr_Webhook_Id}}" {
+		t.Fatalf("after Backspace the Endpoint is %q", e.Text)
+	}
+	if len(findings(m, "mergefield-syntax")) != 0 || m.methEd.settings.hints["Endpoint"].Visible() {
+		t.Error("the fixed Endpoint still shows its finding")
+	}
+}
+
+// TestLint_GridFinding shows a finding under its grid row.
+func TestLint_GridFinding(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Create Webhook")
+	ed.selectTab(tabFieldMappings)
+	ed.fields.grids.Select(ed.fields.responseItem)
+	row := ed.fields.response.rows[0]
+	retype(row.systemField, "Webhook_Id")
+	if len(findings(m, "webhook-id-not-captured")) != 1 {
+		t.Errorf("problems: %v; want webhook-id-not-captured", m.problems.findings)
+	}
+	if h := ed.fields.response.view.hint; !h.Visible() || !strings.Contains(h.Text, model.SystemFieldWebhookID) {
+		t.Errorf("above the Response Format: %q, want the missing Cyclr_Webhook_Id", h.Text)
+	}
+	retype(row.connectorField, "[id")
+	if !row.hint.Visible() || !strings.HasPrefix(row.hint.Text, "Connector Field: ") {
+		t.Errorf("under the row: %q (shown %v), want the Connector Field's finding", row.hint.Text, row.hint.Visible())
+	}
+}
+
+func TestFieldGrid_MoveAndDelete(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabFieldMappings)
+	g := ed.fields.request
+	names := func() []string {
+		var out []string
+		for _, f := range *g.fields() {
+			out = append(out, f.ConnectorField)
+		}
+		return out
+	}
+	if !g.view.buttons.remove.Disabled() {
+		t.Error("Delete Selected Fields is enabled with nothing selected")
+	}
+	test.Tap(g.view.checks[2]) // data.customer.email
+	test.Tap(g.view.buttons.up)
+	test.Tap(g.view.buttons.up)
+	test.Tap(g.view.buttons.up) // at the top already: stays
+	if got, want := names(), []string{"data.customer.email", "event", "data.id", "data.[lines].sku"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after moving up: %q, want %q", got, want)
+	}
+	if !g.view.checks[0].Checked || g.view.checks[2].Checked {
+		t.Error("the selection did not move with the row")
+	}
+	test.Tap(g.view.buttons.down)
+	if got := names(); got[1] != "data.customer.email" {
+		t.Errorf("after moving down: %q", got)
+	}
+	test.Tap(g.view.checks[0])
+	test.Tap(g.view.buttons.remove)
+	if got, want := names(), []string{"data.id", "data.[lines].sku"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after deleting two: %q, want %q", got, want)
+	}
+	if len(g.rows) != 2 || g.rows[0].connectorField.Text != "data.id" {
+		t.Errorf("the grid shows %d rows, first %q", len(g.rows), g.rows[0].connectorField.Text)
+	}
+}
+
+// TestLint_Debounced runs Lint once typing pauses, not on every key.
+func TestLint_Debounced(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Delete Webhook")
+	m.lintDelay = 50 * time.Millisecond
+	typeAtEnd(ed.settings.endpoint, "}")
+	if len(findings(m, "mergefield-syntax")) != 0 {
+		t.Fatal("Lint ran before the typing paused")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(findings(m, "mergefield-syntax")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(findings(m, "mergefield-syntax")) != 1 {
+		t.Error("Lint did not run after the typing paused")
+	}
+}

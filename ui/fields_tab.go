@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// fieldsTab is a method's Field Mappings tab: the Request Format and
+// Response Format grids. A Webhook method has only a Request Format: the
+// fields of the payload the API posts to it.
+type fieldsTab struct {
+	ed                *methodEditor
+	request, response *fieldGrid
+
+	grids                     *container.AppTabs
+	requestItem, responseItem *container.TabItem
+	webhookNote               *widget.Label
+}
+
+func newFieldsTab(ed *methodEditor) *fieldsTab {
+	return &fieldsTab{
+		ed:       ed,
+		request:  newFieldGrid(ed, model.GridRequest),
+		response: newFieldGrid(ed, model.GridResponse),
+	}
+}
+
+func (t *fieldsTab) buildUI() fyne.CanvasObject {
+	t.requestItem = container.NewTabItem(model.GridRequest, t.request.buildUI())
+	t.responseItem = container.NewTabItem(model.GridResponse, t.response.buildUI())
+	t.grids = container.NewAppTabs(t.requestItem, t.responseItem)
+	t.webhookNote = &widget.Label{
+		Text:       "A Webhook method has only a Request Format: the fields of the payload the API posts to the webhook.",
+		Importance: widget.LowImportance,
+		Wrapping:   fyne.TextWrapWord,
+	}
+	t.setWebhook(t.ed.method().MethodType == model.MethodWebhook)
+	return container.NewBorder(t.webhookNote, nil, nil, nil, t.grids)
+}
+
+// setWebhook shows only the Request Format for a Webhook method.
+func (t *fieldsTab) setWebhook(webhook bool) {
+	has := len(t.grids.Items) == 2
+	switch {
+	case webhook && has:
+		t.grids.Remove(t.responseItem)
+	case !webhook && !has:
+		t.grids.Append(t.responseItem)
+	}
+	if webhook {
+		t.webhookNote.Show()
+	} else {
+		t.webhookNote.Hide()
+	}
+}
+
+func (t *fieldsTab) grid(name string) *fieldGrid {
+	if name == model.GridResponse {
+		return t.response
+	}
+	return t.request
+}
+
+func (t *fieldsTab) showFindings(fs []model.Finding) {
+	t.request.showFindings(inTab(fs, model.TabFieldMappings, model.GridRequest))
+	t.response.showFindings(inTab(fs, model.TabFieldMappings, model.GridResponse))
+	changed := setTabIcon(t.requestItem, findingsIcon(t.request.findings))
+	changed = setTabIcon(t.responseItem, findingsIcon(t.response.findings)) || changed
+	if changed {
+		t.grids.Refresh()
+	}
+}
+
+// focus opens the grid a finding is in and its row.
+func (t *fieldsTab) focus(at model.Location) {
+	if at.Grid == model.GridResponse && len(t.grids.Items) == 2 {
+		t.grids.Select(t.responseItem)
+	} else {
+		t.grids.Select(t.requestItem)
+	}
+	t.grid(at.Grid).focus(at)
+}

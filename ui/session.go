@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// openConnector is the connector being edited: a working copy that only
+// reaches the store on Save.
+type openConnector struct {
+	// key names it in the sidebar: storedKey(ID), or newKey before its first save.
+	key string
+	// storedName is its name in the store; "" before its first save.
+	storedName string
+	conn       *model.Connector
+	// account holds the account values as edited; savedAccount as stored.
+	account, savedAccount map[string]string
+	dirty                 bool
+	findings              []model.Finding
+}
+
+// newKey is the sidebar key of a connector that has never been saved.
+const newKey = "new"
+
+func storedKey(id int64) string { return "c" + strconv.FormatInt(id, 10) }
+
+func (o *openConnector) displayName() string {
+	if o.conn.Name == "" {
+		return "(no name)"
+	}
+	return o.conn.Name
+}
+
+// accountChanges returns the account values to hand to SetAccountValues:
+// every value edited, and "" for each one cleared.
+func (o *openConnector) accountChanges() map[string]string {
+	out := map[string]string{}
+	for k, v := range o.account {
+		if o.savedAccount[k] != v {
+			out[k] = v
+		}
+	}
+	for k := range o.savedAccount {
+		if _, ok := o.account[k]; !ok {
+			out[k] = ""
+		}
+	}
+	return out
+}
+
+// openStored loads a stored connector and shows it: the connector editor
+// (method -1) or one of its methods.
+func (m *MainWindow) openStored(key string, method int) {
+	var name string
+	for _, s := range m.stored {
+		if storedKey(s.ID) == key {
+			name = s.Name
+		}
+	}
+	if name == "" {
+		return
+	}
+	c, err := m.store.LoadConnector(m.ctx, name)
+	if err != nil {
+		m.showError(fmt.Errorf("open %q: %w", name, err))
+		return
+	}
+	values, err := m.store.AccountValues(m.ctx, name)
+	if err != nil {
+		m.showError(fmt.Errorf("open %q: %w", name, err))
+		return
+	}
+	m.setOpen(&openConnector{
+		key: key, storedName: name, conn: c,
+		account: maps.Clone(values), savedAccount: values,
+	}, method)
+	m.app.Preferences().SetString(prefLastConnector, name)
+	m.setStatus(widget.MediumImportance, "Opened %q.", name)
+}
+
+// setOpen makes o the open connector and shows it.
+func (m *MainWindow) setOpen(o *openConnector, method int) {
+	if m.open != nil && m.open.key != o.key {
+		m.methodTab = 0
+	}
+	m.open = o
+	m.sidebar.refresh()
+	m.sidebar.openBranch(o.key)
+	m.show(method)
+}
+
+// show puts the connector editor (method -1) or a method editor in the
+// editor area and selects its node in the sidebar.
+func (m *MainWindow) show(method int) {
+	m.connEd, m.methEd = nil, nil
+	var content fyne.CanvasObject
+	switch {
+	case m.open == nil:
+		content = placeholder("Choose a connector or a method in the list, or make a new connector.")
+	case method < 0 || method >= len(m.open.conn.Methods):
+		method = -1
+		m.connEd = newConnectorEditor(m)
+		content = m.connEd.buildUI()
+	default:
+		m.methEd = newMethodEditor(m, method)
+		content = m.methEd.buildUI()
+	}
+	m.editor.Objects = []fyne.CanvasObject{content}
+	m.editor.Refresh()
+	if m.open != nil {
+		m.sidebar.selectNode(nodeID(m.open.key, method))
+	} else {
+		m.sidebar.selectNode("")
+	}
+	m.updateChrome()
+	m.lint()
+}
+
+// selectedMethod is the index of the method being edited, or -1.
+func (m *MainWindow) selectedMethod() int {
+	if m.methEd != nil {
+		return m.methEd.index
+	}
+	return -1
+}
+
+// onSave saves the open connector.
+func (m *MainWindow) onSave() { m.save() }
+
+// save writes the open connector and its account values to the store and
+// reports whether it did. Findings do not stop it: a draft with errors is
+// saved, and the status bar says so.
+func (m *MainWindow) save() bool {
+	o := m.open
+	if o == nil {
+		return false
+	}
+	if err := m.store.SaveConnector(m.ctx, o.conn); err != nil {
+		m.showError(err) // the store's errors say what and where
+		return false
+	}
+	if changes := o.accountChanges(); len(changes) > 0 {
+		if err := m.store.SetAccountValues(m.ctx, o.conn.Name, changes); err != nil {
+			m.showError(err)
+			return false
+		}
+	}
+	o.key, o.storedName, o.dirty = storedKey(o.conn.ID), o.conn.Name, false
+	o.savedAccount = maps.Clone(o.account)
+	m.app.Preferences().SetString(prefLastConnector, o.conn.Name)
+	m.reloadList()
+	m.sidebar.openBranch(o.key)
+	m.sidebar.selectNode(nodeID(o.key, m.selectedMethod()))
+	m.updateChrome()
+	m.lint()
+	errs, warns := countFindings(o.findings)
+	switch {
+	case errs > 0:
+		m.setStatus(widget.DangerImportance,
+			"Saved %q with %s and %s: it is kept as a draft; see Problems.", o.conn.Name, plural(errs, "error"), plural(warns, "warning"))
+	case warns > 0:
+		m.setStatus(widget.WarningImportance, "Saved %q with %s.", o.conn.Name, plural(warns, "warning"))
+	default:
+		m.setStatus(widget.SuccessImportance, "Saved %q.", o.conn.Name)
+	}
+	return true
+}
+
+// discard drops the open connector's unsaved changes.
+func (m *MainWindow) discard() {
+	if m.open == nil {
+		return
+	}
+	m.open = nil
+	m.show(-1)
+	m.sidebar.refresh()
+}
+
+// confirmLeave runs next once the open connector's changes are saved or
+// discarded, asking first if there are any; cancel (which may be nil) runs
+// if the user would rather stay.
+func (m *MainWindow) confirmLeave(next, cancel func()) {
+	if m.open == nil || !m.open.dirty {
+		next()
+		return
+	}
+	m.ask = newAskDialog(m, m.open.displayName(), next, cancel)
+	m.ask.dlg.Show()
+}
+
+// askDialog asks whether to save changes before leaving a connector.
+type askDialog struct {
+	dlg                   *dialog.CustomDialog
+	save, discard, cancel *widget.Button
+}
+
+func newAskDialog(m *MainWindow, name string, next, cancel func()) *askDialog {
+	a := &askDialog{}
+	done := func(then func()) func() {
+		return func() {
+			a.dlg.Hide()
+			m.ask = nil
+			if then != nil {
+				then()
+			}
+		}
+	}
+	a.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: done(func() {
+		if m.save() {
+			next()
+		} else if cancel != nil {
+			cancel()
+		}
+	})}
+	a.discard = &widget.Button{Text: "Discard", Importance: widget.DangerImportance, OnTapped: done(func() {
+		m.discard()
+		next()
+	})}
+	a.cancel = &widget.Button{Text: "Cancel", OnTapped: done(cancel)}
+	text := fmt.Sprintf("%q has unsaved changes.\nSave them before you go on?", name)
+	a.dlg = dialog.NewCustomWithoutButtons("Unsaved changes", widget.NewLabel(text), m.win)
+	a.dlg.SetButtons([]fyne.CanvasObject{a.cancel, a.discard, a.save})
+	return a
+}
+
+// countFindings counts errors and warnings.
+func countFindings(fs []model.Finding) (errs, warns int) {
+	for _, f := range fs {
+		if f.Severity == model.SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// editorHeader is the line above an editor's tabs: what is being edited.
+func editorHeader(title, subtitle string) (*widget.Label, fyne.CanvasObject) {
+	t := &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	s := &widget.Label{Text: subtitle, Importance: widget.LowImportance}
+	return t, container.NewBorder(nil, nil, nil, s, t)
+}

@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// TestUnsavedChanges_AskBeforeSwitch edits one connector and tries to
+// leave it for another: Cancel stays, Discard drops the edit, Save keeps it.
+func TestUnsavedChanges_AskBeforeSwitch(t *testing.T) {
+	ctx := context.Background()
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	alpha := seedExample(t, st, "Alpha")
+	beta := seedExample(t, st, "Beta")
+	m := newWindow(t, a, st)
+	if m.open == nil || m.open.conn.Name != "Alpha" {
+		t.Fatalf("the window opened %v, want the first connector, Alpha", m.open)
+	}
+	if !m.tools.save.Disabled() {
+		t.Error("Save is enabled with nothing changed")
+	}
+
+	typeAtEnd(m.connEd.apiVersion, ".1")
+	if !m.open.dirty || !strings.HasPrefix(m.win.Title(), "• Alpha") {
+		t.Errorf("after an edit: dirty %v, title %q; want marked", m.open.dirty, m.win.Title())
+	}
+	if got := nodeText(m, storedKey(alpha.ID)); got != "Alpha •" {
+		t.Errorf("the sidebar shows %q, want \"Alpha •\"", got)
+	}
+	if m.tools.save.Disabled() {
+		t.Error("Save is disabled with a change to save")
+	}
+
+	// Cancel: still on Alpha, edit and all, and the sidebar says so.
+	m.sidebar.tree.Select(storedKey(beta.ID))
+	if m.ask == nil {
+		t.Fatal("switching away from an edited connector did not ask")
+	}
+	test.Tap(m.ask.cancel)
+	if m.open.conn.Name != "Alpha" || m.open.conn.ApiVersion != "1.1" || !m.open.dirty {
+		t.Errorf("after Cancel: open %q, version %q, dirty %v; want Alpha as edited", m.open.conn.Name, m.open.conn.ApiVersion, m.open.dirty)
+	}
+	if m.sidebar.selected != storedKey(alpha.ID) {
+		t.Errorf("after Cancel the sidebar selects %q, want Alpha", m.sidebar.selected)
+	}
+
+	// Discard: on Beta, and Alpha as stored.
+	m.sidebar.tree.Select(storedKey(beta.ID))
+	test.Tap(m.ask.discard)
+	if m.open.conn.Name != "Beta" || m.open.dirty {
+		t.Errorf("after Discard: open %q dirty %v; want Beta, unchanged", m.open.conn.Name, m.open.dirty)
+	}
+	if got, _ := st.LoadConnector(ctx, "Alpha"); got.ApiVersion != "1" {
+		t.Errorf("Alpha's stored version is %q after Discard, want 1", got.ApiVersion)
+	}
+
+	// Save: the edit to Beta is stored, and Alpha opens.
+	typeAtEnd(m.connEd.apiVersion, ".2")
+	m.sidebar.tree.Select(nodeID(storedKey(alpha.ID), 0))
+	test.Tap(m.ask.save)
+	if got, _ := st.LoadConnector(ctx, "Beta"); got.ApiVersion != "1.2" {
+		t.Errorf("Beta's stored version is %q after Save, want 1.2", got.ApiVersion)
+	}
+	if m.open.conn.Name != "Alpha" || m.methEd == nil || m.methEd.index != 0 {
+		t.Error("after Save the method clicked did not open")
+	}
+
+	// Moving between one connector's methods does not ask.
+	typeAtEnd(m.methEd.settings.description, "!")
+	m.sidebar.tree.Select(nodeID(storedKey(alpha.ID), 1))
+	if m.ask != nil || m.methEd.index != 1 || !m.open.dirty {
+		t.Error("moving to another method of the edited connector asked or lost the edit")
+	}
+}
+
+// TestUnsavedChanges_AskBeforeClose asks before the window closes with
+// changes, and remembers its size and the open connector when it does.
+func TestUnsavedChanges_AskBeforeClose(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, path := newStore(t)
+	seedExample(t, st, "Alpha")
+	seedExample(t, st, "Beta")
+	m := newWindow(t, a, st)
+	m.sidebar.tree.Select(storedKey(m.stored[1].ID))
+	typeAtEnd(m.connEd.description, " Edited.")
+	m.win.Resize(fyne.NewSize(1111, 777))
+
+	m.onCloseRequested()
+	if m.ask == nil {
+		t.Fatal("closing with changes did not ask")
+	}
+	test.Tap(m.ask.save)
+	if got, _ := st.LoadConnector(context.Background(), "Beta"); !strings.HasSuffix(got.Description, " Edited.") {
+		t.Errorf("Beta's description is %q after Save on close", got.Description)
+	}
+	prefs := a.Preferences()
+	if w, h := prefs.Float(prefWidth), prefs.Float(prefHeight); w != 1111 || h != 777 {
+		t.Errorf("remembered size %vx%v, want 1111x777", w, h)
+	}
+
+	m2 := newMainWindow(context.Background(), a, Deps{Store: openStore(t, path)})
+	if m2.open == nil || m2.open.conn.Name != "Beta" {
+		t.Errorf("the next window opened %v, want the last connector, Beta", m2.open)
+	}
+	if size := m2.win.Canvas().Size(); size.Width != 1111 || size.Height != 777 {
+		t.Errorf("the next window is %v, want 1111x777", size)
+	}
+}
+
+func TestNewConnector_SaveDuplicateDelete(t *testing.T) {
+	ctx := context.Background()
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	m := newWindow(t, a, st)
+	if !m.tools.newMethod.Disabled() || !m.tools.remove.Disabled() {
+		t.Error("New method and Delete are enabled with no connector open")
+	}
+
+	shortcut(m, shortcutNewConnector)
+	if m.open == nil || m.open.key != newKey || m.win.Canvas().Focused() != m.connEd.name {
+		t.Fatal("New connector did not open an unsaved connector with the cursor in its Name")
+	}
+	if got := nodeText(m, newKey); got != "New connector •" {
+		t.Errorf("the sidebar shows %q for the new connector", got)
+	}
+	m.connEd.name.SetText("")
+	shortcut(m, shortcutSave)
+	if m.win.Canvas().Overlays().Top() == nil || !m.open.dirty {
+		t.Fatal("saving a connector without a name showed no error, or dropped the changes")
+	}
+	m.win.Canvas().Overlays().Top().Hide()
+	retype(m.connEd.name, "Shop")
+	shortcut(m, shortcutSave)
+	list, _ := st.ListConnectors(ctx)
+	if len(list) != 1 || list[0].Name != "Shop" || m.open.key != storedKey(list[0].ID) {
+		t.Fatalf("after saving: store lists %v, open key %q", list, m.open.key)
+	}
+
+	shortcut(m, shortcutNewMethod)
+	retype(m.methEd.settings.name, "List Orders")
+	shortcut(m, shortcutDuplicate)
+	if names := methodNames(m.open.conn); !names["List Orders"] || !names["List Orders copy"] || m.methEd.index != 1 {
+		t.Errorf("after Duplicate the methods are %v, editing %d", names, m.methEd.index)
+	}
+	test.Tap(m.tools.remove)
+	confirmDialog(t, m, true)
+	if len(m.open.conn.Methods) != 1 || m.methEd != nil {
+		t.Errorf("after deleting the copy: %d methods, method editor %v", len(m.open.conn.Methods), m.methEd)
+	}
+	shortcut(m, shortcutSave)
+
+	test.Tap(m.tools.remove) // the connector itself
+	confirmDialog(t, m, true)
+	if list, _ := st.ListConnectors(ctx); len(list) != 0 || m.open != nil {
+		t.Errorf("after deleting the connector: store lists %v, open %v", list, m.open)
+	}
+}
+
+// confirmDialog answers the confirmation dialog on top of the window.
+func confirmDialog(t *testing.T, m *MainWindow, yes bool) {
+	t.Helper()
+	top := m.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog is shown")
+	}
+	want := "No"
+	if yes {
+		want = "Yes"
+	}
+	for _, o := range test.LaidOutObjects(top) {
+		if b, ok := o.(*widget.Button); ok && b.Text == want {
+			test.Tap(b)
+			return
+		}
+	}
+	t.Fatalf("no %s button in the dialog", want)
+}

@@ -1,0 +1,264 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/engine"
+	"patchbay/model"
+)
+
+// stepTitle is a step's one-line summary: its mark, name, request and status.
+func stepTitle(s *engine.Step) string {
+	mark := map[engine.StepStatus]string{
+		engine.StepRunning: "…", engine.StepOK: "✓", engine.StepFailed: "✗",
+		engine.StepStopped: "■", engine.StepSkipped: "–",
+	}[s.Status]
+	title := mark + " " + s.Name
+	if s.Method != "" && s.Method != s.Name {
+		title += " (" + s.Method + ")"
+	}
+	if s.Status == engine.StepRunning {
+		return title
+	}
+	if s.Request != nil {
+		title += "   " + s.Request.Method + " " + s.Request.URL
+	}
+	if s.Response != nil {
+		title += fmt.Sprintf(" → %d", s.Response.Status)
+	}
+	return title + fmt.Sprintf("   %d ms", s.DurationMS)
+}
+
+// stepDetail shows what a step sent and received, its console and the
+// values it mapped.
+func stepDetail(t *testTab, s *engine.Step) fyne.CanvasObject {
+	box := container.NewVBox()
+	if s.Error != "" {
+		box.Add(&widget.Label{Text: s.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
+	}
+	if s.Request != nil {
+		box.Add(section(t, "Request", requestText(s.Request), ""))
+	}
+	if s.Response != nil {
+		box.Add(section(t, fmt.Sprintf("Response %d", s.Response.Status), responseText(s.Response), s.Response.Body))
+	}
+	if len(s.Console) > 0 {
+		box.Add(section(t, "Console", strings.Join(s.Console, "\n"), ""))
+	}
+	if len(s.Mapped) > 0 {
+		box.Add(&widget.Label{Text: "Mapped values", TextStyle: fyne.TextStyle{Bold: true}})
+		box.Add(mappedGrid(s.Mapped))
+	}
+	if len(box.Objects) == 0 {
+		box.Add(&widget.Label{Text: "Running…", Importance: widget.LowImportance})
+	}
+	return box
+}
+
+// section is a titled block of monospace text with a Copy button and, when
+// sample is set, a button that opens Generate Fields with it.
+func section(t *testTab, title, text, sample string) fyne.CanvasObject {
+	copyBtn := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), Importance: widget.LowImportance}
+	copyBtn.OnTapped = func() {
+		t.ed.host.app.Clipboard().SetContent(text)
+		t.ed.host.setStatus(widget.MediumImportance, "%s copied.", title)
+	}
+	header := container.NewHBox(&widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}}, copyBtn)
+	if sample != "" && json.Valid([]byte(sample)) {
+		header.Add(&widget.Button{Text: "Generate Fields from this", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance,
+			OnTapped: func() { t.generateFrom(sample) }})
+	}
+	code := &widget.Label{Text: text, Wrapping: fyne.TextWrapBreak, TextStyle: fyne.TextStyle{Monospace: true}}
+	return container.NewVBox(header, code)
+}
+
+// generateFrom opens Generate Fields with a sample from the run: into the
+// Response Format of an Action, the Request Format of a Webhook.
+func (t *testTab) generateFrom(sample string) {
+	grid := model.GridResponse
+	if t.ed.method().MethodType == model.MethodWebhook {
+		grid = model.GridRequest
+	}
+	d := newGenerateDialog(t.ed.fields.grid(grid))
+	d.show()
+	d.sample.SetText(pretty(sample))
+}
+
+func requestText(r *engine.RequestLog) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL)
+	writeHeaders(&b, r.Headers)
+	if r.Body != "" {
+		b.WriteString("\n" + pretty(r.Body))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func responseText(r *engine.ResponseLog) string {
+	var b strings.Builder
+	for _, to := range r.Redirects {
+		fmt.Fprintf(&b, "redirected to %s\n", to)
+	}
+	writeHeaders(&b, r.Headers)
+	if r.Body != "" {
+		b.WriteString("\n" + pretty(r.Body))
+	} else {
+		b.WriteString("\n(empty body)")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func writeHeaders(b *strings.Builder, h map[string]string) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "%s: %s\n", k, h[k])
+	}
+}
+
+// pretty indents JSON text and leaves anything else as it is.
+func pretty(s string) string {
+	var out bytes.Buffer
+	if json.Indent(&out, []byte(s), "", "  ") != nil {
+		return s
+	}
+	return out.String()
+}
+
+// mappedGrid lists mapped values: the System Field, then the value.
+func mappedGrid(fs []engine.MappedField) fyne.CanvasObject {
+	grid := container.New(layout.NewFormLayout())
+	for _, f := range fs {
+		name := f.SystemField
+		if name == "" {
+			name = f.ConnectorField
+		}
+		grid.Add(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}})
+		grid.Add(&widget.Label{Text: mappedText(f), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak})
+	}
+	return grid
+}
+
+func mappedText(f engine.MappedField) string {
+	if !f.Found {
+		return "(not in the body)"
+	}
+	b, err := json.Marshal(f.Value)
+	if err != nil {
+		return fmt.Sprint(f.Value)
+	}
+	return string(b)
+}
+
+// showDelivery shows the delivery a lifecycle received: headers, payload,
+// and what the Request Format mapped from it.
+func (t *testTab) showDelivery(res *engine.Result) {
+	t.delivery.RemoveAll()
+	d := res.Delivery
+	if d == nil {
+		return
+	}
+	title := "Delivery received " + d.ReceivedAt.Local().Format(time.TimeOnly)
+	if res.Deliveries > 1 {
+		title += fmt.Sprintf(" (%d arrived; the first is shown)", res.Deliveries)
+	}
+	t.delivery.Add(&widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
+	switch {
+	case d.Rejected != "":
+		t.delivery.Add(&widget.Label{Text: "Rejected: " + d.Rejected, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
+	case d.Filtered:
+		t.delivery.Add(&widget.Label{Text: "after_webhook returned false: the event was filtered out.", Importance: widget.WarningImportance})
+	case d.Error != "":
+		t.delivery.Add(&widget.Label{Text: d.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
+	}
+	var head strings.Builder
+	writeHeaders(&head, d.Headers)
+	t.delivery.Add(section(t, "Payload", pretty(d.Body), d.Body))
+	t.delivery.Add(section(t, "Headers", strings.TrimRight(head.String(), "\n"), ""))
+	if len(d.Mapped) > 0 {
+		t.delivery.Add(&widget.Label{Text: "Mapped through the Request Format", TextStyle: fyne.TextStyle{Bold: true}})
+		t.delivery.Add(mappedGrid(d.Mapped))
+	}
+}
+
+// showPending lists this connector's webhooks that were never deleted,
+// each with Retry.
+func (t *testTab) showPending() {
+	t.pending.RemoveAll()
+	ledger := t.ed.host.deps.Ledger
+	if ledger == nil {
+		return
+	}
+	rows, err := ledger.ListWebhooks(t.ed.host.ctx, true)
+	if err != nil {
+		t.pending.Add(&widget.Label{Text: "The webhook ledger cannot be read: " + err.Error(), Importance: widget.DangerImportance})
+		return
+	}
+	var mine []model.WebhookRecord
+	for _, r := range rows {
+		if r.Connector == t.ed.host.open.storedName {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		return
+	}
+	t.pending.Add(&widget.Label{Text: "Pending cleanups: webhooks created and not deleted yet", TextStyle: fyne.TextStyle{Bold: true}})
+	for _, r := range mine {
+		rec := r
+		id := rec.WebhookID
+		if id == "" {
+			id = "(unknown id)"
+		}
+		text := fmt.Sprintf("%s › %s, webhook %s, created %s", rec.Connector, rec.Method, id, rec.CreatedAt.Local().Format(time.DateTime))
+		if rec.LastError != "" {
+			text += "\n" + rec.LastError
+		}
+		retry := &widget.Button{Text: "Retry delete", Icon: theme.ViewRefreshIcon()}
+		retry.OnTapped = func() { t.retry(rec, retry) }
+		if rec.WebhookID == "" {
+			retry.Disable()
+		}
+		t.pending.Add(container.NewBorder(nil, nil, nil, retry, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}))
+	}
+}
+
+// retry deletes one pending webhook again, in the background.
+func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
+	host := t.ed.host
+	btn.Disable()
+	load := func(ctx context.Context, name string) (*model.Connector, map[string]string, error) {
+		c, err := host.store.LoadConnector(ctx, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		values, err := host.store.AccountValues(ctx, name)
+		return c, values, err
+	}
+	go func() {
+		out := engine.Cleanup(host.ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec})
+		fyne.Do(func() {
+			if len(out) == 1 && out[0].Deleted {
+				host.setStatus(widget.SuccessImportance, "Webhook %s deleted.", rec.WebhookID)
+			} else if len(out) == 1 {
+				host.setStatus(widget.DangerImportance, "Webhook %s is still pending: %s", rec.WebhookID, out[0].Error)
+			}
+			t.showPending()
+		})
+	}()
+}

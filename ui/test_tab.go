@@ -1,0 +1,394 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/engine"
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+)
+
+// noTrigger is the trigger choice that runs no trigger method.
+const noTrigger = "(none: wait for an event I cause myself)"
+
+// testTab runs the method as it stands in the editor, saved or not: an
+// Action once, a Webhook through its whole lifecycle. Every step's request
+// and response, the console and the mapped values are shown as they come.
+type testTab struct {
+	ed *methodEditor
+
+	run, cancel *widget.Button
+	trigger     *widget.Select
+	wait        *widget.Entry
+	hookURL     *widget.Entry
+	inputsBox   *fyne.Container
+	webhookBox  *fyne.Container
+	progress    *widget.ProgressBarInfinite
+	state       *widget.Label
+	webhookID   *canvas.Text
+	problem     *widget.Label
+	steps       *widget.Accordion
+	delivery    *fyne.Container
+	pending     *fyne.Container
+
+	// values are the inputs typed so far, kept while the form is rebuilt.
+	values map[string]string
+	// stop cancels the run under way; nil when none is.
+	stop context.CancelFunc
+	// last is the result of the last run.
+	last *engine.Result
+}
+
+func newTestTab(ed *methodEditor) *testTab {
+	return &testTab{ed: ed, values: map[string]string{}}
+}
+
+func (t *testTab) buildUI() fyne.CanvasObject {
+	t.run = &widget.Button{Text: "Run test", Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance, OnTapped: t.onRun}
+	t.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: t.onCancel}
+	t.cancel.Disable()
+	t.trigger = &widget.Select{OnChanged: func(string) { t.rebuildInputs() }}
+	t.wait = &widget.Entry{Text: "10s", PlaceHolder: "10s"}
+	t.hookURL = &widget.Entry{PlaceHolder: "optional: a public URL, for an API outside this machine"}
+	t.inputsBox = container.NewVBox()
+	t.webhookBox = container.New(layout.NewFormLayout(),
+		widget.NewLabel("Trigger"), t.trigger,
+		widget.NewLabel("Wait for delivery"), t.wait,
+		widget.NewLabel("Webhook URL"), t.hookURL,
+	)
+	t.progress = widget.NewProgressBarInfinite()
+	t.progress.Stop()
+	t.progress.Hide()
+	t.state = &widget.Label{Text: "Not run yet.", Wrapping: fyne.TextWrapWord}
+	t.webhookID = &canvas.Text{TextSize: 26, TextStyle: fyne.TextStyle{Bold: true}, Color: theme.Color(theme.ColorNamePrimary)}
+	t.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	t.problem.Hide()
+	t.steps = widget.NewAccordion()
+	t.delivery = container.NewVBox()
+	t.pending = container.NewVBox()
+
+	controls := container.NewVBox(
+		container.NewHBox(t.run, t.cancel),
+		t.progress,
+		t.webhookBox,
+		&widget.Label{Text: "Values for this run", TextStyle: fyne.TextStyle{Bold: true}},
+		t.inputsBox,
+	)
+	results := container.NewVBox(
+		t.state, t.webhookID, t.problem, t.steps, t.delivery,
+		widget.NewSeparator(), t.pending,
+	)
+	t.refresh()
+	split := container.NewHSplit(container.NewVScroll(controls), container.NewVScroll(results))
+	split.Offset = 0.36
+	return split
+}
+
+// refresh fits the form to the method: trigger choices for a Webhook, the
+// inputs, the pending cleanups.
+func (t *testTab) refresh() {
+	m := t.ed.method()
+	if m.MethodType == model.MethodWebhook {
+		opts := []string{noTrigger}
+		for _, o := range t.ed.connector().Methods {
+			if o.MethodType == model.MethodAction && o.Name != m.CreateWebhookMethod && o.Name != m.DeleteWebhookMethod {
+				opts = append(opts, o.Name)
+			}
+		}
+		t.trigger.Options = opts
+		if t.trigger.Selected == "" {
+			t.trigger.SetSelected(defaultTrigger(opts))
+		}
+		t.webhookBox.Show()
+	} else {
+		t.webhookBox.Hide()
+	}
+	t.rebuildInputs()
+	t.showPending()
+	t.updateButtons()
+}
+
+// defaultTrigger picks the first method that is not the "none" choice.
+func defaultTrigger(opts []string) string {
+	if len(opts) > 1 {
+		return opts[1]
+	}
+	return opts[0]
+}
+
+// inputMethod is the method whose Request Format the inputs fill: the
+// method itself, or a Webhook's trigger.
+func (t *testTab) inputMethod() *model.Method {
+	m := t.ed.method()
+	if m.MethodType == model.MethodWebhook {
+		if t.trigger.Selected == "" || t.trigger.Selected == noTrigger {
+			return nil
+		}
+		return t.ed.connector().Method(t.trigger.Selected)
+	}
+	return m
+}
+
+// rebuildInputs shows an entry for each visible Request Format field the
+// run can be given a value for.
+func (t *testTab) rebuildInputs() {
+	t.inputsBox.RemoveAll()
+	m := t.inputMethod()
+	if m == nil {
+		t.inputsBox.Add(&widget.Label{Text: "None needed.", Importance: widget.LowImportance})
+		return
+	}
+	form := container.New(layout.NewFormLayout())
+	n := 0
+	for _, f := range m.RequestFormat.Fields {
+		key := f.SystemField
+		if key == "" {
+			key = f.ConnectorField
+		}
+		if f.IsHidden || key == "" {
+			continue
+		}
+		e := &widget.Entry{Text: t.values[key], PlaceHolder: inputHint(f)}
+		e.OnChanged = func(s string) { t.values[key] = s }
+		label := f.DisplayName
+		if label == "" {
+			label = key
+		}
+		form.Add(widget.NewLabel(label))
+		form.Add(e)
+		n++
+	}
+	if n == 0 {
+		t.inputsBox.Add(&widget.Label{Text: fmt.Sprintf("Method '%s' takes no values.", m.Name), Importance: widget.LowImportance})
+		return
+	}
+	t.inputsBox.Add(form)
+}
+
+func inputHint(f model.Field) string {
+	hint := string(f.DataType)
+	if f.DefaultValue != "" {
+		hint += ", default " + f.DefaultValue
+	}
+	if f.IsOptional {
+		hint += ", optional"
+	}
+	return hint
+}
+
+// canRun reports whether Run test can run this method now.
+func (t *testTab) canRun() bool {
+	open := t.ed.host.open
+	if t.stop != nil || open == nil || t.ed.index >= len(open.conn.Methods) {
+		return false // running, or the method is being deleted
+	}
+	mt := t.ed.method().MethodType
+	return mt == model.MethodAction || mt == model.MethodWebhook
+}
+
+func (t *testTab) updateButtons() {
+	if t.run == nil {
+		return
+	}
+	if t.canRun() {
+		t.run.Enable()
+	} else {
+		t.run.Disable()
+	}
+	if t.stop != nil {
+		t.cancel.Enable()
+	} else {
+		t.cancel.Disable()
+	}
+}
+
+// onRun starts the run in the background.
+func (t *testTab) onRun() {
+	if !t.canRun() {
+		return
+	}
+	host := t.ed.host
+	conn := host.open.conn.Clone()
+	m := t.ed.method()
+	inputs := map[string]string{}
+	for k, v := range t.values {
+		if v != "" {
+			inputs[k] = v
+		}
+	}
+	account := map[string]string{}
+	for k, v := range host.open.account {
+		account[k] = v
+	}
+	var wait time.Duration
+	if m.MethodType == model.MethodWebhook {
+		d, err := time.ParseDuration(strings.TrimSpace(t.wait.Text))
+		if err != nil || d < 0 {
+			t.showProblem(fmt.Sprintf("Wait for delivery: %q is not a duration such as 10s or 1m.", t.wait.Text))
+			return
+		}
+		wait = d
+	}
+	if note := ensureExampleAPI(conn, account, inputs); note != "" {
+		host.setStatus(widget.MediumImportance, "%s", note)
+	}
+
+	ctx, cancel := context.WithCancel(host.ctx)
+	t.stop = cancel
+	t.last = nil
+	t.steps.Items = nil
+	t.steps.Refresh()
+	t.delivery.RemoveAll()
+	t.problem.Hide()
+	t.webhookID.Text = ""
+	t.webhookID.Refresh()
+	t.state.SetText(fmt.Sprintf("Running %s…", m.Name))
+	t.progress.Show()
+	t.progress.Start()
+	t.updateButtons()
+	host.tools.update()
+
+	r := &engine.Runner{Connector: conn, Account: account, Inputs: inputs, Client: host.deps.Client}
+	r.OnStep = func(s *engine.Step) {
+		copied := *s
+		fyne.Do(func() { t.showStep(&copied) })
+	}
+	name, trigger, hookURL := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text)
+	if trigger == noTrigger {
+		trigger = ""
+	}
+	go func() {
+		var res *engine.Result
+		if m.MethodType == model.MethodWebhook {
+			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL})
+		} else {
+			res = r.RunMethod(ctx, name)
+		}
+		saveErr := saveRun(host.deps.Runs, res)
+		fyne.Do(func() { t.finish(res, saveErr) })
+	}()
+}
+
+// ensureExampleAPI starts the bundled example's sandbox API when the run
+// points at its address and nothing answers there, and says so.
+func ensureExampleAPI(c *model.Connector, account, inputs map[string]string) string {
+	base := inputs["BaseUrl"]
+	if base == "" {
+		base = account["BaseUrl"]
+	}
+	if base == "" {
+		for _, p := range c.Parameters {
+			if p.TargetName == "BaseUrl" {
+				base = p.Value()
+			}
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host != sandbox.DefaultAddr {
+		return ""
+	}
+	started, err := sandbox.EnsureServing(sandbox.DefaultAddr)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("The example API could not be served on %s: %v", sandbox.DefaultAddr, err)
+	case started:
+		return fmt.Sprintf("Serving the example API on http://%s for this test.", sandbox.DefaultAddr)
+	}
+	return ""
+}
+
+func saveRun(runs model.RunHistory, res *engine.Result) error {
+	if runs == nil {
+		return nil
+	}
+	log, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	return runs.SaveRun(context.Background(), &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
+		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log})
+}
+
+func (t *testTab) onCancel() {
+	if t.stop != nil {
+		t.stop()
+		t.state.SetText("Cancelling… a webhook that was created is still deleted.")
+	}
+}
+
+// finish shows the whole result once the run is over.
+func (t *testTab) finish(res *engine.Result, saveErr error) {
+	t.stop = nil
+	t.last = res
+	t.progress.Stop()
+	t.progress.Hide()
+	t.updateButtons()
+	t.ed.host.tools.update()
+	switch {
+	case res.OK && res.Kind == "webhook":
+		t.state.SetText(fmt.Sprintf("Passed: webhook created, tested and deleted in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
+	case res.OK:
+		t.state.SetText(fmt.Sprintf("Passed in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
+	default:
+		t.state.SetText("Failed.")
+		t.showProblem(res.Error)
+	}
+	t.state.Importance = widget.SuccessImportance
+	if !res.OK {
+		t.state.Importance = widget.DangerImportance
+	}
+	t.state.Refresh()
+	if res.WebhookID != "" {
+		t.webhookID.Text = model.SystemFieldWebhookID + " = " + res.WebhookID
+		t.webhookID.Refresh()
+	}
+	t.showDelivery(res)
+	t.showPending()
+	if saveErr != nil {
+		t.ed.host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
+	} else if res.OK {
+		t.ed.host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
+	} else {
+		t.ed.host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
+	}
+}
+
+func (t *testTab) showProblem(msg string) {
+	t.problem.SetText(msg)
+	t.problem.Show()
+}
+
+// showStep adds a step, or updates it when it was shown running.
+func (t *testTab) showStep(s *engine.Step) {
+	if s.Name == "Create webhook" && s.OK {
+		for _, f := range s.Mapped {
+			if f.SystemField == model.SystemFieldWebhookID {
+				t.webhookID.Text = model.SystemFieldWebhookID + " = " + mappedText(f)
+				t.webhookID.Refresh()
+			}
+		}
+	}
+	item := &widget.AccordionItem{Title: stepTitle(s), Detail: stepDetail(t, s)}
+	n := len(t.steps.Items)
+	if n > 0 && t.steps.Items[n-1].Title == stepTitle(&engine.Step{Name: s.Name, Method: s.Method, Status: engine.StepRunning}) {
+		t.steps.Items[n-1] = item
+		t.steps.Refresh()
+	} else {
+		t.steps.Append(item)
+	}
+	if s.Status == engine.StepFailed {
+		t.steps.Open(len(t.steps.Items) - 1)
+	}
+}

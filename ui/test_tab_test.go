@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+	"patchbay/model/store"
+)
+
+// testWindow is a window whose Test tab runs against a real store.
+func testWindow(t *testing.T, st *store.DB) *MainWindow {
+	t.Helper()
+	m := newMainWindow(context.Background(), test.NewTempApp(t), Deps{Store: st, Ledger: st, Runs: st})
+	m.lintDelay = 0
+	m.win.Resize(fyne.NewSize(1280, 800))
+	m.win.Show()
+	return m
+}
+
+// waitRun waits until the Test tab's run is over.
+func waitRun(t *testing.T, tab *testTab) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var done bool
+		fyne.DoAndWait(func() { done = tab.stop == nil && tab.last != nil })
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the test run did not finish")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// typeInput types a value into the Test tab's input labelled label.
+func typeInput(t *testing.T, tab *testTab, label, text string) {
+	t.Helper()
+	objs := tab.inputsBox.Objects[0].(*fyne.Container).Objects
+	for i := 0; i+1 < len(objs); i += 2 {
+		if l, ok := objs[i].(*widget.Label); ok && l.Text == label {
+			test.Type(objs[i+1].(*widget.Entry), text)
+			return
+		}
+	}
+	t.Fatalf("no input %q in the Test tab", label)
+}
+
+func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	ctx := context.Background()
+	st.SetAccountValues(ctx, "Example", map[string]string{"BaseUrl": srv.URL,
+		model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey, "SigningSecret": sandbox.DefaultSigningSecret})
+
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabTest)
+	tab := ed.test
+	if tab.trigger.Selected != "Create Order" {
+		t.Errorf("trigger %q, want Create Order offered first", tab.trigger.Selected)
+	}
+	typeInput(t, tab, "Customer email", "ada@example.com")
+	typeInput(t, tab, "Total", "12.50")
+	if m.tools.runTest.Disabled() {
+		t.Fatal("Run test is disabled on a Webhook method")
+	}
+	shortcut(m, shortcutRunTest) // Ctrl+R
+	waitRun(t, tab)
+
+	fyne.DoAndWait(func() {
+		if !tab.last.OK {
+			t.Fatalf("the run failed: %s", tab.last.Error)
+		}
+		if got := tab.webhookID.Text; got != "Cyclr_Webhook_Id = 1" {
+			t.Errorf("the large id reads %q", got)
+		}
+		var titles []string
+		for _, item := range tab.steps.Items {
+			titles = append(titles, item.Title)
+		}
+		if len(titles) != 4 || !strings.HasPrefix(titles[0], "✓ Create webhook (Create Webhook)   POST "+srv.URL+"/webhooks → 201") ||
+			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   DELETE "+srv.URL+"/webhooks/1 → 204") {
+			t.Errorf("steps:\n%s", strings.Join(titles, "\n"))
+		}
+		markup := test.RenderToMarkup(m.win.Canvas())
+		for _, want := range []string{"Passed: webhook created, tested and deleted", "Mapped through the Request Format", "ada@example.com", "Payload"} {
+			if !strings.Contains(markup, want) {
+				t.Errorf("the Test tab does not show %q", want)
+			}
+		}
+		if strings.Contains(markup, sandbox.DefaultAPIKey) {
+			t.Error("the Test tab shows the API key")
+		}
+		if m.tools.runTest.Disabled() {
+			t.Error("Run test stays disabled after the run")
+		}
+	})
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the sandbox")
+	}
+	runs, err := st.ListRuns(ctx, "Example", 0)
+	if err != nil || len(runs) != 1 || !runs[0].OK {
+		t.Errorf("run history %+v, %v", runs, err)
+	}
+	if rows, _ := st.ListWebhooks(ctx, true); len(rows) != 0 {
+		t.Errorf("pending ledger rows %+v", rows)
+	}
+}
+
+func TestTestTab_ActionAndGenerateFromResponse(t *testing.T) {
+	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabTest)
+	typeInput(t, ed.test, "Customer email", "bo@example.com")
+	typeInput(t, ed.test, "Total", "3")
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if !ed.test.last.OK || len(ed.test.last.Mapped) != 1 {
+			t.Fatalf("run: ok=%t mapped=%v error=%s", ed.test.last.OK, ed.test.last.Mapped, ed.test.last.Error)
+		}
+		ed.test.generateFrom(ed.test.last.Steps[0].Response.Body)
+	})
+	if m.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("Generate Fields did not open")
+	}
+	markup := test.RenderToMarkup(m.win.Canvas())
+	for _, want := range []string{"Generate Fields: Response Format", "customer.email", "[lines].sku", "created_at"} {
+		if !strings.Contains(markup, want) {
+			t.Errorf("Generate Fields does not offer %q from the response", want)
+		}
+	}
+}
+
+// flakyAPI creates webhooks and fails to delete them until told otherwise.
+type flakyAPI struct{ deleteOK atomic.Bool }
+
+func (a *flakyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodPost:
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"id": 41, "active": true}`))
+	case a.deleteOK.Load():
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.Error(w, `{"error": "maintenance"}`, http.StatusServiceUnavailable)
+	}
+}
+
+func TestTestTab_PendingCleanupRetry(t *testing.T) {
+	api := &flakyAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabTest)
+	ed.test.trigger.SetSelected(noTrigger)
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+
+	var retry *widget.Button
+	fyne.DoAndWait(func() {
+		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "webhook 41 was not deleted") {
+			t.Fatalf("run: ok=%t error=%q", ed.test.last.OK, ed.test.last.Error)
+		}
+		markup := test.RenderToMarkup(m.win.Canvas())
+		if !strings.Contains(markup, "Pending cleanups") || !strings.Contains(markup, "webhook 41") {
+			t.Fatal("the pending webhook is not listed")
+		}
+		for _, o := range test.LaidOutObjects(ed.test.pending) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Retry delete" {
+				retry = b
+			}
+		}
+	})
+	if retry == nil {
+		t.Fatal("no Retry delete button")
+	}
+	api.deleteOK.Store(true)
+	test.Tap(retry)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows, _ := st.ListWebhooks(context.Background(), true)
+		if len(rows) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still pending after Retry: %+v", rows)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

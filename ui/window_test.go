@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+func TestSidebar_IconsDimmingAndFilter(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	c := seedExample(t, st, "Example")
+	seedExample(t, st, "Other")
+	m := newWindow(t, a, st)
+	key := storedKey(c.ID)
+
+	node := func(j int) (*widget.Label, *widget.Icon) {
+		o := m.sidebar.createNode(false)
+		m.sidebar.updateNode(nodeID(key, j), false, o)
+		box := o.(*fyne.Container)
+		return box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Icon)
+	}
+	create, createIcon := node(0) // hidden Action
+	order, orderIcon := node(2)   // Action
+	_, hookIcon := node(3)        // Webhook
+	if create.Importance != widget.LowImportance || order.Importance == widget.LowImportance {
+		t.Errorf("importance: hidden %v, shown %v; want the hidden method dimmed", create.Importance, order.Importance)
+	}
+	if orderIcon.Resource.Name() != theme.MailSendIcon().Name() || hookIcon.Resource.Name() != theme.DownloadIcon().Name() {
+		t.Errorf("icons: Action %q, Webhook %q; want them told apart", orderIcon.Resource.Name(), hookIcon.Resource.Name())
+	}
+	if createIcon.Resource.Name() == orderIcon.Resource.Name() {
+		t.Error("the hidden Action's icon is not dimmed")
+	}
+
+	shortcut(m, shortcutFilter)
+	if m.win.Canvas().Focused() != m.sidebar.filter {
+		t.Fatal("Ctrl+F did not focus the filter")
+	}
+	test.Type(m.sidebar.filter, "webhook")
+	var shown []string
+	for _, id := range m.sidebar.childUIDs("") {
+		for _, mid := range m.sidebar.childUIDs(id) {
+			shown = append(shown, nodeText(m, mid))
+		}
+	}
+	// Both connectors have the two webhook methods.
+	want := []string{"Create Webhook", "Delete Webhook", "Create Webhook", "Delete Webhook"}
+	if !reflect.DeepEqual(shown, want) {
+		t.Errorf("filtered on webhook: %q, want %q", shown, want)
+	}
+	retype(m.sidebar.filter, "other")
+	if ids := m.sidebar.childUIDs(""); len(ids) != 1 || len(m.sidebar.childUIDs(ids[0])) != 4 {
+		t.Errorf("filtered on a connector's name: %v; want it with all its methods", ids)
+	}
+}
+
+func TestScriptTab(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Delete Webhook")
+	ed.selectTab(tabScript)
+	sc := ed.script
+	if !sc.editor.TextStyle.Monospace {
+		t.Error("the script editor is not monospace")
+	}
+
+	tapButton(t, ed.items[tabScript].Content, "before_action")
+	wantContains(t, "script", sc.editor.Text, "function before_action() {")
+	if ed.method().Script != sc.editor.Text {
+		t.Error("the inserted stub did not reach the method")
+	}
+	// Inside the stub, before "return true;", add a line reading the id.
+	sc.editor.CursorRow, sc.editor.CursorColumn = 3, 4
+	tapButton(t, ed.items[tabScript].Content, "method_request_parameters")
+	test.Type(sc.editor, ".Cyclr_Webhook_Id;\n    ")
+	wantContains(t, "script", sc.editor.Text, "    method_request_parameters.Cyclr_Webhook_Id;\n    return true;")
+	test.Tap(sc.check)
+	if sc.result.Text != "No syntax errors." {
+		t.Errorf("Check says %q, want no syntax errors", sc.result.Text)
+	}
+	if len(m.problems.findings) != 0 {
+		t.Errorf("problems: %v; the parameter exists, so none", m.problems.findings)
+	}
+
+	// A second click on the event goes to the handler instead of adding another.
+	tapButton(t, ed.items[tabScript].Content, "before_action")
+	if strings.Count(sc.editor.Text, "function before_action") != 1 {
+		t.Error("clicking an event twice defined its handler twice")
+	}
+
+	// A syntax error: Check says where, and the cursor goes there.
+	typeAtEnd(sc.editor, "function after_action( {\n")
+	test.Tap(sc.check)
+	wantContains(t, "Check", sc.result.Text, "line 8")
+	if sc.editor.CursorRow != 7 {
+		t.Errorf("the cursor is on row %d, want the error's line 8", sc.editor.CursorRow+1)
+	}
+
+	// A script reading a parameter the method lacks gets a finding by line.
+	ed.method().Parameters = nil
+	sc.editor.SetText("function before_action() {\n  return !!method_request_parameters.Cyclr_Webhook_Id;\n}\n")
+	if f := findings(m, "script-unknown-parameter"); len(f) != 1 || f[0].At.Line != 2 {
+		t.Fatalf("findings %v, want script-unknown-parameter on line 2", m.problems.findings)
+	}
+	wantContains(t, "hint under the script", sc.findings.Text, "line 2: ")
+}
+
+// tapButton taps the button with the given text inside root.
+func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(root) {
+		if b, ok := obj.(*widget.Button); ok && b.Text == text {
+			test.Tap(b)
+			return
+		}
+	}
+	t.Fatalf("no button %q", text)
+}
+
+// TestTabOrder follows the keyboard from a method's Name through its
+// Settings in the order they are laid out.
+func TestTabOrder(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Create Order")
+	s := ed.settings
+	want := []fyne.Focusable{s.name, s.category, s.description, s.methodType, s.httpMethod, s.dataType, s.endpoint, s.ignoreAuth, s.hide}
+	c := m.win.Canvas()
+	c.Focus(s.name)
+	for i := 1; i < len(want); i++ {
+		if want[i-1] == s.description {
+			// A multi-line entry takes Tab itself; Ctrl+Tab or a click moves on.
+			c.Focus(want[i])
+			continue
+		}
+		test.FocusNext(c)
+		if c.Focused() != want[i] {
+			t.Fatalf("Tab from field %d went to %T, want field %d", i-1, c.Focused(), i)
+		}
+	}
+}
