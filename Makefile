@@ -4,7 +4,7 @@ BIN     := bin/patchbay
 # Fyne logs a locale warning under LANG=C.
 export LANG := en_US.UTF-8
 
-.PHONY: run build test smoke deps deps-display package clean
+.PHONY: run build test smoke fuzz-short screenshots bench deps deps-display package clean
 
 ## run: install what is missing, build, and open the designer on the default database
 run: build
@@ -14,20 +14,46 @@ run: build
 build: deps
 	$(GO) build -o $(BIN) ./cmd/patchbay
 
-## test: install what is missing and run every test, the window's smoke test included
+## test: install what is missing and run every test: unit and UI tests, a short run
+## of every fuzzer, and the real window's smoke test
 test: deps-display
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory smoke
 
 ## smoke: open the real window under Xvfb on a fresh database and check it stays up
 smoke: build
 	scripts/smoke.sh $(BIN)
 
+## screenshots: the README's pictures, taken from the real window under Xvfb
+screenshots: build deps-display
+	scripts/screenshots.sh $(BIN) docs/screenshots
+
 ## package: a desktop package (tar.xz with .desktop file and icon) via `fyne package`
 package: deps
 	command -v fyne >/dev/null || $(GO) install fyne.io/tools/cmd/fyne@v1.7.4
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" fyne package -os linux --src ./cmd/patchbay --icon ../../assets/icon.png
+
+## bench: run the benchmarks (docs/PERFORMANCE.md) five times each into bench.txt,
+## which benchstat reads; prints a benchstat summary too if benchstat is installed
+bench:
+	$(GO) test -run XXX -bench . -benchmem -count 5 ./model/ ./model/store/ ./engine/script/ ./engine/ 2>&1 | tee bench.txt
+	@! grep -q '^FAIL' bench.txt
+	@PATH="$$PATH:$$($(GO) env GOPATH)/bin"; if command -v benchstat >/dev/null; then benchstat bench.txt; \
+	else echo "bench.txt written; for medians and spread: go install golang.org/x/perf/cmd/benchstat@latest && benchstat bench.txt"; fi
+
+FUZZTIME ?= 3s
+## fuzz-short: run each fuzzer over its committed corpus, then on new input for FUZZTIME (3s)
+## (docs/RELIABILITY.md); go test -fuzz takes one package and one fuzzer per call
+fuzz-short:
+	$(GO) test ./model/ -run '^$$' -fuzz '^FuzzParseMergefields$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./model/ -run '^$$' -fuzz '^FuzzParseFieldPath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./model/ -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzGJSONPath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 
 deps:
 	@scripts/install-deps.sh
