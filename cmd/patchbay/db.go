@@ -49,3 +49,18 @@ func seed(ctx context.Context, db *store.DB) error {
 	}
 	return db.SetAccountValues(ctx, c.Name, assets.ExampleAccountValues)
 }
+
+// openConnector opens the database and loads the named connector; the
+// caller closes the database.
+func openConnector(ctx context.Context, env *cliEnv, name string) (*store.DB, *model.Connector, error) {
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := loadConnector(ctx, db, name)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, c, nil
+}

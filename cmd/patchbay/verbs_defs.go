@@ -119,15 +119,11 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, c, err := openConnector(ctx, env, pos[0])
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c, err := loadConnector(ctx, db, pos[0])
-	if err != nil {
-		return err
-	}
 	data, err := model.Export(c, model.ExportOptions{IncludeSecrets: *secrets})
 	if err != nil {
 		return err
@@ -166,15 +162,11 @@ func runLint(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, c, err := openConnector(ctx, env, pos[0])
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c, err := loadConnector(ctx, db, pos[0])
-	if err != nil {
-		return err
-	}
 	findings := model.Lint(c)
 	errs := 0
 	for _, f := range findings {
@@ -207,15 +199,11 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		values[strings.TrimSpace(k)] = v
 	}
-	db, err := openDB(ctx, env)
+	db, c, err := openConnector(ctx, env, pos[0])
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c, err := loadConnector(ctx, db, pos[0])
-	if err != nil {
-		return err
-	}
 	if len(values) > 0 {
 		if err := db.SetAccountValues(ctx, c.Name, values); err != nil {
 			return err

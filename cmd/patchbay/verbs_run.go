@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,32 +53,54 @@ func runner(ctx context.Context, db *store.DB, name string, set setFlag) (*engin
 	return &engine.Runner{Connector: c, Account: account, Inputs: set}, nil
 }
 
+// runOptions are the flags every verb that runs methods takes.
+type runOptions struct {
+	set    setFlag
+	asJSON bool
+}
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	o.set = setFlag{}
+	fs.Var(o.set, "set", "a value for this run only (repeatable)")
+	fs.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
+}
+
+// startRun opens the database and readies a runner for a method of the
+// given type, printing each step as it happens unless --json was given.
+// The caller closes the database.
+func startRun(ctx context.Context, env *cliEnv, connector, method string, want model.MethodType, o *runOptions) (*store.DB, *engine.Runner, error) {
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := runner(ctx, db, connector, o.set)
+	if err == nil {
+		err = checkMethod(r.Connector, method, want)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if !o.asJSON {
+		r.OnStep = stepPrinter(env.stdout)
+	}
+	return db, r, nil
+}
+
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "run")
-	set := setFlag{}
-	fs.Var(set, "set", "a value for this run only (repeatable)")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	var o runOptions
+	o.register(fs)
 	pos, err := parseFlags(fs, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodAction, &o)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	r, err := runner(ctx, db, pos[0], set)
-	if err != nil {
-		return err
-	}
-	if err := checkMethod(r.Connector, pos[1], model.MethodAction); err != nil {
-		return err
-	}
-	if !*asJSON {
-		r.OnStep = stepPrinter(env.stdout)
-	}
-	res := r.RunMethod(ctx, pos[1])
-	return finish(ctx, env, db, res, *asJSON)
+	return finish(ctx, env, db, r.RunMethod(ctx, pos[1]), o.asJSON)
 }
 
 func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
@@ -97,38 +120,27 @@ func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
 
 func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "webhook")
-	set := setFlag{}
-	fs.Var(set, "set", "a value for this run only (repeatable)")
+	var o runOptions
+	o.register(fs)
 	trigger := fs.String("trigger", "", "an Action method that makes the API send an event")
 	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
 	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	pos, err := parseFlags(fs, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodWebhook, &o)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	r, err := runner(ctx, db, pos[0], set)
-	if err != nil {
-		return err
-	}
-	if err := checkMethod(r.Connector, pos[1], model.MethodWebhook); err != nil {
-		return err
-	}
 	if *trigger != "" {
 		if err := checkMethod(r.Connector, *trigger, model.MethodAction); err != nil {
 			return err
 		}
 	}
-	if !*asJSON {
-		r.OnStep = stepPrinter(env.stdout)
-	}
 	res := r.RunWebhook(ctx, pos[1], engine.WebhookOptions{Ledger: db, Trigger: *trigger, Wait: *wait, WebhookURL: *hookURL})
-	return finish(ctx, env, db, res, *asJSON)
+	return finish(ctx, env, db, res, o.asJSON)
 }
 
 // checkMethod says, as bad input, that a method is missing or of another type.

@@ -226,3 +226,31 @@ func TestNoLocaleNoise(t *testing.T) {
 		t.Errorf("patchbay help printed on stderr:\n%s", stderr.String())
 	}
 }
+
+// TestWebhookURLFlag registers a public URL instead of the local receiver:
+// for an API outside this machine, which cannot deliver to 127.0.0.1.
+func TestWebhookURLFlag(t *testing.T) {
+	sb := startSandbox(t)
+	c := newCLI(t)
+	const public = "https://hooks.example.net/patchbay/7f2c"
+	out := c.must("webhook", "test", "Webhook Example", "New Order", "--set", "BaseUrl="+sandboxURL(),
+		"--webhook-url", public, "--json")
+	var res struct {
+		OK         bool   `json:"ok"`
+		WebhookURL string `json:"webhook_url"`
+		Steps      []struct {
+			Request struct {
+				Body string `json:"body"`
+			} `json:"request"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK || res.WebhookURL != public || !strings.Contains(res.Steps[0].Request.Body, public) {
+		t.Errorf("ok=%t webhook_url=%q create body %q", res.OK, res.WebhookURL, res.Steps[0].Request.Body)
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the sandbox")
+	}
+}
