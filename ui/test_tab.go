@@ -170,11 +170,55 @@ func (t *testTab) rebuildInputs() {
 		form.Add(e)
 		n++
 	}
+	for _, name := range t.mergefieldInputs(m) {
+		e := &widget.Entry{Text: t.values[name], PlaceHolder: "a value for {{" + name + "}}"}
+		e.OnChanged = func(s string) { t.values[name] = s }
+		form.Add(widget.NewLabel(name))
+		form.Add(e)
+		n++
+	}
 	if n == 0 {
 		t.inputsBox.Add(&widget.Label{Text: fmt.Sprintf("Method '%s' takes no values.", m.Name), Importance: widget.LowImportance})
 		return
 	}
 	t.inputsBox.Add(form)
+}
+
+// mergefieldInputs are the mergefields a method run on its own needs and
+// nothing else supplies: its Endpoint's and its MergeField parameters' names
+// (such as Cyclr_Webhook_Id when Delete Webhook is tested alone), less the
+// account values, the auth values and the parameters with a value.
+func (t *testTab) mergefieldInputs(m *model.Method) []string {
+	if t.ed.method().MethodType == model.MethodWebhook {
+		return nil // the lifecycle supplies the system fields itself
+	}
+	supplied := map[string]bool{}
+	for k, v := range t.ed.host.open.account {
+		supplied[k] = v != ""
+	}
+	for _, k := range model.AuthValueKeys {
+		supplied[k] = true
+	}
+	for _, p := range append(append([]model.Parameter(nil), t.ed.connector().Parameters...), m.Parameters...) {
+		if p.Value() != "" {
+			supplied[p.TargetName] = true
+		}
+	}
+	names, _ := model.MergefieldNames(m.Endpoint, true)
+	for _, p := range m.Parameters {
+		if p.TargetType == model.TargetMergeField {
+			names = append(names, p.TargetName)
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !supplied[n] && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func inputHint(f model.Field) string {

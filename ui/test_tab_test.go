@@ -214,3 +214,38 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestTestTab_DeleteAlone tests Delete Webhook on its own: the tab asks for
+// the Cyclr_Webhook_Id it needs, and the run deletes that webhook.
+func TestTestTab_DeleteAlone(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Delete Webhook")
+	ed.selectTab(tabTest)
+
+	// A webhook to delete.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:1/x"}`))
+	req.Header.Set(sandbox.APIKeyHeader, sandbox.DefaultAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	typeInput(t, ed.test, model.SystemFieldWebhookID, "1")
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if !ed.test.last.OK {
+			t.Errorf("delete alone failed: %s", ed.test.last.Error)
+		}
+	})
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook is still on the sandbox")
+	}
+}
