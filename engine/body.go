@@ -102,9 +102,11 @@ func jsonBody(vals []fieldText) (any, error) {
 		}
 	}
 	if len(doc) == 0 {
-		return map[string]any{}, nil
+		return json.RawMessage("{}"), nil
 	}
-	return decodeJSON(doc)
+	// The document as sjson built it, in the grid's order; a script gets
+	// it decoded (see scriptBody).
+	return json.RawMessage(doc), nil
 }
 
 // typedForPath converts a field's text to its Data Type. Under array steps

@@ -32,10 +32,10 @@ type Request struct {
 	Mergefields map[string]string
 	// DataType says how Body is encoded.
 	DataType model.BodyType
-	// Body is the request body as a Go value, nil for none: for Json a
-	// map[string]any or []any (numbers as json.Number; hand it to a script
-	// through encoding/json); for Form a Form; for PlainText a string.
-	// EncodeBody also takes what a script may put back: see there.
+	// Body is the request body, nil for none: for Json the document as
+	// built, a json.RawMessage in the grid's order (a script gets it
+	// decoded); for Form a Form; for PlainText a string. EncodeBody also
+	// takes what a script may put back, such as a map: see there.
 	Body any
 	// AuthValue is the credential of the connector's authentication
 	// (method_auth_value): the API key, or for Basic the base64 of

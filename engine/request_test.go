@@ -165,10 +165,15 @@ func TestPrepareJSONBody(t *testing.T) {
 	if !strings.Contains(string(r.Body), `"amount":12.50`) {
 		t.Errorf("the Decimal lost its text: %s", r.Body)
 	}
-	body, ok := req.Body.(map[string]any)
+	raw, ok := req.Body.(json.RawMessage)
 	if !ok {
-		t.Fatalf("Body is %T, want map[string]any", req.Body)
+		t.Fatalf("Body is %T, want json.RawMessage", req.Body)
 	}
+	decoded, err := decodeJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := decoded.(map[string]any)
 	if body["amount"] != json.Number("12.50") {
 		t.Errorf(`Body["amount"] = %#v, want json.Number("12.50")`, body["amount"])
 	}
@@ -348,7 +353,12 @@ func TestScriptChangesTakeEffect(t *testing.T) {
 	}
 	req.Endpoint = srv.URL + "/changed"
 	req.Headers["Authorization"] = "Bearer " + req.AuthValue
-	req.Body.(map[string]any)["y"] = "added"
+	body, err := decodeJSON(req.Body.(json.RawMessage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body.(map[string]any)["y"] = "added"
+	req.Body = body
 	if _, _, err := (&Client{}).Send(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +508,7 @@ func TestPrepareEmptyBody(t *testing.T) {
 	}{
 		{"GET", "Json", nil},
 		{"DELETE", "Form", nil},
-		{"POST", "Json", map[string]any{}},
+		{"POST", "Json", json.RawMessage("{}")},
 		{"PATCH", "Form", Form{}},
 	} {
 		t.Run(tt.method+" "+tt.dt, func(t *testing.T) {
