@@ -141,8 +141,24 @@ func (c *Client) checkRedirect(resp *Response) func(*http.Request, []*http.Reque
 			return fmt.Errorf("stopped after %d redirects", max)
 		}
 		resp.Redirects = append(resp.Redirects, fmt.Sprintf("%d → %s %s", next.Response.StatusCode, next.Method, next.URL.Redacted()))
+		if first := via[0].URL; next.URL.Host != first.Host || (first.Scheme == "https" && next.URL.Scheme != "https") {
+			// Another host, or https to http: credentials stay behind.
+			// Go drops only Authorization and cookies; an API key header
+			// or a Sensitive header would go along.
+			for k := range next.Header {
+				if !redirectSafeHeaders[http.CanonicalHeaderKey(k)] {
+					next.Header.Del(k)
+				}
+			}
+		}
 		return nil
 	}
+}
+
+// redirectSafeHeaders are the headers a redirect to another host keeps.
+var redirectSafeHeaders = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true,
+	"Content-Type": true, "Content-Length": true, "User-Agent": true,
 }
 
 // readBody reads at most MaxBody bytes; more is a *BodyTooLargeError.

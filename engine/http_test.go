@@ -194,3 +194,32 @@ func TestClientRedirects(t *testing.T) {
 		t.Errorf("with redirects off: %v %+v, want the 302 itself", err, resp)
 	}
 }
+
+// TestRedirectToAnotherHostDropsCredentials: an API key header and any
+// other header stay behind when a redirect leads to another host.
+func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
+	var got http.Header
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer other.Close()
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/landed", http.StatusFound)
+	}))
+	defer first.Close()
+	req, _ := http.NewRequest(http.MethodGet, first.URL, nil)
+	req.Header.Set("X-Api-Key", "key-that-stays-home")
+	req.Header.Set("X-Token", "sensitive")
+	req.Header.Set("Accept", "application/json")
+	resp, err := (&Client{}).Do(context.Background(), req)
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("status %v, %v", resp, err)
+	}
+	if got.Get("X-Api-Key") != "" || got.Get("X-Token") != "" {
+		t.Errorf("the other host got X-Api-Key %q, X-Token %q", got.Get("X-Api-Key"), got.Get("X-Token"))
+	}
+	if got.Get("Accept") != "application/json" {
+		t.Errorf("Accept was dropped too: %q", got.Get("Accept"))
+	}
+}

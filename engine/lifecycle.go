@@ -90,16 +90,18 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	ledgerCtx := context.WithoutCancel(ctx)
 	step, body := r.runAction(ctx, create, "Create webhook", system)
 	res.Steps = append(res.Steps, step)
-	if !step.OK {
-		res.Error = step.Error
-		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
-		return res
+	// The id is read from any answer of the 2xx kind, also when a later
+	// part of the step failed (another field's type, after_action): the
+	// webhook exists then, and only its id lets Patchbay delete it.
+	var id string
+	if body != nil && step.Response != nil && step.Response.Status/100 == 2 {
+		if id, err = WebhookID(create.ResponseFormat.Fields, body); err != nil && step.OK {
+			r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
+		}
 	}
-	id, err := WebhookID(create.ResponseFormat.Fields, body)
-	if err != nil {
-		r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
-		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
+	if id == "" {
 		res.Error = step.Error
+		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
 		return res
 	}
 	res.WebhookID = id
@@ -107,23 +109,24 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	rec.WebhookID = id
 
 	recorded := opts.Ledger.SetWebhookID(ledgerCtx, rec.ID, id)
-	if recorded != nil {
+	switch {
+	case recorded != nil:
 		r.failStep(step, fmt.Errorf("webhook %s was created but could not be recorded in the ledger: %w; deleting it now", id, recorded))
-	} else {
+	case step.OK:
 		r.deliveryStep(ctx, res, wm, recv, opts, r.signatureSecret(wm, system))
 	}
 
-	delCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	delCtx, cancel := context.WithTimeout(ledgerCtx, deleteTimeout)
 	defer cancel()
 	delStep, _ := r.runAction(delCtx, del, "Delete webhook", system)
 	res.Steps = append(res.Steps, delStep)
 	if delStep.OK {
-		err = opts.Ledger.MarkWebhookDeleted(delCtx, rec.ID)
+		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 	} else {
-		err = opts.Ledger.MarkWebhookFailed(delCtx, rec.ID, delStep.Error)
+		err = opts.Ledger.MarkWebhookFailed(ledgerCtx, rec.ID, delStep.Error)
 	}
 	if err != nil && recorded == nil {
-		r.failStep(delStep, fmt.Errorf("updating the webhook ledger: %w", err))
+		r.failStep(delStep, fmt.Errorf("%supdating the webhook ledger: %w", prefixed(delStep.Error), err))
 	}
 	res.OK = true
 	for _, s := range res.Steps {
@@ -176,11 +179,19 @@ func (r *Runner) runValues() map[string]string {
 // when the API may have made a webhook whose id is unknown (it said yes, or
 // it never answered).
 func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) {
-	refused := step.Request == nil || (step.Response != nil && step.Response.Status/100 != 2)
+	refused := step.Request == nil || step.notSent || (step.Response != nil && step.Response.Status/100 != 2)
 	if refused && ledger.ForgetWebhook(ctx, id) == nil {
 		return
 	}
 	ledger.MarkWebhookFailed(ctx, id, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+step.Error)
+}
+
+// prefixed is an earlier error followed by "; ", or "" for none.
+func prefixed(earlier string) string {
+	if earlier == "" {
+		return ""
+	}
+	return earlier + "; "
 }
 
 // signatureSecret finds the secret deliveries are signed with: a parameter
@@ -195,6 +206,9 @@ func (r *Runner) signatureSecret(wm *model.Method, system map[string]string) str
 		v, _, err := Values{Inputs: r.Inputs, Account: r.Account, System: system}.For(r.Connector, wm).Lookup(sig.SecretParameter)
 		if err != nil {
 			return ""
+		}
+		if v != "" {
+			r.extraSecrets = append(r.extraSecrets, v) // a secret, Sensitive or not
 		}
 		return v
 	}

@@ -169,3 +169,44 @@ func TestCancelledRunStillDeletes(t *testing.T) {
 		t.Error("the webhook was left on the API")
 	}
 }
+
+// TestCapturedIDWins stores a Cyclr_Webhook_Id among the account values and
+// passes another as an input: the delete still goes to the webhook the run
+// created.
+func TestCapturedIDWins(t *testing.T) {
+	sb, base := startSandbox(t)
+	r := &engine.Runner{
+		Connector: exampleConnector(t),
+		Account:   map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: "sandbox-key", model.SystemFieldWebhookID: "999"},
+		Inputs:    map[string]string{model.SystemFieldWebhookID: "998"},
+	}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}})
+	del := res.Steps[len(res.Steps)-1]
+	if !res.OK || del.Request == nil || !strings.HasSuffix(del.Request.URL, "/webhooks/1") {
+		t.Fatalf("ok=%t, delete %+v: %s", res.OK, del.Request, res.Error)
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the created webhook was left on the API")
+	}
+}
+
+// TestCreateWithBadOtherFieldStillDeletes: a Response Format field other
+// than the id does not convert, so the create step fails; the API made the
+// webhook all the same, and the run deletes it.
+func TestCreateWithBadOtherFieldStillDeletes(t *testing.T) {
+	sb, base := startSandbox(t)
+	c := exampleConnector(t)
+	c.Method("Create Webhook").ResponseFormat.Fields[1].DataType = model.FieldInteger // active is a Boolean
+	ledger := &memLedger{}
+	r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: "sandbox-key"}}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+	if res.OK || !strings.Contains(res.Error, "active") {
+		t.Errorf("ok=%t error %q, want the active field named", res.OK, res.Error)
+	}
+	if res.WebhookID != "1" || len(sb.Webhooks()) != 0 {
+		t.Errorf("webhook id %q, left on the API: %v", res.WebhookID, sb.Webhooks())
+	}
+	if rows, _ := ledger.ListWebhooks(context.Background(), true); len(rows) != 0 {
+		t.Errorf("pending rows %+v", rows)
+	}
+}

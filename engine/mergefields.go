@@ -76,6 +76,12 @@ func (mf *Mergefields) Lookup(name string) (string, bool, error) {
 }
 
 func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error) {
+	// The webhook's own id and URL, when the lifecycle set them, win over
+	// anything an input or an account value says: the delete must go to the
+	// webhook this run created and no other.
+	if v := mf.v.System[name]; v != "" && isSystemField(name) {
+		return v, true, nil
+	}
 	if v, ok := mf.v.Inputs[name]; ok {
 		return v, true, nil
 	}
@@ -103,6 +109,10 @@ func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error)
 		return mf.template(where, "connector:"+name, p.Value(), stack)
 	}
 	return "", false, nil
+}
+
+func isSystemField(name string) bool {
+	return name == model.SystemFieldWebhookID || name == model.SystemFieldWebhookURL
 }
 
 // template renders a parameter's value; key says which parameter it is.

@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
+	"syscall"
 	"time"
 
 	"patchbay/engine/script"
@@ -117,6 +120,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
 	step.Request, step.Response = logExchange(ex, secrets)
+	step.notSent = sendErr != nil && neverSent(sendErr)
 	if sendErr == nil && !resp.OK() {
 		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
 	}
@@ -153,7 +157,8 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if len(m.ResponseFormat.Fields) > 0 {
 		mapped, err := MapResponse(m, body)
 		if err != nil {
-			return fail(err)
+			failed, _ := fail(err)
+			return failed, body // the caller may still need the body: a webhook's id
 		}
 		if r.learnSecrets(mapped) {
 			secrets = r.secrets()
@@ -165,6 +170,15 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	step.DurationMS = time.Since(start).Milliseconds()
 	r.notify(step)
 	return step, body
+}
+
+// neverSent reports whether a send error means the request never reached
+// the server: the connection was refused, the name did not resolve, or the
+// run was cancelled before a connection was made.
+func neverSent(err error) bool {
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial") || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // scripts returns the runner of the connector's and the method's scripts,

@@ -58,6 +58,9 @@ type Step struct {
 	Console []string `json:"console,omitempty"`
 	// Mapped are the Response Format values the step read.
 	Mapped []MappedField `json:"mapped,omitempty"`
+
+	// notSent is true when the request never reached the server.
+	notSent bool
 }
 
 // RequestLog is a sent request, secrets masked.

@@ -252,15 +252,27 @@ func (c *Connector) Method(name string) *Method {
 }
 
 // IsSecretValue reports whether the account value with this key is a secret:
-// an auth value or the value of a Sensitive connector parameter.
+// an auth value, the value of a Sensitive parameter (of the connector or of
+// any method), or the secret a Webhook method checks signatures with.
 func (c *Connector) IsSecretValue(key string) bool {
 	for _, k := range AuthValueKeys {
 		if k == key {
 			return true
 		}
 	}
-	for _, p := range c.Parameters {
-		if p.TargetName == key && p.IsSensitive {
+	sensitive := func(ps []Parameter) bool {
+		for _, p := range ps {
+			if p.TargetName == key && p.IsSensitive {
+				return true
+			}
+		}
+		return false
+	}
+	if sensitive(c.Parameters) {
+		return true
+	}
+	for _, m := range c.Methods {
+		if sensitive(m.Parameters) || (m.WebhookSignature.SecretParameter == key && key != "") {
 			return true
 		}
 	}

@@ -86,11 +86,34 @@ func (m *MainWindow) onDelete() {
 		return
 	}
 	name := m.open.displayName()
-	dialog.ShowConfirm("Delete connector", fmt.Sprintf("Delete the connector %q, its methods and its account values?\nThis cannot be undone.", name), func(ok bool) {
+	text := fmt.Sprintf("Delete the connector %q, its methods and its account values?\nThis cannot be undone.", name)
+	if n := m.pendingWebhooks(m.open.storedName); n > 0 {
+		text += fmt.Sprintf("\n\n%d webhooks it created are not deleted yet, and without the connector\nPatchbay cannot delete them: retry them from the Test tab first.", n)
+	}
+	dialog.ShowConfirm("Delete connector", text, func(ok bool) {
 		if ok {
 			m.deleteConnector()
 		}
 	}, m.win)
+}
+
+// pendingWebhooks counts the connector's webhooks the ledger has not seen
+// deleted; 0 when there is no ledger or it cannot be read.
+func (m *MainWindow) pendingWebhooks(connector string) int {
+	if m.deps.Ledger == nil || connector == "" {
+		return 0
+	}
+	rows, err := m.deps.Ledger.ListWebhooks(m.ctx, true)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, r := range rows {
+		if r.Connector == connector {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *MainWindow) deleteMethod(j int) {

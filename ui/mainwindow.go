@@ -83,6 +83,8 @@ type MainWindow struct {
 	lintTimer *time.Timer
 	// methodTab is the method editor tab to show when another method opens.
 	methodTab int
+	// closeAfterRun closes the window when the test run under way ends.
+	closeAfterRun bool
 }
 
 // NewMainWindow builds the designer's window over deps.Store, opens the
@@ -281,10 +283,26 @@ func (m *MainWindow) updateChrome() {
 // onCloseRequested asks about unsaved changes, remembers the window's size
 // and the open connector, and closes.
 func (m *MainWindow) onCloseRequested() {
+	if t := m.runningTest(); t != nil {
+		// A webhook the run created must be deleted first: cancel the run,
+		// which still deletes, and close when it is over.
+		m.closeAfterRun = true
+		t.onCancel()
+		m.setStatus(widget.WarningImportance, "Cancelling the test and deleting its webhook before closing…")
+		return
+	}
 	m.confirmLeave(func() {
 		m.savePrefs()
 		m.win.Close()
 	}, nil)
+}
+
+// runningTest is the Test tab whose run is under way, or nil.
+func (m *MainWindow) runningTest() *testTab {
+	if m.methEd != nil && m.methEd.test.stop != nil {
+		return m.methEd.test
+	}
+	return nil
 }
 
 func (m *MainWindow) savePrefs() {

@@ -285,6 +285,11 @@ func (t *testTab) onRun() {
 		}
 		wait = d
 	}
+	if m.MethodType == model.MethodWebhook && host.open.storedName != conn.Name {
+		// The ledger names the connector, and cleanup loads it by that name.
+		t.showProblem("Save the connector first (Ctrl+S): the webhook ledger finds it by its saved name to delete the webhook later.")
+		return
+	}
 	if note := ensureExampleAPI(conn, account, inputs); note != "" {
 		host.setStatus(widget.MediumImportance, "%s", note)
 	}
@@ -309,13 +314,16 @@ func (t *testTab) onRun() {
 		copied := *s
 		fyne.Do(func() { t.showStep(&copied) })
 	}
+	// Read everything the run needs now: the editor may change the
+	// method while the run goes on.
 	name, trigger, hookURL := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text)
+	isWebhook := m.MethodType == model.MethodWebhook
 	if trigger == noTrigger {
 		trigger = ""
 	}
 	go func() {
 		var res *engine.Result
-		if m.MethodType == model.MethodWebhook {
+		if isWebhook {
 			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL})
 		} else {
 			res = r.RunMethod(ctx, name)
@@ -400,6 +408,11 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 	}
 	t.showDelivery(res)
 	t.showPending()
+	if t.ed.host.closeAfterRun {
+		t.ed.host.closeAfterRun = false
+		t.ed.host.onCloseRequested()
+		return
+	}
 	if saveErr != nil {
 		t.ed.host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
 	} else if res.OK {

@@ -98,8 +98,10 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   DELETE "+srv.URL+"/webhooks/1 → 204") {
 			t.Errorf("steps:\n%s", strings.Join(titles, "\n"))
 		}
+		tab.steps.OpenAll() // the requests and responses, headers included
 		markup := test.RenderToMarkup(m.win.Canvas())
-		for _, want := range []string{"Passed: webhook created, tested and deleted", "Mapped through the Request Format", "ada@example.com", "Payload"} {
+		for _, want := range []string{"Passed: webhook created, tested and deleted", "Mapped through the Request Format",
+			"ada@example.com", "Payload", "X-Api-Key: ••••••"} {
 			if !strings.Contains(markup, want) {
 				t.Errorf("the Test tab does not show %q", want)
 			}
@@ -247,5 +249,59 @@ func TestTestTab_DeleteAlone(t *testing.T) {
 	})
 	if len(sb.Webhooks()) != 0 {
 		t.Error("the webhook is still on the sandbox")
+	}
+}
+
+// TestTestTab_CloseWhileRunning closes the window while a webhook test waits
+// for a delivery: the run is cancelled and still deletes its webhook.
+func TestTestTab_CloseWhileRunning(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabTest)
+	ed.test.trigger.SetSelected(noTrigger)
+	ed.test.wait.SetText("1m")
+	test.Tap(ed.test.run)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sb.Webhooks()) == 0 { // wait until the webhook exists
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook was never created")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fyne.DoAndWait(m.onCloseRequested)
+	waitRun(t, ed.test)
+	if n := len(sb.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks left on the API after closing during the run", n)
+	}
+	if rows, _ := st.ListWebhooks(context.Background(), true); len(rows) != 0 {
+		t.Errorf("pending rows %+v", rows)
+	}
+}
+
+// TestTestTab_WebhookNeedsSavedConnector: a webhook test of a connector
+// renamed but not saved is refused, since cleanup finds connectors by their
+// saved name.
+func TestTestTab_WebhookNeedsSavedConnector(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	m.open.conn.Name = "Example 2" // as the connector editor would, unsaved
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	if ed.test.stop != nil || ed.test.last != nil {
+		t.Fatal("the run started")
+	}
+	if !ed.test.problem.Visible() || !strings.Contains(ed.test.problem.Text, "Save the connector first") {
+		t.Errorf("problem %q", ed.test.problem.Text)
+	}
+	if rows, _ := st.ListWebhooks(context.Background(), false); len(rows) != 0 {
+		t.Errorf("ledger rows %+v", rows)
 	}
 }

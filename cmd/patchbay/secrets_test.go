@@ -36,6 +36,7 @@ func echoAPI(t *testing.T) string {
 func TestSecretsNeverShow(t *testing.T) {
 	const apiKey = "planted-KEY-7c1e9a"
 	const token = "planted-TOKEN-33d0f2"
+	const methodSecret = "planted-METHOD-5e8a11"
 	base := echoAPI(t)
 	c := newCLI(t)
 	doc := `{
@@ -50,6 +51,8 @@ func TestSecretsNeverShow(t *testing.T) {
   "Methods": [
     {"Name": "Create Hook", "MethodType": "Action", "HttpMethod": "POST", "DataType": "Json",
      "Endpoint": "{{BaseUrl}}/hooks?key={{Cyclr_Auth_ApiKey}}",
+     "Parameters": [{"TargetType": "HttpHeader", "TargetName": "X-Method-Secret", "IsSensitive": true, "Values": ["{{MethodSecret}}"]},
+                    {"TargetType": "MergeField", "TargetName": "MethodSecret", "IsSensitive": true, "IsOptional": true}],
      "RequestFormat": {"Fields": [
        {"ConnectorField": "url", "DataType": "Text", "IsHidden": true, "DefaultValue": "{{Cyclr_Webhook_Url}}"},
        {"ConnectorField": "auth", "DataType": "Text", "IsHidden": true, "DefaultValue": "{{Cyclr_Auth_ApiKey}}"}
@@ -83,6 +86,11 @@ func TestSecretsNeverShow(t *testing.T) {
 		t.Errorf("webhook test with a failing delete: exit %d, want 1", code)
 	}
 	record("webhook", "test", "Leaky", "Hook", "--json")
+	// A method-level Sensitive value given for one run only.
+	record("webhook", "test", "Leaky", "Hook", "--set", "MethodSecret="+methodSecret)
+	record("set", "Leaky", "MethodSecret="+methodSecret)
+	record("set", "Leaky")
+	record("run", "Leaky", "Create Hook", "--json")
 	record("webhook", "list")
 	record("webhook", "cleanup")
 	record("run", "Leaky", "Delete Hook", "--set", "Cyclr_Webhook_Id=1")
@@ -113,7 +121,7 @@ func TestSecretsNeverShow(t *testing.T) {
 	if !strings.Contains(all, "console: connector script: key is "+model.SecretPlaceholder) {
 		t.Error("the script's console line is missing: the test did not exercise scripts")
 	}
-	for _, secret := range []string{apiKey, token} {
+	for _, secret := range []string{apiKey, token, methodSecret} {
 		if i := strings.Index(all, secret); i >= 0 {
 			t.Errorf("%q shows:\n…%s…", secret, all[max(0, i-300):min(len(all), i+100)])
 		}

@@ -197,7 +197,11 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		if !ok || strings.TrimSpace(k) == "" {
 			return &usageError{verb: "set", msg: fmt.Sprintf("%q is not KEY=VALUE", kv)}
 		}
-		values[strings.TrimSpace(k)] = v
+		k = strings.TrimSpace(k)
+		if k == model.SystemFieldWebhookID || k == model.SystemFieldWebhookURL {
+			return &usageError{verb: "set", msg: fmt.Sprintf("%s is a system field: each webhook test supplies its own", k)}
+		}
+		values[k] = v
 	}
 	db, c, err := openConnector(ctx, env, pos[0])
 	if err != nil {

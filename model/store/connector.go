@@ -64,6 +64,18 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 			return 0, err
 		}
 	} else {
+		var oldName string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM connectors WHERE id = ?`, id).Scan(&oldName); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		// Pending webhooks follow a renamed connector, so that cleanup
+		// still finds the definition that deletes them.
+		if oldName != "" && oldName != c.Name {
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_ledger SET connector = ? WHERE connector = ? AND deleted_at IS NULL`,
+				c.Name, oldName); err != nil {
+				return 0, err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE connectors
 			SET name = ?, description = ?, api_version = ?, script = ?, updated_at = ?

@@ -128,3 +128,40 @@ func TestLedgerRowBeforeCreate(t *testing.T) {
 		t.Errorf("pending rows %+v, want only the sent one with its id and no error", rows)
 	}
 }
+
+// TestRenameCarriesPendingWebhooks renames a connector with a pending
+// webhook: the row follows, so cleanup still finds the connector; a deleted
+// row keeps the name it had.
+func TestRenameCarriesPendingWebhooks(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenPath(t, t.TempDir()+"/rename.db")
+	c := &model.Connector{Name: "Old Name"}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	pending := &model.WebhookRecord{Connector: "Old Name", Method: "Hook", WebhookID: "1"}
+	done := &model.WebhookRecord{Connector: "Old Name", Method: "Hook", WebhookID: "2"}
+	for _, r := range []*model.WebhookRecord{pending, done} {
+		if err := db.RecordWebhook(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.MarkWebhookDeleted(ctx, done.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.Name = "New Name"
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ListWebhooks(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, r := range rows {
+		names[r.WebhookID] = r.Connector
+	}
+	if names["1"] != "New Name" || names["2"] != "Old Name" {
+		t.Errorf("after the rename the rows name %v", names)
+	}
+}
