@@ -229,13 +229,23 @@ func (t *testTab) showPending() {
 		if rec.LastError != "" {
 			text += "\n" + rec.LastError
 		}
-		retry := &widget.Button{Text: "Retry delete", Icon: theme.ViewRefreshIcon()}
-		retry.OnTapped = func() { t.retry(rec, retry) }
+		action := &widget.Button{Text: "Retry delete", Icon: theme.ViewRefreshIcon()}
+		action.OnTapped = func() { t.retry(rec, action) }
 		if rec.WebhookID == "" {
-			retry.Disable()
+			// No id to delete by: the author removes it on the API and says so.
+			text += "\nLook on the API for a webhook to " + rec.URL + ", remove it there, then mark it removed."
+			action = &widget.Button{Text: "Mark removed", Icon: theme.ConfirmIcon(), OnTapped: func() { t.forget(rec) }}
 		}
-		t.pending.Add(container.NewBorder(nil, nil, nil, retry, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}))
+		t.pending.Add(container.NewBorder(nil, nil, nil, action, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}))
 	}
+}
+
+// forget marks a row whose webhook the author removed by hand.
+func (t *testTab) forget(rec model.WebhookRecord) {
+	if err := t.ed.host.deps.Ledger.MarkWebhookDeleted(t.ed.host.ctx, rec.ID); err != nil {
+		t.ed.host.showError(err)
+	}
+	t.showPending()
 }
 
 // retry deletes one pending webhook again, in the background.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +21,8 @@ func init() {
 	verbs = append(verbs[:len(verbs)-1],
 		verb{"run", "CONNECTOR METHOD [--set KEY=VALUE]... [--json]", "run one method against the API", runRun},
 		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL] [--json]\n" +
-			"         | list [--pending] | cleanup", "test a webhook's lifecycle; list or clean up the webhooks Patchbay created", runWebhook},
+			"         | list [--pending] | cleanup | forget ROW", "test a webhook's lifecycle; list or clean up the webhooks Patchbay created;\n"+
+			"                                                forget a row whose webhook you removed by hand", runWebhook},
 		verb{"sandbox", "[--addr HOST:PORT]", "serve the example webhook API the bundled connector uses", runSandbox},
 		verbs[len(verbs)-1], // help stays last
 	)
@@ -105,7 +107,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 
 func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
-		return &usageError{verb: "webhook", msg: "say test, list or cleanup"}
+		return &usageError{verb: "webhook", msg: "say test, list, cleanup or forget"}
 	}
 	switch args[0] {
 	case "test":
@@ -114,8 +116,10 @@ func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
 		return runWebhookList(ctx, env, args[1:])
 	case "cleanup":
 		return runWebhookCleanup(ctx, env, args[1:])
+	case "forget":
+		return runWebhookForget(ctx, env, args[1:])
 	}
-	return &usageError{verb: "webhook", msg: fmt.Sprintf("unknown webhook verb %q; say test, list or cleanup", args[0])}
+	return &usageError{verb: "webhook", msg: fmt.Sprintf("unknown webhook verb %q; say test, list, cleanup or forget", args[0])}
 }
 
 func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
@@ -330,6 +334,29 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	if failed > 0 {
 		return &failure{msg: fmt.Sprintf("%s still pending", plural(failed, "webhook"))}
 	}
+	return nil
+}
+
+// runWebhookForget marks a ledger row done without calling the API: for a
+// webhook whose id was never captured and that the user removed by hand.
+func runWebhookForget(ctx context.Context, env *cliEnv, args []string) error {
+	pos, err := parseFlags(newFlags(env, "webhook"), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	row, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || row <= 0 {
+		return &usageError{verb: "webhook", msg: fmt.Sprintf("%q is not a row number from 'patchbay webhook list'", pos[0])}
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.MarkWebhookDeleted(ctx, row); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "row %d is marked deleted; Patchbay will not try to delete its webhook again\n", row)
 	return nil
 }
 

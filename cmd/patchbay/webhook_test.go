@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"patchbay/engine/sandbox"
+	"patchbay/model"
 	"patchbay/model/store"
 )
 
@@ -139,7 +141,7 @@ func TestRunCommandFailures(t *testing.T) {
 		{"unknown trigger", []string{"webhook", "test", "Webhook Example", "New Order", "--trigger", "Nope"}, exitUsage, `no method "Nope"`},
 		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `"Total" is not KEY=VALUE`},
 		{"bad --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "soon"}, exitUsage, "invalid value"},
-		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list or cleanup"},
+		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,5 +254,35 @@ func TestWebhookURLFlag(t *testing.T) {
 	}
 	if len(sb.Webhooks()) != 0 {
 		t.Error("the webhook was left on the sandbox")
+	}
+}
+
+// TestWebhookForget: a row whose id was never captured keeps cleanup
+// failing until the user, having removed the webhook by hand, forgets it.
+func TestWebhookForget(t *testing.T) {
+	c := newCLI(t)
+	c.must("list")
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", URL: "http://127.0.0.1:1/hooks/x",
+		LastError: "its id is unknown"}
+	if err := db.RecordWebhook(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, out, _ := c.run("webhook", "cleanup"); code != exitFailed || !strings.Contains(out, "never captured") {
+		t.Errorf("cleanup of an unknown id: exit %d\n%s", code, out)
+	}
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "delivery URL: http://127.0.0.1:1/hooks/x") {
+		t.Errorf("list does not show where to look:\n%s", out)
+	}
+	c.must("webhook", "forget", fmt.Sprint(rec.ID))
+	if out := c.must("webhook", "cleanup"); !strings.Contains(out, "no pending webhooks") {
+		t.Errorf("after forget: %s", out)
+	}
+	if code, _, errOut := c.run("webhook", "forget", "x"); code != exitUsage || !strings.Contains(errOut, "not a row number") {
+		t.Errorf("forget x: exit %d %s", code, errOut)
 	}
 }
