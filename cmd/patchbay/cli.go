@@ -162,7 +162,7 @@ func runHelp(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprint(env.stdout, "Patchbay designs HTTP API connectors and tests their webhooks.\n\nusage: patchbay [VERB] [ARGS] [--db PATH]\n\n")
 	for _, v := range verbs {
-		fmt.Fprintf(env.stdout, "  %-8s %-36s %s\n", v.name, v.args, v.summary)
+		fmt.Fprintf(env.stdout, "  %s\n      %s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
 	}
 	fmt.Fprint(env.stdout, "\n--db PATH (or PATCHBAY_DB) chooses the database; the default is patchbay/patchbay.db\nin the user's configuration folder. Exit codes: 0 success, 1 the check or run failed,\n2 bad usage or bad input.\n")
 	return nil

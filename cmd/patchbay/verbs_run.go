@@ -20,9 +20,8 @@ import (
 func init() {
 	verbs = append(verbs[:len(verbs)-1],
 		verb{"run", "CONNECTOR METHOD [--set KEY=VALUE]... [--json]", "run one method against the API", runRun},
-		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL] [--json]\n" +
-			"         | list [--pending] | cleanup | forget ROW", "test a webhook's lifecycle; list or clean up the webhooks Patchbay created;\n" +
-			"                                                forget a row whose webhook you removed by hand", runWebhook},
+		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL] [--json] | list [--pending] | cleanup | forget ROW",
+			"test a webhook's lifecycle; list or clean up the webhooks Patchbay created; forget a row whose webhook you removed by hand", runWebhook},
 		verb{"sandbox", "[--addr HOST:PORT]", "serve the example webhook API the bundled connector uses", runSandbox},
 		verbs[len(verbs)-1], // help stays last
 	)
