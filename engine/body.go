@@ -17,9 +17,14 @@ import (
 
 // fieldText is a Request Format field with the text value it is sent with.
 type fieldText struct {
-	f     model.Field
-	where string
-	text  string
+	f      model.Field
+	method string
+	text   string
+}
+
+// where names the field in errors.
+func (v fieldText) where() string {
+	return MethodLabel(v.method, TabRequestFormat, v.f.ConnectorField)
 }
 
 // buildBody builds the request body from the Request Format by Data Type;
@@ -29,9 +34,7 @@ func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergef
 	if len(m.RequestFormat.Fields) == 0 {
 		return nil, nil
 	}
-	build := map[model.BodyType]func([]fieldText) (any, error){
-		model.BodyJson: jsonBody, model.BodyForm: formBody, model.BodyPlainText: plainBody,
-	}[dt]
+	build := bodyBuilders[dt]
 	if build == nil {
 		return nil, &FieldError{Field: MethodLabel(m.Name, TabSettings, "Data Type"), Err: fmt.Errorf("%s bodies are not supported yet", dt)}
 	}
@@ -45,6 +48,11 @@ func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergef
 	return build(vals)
 }
 
+// bodyBuilders build a body of each supported Data Type.
+var bodyBuilders = map[model.BodyType]func([]fieldText) (any, error){
+	model.BodyJson: jsonBody, model.BodyForm: formBody, model.BodyPlainText: plainBody,
+}
+
 // fieldTexts finds each field's value: from the inputs by System Field, then
 // by Connector Field, else its Default Value rendered through the
 // mergefields (hidden fields too). An empty value counts as none: an
@@ -52,7 +60,7 @@ func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergef
 func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]fieldText, error) {
 	var out []fieldText
 	for _, f := range m.RequestFormat.Fields {
-		where := MethodLabel(m.Name, TabRequestFormat, f.ConnectorField)
+		ft := fieldText{f: f, method: m.Name}
 		text := ""
 		if f.SystemField != "" {
 			text = inputs[f.SystemField]
@@ -66,7 +74,7 @@ func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]f
 				place = PlaceJSON
 			}
 			var err error
-			if text, err = mf.Render(where+" › Default Value", f.DefaultValue, place); err != nil {
+			if text, err = mf.Render(ft.where()+" › Default Value", f.DefaultValue, place); err != nil {
 				return nil, err
 			}
 		}
@@ -78,9 +86,10 @@ func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]f
 			if name == "" {
 				name = f.ConnectorField
 			}
-			return nil, &FieldError{Field: where, Err: fmt.Errorf("required field has no value: give the input %q or a Default Value", name)}
+			return nil, &FieldError{Field: ft.where(), Err: fmt.Errorf("required field has no value: give the input %q or a Default Value", name)}
 		}
-		out = append(out, fieldText{f: f, where: where, text: text})
+		ft.text = text
+		out = append(out, ft)
 	}
 	return out, nil
 }
@@ -91,14 +100,14 @@ func jsonBody(vals []fieldText) (any, error) {
 	for _, v := range vals {
 		steps, err := model.ParseFieldPath(v.f.ConnectorField)
 		if err != nil {
-			return nil, &FieldError{Field: v.where, Err: err}
+			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 		typed, err := typedForPath(v.text, v.f.DataType, steps)
 		if err != nil {
-			return nil, &FieldError{Field: v.where, Err: err}
+			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 		if doc, err = setSteps(doc, jsonPath{}, steps, typed); err != nil {
-			return nil, &FieldError{Field: v.where, Err: err}
+			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 	}
 	if len(doc) == 0 {
@@ -153,7 +162,7 @@ func formBody(vals []fieldText) (any, error) {
 	for _, v := range vals {
 		typed, err := fromText(v.text, v.f.DataType)
 		if err != nil {
-			return nil, &FieldError{Field: v.where, Err: err}
+			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 		if list, ok := typed.([]any); ok {
 			for _, el := range list {
@@ -173,7 +182,7 @@ func plainBody(vals []fieldText) (any, error) {
 	for _, v := range vals {
 		typed, err := fromText(v.text, v.f.DataType)
 		if err != nil {
-			return nil, &FieldError{Field: v.where, Err: err}
+			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 		lines = append(lines, textOf(typed))
 	}

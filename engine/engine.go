@@ -57,5 +57,17 @@ func connectorLabel(connector string, parts ...string) string {
 }
 
 func label(head string, parts []string) string {
-	return strings.Join(append([]string{head}, parts...), " › ")
+	const sep = " › "
+	n := len(head)
+	for _, p := range parts {
+		n += len(sep) + len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(head)
+	for _, p := range parts {
+		b.WriteString(sep)
+		b.WriteString(p)
+	}
+	return b.String()
 }

@@ -81,11 +81,16 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Response, Exchange, err
 }
 
 // Masked returns a copy of the exchange with every secret replaced by Mask
-// wherever it appears: URL, header values, bodies, redirects and error.
+// wherever it appears: URL, header values, bodies, redirects and error. A
+// header map in which nothing was masked is shared with e, not copied.
 // Secrets are matched as they are and as they appear escaped in a query
 // string, a path or a JSON string. Empty secrets are ignored.
 func (e Exchange) Masked(secrets []string) Exchange {
-	forms := secretForms(secrets)
+	return e.maskedForms(secretForms(secrets))
+}
+
+// maskedForms is Masked with the secrets' forms already listed.
+func (e Exchange) maskedForms(forms []string) Exchange {
 	mask := func(s string) string { return maskForms(s, forms) }
 	e.URL = mask(e.URL)
 	e.RequestHeaders = maskHeaders(e.RequestHeaders, mask)
@@ -102,13 +107,17 @@ func (e Exchange) Masked(secrets []string) Exchange {
 	return e
 }
 
+// maskHeaders returns h with every value masked; h itself when no value
+// holds a secret, a copy otherwise.
 func maskHeaders(h map[string]string, mask func(string) string) map[string]string {
-	if h == nil {
-		return nil
-	}
-	out := maps.Clone(h)
-	for k, v := range out {
-		out[k] = mask(v)
+	out, copied := h, false
+	for k, v := range h {
+		if m := mask(v); m != v {
+			if !copied {
+				out, copied = maps.Clone(h), true
+			}
+			out[k] = m
+		}
 	}
 	return out
 }

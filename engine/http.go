@@ -87,8 +87,13 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	// A run's deadline that comes first already bounds the request.
+	rctx := ctx
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > timeout {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	start := time.Now()
 	resp := &Response{}
 	hc := &http.Client{Transport: c.transport(), CheckRedirect: c.checkRedirect(resp)}

@@ -48,6 +48,7 @@ type WebhookOptions struct {
 func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOptions) *Result {
 	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "webhook", StartedAt: time.Now()}
 	defer func() { res.FinishedAt = time.Now() }()
+	r.begin()
 	wm, create, del, err := webhookMethods(r.Connector, name)
 	if err != nil {
 		res.Error = err.Error()
@@ -83,11 +84,11 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// while the API answers still leaves a trace of what it may have made.
 	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, URL: url, RunValues: r.runValues(),
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
-	if err := opts.Ledger.RecordWebhook(context.WithoutCancel(ctx), rec); err != nil {
+	ledgerCtx := context.WithoutCancel(ctx)
+	if err := opts.Ledger.RecordWebhook(ledgerCtx, rec); err != nil {
 		res.Error = fmt.Sprintf("the webhook ledger cannot record a new webhook, so none was created: %v", err)
 		return res
 	}
-	ledgerCtx := context.WithoutCancel(ctx)
 	step, body := r.runAction(ctx, create, "Create webhook", system)
 	res.Steps = append(res.Steps, step)
 	// The id is read from any answer of the 2xx kind, also when a later
@@ -276,9 +277,10 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 // it through the Webhook method's Request Format.
 func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step, secret string) *Received {
 	secrets := r.secrets()
+	forms := r.secretForms(secrets)
 	out := &Received{ReceivedAt: d.ReceivedAt, Method: d.Method, Headers: flatten(d.Headers), Rejected: d.Rejected}
-	out.Body = MaskText(string(d.Body), secrets)
-	out.Headers = maskHeaders(out.Headers, func(s string) string { return MaskText(s, secrets) })
+	out.Body = maskForms(string(d.Body), forms)
+	out.Headers = maskHeaders(out.Headers, func(s string) string { return maskForms(s, forms) })
 	if d.Rejected == "" && !wm.WebhookSignature.IsZero() {
 		if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
 			out.Rejected = "signature check failed: " + MaskText(err.Error(), secrets)
@@ -326,6 +328,6 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 		out.Error = MaskText(err.Error(), secrets)
 		return out
 	}
-	out.Mapped = maskMapped(mapped, secrets)
+	out.Mapped = maskMapped(mapped, forms)
 	return out
 }

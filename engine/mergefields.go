@@ -253,25 +253,24 @@ func jsonStringState(s string, inString bool) bool {
 // Names whose template fails to render are left out (Render reports them).
 // The auth values are among them, so the map is secret.
 func (mf *Mergefields) All() map[string]string {
-	var names []string
-	for _, m := range []map[string]string{mf.v.Inputs, mf.v.Account, mf.v.System} {
+	all := make(map[string]string, len(mf.v.Inputs)+len(mf.v.Account)+len(mf.v.System))
+	add := func(name string) {
+		if v, ok, err := mf.Lookup(name); ok && err == nil {
+			all[name] = v
+		}
+	}
+	for _, m := range [...]map[string]string{mf.v.Inputs, mf.v.Account, mf.v.System} {
 		for k := range m {
-			names = append(names, k)
+			add(k)
 		}
 	}
 	if mf.method != nil {
 		for _, p := range mf.method.Parameters {
-			names = append(names, p.TargetName)
+			add(p.TargetName)
 		}
 	}
 	for _, p := range mf.connector.Parameters {
-		names = append(names, p.TargetName)
-	}
-	all := make(map[string]string, len(names))
-	for _, n := range names {
-		if v, ok, err := mf.Lookup(n); ok && err == nil {
-			all[n] = v
-		}
+		add(p.TargetName)
 	}
 	return all
 }

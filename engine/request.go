@@ -114,18 +114,17 @@ func (req *Request) applyParameters(c *model.Connector, m *model.Method, mf *Mer
 	req.Parameters = map[string]string{}
 	var query []FormField
 	type param struct {
-		p          model.Parameter
-		where      string
+		p          *model.Parameter
 		fromMethod bool
 	}
-	var all []param
-	for _, p := range c.Parameters {
+	all := make([]param, 0, len(c.Parameters)+len(m.Parameters))
+	for i, p := range c.Parameters {
 		if findParameter(m.Parameters, p.TargetName) == nil {
-			all = append(all, param{p, connectorLabel(c.Name, TabParameters, p.TargetName), false})
+			all = append(all, param{&c.Parameters[i], false})
 		}
 	}
-	for _, p := range m.Parameters {
-		all = append(all, param{p, MethodLabel(m.Name, TabParameters, p.TargetName), true})
+	for i := range m.Parameters {
+		all = append(all, param{&m.Parameters[i], true})
 	}
 	for _, a := range all {
 		v, ok, err := mf.Lookup(a.p.TargetName)
@@ -134,7 +133,11 @@ func (req *Request) applyParameters(c *model.Connector, m *model.Method, mf *Mer
 		}
 		if !ok || v == "" {
 			if !a.p.IsOptional && (a.fromMethod || a.p.TargetType != model.TargetMergeField) {
-				return nil, &FieldError{Field: a.where, Err: errors.New("required parameter has no value: give it one, or set it in the inputs or account values")}
+				where := connectorLabel(c.Name, TabParameters, a.p.TargetName)
+				if a.fromMethod {
+					where = MethodLabel(m.Name, TabParameters, a.p.TargetName)
+				}
+				return nil, &FieldError{Field: where, Err: errors.New("required parameter has no value: give it one, or set it in the inputs or account values")}
 			}
 			continue
 		}
@@ -213,12 +216,12 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 	if a == nil || a.AuthType == model.AuthNone || a.AuthType == "" {
 		return nil
 	}
-	where := connectorLabel(c.Name, TabAuthentication, a.AuthName)
+	where := func() string { return connectorLabel(c.Name, TabAuthentication, a.AuthName) }
 	switch a.AuthType {
 	case model.AuthApiKey:
 		key, ok, err := mf.Lookup(model.SystemFieldAuthAPIKey)
 		if err != nil || !ok || key == "" {
-			return &FieldError{Field: where, Err: fmt.Errorf("no API key: set %s in the account values", model.SystemFieldAuthAPIKey)}
+			return &FieldError{Field: where(), Err: fmt.Errorf("no API key: set %s in the account values", model.SystemFieldAuthAPIKey)}
 		}
 		req.AuthValue = key
 		if a.ApiKeyHeader != "" {
@@ -230,14 +233,14 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 	case model.AuthBasic:
 		user, ok, err := mf.Lookup(model.SystemFieldAuthUsername)
 		if err != nil || !ok || user == "" {
-			return &FieldError{Field: where, Err: fmt.Errorf("no username: set %s in the account values", model.SystemFieldAuthUsername)}
+			return &FieldError{Field: where(), Err: fmt.Errorf("no username: set %s in the account values", model.SystemFieldAuthUsername)}
 		}
 		pass, _, _ := mf.Lookup(model.SystemFieldAuthPassword)
 		req.AuthValue = base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 		req.Headers["Authorization"] = "Basic " + req.AuthValue
 		req.Secrets = append(req.Secrets, req.AuthValue)
 	default:
-		return &FieldError{Field: where, Err: fmt.Errorf("%s authentication is not supported by test runs yet", a.AuthType)}
+		return &FieldError{Field: where(), Err: fmt.Errorf("%s authentication is not supported by test runs yet", a.AuthType)}
 	}
 	return nil
 }
@@ -245,26 +248,28 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 // secrets lists the values to mask: the auth values and the values of
 // Sensitive parameters and secret account values, each once.
 func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
-	names := slices.Clone(model.AuthValueKeys)
-	for _, p := range slices.Concat(c.Parameters, m.Parameters) {
-		if p.IsSensitive {
-			names = append(names, p.TargetName)
+	var out []string
+	add := func(name string) {
+		v, _, _ := mf.Lookup(name)
+		for _, v := range [...]string{v, mf.v.Account[name]} {
+			if v != "" && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, n := range model.AuthValueKeys {
+		add(n)
+	}
+	for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
+		for _, p := range ps {
+			if p.IsSensitive {
+				add(p.TargetName)
+			}
 		}
 	}
 	for k := range mf.v.Account {
 		if c.IsSecretValue(k) {
-			names = append(names, k)
-		}
-	}
-	var vals []string
-	for _, n := range names {
-		v, _, _ := mf.Lookup(n)
-		vals = append(vals, v, mf.v.Account[n])
-	}
-	var out []string
-	for _, v := range vals {
-		if v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
+			add(k)
 		}
 	}
 	return out

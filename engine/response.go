@@ -2,9 +2,11 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -48,10 +50,10 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 	out := make([]MappedField, 0, len(fields))
 	for _, f := range fields {
 		mapped := MappedField{ConnectorField: f.ConnectorField, SystemField: f.SystemField, DataType: f.DataType}
-		where := grid + " › " + f.ConnectorField
+		where := func() string { return grid + " › " + f.ConnectorField }
 		steps, err := model.ParseFieldPath(f.ConnectorField)
 		if err != nil {
-			return nil, &FieldError{Field: where, Err: err}
+			return nil, &FieldError{Field: where(), Err: err}
 		}
 		res := gjson.GetBytes(body, gjsonPathOf(steps))
 		if empty || !res.Exists() {
@@ -60,7 +62,7 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 		}
 		mapped.Found = true
 		if mapped.Value, err = readValue(res, f.DataType, steps); err != nil {
-			return nil, &FieldError{Field: where, Err: err}
+			return nil, &FieldError{Field: where(), Err: err}
 		}
 		out = append(out, mapped)
 	}
@@ -70,7 +72,7 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 // readValue converts what gjson found, one list level per array step (a
 // path ending in an array step with Data Type List is the list itself).
 func readValue(res gjson.Result, t model.FieldType, steps []model.PathStep) (any, error) {
-	v, err := decodeJSON([]byte(res.Raw))
+	v, err := resultValue(res)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +81,21 @@ func readValue(res gjson.Result, t model.FieldType, steps []model.PathStep) (any
 		depth--
 	}
 	return convertNested(v, depth, t)
+}
+
+// resultValue is what gjson found as a plain value, numbers as
+// json.Number. gjson has already read a number, a boolean or null; a string,
+// an object or a list is decoded with encoding/json.
+func resultValue(res gjson.Result) (any, error) {
+	switch res.Type {
+	case gjson.Number:
+		return json.Number(res.Raw), nil
+	case gjson.True, gjson.False:
+		return res.Type == gjson.True, nil
+	case gjson.Null:
+		return nil, nil
+	}
+	return decodeJSON([]byte(res.Raw))
 }
 
 // WebhookID reads the new webhook's id from a Create Webhook Method's 2xx
@@ -140,6 +157,9 @@ func idOf(res gjson.Result) (string, error) {
 // numberText writes a JSON number in full: an integral one without
 // exponent or decimals, exactly however large.
 func numberText(raw string) string {
+	if _, err := strconv.ParseInt(raw, 10, 64); err == nil && raw != "-0" {
+		return raw // an integer that fits in 64 bits is written in full already
+	}
 	f, ok := new(big.Float).SetPrec(1024).SetString(raw)
 	if !ok {
 		return raw

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,11 @@ type Runner struct {
 	secretFields map[string]bool
 	learnt       map[string]string
 	extraSecrets []string
+	runSecrets   []string
+
+	// forms caches secretForms(formsOf): the list of secrets to mask is
+	// the same for most steps of a run, and for most runs of a Runner.
+	formsOf, forms []string
 }
 
 func (r *Runner) client() *Client {
@@ -48,14 +54,30 @@ func (r *Runner) client() *Client {
 	return r.Client
 }
 
-func (r *Runner) secrets() []string {
-	s := append(Secrets(r.Connector, r.Account), r.extraSecrets...)
+// begin readies the Runner for a run: the secrets of the account and the
+// inputs, which stay the same while it runs, are listed once.
+func (r *Runner) begin() {
+	r.runSecrets = Secrets(r.Connector, r.Account)
 	for k, v := range r.Inputs {
 		if r.Connector.IsSecretValue(k) && v != "" {
-			s = append(s, v)
+			r.runSecrets = append(r.runSecrets, v)
 		}
 	}
-	return s
+}
+
+// secrets lists every value the run must mask: the account's and the
+// inputs' (see begin), and those learnt while it runs.
+func (r *Runner) secrets() []string {
+	return append(slices.Clip(r.runSecrets), r.extraSecrets...)
+}
+
+// secretForms returns the forms to mask secrets in (see secretForms),
+// computed again only when the secrets differ from the last call's.
+func (r *Runner) secretForms(secrets []string) []string {
+	if r.forms == nil || !slices.Equal(secrets, r.formsOf) {
+		r.formsOf, r.forms = slices.Clone(secrets), secretForms(secrets)
+	}
+	return r.forms
 }
 
 func (r *Runner) notify(s *Step) {
@@ -69,6 +91,7 @@ func (r *Runner) notify(s *Step) {
 func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "method", StartedAt: time.Now()}
 	defer func() { res.FinishedAt = time.Now() }()
+	r.begin()
 	m := r.Connector.Method(name)
 	if m == nil {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
@@ -119,7 +142,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		}
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
-	step.Request, step.Response = logExchange(ex, secrets)
+	step.Request, step.Response = logExchange(ex, r.secretForms(secrets))
 	step.notSent = sendErr != nil && neverSent(sendErr)
 	if sendErr == nil && !resp.OK() {
 		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
@@ -161,10 +184,10 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			return failed, body // the caller may still need the body: a webhook's id
 		}
 		if r.learnSecrets(mapped) {
-			secrets = r.secrets()
-			step.Request, step.Response = logExchange(ex, secrets)
+			secrets = append(r.secrets(), req.Secrets...)
+			step.Request, step.Response = logExchange(ex, r.secretForms(secrets))
 		}
-		step.Mapped = maskMapped(mapped, secrets)
+		step.Mapped = maskMapped(mapped, r.secretForms(secrets))
 	}
 	step.Status, step.OK = StepOK, true
 	step.DurationMS = time.Since(start).Milliseconds()
@@ -312,28 +335,30 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-func maskMapped(fs []MappedField, secrets []string) []MappedField {
+// maskMapped masks the mapped values with the secrets' forms (see
+// secretForms).
+func maskMapped(fs []MappedField, forms []string) []MappedField {
 	for i, f := range fs {
-		fs[i].Value = maskValue(f.Value, secrets)
+		fs[i].Value = maskValue(f.Value, forms)
 	}
 	return fs
 }
 
 // maskValue masks secrets in every string of a mapped value, however deep.
-func maskValue(v any, secrets []string) any {
+func maskValue(v any, forms []string) any {
 	switch v := v.(type) {
 	case string:
-		return MaskText(v, secrets)
+		return maskForms(v, forms)
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {
-			out[i] = maskValue(x, secrets)
+			out[i] = maskValue(x, forms)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
-			out[MaskText(k, secrets)] = maskValue(x, secrets)
+			out[maskForms(k, forms)] = maskValue(x, forms)
 		}
 		return out
 	}

@@ -95,9 +95,10 @@ type Received struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// logExchange splits an exchange, masked, into the request and response logs.
-func logExchange(ex Exchange, secrets []string) (*RequestLog, *ResponseLog) {
-	ex = ex.Masked(secrets)
+// logExchange splits an exchange, masked with the secrets' forms (see
+// secretForms), into the request and response logs.
+func logExchange(ex Exchange, forms []string) (*RequestLog, *ResponseLog) {
+	ex = ex.maskedForms(forms)
 	req := &RequestLog{Method: ex.Method, URL: ex.URL, Headers: ex.RequestHeaders, Body: ex.RequestBody}
 	if ex.Status == 0 {
 		return req, nil
