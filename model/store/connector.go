@@ -15,7 +15,7 @@ import (
 // SaveConnector writes the whole connector in one transaction, all or
 // nothing. A new connector (ID zero) is inserted and c.ID set once the
 // transaction has committed; an existing one has its row updated and all its
-// authentication methods, parameters, methods and fields replaced. Its
+// authentication methods, parameters and methods (with their fields) replaced. Its
 // account values are kept. A name another connector has is an EConflict
 // error, an ID that is not stored an ENotFound one.
 func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
@@ -110,8 +110,8 @@ func connectorID(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
 	return id, err
 }
 
-// deleteConnectorChildren removes a connector's definition rows (fields and
-// method parameters go with their methods), but not its account values.
+// deleteConnectorChildren removes a connector's definition rows, but not
+// its account values.
 func deleteConnectorChildren(ctx context.Context, tx *sql.Tx, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM auth_methods WHERE connector_id = ?`,
@@ -125,33 +125,23 @@ func deleteConnectorChildren(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-// insertDefinition writes the authentication methods, parameters, methods
-// and fields of c, stored as connector connectorID.
+// insertDefinition writes the authentication methods, parameters and
+// methods (with their fields and parameters) of c, stored as connector
+// connectorID.
 //
-// A large connector has thousands of rows (500 methods of 20 fields are over
-// 12,000), so rows go in multi-row INSERTs of a few hundred bound values,
-// each statement prepared once per save (see rowWriter), rather than one
-// prepared-and-run INSERT per row. Method IDs are given here, following the
-// highest in use, so that fields and parameters need not wait for each
-// method's insert to learn its ID; the write lock the transaction holds
-// (BEGIN IMMEDIATE) keeps them free until it commits.
+// A method's grids and parameters are packed on its row (see packed.go), so
+// even a large connector is a few hundred rows. They go in multi-row
+// INSERTs, each statement prepared once per save (see rowWriter), rather
+// than one prepared-and-run INSERT per row.
 func insertDefinition(ctx context.Context, tx *sql.Tx, connectorID int64, c *model.Connector) error {
 	if err := insertAuthentication(ctx, tx, connectorID, c.Authentication); err != nil {
 		return fmt.Errorf("authentication: %w", err)
 	}
-	var lastID int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM methods`).Scan(&lastID); err != nil {
-		return fmt.Errorf("methods: %w", err)
-	}
-	methodID := func(i int) int64 { return lastID + 1 + int64(i) }
-	if err := insertMethods(ctx, tx, connectorID, methodID, c.Methods); err != nil {
-		return fmt.Errorf("methods: %w", err)
-	}
-	if err := insertFields(ctx, tx, methodID, c.Methods); err != nil {
-		return fmt.Errorf("fields: %w", err)
-	}
-	if err := insertParameters(ctx, tx, connectorID, methodID, c); err != nil {
+	if err := insertParameters(ctx, tx, connectorID, c.Parameters); err != nil {
 		return fmt.Errorf("parameters: %w", err)
+	}
+	if err := insertMethods(ctx, tx, connectorID, c.Methods); err != nil {
+		return fmt.Errorf("methods: %w", err)
 	}
 	return nil
 }
@@ -169,90 +159,60 @@ func insertAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64, au
 	return w.flush()
 }
 
-// insertMethods writes ms in order, method i with ID methodID(i).
-func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, methodID func(int) int64, ms []model.Method) error {
-	w := newRowWriter(ctx, tx, "methods", "id", "connector_id", "position", "name", "description",
+// insertMethods writes ms in order, each with its Request and Response
+// Format grids and its parameters packed (see appendFields, appendParameters).
+func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []model.Method) error {
+	w := newRowWriter(ctx, tx, "methods", "connector_id", "position", "name", "description",
 		"category", "method_type", "http_method", "data_type", "endpoint", "ignore_authentication",
 		"hide", "create_webhook_method", "delete_webhook_method", "script",
 		"sig_header", "sig_algorithm", "sig_encoding", "sig_prefix",
-		"sig_secret_parameter", "sig_secret_response_field")
+		"sig_secret_parameter", "sig_secret_response_field",
+		"request_fields", "response_fields", "parameters")
 	defer w.close()
+	var buf []byte
 	for i := range ms {
 		m := &ms[i]
 		sig := m.WebhookSignature
-		if err := w.add(methodID(i), connectorID, i, m.Name, m.Description, m.Category,
+		buf = appendFields(buf[:0], m.RequestFormat.Fields)
+		request := string(buf)
+		buf = appendFields(buf[:0], m.ResponseFormat.Fields)
+		response := string(buf)
+		buf = appendParameters(buf[:0], m.Parameters)
+		params := string(buf)
+		if err := w.add(connectorID, i, m.Name, m.Description, m.Category,
 			string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
 			m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
 			sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,
-			sig.SecretParameter, sig.SecretResponseField); err != nil {
+			sig.SecretParameter, sig.SecretResponseField, request, response, params); err != nil {
 			return err
 		}
 	}
 	return w.flush()
 }
 
-// insertFields writes the Request and Response Format grids of ms.
-func insertFields(ctx context.Context, tx *sql.Tx, methodID func(int) int64, ms []model.Method) error {
-	w := newRowWriter(ctx, tx, "fields", "method_id", "format", "position", "connector_field",
-		"system_field", "display_name", "description", "data_type", "is_hidden", "is_optional", "default_value")
-	defer w.close()
-	for i := range ms {
-		for _, grid := range []struct {
-			format string
-			fields []model.Field
-		}{{formatRequest, ms[i].RequestFormat.Fields}, {formatResponse, ms[i].ResponseFormat.Fields}} {
-			for j, f := range grid.fields {
-				if err := w.add(methodID(i), grid.format, j, f.ConnectorField, f.SystemField,
-					f.DisplayName, f.Description, string(f.DataType), f.IsHidden, f.IsOptional, f.DefaultValue); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return w.flush()
-}
-
-// insertParameters writes the parameters of c and of its methods; a
-// parameter row belongs to exactly one of them.
-func insertParameters(ctx context.Context, tx *sql.Tx, connectorID int64, methodID func(int) int64, c *model.Connector) error {
-	w := newRowWriter(ctx, tx, "parameters", "connector_id", "method_id", "position", "target_type",
+// insertParameters writes the connector's own parameters.
+func insertParameters(ctx context.Context, tx *sql.Tx, connectorID int64, ps []model.Parameter) error {
+	w := newRowWriter(ctx, tx, "parameters", "connector_id", "position", "target_type",
 		"target_name", "display_name", "description", "is_hidden", "is_optional", "is_sensitive",
 		"is_account_connector_property", "is_multiline", "values_json")
 	defer w.close()
-	add := func(connectorID, methodID any, ps []model.Parameter) error {
-		for i, p := range ps {
-			values := p.Values
-			if values == nil {
-				values = []string{}
-			}
-			vj, err := json.Marshal(values)
-			if err != nil {
-				return err
-			}
-			if err := w.add(connectorID, methodID, i, string(p.TargetType), p.TargetName,
-				p.DisplayName, p.Description, p.IsHidden, p.IsOptional, p.IsSensitive,
-				p.IsAccountConnectorProperty, p.IsMultiline, string(vj)); err != nil {
-				return err
-			}
+	for i, p := range ps {
+		values := p.Values
+		if values == nil {
+			values = []string{}
 		}
-		return nil
-	}
-	if err := add(connectorID, nil, c.Parameters); err != nil {
-		return err
-	}
-	for i := range c.Methods {
-		if err := add(nil, methodID(i), c.Methods[i].Parameters); err != nil {
-			return fmt.Errorf("method %d %q: %w", i+1, c.Methods[i].Name, err)
+		vj, err := json.Marshal(values)
+		if err != nil {
+			return err
+		}
+		if err := w.add(connectorID, i, string(p.TargetType), p.TargetName,
+			p.DisplayName, p.Description, p.IsHidden, p.IsOptional, p.IsSensitive,
+			p.IsAccountConnectorProperty, p.IsMultiline, string(vj)); err != nil {
+			return err
 		}
 	}
 	return w.flush()
 }
-
-// The values of fields.format.
-const (
-	formatRequest  = "request"
-	formatResponse = "response"
-)
 
 // maxBoundValues caps the values one INSERT binds: SQLite's historic limit
 // of 999, which every build accepts. Past a few hundred rows a statement,

@@ -108,13 +108,9 @@ func TestSaveConnector_Update(t *testing.T) {
 		t.Errorf("old name after rename: got %v, want ENotFound", err)
 	}
 
-	// No rows of the first version are left behind.
-	var wantFields, wantParams int
-	for _, m := range v2.Methods {
-		wantFields += len(m.RequestFormat.Fields) + len(m.ResponseFormat.Fields)
-		wantParams += len(m.Parameters)
-	}
-	wantParams += len(v2.Parameters)
+	// No rows of the first version are left behind. (Fields and method
+	// parameters are packed on their method's row.)
+	wantParams := len(v2.Parameters)
 	counts := []struct {
 		table string
 		want  int
@@ -122,7 +118,6 @@ func TestSaveConnector_Update(t *testing.T) {
 		{"connectors", 1},
 		{"auth_methods", len(v2.Authentication)},
 		{"methods", len(v2.Methods)},
-		{"fields", wantFields},
 		{"parameters", wantParams},
 	}
 	for _, c := range counts {
@@ -157,14 +152,21 @@ func TestSaveConnector_FailureKeepsPrevious(t *testing.T) {
 			func(c *model.Connector) { c.Methods[2].Name = "boom" },
 		},
 		{
+			// Fields are packed on their method's row: the failure is that
+			// row's insert, met because of the field.
 			"last response field",
-			`CREATE TRIGGER boom BEFORE INSERT ON fields WHEN NEW.connector_field = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+			`CREATE TRIGGER boom BEFORE INSERT ON methods WHEN NEW.response_fields LIKE '%"boom"%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
 			func(c *model.Connector) { c.Methods[3].ResponseFormat.Fields[2].ConnectorField = "boom" },
 		},
 		{
 			"method parameter",
-			`CREATE TRIGGER boom BEFORE INSERT ON parameters WHEN NEW.target_name = 'boom' AND NEW.method_id IS NOT NULL BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+			`CREATE TRIGGER boom BEFORE INSERT ON methods WHEN NEW.parameters LIKE '%"boom"%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
 			func(c *model.Connector) { c.Methods[2].Parameters[1].TargetName = "boom" },
+		},
+		{
+			"connector parameter",
+			`CREATE TRIGGER boom BEFORE INSERT ON parameters WHEN NEW.target_name = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+			func(c *model.Connector) { c.Parameters[len(c.Parameters)-1].TargetName = "boom" },
 		},
 	}
 	for _, tt := range tests {
@@ -200,7 +202,8 @@ func TestSaveConnector_FailureKeepsPrevious(t *testing.T) {
 func TestSaveConnector_NewFailureLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	if _, err := db.db.Exec(`CREATE TRIGGER boom BEFORE INSERT ON fields BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
+	// The methods are the last rows a save writes.
+	if _, err := db.db.Exec(`CREATE TRIGGER boom BEFORE INSERT ON methods BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
 		t.Fatal(err)
 	}
 	c := fullConnector()
@@ -342,7 +345,7 @@ func TestDeleteConnector_Cascades(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := map[string]int{}
-	tables := []string{"connectors", "auth_methods", "methods", "fields", "parameters", "account_values"}
+	tables := []string{"connectors", "auth_methods", "methods", "parameters", "account_values"}
 	for _, table := range tables {
 		before[table] = countRows(t, db, table, "1")
 	}

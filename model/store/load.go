@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -41,11 +40,9 @@ func loadConnector(ctx context.Context, tx *sql.Tx, name string) (*model.Connect
 	if c.Authentication, err = loadAuthentication(ctx, tx, c.ID); err != nil {
 		return nil, fmt.Errorf("authentication: %w", err)
 	}
-	byOwner, err := loadParameters(ctx, tx, `p.connector_id = ?`, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("connector parameters: %w", err)
+	if c.Parameters, err = loadParameters(ctx, tx, c.ID); err != nil {
+		return nil, fmt.Errorf("parameters: %w", err)
 	}
-	c.Parameters = byOwner[0]
 	if err := loadMethods(ctx, tx, c); err != nil {
 		return nil, fmt.Errorf("methods: %w", err)
 	}
@@ -74,152 +71,100 @@ func loadAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64) ([]m
 // loadMethods fills c.Methods, with their fields and parameters, for the
 // connector whose ID c has.
 func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM methods WHERE connector_id = ?`, c.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		c.Methods = make([]model.Method, 0, n)
+	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, name, description, category, method_type, http_method, data_type,
+		SELECT name, description, category, method_type, http_method, data_type,
 			endpoint, ignore_authentication, hide, create_webhook_method,
 			delete_webhook_method, script,
 			sig_header, sig_algorithm, sig_encoding, sig_prefix,
-			sig_secret_parameter, sig_secret_response_field
+			sig_secret_parameter, sig_secret_response_field,
+			request_fields, response_fields, parameters
 		FROM methods WHERE connector_id = ? ORDER BY position`, c.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	index := map[int64]int{} // method ID -> index in c.Methods
+	var (
+		all                       []model.Field // the chunk decodeGrid fills
+		request, response, params sql.RawBytes
+	)
 	for rows.Next() {
-		var id int64
 		var m model.Method
-		if err := rows.Scan(&id, &m.Name, &m.Description, &m.Category, &m.MethodType,
+		if err := rows.Scan(&m.Name, &m.Description, &m.Category, &m.MethodType,
 			&m.HttpMethod, &m.DataType, &m.Endpoint, &m.IgnoreAuthentication, &m.Hide,
 			&m.CreateWebhookMethod, &m.DeleteWebhookMethod, &m.Script,
 			&m.WebhookSignature.Header, &m.WebhookSignature.Algorithm, &m.WebhookSignature.Encoding,
 			&m.WebhookSignature.Prefix, &m.WebhookSignature.SecretParameter,
-			&m.WebhookSignature.SecretResponseField); err != nil {
+			&m.WebhookSignature.SecretResponseField, &request, &response, &params); err != nil {
 			return err
 		}
-		index[id] = len(c.Methods)
+		if m.RequestFormat.Fields, all, err = decodeGrid(all, request); err != nil {
+			return fmt.Errorf("method %q request format: %w", m.Name, err)
+		}
+		if m.ResponseFormat.Fields, all, err = decodeGrid(all, response); err != nil {
+			return fmt.Errorf("method %q response format: %w", m.Name, err)
+		}
+		if m.Parameters, err = decodeParameters(params); err != nil {
+			return fmt.Errorf("method %q parameters: %w", m.Name, err)
+		}
 		c.Methods = append(c.Methods, m)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	if len(c.Methods) == 0 {
-		return nil
-	}
-
-	if err := loadFields(ctx, tx, c, index); err != nil {
-		return err
-	}
-	byMethod, err := loadParameters(ctx, tx,
-		`p.method_id IN (SELECT id FROM methods WHERE connector_id = ?)`, c.ID)
-	if err != nil {
-		return fmt.Errorf("parameters: %w", err)
-	}
-	for id, ps := range byMethod {
-		c.Methods[index[id]].Parameters = ps
-	}
-	return nil
+	return rows.Err()
 }
 
-// loadFields fills the Request and Response Format grids of c.Methods;
-// index maps a method ID to its index.
-//
-// The rows come grid by grid, so every grid is a run of one array, counted
-// and allocated first: one allocation for all the connector's fields rather
-// than a growing slice per grid. Each grid's capacity ends with it, so
-// appending to one grid never writes into the next. Data types are scanned
-// as plain strings, which database/sql assigns without reflection.
-func loadFields(ctx context.Context, tx *sql.Tx, c *model.Connector, index map[int64]int) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `
-		SELECT count(*) FROM fields f JOIN methods m ON m.id = f.method_id
-		WHERE m.connector_id = ?`, c.ID).Scan(&n); err != nil {
-		return err
+// fieldChunk is how many fields decodeGrid allocates room for at a time.
+const fieldChunk = 1024
+
+// decodeGrid decodes the packed grid data at the end of chunk and returns
+// the grid (nil if empty), with its capacity capped, and chunk with the grid
+// in it. Grids share chunks of fieldChunk fields, so a connector's thousands
+// of fields take a few allocations rather than one or more per grid; a new
+// chunk starts when one is nearly full, and a grid too long for what is left
+// moves to a larger one on its own (append), leaving the grids before it
+// where they are.
+func decodeGrid(chunk []model.Field, data []byte) (grid, rest []model.Field, err error) {
+	if cap(chunk)-len(chunk) < 64 {
+		chunk = make([]model.Field, 0, fieldChunk)
 	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT f.method_id, f.format, f.connector_field, f.system_field, f.display_name,
-			f.description, f.data_type, f.is_hidden, f.is_optional, f.default_value
-		FROM fields f JOIN methods m ON m.id = f.method_id
-		WHERE m.connector_id = ?
-		ORDER BY m.position, f.format, f.position`, c.ID)
-	if err != nil {
-		return err
+	start := len(chunk)
+	if chunk, err = decodeFields(chunk, data); err != nil {
+		return nil, nil, err
 	}
-	defer rows.Close()
-	var (
-		all      = make([]model.Field, 0, n)
-		grids    []*[]model.Field // the grid of each run, in order
-		starts   []int            // where each run starts in all
-		lastID   int64
-		lastGrid string
-		// The row's values; declared once, as Scan makes them escape.
-		methodID         int64
-		format, dataType string
-		f                model.Field
-	)
-	for rows.Next() {
-		if err := rows.Scan(&methodID, &format, &f.ConnectorField, &f.SystemField, &f.DisplayName,
-			&f.Description, &dataType, &f.IsHidden, &f.IsOptional, &f.DefaultValue); err != nil {
-			return err
-		}
-		f.DataType = model.FieldType(dataType)
-		if len(grids) == 0 || methodID != lastID || format != lastGrid {
-			m := &c.Methods[index[methodID]]
-			grid := &m.RequestFormat.Fields
-			if format == formatResponse {
-				grid = &m.ResponseFormat.Fields
-			}
-			grids, starts = append(grids, grid), append(starts, len(all))
-			lastID, lastGrid = methodID, format
-		}
-		all = append(all, f)
+	if len(chunk) == start {
+		return nil, chunk, nil
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i, grid := range grids {
-		end := len(all)
-		if i+1 < len(starts) {
-			end = starts[i+1]
-		}
-		*grid = all[starts[i]:end:end]
-	}
-	return nil
+	return chunk[start:len(chunk):len(chunk)], chunk, nil
 }
 
-// loadParameters returns the parameters matching where (a condition on
-// parameters p, with one argument arg), in order, grouped by owning method
-// ID; connector parameters are under 0.
-func loadParameters(ctx context.Context, tx *sql.Tx, where string, arg int64) (map[int64][]model.Parameter, error) {
+// loadParameters returns the connector's own parameters, in order.
+func loadParameters(ctx context.Context, tx *sql.Tx, connectorID int64) ([]model.Parameter, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT coalesce(p.method_id, 0), p.target_type, p.target_name, p.display_name,
-			p.description, p.is_hidden, p.is_optional, p.is_sensitive,
-			p.is_account_connector_property, p.is_multiline, p.values_json
-		FROM parameters p
-		WHERE `+where+`
-		ORDER BY p.method_id, p.position`, arg)
+		SELECT target_type, target_name, display_name, description, is_hidden,
+			is_optional, is_sensitive, is_account_connector_property, is_multiline, values_json
+		FROM parameters WHERE connector_id = ? ORDER BY position`, connectorID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64][]model.Parameter{}
+	var out []model.Parameter
 	for rows.Next() {
-		var owner int64
 		var p model.Parameter
-		var values string
-		if err := rows.Scan(&owner, &p.TargetType, &p.TargetName, &p.DisplayName,
+		var values sql.RawBytes
+		if err := rows.Scan(&p.TargetType, &p.TargetName, &p.DisplayName,
 			&p.Description, &p.IsHidden, &p.IsOptional, &p.IsSensitive,
 			&p.IsAccountConnectorProperty, &p.IsMultiline, &values); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(values), &p.Values); err != nil {
+		if p.Values, err = decodeStrings(values); err != nil {
 			return nil, fmt.Errorf("parameter %q values: %w", p.TargetName, err)
 		}
-		if len(p.Values) == 0 {
-			p.Values = nil
-		}
-		out[owner] = append(out[owner], p)
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }

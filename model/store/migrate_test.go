@@ -37,8 +37,17 @@ func TestMigrate_FromVersion1(t *testing.T) {
 		 VALUES (71, 'response', 1, 'name', 'Name', 'Text'),
 		        (71, 'response', 0, 'id', 'Id', 'Integer'),
 		        (71, 'request', 0, 'q', 'Q', 'Text')`,
+		// A field whose every column is set, with text that JSON must escape.
+		`INSERT INTO fields (method_id, format, position, connector_field, system_field, display_name,
+			description, data_type, is_hidden, is_optional, default_value)
+		 VALUES (71, 'request', 1, 'meta.\x.attrs\.name', 'Attr', 'Say "hi"',
+			'line 1' || char(10) || 'line 2' || char(9) || char(1) || ' é ☃ 🎉 [],', 'Object', 1, 1, '{{Subdomain}}')`,
 		`INSERT INTO parameters (method_id, position, target_type, target_name, values_json)
 		 VALUES (70, 0, 'QueryString', 'limit', '["10","20"]')`,
+		// A method parameter whose every column is set, with text that JSON must escape.
+		`INSERT INTO parameters (method_id, position, target_type, target_name, display_name, description,
+			is_hidden, is_optional, is_sensitive, is_account_connector_property, is_multiline, values_json)
+		 VALUES (70, 1, 'HttpHeader', 'X-"Key"', 'Key ☃', 'a\b' || char(10), 1, 1, 1, 1, 1, '["\u00e9\"", "", "<&>"]')`,
 	} {
 		if _, err := old.db.Exec(q); err != nil {
 			t.Fatalf("v1 insert: %v\n%s", err, q)
@@ -61,13 +70,23 @@ func TestMigrate_FromVersion1(t *testing.T) {
 			IsAccountConnectorProperty: true, Values: []string{"http://old"}}},
 		Methods: []model.Method{
 			{Name: "First", MethodType: model.MethodAction, HttpMethod: "POST", DataType: model.BodyJson, Endpoint: "{{BaseUrl}}/a",
-				RequestFormat: model.Format{Fields: []model.Field{{ConnectorField: "q", SystemField: "Q", DataType: model.FieldText}}},
+				RequestFormat: model.Format{Fields: []model.Field{
+					{ConnectorField: "q", SystemField: "Q", DataType: model.FieldText},
+					{ConnectorField: `meta.\x.attrs\.name`, SystemField: "Attr", DisplayName: `Say "hi"`,
+						Description: "line 1\nline 2\t\x01 é ☃ 🎉 [],", DataType: model.FieldObject,
+						IsHidden: true, IsOptional: true, DefaultValue: "{{Subdomain}}"},
+				}},
 				ResponseFormat: model.Format{Fields: []model.Field{
 					{ConnectorField: "id", SystemField: "Id", DataType: model.FieldInteger},
 					{ConnectorField: "name", SystemField: "Name", DataType: model.FieldText},
 				}}},
 			{Name: "Second", MethodType: model.MethodAction, HttpMethod: "GET", DataType: model.BodyJson, Endpoint: "{{BaseUrl}}/b",
-				Parameters: []model.Parameter{{TargetType: model.TargetQueryString, TargetName: "limit", Values: []string{"10", "20"}}}},
+				Parameters: []model.Parameter{
+					{TargetType: model.TargetQueryString, TargetName: "limit", Values: []string{"10", "20"}},
+					{TargetType: model.TargetHttpHeader, TargetName: `X-"Key"`, DisplayName: "Key ☃", Description: "a\\b\n",
+						IsHidden: true, IsOptional: true, IsSensitive: true, IsAccountConnectorProperty: true, IsMultiline: true,
+						Values: []string{`é"`, "", "<&>"}},
+				}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -101,6 +120,14 @@ func TestMigrate_FromVersion1(t *testing.T) {
 	}
 	if n, want := countRows(t, db, "schema_migrations", "1"), mustMigrations(t); n != want {
 		t.Errorf("schema_migrations rows: got %d, want %d", n, want)
+	}
+	// Migration 4 moved the fields and method parameters onto their
+	// methods' rows.
+	if n := countRows(t, db, "sqlite_schema", "type = 'table' AND name = 'fields'"); n != 0 {
+		t.Errorf("the fields table is still there after migration 4")
+	}
+	if n := countRows(t, db, "parameters", "1"); n != 1 {
+		t.Errorf("parameters rows after migration 4: got %d, want the connector's 1", n)
 	}
 
 	// The columns of migration 3 work: a signature check saved on a

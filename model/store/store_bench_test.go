@@ -33,7 +33,8 @@ func benchConnector(b *testing.B) (*DB, *model.Connector) {
 
 // BenchmarkLoad measures LoadConnector on an open database, beside the
 // floor: plain database/sql SELECTs of the same rows (connector,
-// authentication, parameters, methods, fields), each column scanned into a
+// authentication, parameters, methods with their packed fields and
+// parameters), each column scanned into a
 // Go value, with no model built (select-ns/op, load/select).
 func BenchmarkLoad(b *testing.B) {
 	db, c := benchConnector(b)
@@ -46,9 +47,6 @@ func BenchmarkLoad(b *testing.B) {
 		b.Fatal("the generated connector does not load as it was saved")
 	}
 	want := 1 + len(c.Authentication) + len(c.Parameters) + len(c.Methods)
-	for _, m := range c.Methods {
-		want += len(m.RequestFormat.Fields) + len(m.ResponseFormat.Fields) + len(m.Parameters)
-	}
 	if rows, err := selectRows(ctx, db.db, c.ID); err != nil || rows != want {
 		b.Fatalf("the plain SELECTs read %d rows (%v), want all %d", rows, err, want)
 	}
@@ -65,9 +63,9 @@ func BenchmarkLoad(b *testing.B) {
 // returns how many there were.
 func selectRows(ctx context.Context, db *sql.DB, id int64) (int, error) {
 	var (
-		s          [8]string
-		b          [5]bool
-		n1, n2, nr int64
+		s      [8]string
+		b      [5]bool
+		n1, nr int64
 	)
 	queries := []struct {
 		q    string
@@ -80,20 +78,15 @@ func selectRows(ctx context.Context, db *sql.DB, id int64) (int, error) {
 			[]any{&s[0], &s[1], &s[2], &s[3], &b[0]}},
 		{`SELECT id, name, description, category, method_type, http_method, data_type,
 			endpoint, ignore_authentication, hide, create_webhook_method, delete_webhook_method, script,
-			sig_header, sig_algorithm, sig_encoding, sig_prefix, sig_secret_parameter, sig_secret_response_field
+			sig_header, sig_algorithm, sig_encoding, sig_prefix, sig_secret_parameter, sig_secret_response_field,
+			request_fields, response_fields, parameters
 			FROM methods WHERE connector_id = ?`,
 			[]any{&n1, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6], &b[0], &b[1], &s[7], &s[0], &s[1],
-				&s[2], &s[3], &s[4], &s[5], &s[6], &s[7]}},
-		{`SELECT f.method_id, f.format, f.connector_field, f.system_field, f.display_name,
-			f.description, f.data_type, f.is_hidden, f.is_optional, f.default_value
-			FROM fields f JOIN methods m ON m.id = f.method_id WHERE m.connector_id = ?`,
-			[]any{&n1, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &b[0], &b[1], &s[6]}},
-		{`SELECT coalesce(p.method_id, 0), p.target_type, p.target_name, p.display_name,
-			p.description, p.is_hidden, p.is_optional, p.is_sensitive,
-			p.is_account_connector_property, p.is_multiline, p.values_json
-			FROM parameters p LEFT JOIN methods m ON m.id = p.method_id
-			WHERE p.connector_id = ?1 OR m.connector_id = ?1`,
-			[]any{&n2, &s[0], &s[1], &s[2], &s[3], &b[0], &b[1], &b[2], &b[3], &b[4], &s[4]}},
+				&s[2], &s[3], &s[4], &s[5], &s[6], &s[7], &s[0], &s[1], &s[2]}},
+		{`SELECT target_type, target_name, display_name, description, is_hidden, is_optional,
+			is_sensitive, is_account_connector_property, is_multiline, values_json
+			FROM parameters WHERE connector_id = ?`,
+			[]any{&s[0], &s[1], &s[2], &s[3], &b[0], &b[1], &b[2], &b[3], &b[4], &s[4]}},
 	}
 	for _, q := range queries {
 		rows, err := db.QueryContext(ctx, q.q, id)
