@@ -54,6 +54,7 @@ fuzz-short:
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/jsonstr/ -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
 
 deps:
 	@scripts/install-deps.sh

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"patchbay/internal/jsonstr"
 )
 
 // Export and Import of a large connector (500 methods of 20 fields make a
@@ -82,7 +84,7 @@ func wireStructVisiting(t reflect.Type, visiting map[reflect.Type]bool) *wireStr
 			ws.ok = false // encoding/json would flatten it, or use the Go name
 		}
 		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		wf := wireField{index: i, name: name, key: append(appendJSONString(nil, name), ':', ' ')}
+		wf := wireField{index: i, name: name, key: append(jsonstr.Append(nil, name), ':', ' ')}
 		for opt := range strings.SplitSeq(opts, ",") {
 			switch opt {
 			case "omitempty":
@@ -147,7 +149,7 @@ func writeDocument(c *Connector) ([]byte, bool) {
 	w.depth++
 	w.newline()
 	w.buf = append(w.buf, `"Format": `...)
-	w.buf = appendJSONString(w.buf, DocumentFormat)
+	w.buf = jsonstr.Append(w.buf, DocumentFormat)
 	w.members(ws, reflect.ValueOf(c).Elem(), true)
 	w.depth--
 	w.newline()
@@ -190,7 +192,7 @@ func (w *docWriter) newline() {
 func (w *docWriter) value(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
-		w.buf = appendJSONString(w.buf, v.String())
+		w.buf = jsonstr.Append(w.buf, v.String())
 	case reflect.Bool:
 		if v.Bool() {
 			w.buf = append(w.buf, "true"...)
@@ -265,61 +267,6 @@ func isEmptyValue(v reflect.Value) bool {
 		return !v.Bool()
 	}
 	return false
-}
-
-// appendJSONString appends s as a JSON string exactly as encoding/json does
-// without HTML escaping: quote, backslash and control characters escaped,
-// invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // importQuick reads data straight into a Connector if it is a plainly valid

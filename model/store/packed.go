@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"patchbay/internal/jsonstr"
 	"patchbay/model"
 )
 
@@ -35,21 +36,21 @@ func appendFields(b []byte, fields []model.Field) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '[')
-		b = appendJSONString(b, f.ConnectorField)
+		b = jsonstr.Append(b, f.ConnectorField)
 		b = append(b, ',')
-		b = appendJSONString(b, f.SystemField)
+		b = jsonstr.Append(b, f.SystemField)
 		b = append(b, ',')
-		b = appendJSONString(b, f.DisplayName)
+		b = jsonstr.Append(b, f.DisplayName)
 		b = append(b, ',')
-		b = appendJSONString(b, f.Description)
+		b = jsonstr.Append(b, f.Description)
 		b = append(b, ',')
-		b = appendJSONString(b, string(f.DataType))
+		b = jsonstr.Append(b, string(f.DataType))
 		b = append(b, ',')
 		b = appendFlag(b, f.IsHidden)
 		b = append(b, ',')
 		b = appendFlag(b, f.IsOptional)
 		b = append(b, ',')
-		b = appendJSONString(b, f.DefaultValue)
+		b = jsonstr.Append(b, f.DefaultValue)
 		b = append(b, ']')
 	}
 	return append(b, ']')
@@ -60,53 +61,6 @@ func appendFlag(b []byte, v bool) []byte {
 		return append(b, '1')
 	}
 	return append(b, '0')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Quotes, backslashes and
-// control characters are escaped; other characters are written as they are.
-// Invalid UTF-8 becomes U+FFFD, as encoding/json (and so Export) does: JSON
-// cannot hold it.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // decodeFields appends the fields of the packed grid data to dst. It reads
@@ -371,13 +325,13 @@ func appendParameters(b []byte, ps []model.Parameter) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '[')
-		b = appendJSONString(b, string(p.TargetType))
+		b = jsonstr.Append(b, string(p.TargetType))
 		b = append(b, ',')
-		b = appendJSONString(b, p.TargetName)
+		b = jsonstr.Append(b, p.TargetName)
 		b = append(b, ',')
-		b = appendJSONString(b, p.DisplayName)
+		b = jsonstr.Append(b, p.DisplayName)
 		b = append(b, ',')
-		b = appendJSONString(b, p.Description)
+		b = jsonstr.Append(b, p.Description)
 		for _, v := range []bool{p.IsHidden, p.IsOptional, p.IsSensitive, p.IsAccountConnectorProperty, p.IsMultiline} {
 			b = append(b, ',')
 			b = appendFlag(b, v)
@@ -387,7 +341,7 @@ func appendParameters(b []byte, ps []model.Parameter) []byte {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, v)
+			b = jsonstr.Append(b, v)
 		}
 		b = append(b, ']', ']')
 	}
