@@ -125,33 +125,16 @@ func (g *authGrid) move(up bool) {
 
 func (g *authGrid) showFindings(fs []model.Finding) {
 	g.findings = fs
-	rows := byRow(fs)
-	showHint(g.view.hint, rows[-1], nil)
-	for i, r := range g.rows {
-		showHint(r.hint, rows[i], columnOf)
-		cols := byColumn(rows[i])
-		markEntry(r.name, cols["Auth Name"])
-		markEntry(r.header, cols["Api Key Header"])
-		markEntry(r.query, cols["Api Key Query Parameter"])
-	}
+	showRowFindings(g.view, fs, g.rows)
 }
 
-func (g *authGrid) focus(at model.Location) {
-	if at.Row < 0 || at.Row >= len(g.rows) {
-		return
+func (g *authGrid) focus(at model.Location) { focusRowCell(g.view, g.ed.host.win, at, g.rows) }
+
+func (r *authRow) rowHint() *widget.Label { return r.hint }
+
+func (r *authRow) cells() (fyne.CanvasObject, map[string]fyne.CanvasObject) {
+	return r.name, map[string]fyne.CanvasObject{
+		"Auth Name": r.name, "Auth Type": r.authType, "Api Key Header": r.header,
+		"Api Key Query Parameter": r.query, "Default": r.isDefault,
 	}
-	r := g.rows[at.Row]
-	var o fyne.CanvasObject = r.name
-	switch at.Column {
-	case "Auth Type":
-		o = r.authType
-	case "Api Key Header":
-		o = r.header
-	case "Api Key Query Parameter":
-		o = r.query
-	case "Default":
-		o = r.isDefault
-	}
-	g.view.scrollTo(at.Row)
-	focusObject(g.ed.host.win, o)
 }

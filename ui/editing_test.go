@@ -252,3 +252,45 @@ func TestLint_Debounced(t *testing.T) {
 		t.Error("Lint did not run after the typing paused")
 	}
 }
+
+// TestGridRowFindings: a finding about a grid cell outlines that entry and
+// shows under its row, and going to it focuses the cell, in the field and
+// the parameter grids alike.
+func TestGridRowFindings(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+
+	ed := openMethod(t, m, "Create Webhook")
+	row := ed.fields.response.rows[1]
+	var outlined error
+	row.connectorField.SetOnValidationChanged(func(err error) { outlined = err })
+	retype(row.connectorField, "data..active")
+	fs := findings(m, "connector-field-invalid")
+	if len(fs) != 1 {
+		t.Fatalf("findings %v", m.problems.findings)
+	}
+	if outlined == nil || !row.hint.Visible() || !strings.Contains(row.hint.Text, "Connector Field:") {
+		t.Errorf("the row shows no finding: outlined=%v hint=%q", outlined, row.hint.Text)
+	}
+	m.goTo(fs[0].At)
+	if m.win.Canvas().Focused() != row.connectorField {
+		t.Errorf("going to the finding focused %T", m.win.Canvas().Focused())
+	}
+	at := fs[0].At
+	at.Column = "Data Type"
+	ed.fields.response.focus(at)
+	if m.win.Canvas().Focused() != row.dataType {
+		t.Errorf("focus for Data Type went to %T", m.win.Canvas().Focused())
+	}
+
+	ed = openMethod(t, m, "Delete Webhook")
+	p := ed.params.grid.rows[0]
+	outlined = nil
+	p.targetName.SetOnValidationChanged(func(err error) { outlined = err })
+	retype(p.targetName, "")
+	if outlined == nil || len(findings(m, "parameter-name-empty")) != 1 {
+		t.Errorf("an empty Target Name is not outlined: %v", m.problems.findings)
+	}
+}

@@ -165,35 +165,20 @@ func (g *fieldGrid) onGenerate() {
 }
 
 // showFindings shows findings about the whole grid above it and the rest
-// under their rows, outlining the entries they are about.
+// under their rows.
 func (g *fieldGrid) showFindings(fs []model.Finding) {
 	g.findings = fs
-	rows := byRow(fs)
-	showHint(g.view.hint, rows[-1], nil)
-	for i, r := range g.rows {
-		showHint(r.hint, rows[i], columnOf)
-		cols := byColumn(rows[i])
-		markEntry(r.connectorField, cols["Connector Field"])
-		markEntry(r.systemField, cols["System Field"])
-		markEntry(r.defaultValue, cols["Default Value"])
-	}
+	showRowFindings(g.view, fs, g.rows)
 }
 
 // focus scrolls to a finding's row and puts the cursor in its column.
-func (g *fieldGrid) focus(at model.Location) {
-	if at.Row < 0 || at.Row >= len(g.rows) {
-		return
+func (g *fieldGrid) focus(at model.Location) { focusRowCell(g.view, g.ed.host.win, at, g.rows) }
+
+func (r *fieldRow) rowHint() *widget.Label { return r.hint }
+
+func (r *fieldRow) cells() (fyne.CanvasObject, map[string]fyne.CanvasObject) {
+	return r.connectorField, map[string]fyne.CanvasObject{
+		"Connector Field": r.connectorField, "System Field": r.systemField,
+		"Data Type": r.dataType, "Default Value": r.defaultValue,
 	}
-	r := g.rows[at.Row]
-	var o fyne.CanvasObject = r.connectorField
-	switch at.Column {
-	case "System Field":
-		o = r.systemField
-	case "Data Type":
-		o = r.dataType
-	case "Default Value":
-		o = r.defaultValue
-	}
-	g.view.scrollTo(at.Row)
-	focusObject(g.ed.host.win, o)
 }

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
 )
 
 // column is one column of an editable grid.
@@ -270,4 +272,42 @@ func deleteSelected[T any](items []T, sel []bool) []T {
 		}
 	}
 	return out
+}
+
+// gridRow is a grid row as lint findings see it: the hint under it, and its
+// widgets by the column Lint names them with; the first cell takes the
+// focus for a finding about a column the row has no widget for.
+type gridRow interface {
+	rowHint() *widget.Label
+	cells() (first fyne.CanvasObject, byColumn map[string]fyne.CanvasObject)
+}
+
+// showRowFindings shows findings about the whole grid above it and the
+// rest under their rows, outlining the entries they are about.
+func showRowFindings[R gridRow](g *gridView, fs []model.Finding, rows []R) {
+	byRowFs := byRow(fs)
+	showHint(g.hint, byRowFs[-1], nil)
+	for i, r := range rows {
+		showHint(r.rowHint(), byRowFs[i], columnOf)
+		cols := byColumn(byRowFs[i])
+		_, cells := r.cells()
+		for column, obj := range cells {
+			if e, ok := obj.(*widget.Entry); ok {
+				markEntry(e, cols[column])
+			}
+		}
+	}
+}
+
+// focusRowCell scrolls to a finding's row and puts the cursor in its column.
+func focusRowCell[R gridRow](g *gridView, win fyne.Window, at model.Location, rows []R) {
+	if at.Row < 0 || at.Row >= len(rows) {
+		return
+	}
+	obj, cells := rows[at.Row].cells()
+	if c, ok := cells[at.Column]; ok {
+		obj = c
+	}
+	g.scrollTo(at.Row)
+	focusObject(win, obj)
 }

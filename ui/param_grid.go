@@ -203,28 +203,15 @@ func (g *paramGrid) move(up bool) {
 
 func (g *paramGrid) showFindings(fs []model.Finding) {
 	g.findings = fs
-	rows := byRow(fs)
-	showHint(g.view.hint, rows[-1], nil)
-	for i, r := range g.rows {
-		showHint(r.hint, rows[i], columnOf)
-		cols := byColumn(rows[i])
-		markEntry(r.targetName, cols["Target Name"])
-		markEntry(r.value, cols["Values"])
-	}
+	showRowFindings(g.view, fs, g.rows)
 }
 
-func (g *paramGrid) focus(at model.Location) {
-	if at.Row < 0 || at.Row >= len(g.rows) {
-		return
+func (g *paramGrid) focus(at model.Location) { focusRowCell(g.view, g.host.win, at, g.rows) }
+
+func (r *paramRow) rowHint() *widget.Label { return r.hint }
+
+func (r *paramRow) cells() (fyne.CanvasObject, map[string]fyne.CanvasObject) {
+	return r.targetName, map[string]fyne.CanvasObject{
+		"Target Type": r.targetType, "Target Name": r.targetName, "Values": r.value,
 	}
-	r := g.rows[at.Row]
-	var o fyne.CanvasObject = r.targetName
-	switch at.Column {
-	case "Target Type":
-		o = r.targetType
-	case "Values":
-		o = r.value
-	}
-	g.view.scrollTo(at.Row)
-	focusObject(g.host.win, o)
 }
