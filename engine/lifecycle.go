@@ -34,9 +34,6 @@ type WebhookOptions struct {
 	// URL: for an API outside this machine, which cannot reach 127.0.0.1.
 	// Deliveries to it are not seen by the run.
 	WebhookURL string
-	// Receiver configures the local receiver. With no Addr, the run takes a
-	// path of the process's shared loopback receiver (see OpenReceiver).
-	Receiver ReceiverOptions
 }
 
 // RunWebhook runs the lifecycle of a Webhook method: start the local
@@ -62,12 +59,8 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	var recv *Receiver
 	url := opts.WebhookURL
 	if url == "" {
-		if opts.Receiver.Addr != "" {
-			recv, err = StartReceiver(opts.Receiver)
-		} else {
-			recv, err = OpenReceiver(opts.Receiver.Limit)
-		}
-		if err != nil {
+		// A fresh path on the process's shared loopback receiver.
+		if recv, err = OpenReceiver(0); err != nil {
 			res.Error = err.Error()
 			return res
 		}

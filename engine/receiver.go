@@ -38,34 +38,21 @@ type Receiver struct {
 	path     string
 	limit    int64
 	server   *receiverServer
-	owned    bool // Close stops the server too
 	mu       sync.Mutex
 	received []Delivery
 	notify   chan struct{}
-}
-
-// ReceiverOptions configure a receiver.
-type ReceiverOptions struct {
-	// Addr is the address to listen on; the default 127.0.0.1:0 takes a
-	// free port on the loopback interface only.
-	Addr string
-	// Limit caps a delivery's body; DefaultDeliveryLimit when zero.
-	Limit int64
 }
 
 // receiverServer is a loopback HTTP server that hands each request to the
 // receiver whose path it names, and answers 404 for any other path.
 type receiverServer struct {
 	base string // http://HOST:PORT
-	srv  *http.Server
 	mu   sync.Mutex
 	open map[string]*Receiver
 }
 
-func startServer(addr string) (*receiverServer, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
+func startServer() (*receiverServer, error) {
+	const addr = "127.0.0.1:0" // a free port, on the loopback interface only
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false) // plain TCP on loopback; MPTCP only costs here
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
@@ -73,8 +60,8 @@ func startServer(addr string) (*receiverServer, error) {
 		return nil, fmt.Errorf("start the webhook receiver on %s: %w", addr, err)
 	}
 	s := &receiverServer{base: "http://" + ln.Addr().String(), open: map[string]*Receiver{}}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln)
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) // for the life of the process
 	return s, nil
 }
 
@@ -116,27 +103,11 @@ var shared struct {
 // started on first use and kept for the life of the process, so that a run
 // pays for a path, not for a server. Close the receiver when the run ends.
 func OpenReceiver(limit int64) (*Receiver, error) {
-	shared.once.Do(func() { shared.server, shared.err = startServer("") })
+	shared.once.Do(func() { shared.server, shared.err = startServer() })
 	if shared.err != nil {
 		return nil, shared.err
 	}
 	return shared.server.newReceiver(limit)
-}
-
-// StartReceiver starts a server of the receiver's own, on opts.Addr, and
-// serves it in the background until Close.
-func StartReceiver(opts ReceiverOptions) (*Receiver, error) {
-	s, err := startServer(opts.Addr)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.newReceiver(opts.Limit)
-	if err != nil {
-		s.srv.Close()
-		return nil, err
-	}
-	r.owned = true
-	return r, nil
 }
 
 // ServeHTTP takes a delivery on the receiver's path and answers 404
@@ -201,8 +172,8 @@ func (r *Receiver) Wait(ctx context.Context, n int) (Delivery, error) {
 	}
 }
 
-// Close stops taking deliveries on the receiver's path; a receiver started
-// with StartReceiver stops its server too.
+// Close stops taking deliveries on the receiver's path; the shared server
+// goes on serving other runs.
 func (r *Receiver) Close() error {
 	if r.server == nil {
 		return nil
@@ -210,10 +181,5 @@ func (r *Receiver) Close() error {
 	r.server.mu.Lock()
 	delete(r.server.open, r.path)
 	r.server.mu.Unlock()
-	if !r.owned {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return r.server.srv.Shutdown(ctx)
+	return nil
 }

@@ -21,7 +21,7 @@ import (
 // other body kept whole.
 func FuzzReceiver(f *testing.F) {
 	const limit = 64
-	r, err := StartReceiver(ReceiverOptions{Limit: limit})
+	r, err := OpenReceiver(limit)
 	if err != nil {
 		f.Fatal(err)
 	}
