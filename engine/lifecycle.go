@@ -293,7 +293,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 		out.Error = err.Error()
 		return out
 	}
-	if scripts != nil {
+	if scripts.Handles(script.EventBeforeWebhook) || scripts.Handles(script.EventAfterWebhook) {
 		g := &script.Globals{MethodRequest: payload, MethodRequestHeaders: flatten(d.Headers)}
 		proceed, err := scripts.Fire(ctx, script.EventBeforeWebhook, g)
 		if err == nil && proceed {

@@ -286,3 +286,23 @@ func dump(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
 }
+
+// TestAfterActionAlone: a script with only an after_action handler still
+// rewrites what gets mapped, and one with only after_error sees the failure.
+func TestAfterActionAlone(t *testing.T) {
+	_, base := startSandbox(t)
+	c := exampleConnector(t)
+	c.Method("Create Order").Script = "function after_action() { method_response.id = method_response.id + 1000; }"
+	r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}}
+	res := r.RunMethod(context.Background(), "Create Order")
+	if !res.OK || mappedValues(res.Mapped)["OrderId"] != "1001" {
+		t.Errorf("ok=%t mapped %v: %s", res.OK, mappedValues(res.Mapped), res.Error)
+	}
+
+	c.Method("Create Order").Script = "function after_error() { console.log('failed with ' + statusCode); }"
+	r.Account[model.SystemFieldAuthAPIKey] = "wrong-key-123"
+	res = r.RunMethod(context.Background(), "Create Order")
+	if res.OK || len(res.Steps[0].Console) != 1 || !strings.Contains(res.Steps[0].Console[0], "failed with 401") {
+		t.Errorf("ok=%t console %q", res.OK, res.Steps[0].Console)
+	}
+}

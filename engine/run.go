@@ -129,7 +129,8 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if err != nil {
 		return fail(err)
 	}
-	if scripts != nil {
+	// Globals cross into JavaScript only for an event a script handles.
+	if scripts.Handles(script.EventBeforeAction) {
 		proceed, err := r.beforeAction(ctx, scripts, req)
 		if err != nil {
 			return fail(err)
@@ -148,7 +149,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
 	}
 	if sendErr != nil {
-		if scripts != nil {
+		if scripts.Handles(script.EventAfterError) {
 			g := r.responseGlobals(req, resp)
 			g.MethodError = sendErr.Error()
 			if _, err := scripts.Fire(ctx, script.EventAfterError, g); err != nil {
@@ -158,7 +159,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		return fail(sendErr)
 	}
 	body := resp.Body
-	if scripts != nil {
+	if scripts.Handles(script.EventAfterAction) {
 		g := r.responseGlobals(req, resp)
 		before := g.MethodResponse
 		proceed, err := scripts.Fire(ctx, script.EventAfterAction, g)
