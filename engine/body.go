@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -74,7 +75,7 @@ func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]f
 				place = PlaceJSON
 			}
 			var err error
-			if text, err = mf.Render(ft.where()+" › Default Value", f.DefaultValue, place); err != nil {
+			if text, err = mf.render(func() string { return ft.where() + " › Default Value" }, f.DefaultValue, place, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -98,7 +99,7 @@ func fieldTexts(m *model.Method, mf *Mergefields, inputs map[string]string) ([]f
 func jsonBody(vals []fieldText) (any, error) {
 	var doc []byte
 	for _, v := range vals {
-		steps, err := model.ParseFieldPath(v.f.ConnectorField)
+		steps, err := fieldPaths.get(v.f.ConnectorField)
 		if err != nil {
 			return nil, &FieldError{Field: v.where(), Err: err}
 		}
@@ -272,9 +273,6 @@ func formOf(body any) (Form, error) {
 // and returns it with the body it carries (for the run log). It adds the
 // Content-Type of the Data Type when a body has none, and a User-Agent.
 func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error) {
-	if err := checkEndpoint(r.Endpoint); err != nil {
-		return nil, nil, fmt.Errorf("endpoint: %w", err)
-	}
 	body, err := r.EncodeBody()
 	if err != nil {
 		return nil, nil, fmt.Errorf("request body: %w", err)
@@ -284,10 +282,25 @@ func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error
 		rd = bytes.NewReader(body)
 	}
 	hr, err := http.NewRequestWithContext(ctx, r.Method, r.Endpoint, rd)
-	if err != nil {
+	var ue *url.Error
+	switch {
+	case errors.As(err, &ue):
+		return nil, nil, fmt.Errorf("endpoint: %w", notAURL(r.Endpoint, ue))
+	case err != nil:
 		return nil, nil, err
 	}
-	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
+	if err := checkURL(hr.URL, r.Endpoint); err != nil {
+		return nil, nil, fmt.Errorf("endpoint: %w", err)
+	}
+	// In sorted order, so that of two spellings of one header the same
+	// one always wins.
+	var room [16]string
+	keys := room[:0]
+	for k := range r.Headers {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		if strings.EqualFold(k, "Host") {
 			hr.Host = r.Headers[k]
 			continue

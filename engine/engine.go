@@ -11,7 +11,7 @@
 //	req, err := engine.Prepare(c, m, v) // nothing sent yet; errors name the field
 //	// a before_action script may change req.Endpoint, req.Headers, req.Body
 //	resp, ex, err := client.Send(ctx, req)
-//	log = append(log, ex.Masked(req.Secrets))
+//	reqLog, respLog := ex.Log(req.Secrets) // for the run log, masked
 //	fields, err := engine.MapResponse(m, resp.Body)
 //	id, err := engine.WebhookID(m.ResponseFormat.Fields, resp.Body)
 //

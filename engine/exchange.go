@@ -4,122 +4,97 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Mask is what a secret is replaced with in the run log.
 const Mask = "••••••"
 
-// Exchange records one request and its response for the run log. Mask it
-// with Masked before it is shown or saved.
+// Exchange is one request as it was sent and what came of it, unmasked:
+// Log turns it into the run log's records, every secret masked.
 type Exchange struct {
-	Method          string            `json:"method"`
-	URL             string            `json:"url"`
-	RequestHeaders  map[string]string `json:"request_headers,omitempty"`
-	RequestBody     string            `json:"request_body,omitempty"`
-	Status          int               `json:"status,omitempty"`
-	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
-	ResponseBody    string            `json:"response_body,omitempty"`
-	DurationMS      int64             `json:"duration_ms"`
-	// Redirects are the redirects followed, as Response.Redirects.
-	Redirects []string `json:"redirects,omitempty"`
-	// Error is why there was no (whole) response, or "".
-	Error string `json:"error,omitempty"`
-}
-
-// NewExchange records a sent request (with the body it carried) and what
-// came of it: a response, an error, or both (a body over the cap).
-func NewExchange(req *http.Request, reqBody []byte, resp *Response, err error, took time.Duration) Exchange {
-	ex := Exchange{
-		Method:         req.Method,
-		URL:            req.URL.String(),
-		RequestHeaders: flatten(req.Header),
-		RequestBody:    string(reqBody),
-		DurationMS:     took.Milliseconds(),
-	}
-	if req.Host != "" && req.Host != req.URL.Host {
-		ex.RequestHeaders["Host"] = req.Host
-	}
-	if resp != nil {
-		ex.Status = resp.Status
-		ex.ResponseHeaders = flatten(resp.Headers)
-		ex.ResponseBody = string(resp.Body)
-		ex.Redirects = resp.Redirects
-		ex.DurationMS = resp.Duration.Milliseconds()
-	}
-	if err != nil {
-		ex.Error = err.Error()
-	}
-	return ex
-}
-
-// flatten joins repeated headers with ", ", as HTTP allows.
-func flatten(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		out[k] = strings.Join(vs, ", ")
-	}
-	return out
+	// Method and URL are the request's, as sent (or as it would have been
+	// when it could not be encoded).
+	Method, URL string
+	// Request is the request sent; nil when it could not be encoded.
+	Request *http.Request
+	// RequestBody is the body it carried.
+	RequestBody []byte
+	// Response is what came back; nil when no (whole) response arrived,
+	// except for a body over the cap, whose start it holds.
+	Response *Response
 }
 
 // Send encodes a prepared request as it stands (after a script's changes),
 // sends it and returns the response with the exchange, unmasked. The
 // exchange is filled in as far as the request got, also on error.
-func (c *Client) Send(ctx context.Context, r *Request) (*Response, Exchange, error) {
+func (c *Client) Send(ctx context.Context, r *Request) (*Response, *Exchange, error) {
+	ex := &Exchange{Method: r.Method, URL: r.Endpoint}
 	hr, body, err := r.HTTPRequest(ctx)
 	if err != nil {
-		return nil, Exchange{Method: r.Method, URL: r.Endpoint, Error: err.Error()}, err
+		return nil, ex, err
 	}
-	start := time.Now()
+	ex.Request, ex.RequestBody = hr, body
 	resp, err := c.Do(ctx, hr)
-	return resp, NewExchange(hr, body, resp, err, time.Since(start)), err
+	ex.Response = resp
+	return resp, ex, err
 }
 
-// Masked returns a copy of the exchange with every secret replaced by Mask
-// wherever it appears: URL, header values, bodies, redirects and error. A
-// header map in which nothing was masked is shared with e, not copied.
-// Secrets are matched as they are and as they appear escaped in a query
-// string, a path or a JSON string. Empty secrets are ignored.
-func (e Exchange) Masked(secrets []string) Exchange {
-	return e.maskedForms(secretForms(secrets))
+// Log returns the request and response as the run log keeps them, with
+// every secret replaced by Mask wherever it appears: URL, header values,
+// bodies and redirects. Secrets are matched as they are and as they appear
+// escaped in a query string, a path or a JSON string; empty ones are
+// ignored. The response is nil when none arrived.
+func (e *Exchange) Log(secrets []string) (*RequestLog, *ResponseLog) {
+	return e.logForms(secretForms(secrets))
 }
 
-// maskedForms is Masked with the secrets' forms already listed.
-func (e Exchange) maskedForms(forms []string) Exchange {
-	mask := func(s string) string { return maskForms(s, forms) }
-	e.URL = mask(e.URL)
-	e.RequestHeaders = maskHeaders(e.RequestHeaders, mask)
-	e.ResponseHeaders = maskHeaders(e.ResponseHeaders, mask)
-	e.RequestBody = mask(e.RequestBody)
-	e.ResponseBody = mask(e.ResponseBody)
-	e.Error = mask(e.Error)
-	if e.Redirects != nil {
-		e.Redirects = slices.Clone(e.Redirects)
-		for i := range e.Redirects {
-			e.Redirects[i] = mask(e.Redirects[i])
+// logForms is Log with the secrets' forms already listed.
+func (e *Exchange) logForms(forms []string) (*RequestLog, *ResponseLog) {
+	req := &RequestLog{Method: e.Method, URL: maskForms(e.URL, forms)}
+	if hr := e.Request; hr != nil {
+		req.Headers = flattenMasked(hr.Header, forms, 1)
+		if hr.Host != "" && hr.Host != hr.URL.Host {
+			req.Headers["Host"] = maskForms(hr.Host, forms)
+		}
+		req.Body = maskForms(string(e.RequestBody), forms)
+	}
+	resp := e.Response
+	if resp == nil || resp.Status == 0 {
+		return req, nil
+	}
+	out := &ResponseLog{Status: resp.Status, Headers: flattenMasked(resp.Headers, forms, 0), Body: maskForms(string(resp.Body), forms)}
+	if resp.Redirects != nil {
+		out.Redirects = make([]string, len(resp.Redirects))
+		for i, r := range resp.Redirects {
+			out.Redirects[i] = maskForms(r, forms)
 		}
 	}
-	return e
+	return req, out
 }
 
-// maskHeaders returns h with every value masked; h itself when no value
-// holds a secret, a copy otherwise.
-func maskHeaders(h map[string]string, mask func(string) string) map[string]string {
-	out, copied := h, false
-	for k, v := range h {
-		if m := mask(v); m != v {
-			if !copied {
-				out, copied = maps.Clone(h), true
-			}
-			out[k] = m
+// flattenMasked joins repeated headers with ", ", as HTTP allows, and masks
+// the values; room says how many more entries the caller may add.
+func flattenMasked(h http.Header, forms []string, room int) map[string]string {
+	out := make(map[string]string, len(h)+room)
+	for k, vs := range h {
+		v := ""
+		if len(vs) == 1 {
+			v = vs[0]
+		} else {
+			v = strings.Join(vs, ", ")
 		}
+		out[k] = maskForms(v, forms)
 	}
 	return out
+}
+
+// flatten joins repeated headers with ", ", as HTTP allows.
+func flatten(h http.Header) map[string]string {
+	return flattenMasked(h, nil, 0)
 }
 
 // MaskText replaces every secret in s by Mask, as Exchange.Masked does; for

@@ -3,9 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
-	"sort"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -37,42 +36,48 @@ func TestExchangeRecordsAndMasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ex.Method != "POST" || ex.Status != 201 || !strings.Contains(ex.URL, "/hooks?api_key=") || ex.RequestHeaders["X-Token"] != "tok-9" {
+	if ex.Method != "POST" || ex.Response.Status != 201 || !strings.Contains(ex.URL, "/hooks?api_key=") || ex.Request.Header.Get("X-Token") != "tok-9" {
 		t.Errorf("exchange = %+v", ex)
 	}
 
-	masked := ex.Masked(req.Secrets)
-	text, _ := json.Marshal(masked)
+	reqLog, respLog := ex.Log(req.Secrets)
+	text, _ := json.Marshal([]any{reqLog, respLog})
 	for _, secret := range []string{"k<e>y", `k\u003ce\u003ey`, "k%3Ce%3Ey", "pa ss", "tok-9"} {
 		if strings.Contains(string(text), secret) {
-			t.Errorf("masked exchange still holds %q:\n%s", secret, text)
+			t.Errorf("the logs still hold %q:\n%s", secret, text)
 		}
 	}
-	for _, where := range []string{masked.URL, masked.RequestHeaders["X-Api-Key"], masked.RequestHeaders["X-Token"], masked.RequestBody, masked.ResponseBody} {
+	for _, where := range []string{reqLog.URL, reqLog.Headers["X-Api-Key"], reqLog.Headers["X-Token"], reqLog.Body, respLog.Body} {
 		if !strings.Contains(where, Mask) {
 			t.Errorf("%q is not masked", where)
 		}
 	}
-	if !strings.Contains(ex.RequestBody, "pa ss") {
-		t.Errorf("Masked changed the original exchange")
+	if respLog.Status != 201 || reqLog.Method != "POST" || respLog.Headers["Content-Type"] == "" {
+		t.Errorf("logs = %+v, %+v", reqLog, respLog)
+	}
+	if !strings.Contains(string(ex.RequestBody), "pa ss") {
+		t.Errorf("Log changed the exchange")
 	}
 }
 
-func TestExchangeJSONKeys(t *testing.T) {
-	ex := Exchange{Method: "GET", URL: "u", RequestHeaders: map[string]string{"A": "b"}, RequestBody: "q",
-		Status: 200, ResponseHeaders: map[string]string{"C": "d"}, ResponseBody: "r", DurationMS: 5,
-		Redirects: []string{"302 → GET u"}, Error: "e"}
-	b, _ := json.Marshal(ex)
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
+// Repeated headers are joined, a Host header other than the URL's is kept,
+// and redirects are masked too.
+func TestExchangeLogHeadersAndRedirects(t *testing.T) {
+	hr, _ := http.NewRequest("GET", "http://api.example.com/x", nil)
+	hr.Host = "other.example.com"
+	hr.Header.Set("X-Api-Key", "SECRET")
+	ex := &Exchange{Method: "GET", URL: "http://api.example.com/x", Request: hr,
+		Response: &Response{Status: 200, Headers: http.Header{"Set-Cookie": {"a=1", "b=2"}},
+			Redirects: []string{"302 → GET http://api.example.com/x?key=SECRET"}}}
+	reqLog, respLog := ex.Log([]string{"SECRET"})
+	if reqLog.Headers["Host"] != "other.example.com" || reqLog.Headers["X-Api-Key"] != Mask {
+		t.Errorf("request headers = %v", reqLog.Headers)
 	}
-	sort.Strings(keys)
-	want := "[duration_ms error method redirects request_body request_headers response_body response_headers status url]"
-	if fmt.Sprint(keys) != want {
-		t.Errorf("keys = %v, want %s", keys, want)
+	if respLog.Headers["Set-Cookie"] != "a=1, b=2" || respLog.Redirects[0] != "302 → GET http://api.example.com/x?key="+Mask {
+		t.Errorf("response log = %+v", respLog)
+	}
+	if ex.Response.Redirects[0] == respLog.Redirects[0] {
+		t.Errorf("Log masked the exchange's own redirects")
 	}
 }
 
@@ -89,14 +94,14 @@ func TestExchangeOnError(t *testing.T) {
 	if err == nil || resp != nil {
 		t.Fatalf("Send = %v, %v; want connection refused", resp, err)
 	}
-	masked := ex.Masked([]string{"SECRET"})
-	if !strings.Contains(masked.Error, "connection refused") || masked.URL != "http://"+addr+"/x?api_key="+Mask || masked.RequestHeaders["X-Api-Key"] != Mask {
-		t.Errorf("masked exchange = %+v", masked)
+	reqLog, respLog := ex.Log([]string{"SECRET"})
+	if !strings.Contains(err.Error(), "connection refused") || reqLog.URL != "http://"+addr+"/x?api_key="+Mask || reqLog.Headers["X-Api-Key"] != Mask || respLog != nil {
+		t.Errorf("logs = %+v, %+v", reqLog, respLog)
 	}
 
 	req.Endpoint = "not a url"
 	_, ex, err = (&Client{}).Send(context.Background(), req)
-	if err == nil || ex.Error == "" || !strings.Contains(err.Error(), "is not an absolute http or https URL") {
+	if err == nil || ex.Request != nil || ex.URL != "not a url" || !strings.Contains(err.Error(), "is not an absolute http or https URL") {
 		t.Errorf("a script's bad endpoint: %v, %+v", err, ex)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -95,14 +96,12 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		defer cancel()
 	}
 	start := time.Now()
-	resp := &Response{}
-	hc := &http.Client{Transport: c.transport(), CheckRedirect: c.checkRedirect(resp)}
-	hr, err := hc.Do(req.WithContext(rctx))
+	hr, err := c.httpClient().Do(req.WithContext(rctx))
 	if err != nil {
 		return nil, c.sendError(ctx, req, timeout, err)
 	}
 	defer hr.Body.Close()
-	resp.Status, resp.Headers = hr.StatusCode, hr.Header
+	resp := &Response{Status: hr.StatusCode, Headers: hr.Header, Redirects: redirectsBefore(hr)}
 	resp.Body, err = c.readBody(hr)
 	resp.Duration = time.Since(start)
 	if err != nil {
@@ -125,15 +124,28 @@ func brokenBody(declared int64, got int, err error) error {
 	return fmt.Errorf("the response body broke off after %d bytes: %w", got, err)
 }
 
-func (c *Client) transport() http.RoundTripper {
-	if c.Transport != nil {
-		return c.Transport
+// defaultHTTPClient is the http.Client of a Client with the default
+// transport and redirect limit, shared so that each request does not make
+// its own.
+var defaultHTTPClient = (&Client{}).newHTTPClient()
+
+func (c *Client) httpClient() *http.Client {
+	if c.Transport == nil && c.MaxRedirects == 0 {
+		return defaultHTTPClient
 	}
-	return defaultTransport
+	return c.newHTTPClient()
 }
 
-// checkRedirect follows up to MaxRedirects redirects, recording each.
-func (c *Client) checkRedirect(resp *Response) func(*http.Request, []*http.Request) error {
+func (c *Client) newHTTPClient() *http.Client {
+	t := c.Transport
+	if t == nil {
+		t = defaultTransport
+	}
+	return &http.Client{Transport: t, CheckRedirect: c.checkRedirect()}
+}
+
+// checkRedirect follows up to MaxRedirects redirects.
+func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 	max := c.MaxRedirects
 	if max == 0 {
 		max = DefaultMaxRedirects
@@ -145,7 +157,6 @@ func (c *Client) checkRedirect(resp *Response) func(*http.Request, []*http.Reque
 		if len(via) > max {
 			return fmt.Errorf("stopped after %d redirects", max)
 		}
-		resp.Redirects = append(resp.Redirects, fmt.Sprintf("%d → %s %s", next.Response.StatusCode, next.Method, next.URL.Redacted()))
 		if first := via[0].URL; next.URL.Host != first.Host || (first.Scheme == "https" && next.URL.Scheme != "https") {
 			// Another host, or https to http: credentials stay behind.
 			// Go drops only Authorization and cookies; an API key header
@@ -158,6 +169,18 @@ func (c *Client) checkRedirect(resp *Response) func(*http.Request, []*http.Reque
 		}
 		return nil
 	}
+}
+
+// redirectsBefore lists the redirects followed on the way to a response,
+// first first, e.g. "302 → GET https://api.example.com/v2/webhooks": each
+// request after the first points at the redirect that made it.
+func redirectsBefore(hr *http.Response) []string {
+	var out []string
+	for next := hr.Request; next != nil && next.Response != nil; next = next.Response.Request {
+		out = append(out, fmt.Sprintf("%d → %s %s", next.Response.StatusCode, next.Method, next.URL.Redacted()))
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // redirectSafeHeaders are the headers a redirect to another host keeps.
@@ -174,6 +197,13 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	}
 	if hr.ContentLength > limit {
 		return nil, &BodyTooLargeError{Limit: limit}
+	}
+	if n := hr.ContentLength; n >= 0 && hr.Request.Method != http.MethodHead {
+		// The length is known and within the cap: read it into a buffer of
+		// that size. (A HEAD response announces a length it does not send.)
+		body := make([]byte, n)
+		got, err := io.ReadFull(hr.Body, body)
+		return body[:got], err
 	}
 	body, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
 	if err != nil {

@@ -223,3 +223,24 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 		t.Errorf("Accept was dropped too: %q", got.Get("Accept"))
 	}
 }
+
+// A HEAD response announces the length of a body it does not send; that
+// is not a body broken off.
+func TestClientHead(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5")
+		if r.Method != http.MethodHead {
+			fmt.Fprint(w, "hello")
+		}
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodHead, srv.URL, nil)
+	resp, err := (&Client{}).Do(context.Background(), req)
+	if err != nil || resp.Status != http.StatusOK || len(resp.Body) != 0 {
+		t.Errorf("HEAD: %+v, %v; want 200 with no body", resp, err)
+	}
+	resp, err = get(t, &Client{}, context.Background(), srv.URL)
+	if err != nil || string(resp.Body) != "hello" {
+		t.Errorf("GET: %+v, %v", resp, err)
+	}
+}

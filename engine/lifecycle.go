@@ -271,9 +271,8 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step, secret string) *Received {
 	secrets := r.secrets()
 	forms := r.secretForms(secrets)
-	out := &Received{ReceivedAt: d.ReceivedAt, Method: d.Method, Headers: flatten(d.Headers), Rejected: d.Rejected}
+	out := &Received{ReceivedAt: d.ReceivedAt, Method: d.Method, Headers: flattenMasked(d.Headers, forms, 0), Rejected: d.Rejected}
 	out.Body = maskForms(string(d.Body), forms)
-	out.Headers = maskHeaders(out.Headers, func(s string) string { return maskForms(s, forms) })
 	if d.Rejected == "" && !wm.WebhookSignature.IsZero() {
 		if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
 			out.Rejected = "signature check failed: " + MaskText(err.Error(), secrets)

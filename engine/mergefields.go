@@ -75,7 +75,7 @@ func (mf *Mergefields) Lookup(name string) (string, bool, error) {
 	return mf.lookup(name, nil)
 }
 
-func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error) {
+func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
 	// The webhook's own id and URL, when the lifecycle set them, win over
 	// anything an input or an account value says: the delete must go to the
 	// webhook this run created and no other.
@@ -88,10 +88,10 @@ func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error)
 	// A parameter's template that names its own parameter ({{Cyclr_Webhook_Id}}
 	// as the value of the parameter Cyclr_Webhook_Id) reads the tiers below it;
 	// stack holds the templates being rendered, which also ends any loop.
-	if mf.method != nil && !slices.Contains(stack, "method:"+name) {
+	if mf.method != nil && !slices.Contains(stack, tier{name, true}) {
 		if p := findParameter(mf.method.Parameters, name); p != nil && p.Value() != "" {
-			where := MethodLabel(mf.method.Name, TabParameters, name)
-			return mf.template(where, "method:"+name, p.Value(), stack)
+			where := func() string { return MethodLabel(mf.method.Name, TabParameters, name) }
+			return mf.template(where, tier{name, true}, p.Value(), stack)
 		}
 	}
 	isAuth := slices.Contains(model.AuthValueKeys, name)
@@ -104,11 +104,18 @@ func (mf *Mergefields) lookup(name string, stack []string) (string, bool, error)
 	if v := mf.v.Account[name]; v != "" && isAuth {
 		return v, true, nil
 	}
-	if p := findParameter(mf.connector.Parameters, name); p != nil && p.Value() != "" && !slices.Contains(stack, "connector:"+name) {
-		where := connectorLabel(mf.connector.Name, TabParameters, name)
-		return mf.template(where, "connector:"+name, p.Value(), stack)
+	if p := findParameter(mf.connector.Parameters, name); p != nil && p.Value() != "" && !slices.Contains(stack, tier{name, false}) {
+		where := func() string { return connectorLabel(mf.connector.Name, TabParameters, name) }
+		return mf.template(where, tier{name, false}, p.Value(), stack)
 	}
 	return "", false, nil
+}
+
+// tier is a parameter whose template is being rendered: the method's or
+// the connector's parameter of that name.
+type tier struct {
+	name       string
+	fromMethod bool
 }
 
 func isSystemField(name string) bool {
@@ -116,7 +123,7 @@ func isSystemField(name string) bool {
 }
 
 // template renders a parameter's value; key says which parameter it is.
-func (mf *Mergefields) template(where, key, text string, stack []string) (string, bool, error) {
+func (mf *Mergefields) template(where func() string, key tier, text string, stack []tier) (string, bool, error) {
 	s, err := mf.render(where, text, PlacePlain, append(slices.Clip(stack), key))
 	return s, err == nil, err
 }
@@ -135,15 +142,20 @@ func findParameter(ps []model.Parameter, name string) *model.Parameter {
 // TabSettings, "Endpoint"). Malformed braces or a name with no value is a
 // *FieldError wrapping a *model.MergefieldError with the position.
 func (mf *Mergefields) Render(field, text string, place Place) (string, error) {
-	return mf.render(field, text, place, nil)
+	return mf.render(func() string { return field }, text, place, nil)
 }
 
-func (mf *Mergefields) render(field, text string, place Place, stack []string) (string, error) {
-	toks, err := model.ParseMergefields(text, place != PlaceJSON)
-	if err != nil {
-		return "", &FieldError{Field: field, Err: err}
+// render is Render with the field's name worked out only for an error.
+func (mf *Mergefields) render(field func() string, text string, place Place, stack []tier) (string, error) {
+	toks, err := parseTemplate(text, place != PlaceJSON)
+	switch {
+	case err == nil && len(toks) == 1 && !toks[0].IsMergefield():
+		return text, nil // plain text: nothing to fill
+	case err != nil:
+		return "", &FieldError{Field: field(), Err: err}
 	}
 	var out strings.Builder
+	out.Grow(len(text) + 64)
 	inString := false // within a JSON string literal, for PlaceJSON
 	for _, t := range toks {
 		if !t.IsMergefield() {
@@ -156,7 +168,7 @@ func (mf *Mergefields) render(field, text string, place Place, stack []string) (
 			return "", err
 		}
 		if !ok {
-			return "", &FieldError{Field: field, Err: &model.MergefieldError{
+			return "", &FieldError{Field: field(), Err: &model.MergefieldError{
 				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
 		out.WriteString(escapeFor(place, out.String(), inString, v))
@@ -165,15 +177,15 @@ func (mf *Mergefields) render(field, text string, place Place, stack []string) (
 }
 
 // noValue explains why a name has no value, pointing at where to give one.
-func (mf *Mergefields) noValue(name string, stack []string) string {
+func (mf *Mergefields) noValue(name string, stack []tier) string {
 	// A template naming its own parameter reads on below it; naming one
 	// further up the stack is a loop.
-	var outer []string
+	var outer []tier
 	if len(stack) > 0 {
 		outer = stack[:len(stack)-1]
 	}
 	switch {
-	case slices.ContainsFunc(outer, func(k string) bool { return strings.HasSuffix(k, ":"+name) }):
+	case slices.ContainsFunc(outer, func(k tier) bool { return k.name == name }):
 		return fmt.Sprintf("{{%s}} refers back to itself through other parameters", name)
 	case slices.Contains(model.AuthValueKeys, name):
 		return fmt.Sprintf("{{%s}} has no value: set it in the account values", name)

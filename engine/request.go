@@ -27,9 +27,6 @@ type Request struct {
 	// connector's, then the method's, which win
 	// (method_request_parameters).
 	Parameters map[string]string
-	// Mergefields are every mergefield with a value
-	// (method_request_mergefields). They include the auth values.
-	Mergefields map[string]string
 	// DataType says how Body is encoded.
 	DataType model.BodyType
 	// Body is the request body, nil for none: for Json the document as
@@ -44,6 +41,19 @@ type Request struct {
 	// Secrets are the values to mask in the run log: the auth values, the
 	// Basic credential and the values of Sensitive parameters.
 	Secrets []string
+
+	// mf resolves the mergefields the request was prepared with.
+	mf *Mergefields
+}
+
+// Mergefields returns every mergefield with a value
+// (method_request_mergefields), auth values included. It is worked out when
+// asked for: only a script that handles an event needs it.
+func (r *Request) Mergefields() map[string]string {
+	if r.mf == nil {
+		return map[string]string{}
+	}
+	return r.mf.All()
 }
 
 // FormField is one key and value of a Form body.
@@ -72,6 +82,7 @@ func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
 		Method:   strings.ToUpper(m.HttpMethod),
 		Headers:  map[string]string{},
 		DataType: m.DataType,
+		mf:       mf,
 	}
 	if req.Method == "" {
 		req.Method = "GET"
@@ -100,7 +111,6 @@ func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
 	if req.Body != nil {
 		req.Headers["Content-Type"] = contentType(req.DataType)
 	}
-	req.Mergefields = mf.All()
 	req.Secrets = append(req.Secrets, secrets(c, m, mf)...)
 	return req, nil
 }
@@ -155,16 +165,16 @@ func (req *Request) applyParameters(c *model.Connector, m *model.Method, mf *Mer
 // renderEndpoint renders the Endpoint, appends the query parameters and
 // checks that the result is an absolute http(s) URL.
 func (req *Request) renderEndpoint(m *model.Method, mf *Mergefields, query []FormField) error {
-	where := MethodLabel(m.Name, TabSettings, "Endpoint")
+	where := func() string { return MethodLabel(m.Name, TabSettings, "Endpoint") }
 	if strings.TrimSpace(m.Endpoint) == "" {
-		return &FieldError{Field: where, Err: errors.New("the method has no Endpoint")}
+		return &FieldError{Field: where(), Err: errors.New("the method has no Endpoint")}
 	}
-	u, err := mf.Render(where, m.Endpoint, PlaceURL)
+	u, err := mf.render(where, m.Endpoint, PlaceURL, nil)
 	if err != nil {
 		return err
 	}
 	if err := checkEndpoint(u); err != nil {
-		return &FieldError{Field: where, Err: err}
+		return &FieldError{Field: where(), Err: err}
 	}
 	req.Endpoint = appendQuery(u, query...)
 	return nil
@@ -173,8 +183,18 @@ func (req *Request) renderEndpoint(m *model.Method, mf *Mergefields, query []For
 func checkEndpoint(u string) error {
 	p, err := url.Parse(u)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", u, errors.Unwrap(err))
+		return notAURL(u, err)
 	}
+	return checkURL(p, u)
+}
+
+// notAURL says that u does not parse as a URL.
+func notAURL(u string, err error) error {
+	return fmt.Errorf("%q is not a URL: %v", u, errors.Unwrap(err))
+}
+
+// checkURL accepts only an absolute http or https URL; u is its text.
+func checkURL(p *url.URL, u string) error {
 	if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return fmt.Errorf("%q is not an absolute http or https URL", u)
 	}
@@ -246,7 +266,10 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 }
 
 // secrets lists the values to mask: the auth values and the values of
-// Sensitive parameters and secret account values, each once.
+// Sensitive parameters and secret account values, each once. Each name is
+// looked up once: a value comes from wherever Lookup finds it (an input or
+// a parameter's rendered template), and the account's own value is masked
+// too.
 func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 	var out []string
 	add := func(name string) {
@@ -260,6 +283,14 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 	for _, n := range model.AuthValueKeys {
 		add(n)
 	}
+	sensitive := func(name string) bool {
+		for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
+			if p := findParameter(ps, name); p != nil && p.IsSensitive {
+				return true
+			}
+		}
+		return false
+	}
 	for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
 		for _, p := range ps {
 			if p.IsSensitive {
@@ -267,8 +298,10 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 			}
 		}
 	}
+	// Account values that are secrets for another reason: a Sensitive
+	// parameter of another method, a signing secret.
 	for k := range mf.v.Account {
-		if c.IsSecretValue(k) {
+		if !slices.Contains(model.AuthValueKeys, k) && !sensitive(k) && c.IsSecretValue(k) {
 			add(k)
 		}
 	}

@@ -325,8 +325,8 @@ func TestPrepareDeleteWebhook(t *testing.T) {
 	if req.Parameters[model.SystemFieldWebhookID] != "wh 1" {
 		t.Errorf("method_request_parameters.Cyclr_Webhook_Id = %q, want wh 1", req.Parameters[model.SystemFieldWebhookID])
 	}
-	if req.Mergefields[model.SystemFieldWebhookID] != "wh 1" {
-		t.Errorf("Mergefields = %v", req.Mergefields)
+	if got := req.Mergefields(); got[model.SystemFieldWebhookID] != "wh 1" {
+		t.Errorf("Mergefields = %v", got)
 	}
 	if resp.Status != 204 || len(resp.Body) != 0 {
 		t.Errorf("response %d %q", resp.Status, resp.Body)

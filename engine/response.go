@@ -51,11 +51,12 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 	for _, f := range fields {
 		mapped := MappedField{ConnectorField: f.ConnectorField, SystemField: f.SystemField, DataType: f.DataType}
 		where := func() string { return grid + " › " + f.ConnectorField }
-		steps, err := model.ParseFieldPath(f.ConnectorField)
+		steps, err := fieldPaths.get(f.ConnectorField)
 		if err != nil {
 			return nil, &FieldError{Field: where(), Err: err}
 		}
-		res := gjson.GetBytes(body, gjsonPathOf(steps))
+		path, _ := gjsonPaths.get(f.ConnectorField) // the same path, parsed already
+		res := gjson.GetBytes(body, path)
 		if empty || !res.Exists() {
 			out = append(out, mapped)
 			continue
@@ -115,7 +116,7 @@ func WebhookID(fields []model.Field, body []byte) (string, error) {
 	if f == nil {
 		return "", fmt.Errorf("no Response Format field has the System Field %s, so the webhook id cannot be captured", model.SystemFieldWebhookID)
 	}
-	path, err := GJSONPath(f.ConnectorField)
+	path, err := gjsonPaths.get(f.ConnectorField)
 	if err != nil {
 		return "", fmt.Errorf("the %s field: %w", model.SystemFieldWebhookID, err)
 	}

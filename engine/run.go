@@ -143,7 +143,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		}
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
-	step.Request, step.Response = logExchange(ex, r.secretForms(secrets))
+	step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 	step.notSent = sendErr != nil && neverSent(sendErr)
 	if sendErr == nil && !resp.OK() {
 		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
@@ -186,7 +186,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		}
 		if r.learnSecrets(mapped) {
 			secrets = append(r.secrets(), req.Secrets...)
-			step.Request, step.Response = logExchange(ex, r.secretForms(secrets))
+			step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 		}
 		step.Mapped = maskMapped(mapped, r.secretForms(secrets))
 	}
@@ -231,7 +231,7 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 		MethodRequest:            body,
 		MethodRequestHeaders:     copyMap(req.Headers),
 		MethodRequestParameters:  copyMap(req.Parameters),
-		MethodRequestMergefields: copyMap(req.Mergefields),
+		MethodRequestMergefields: req.Mergefields(),
 		MethodAuthValue:          req.AuthValue,
 	}
 	proceed, err := s.Fire(ctx, script.EventBeforeAction, g)
@@ -293,7 +293,7 @@ func (r *Runner) responseGlobals(req *Request, resp *Response) *script.Globals {
 		MethodRequest:            scriptBody(req),
 		MethodRequestHeaders:     copyMap(req.Headers),
 		MethodRequestParameters:  copyMap(req.Parameters),
-		MethodRequestMergefields: copyMap(req.Mergefields),
+		MethodRequestMergefields: req.Mergefields(),
 		MethodAuthValue:          req.AuthValue,
 	}
 	if resp != nil {

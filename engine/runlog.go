@@ -95,17 +95,6 @@ type Received struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// logExchange splits an exchange, masked with the secrets' forms (see
-// secretForms), into the request and response logs.
-func logExchange(ex Exchange, forms []string) (*RequestLog, *ResponseLog) {
-	ex = ex.maskedForms(forms)
-	req := &RequestLog{Method: ex.Method, URL: ex.URL, Headers: ex.RequestHeaders, Body: ex.RequestBody}
-	if ex.Status == 0 {
-		return req, nil
-	}
-	return req, &ResponseLog{Status: ex.Status, Headers: ex.ResponseHeaders, Body: ex.ResponseBody, Redirects: ex.Redirects}
-}
-
 // Secrets lists the values a run must never show: the auth values and the
 // values of Sensitive parameters, from the connector and the account.
 func Secrets(c *model.Connector, account map[string]string) []string {
