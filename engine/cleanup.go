@@ -64,7 +64,7 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	if err != nil {
 		return nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
 	}
-	_, _, del, err := webhookMethods(c, rec.Method)
+	del, err := cleanupMethod(c, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -72,4 +72,22 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	step, _ := r.runAction(ctx, del, "Delete webhook", system)
 	return step, nil
+}
+
+// cleanupMethod finds the Delete Webhook Method that deletes a ledger row's
+// webhook: through the row's Webhook method, as the lifecycle did, or, when
+// no method has that name any more (renamed or removed), by the Delete
+// Webhook Method's name recorded with the row. Rows from before that name
+// was recorded can only go through their Webhook method.
+func cleanupMethod(c *model.Connector, rec model.WebhookRecord) (*model.Method, error) {
+	if c.Method(rec.Method) != nil || rec.DeleteMethod == "" {
+		_, _, del, err := webhookMethods(c, rec.Method)
+		return del, err
+	}
+	if del := c.Method(rec.DeleteMethod); del != nil && del.MethodType == model.MethodAction {
+		return del, nil
+	}
+	return nil, fmt.Errorf("connector %q has no method %q (renamed or removed?) and no Delete Webhook Method %q to delete webhook %s with; "+
+		"restore one of them, or remove the webhook on the API by hand and run 'patchbay webhook forget %d'",
+		c.Name, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.ID)
 }

@@ -75,7 +75,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	// The row goes in before the create request is sent: a process killed
 	// while the API answers still leaves a trace of what it may have made.
-	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, URL: url, RunValues: r.runValues(),
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
 	ledgerCtx := context.WithoutCancel(ctx)
 	if err := opts.Ledger.RecordWebhook(ledgerCtx, rec); err != nil {

@@ -83,6 +83,10 @@ type WebhookRecord struct {
 	// Connector and Method name the connector and its Webhook method.
 	Connector string
 	Method    string
+	// DeleteMethod names the Delete Webhook Method the webhook was created
+	// with, so that cleanup can still delete it after the Webhook method was
+	// renamed or removed. Empty on rows written before it was recorded.
+	DeleteMethod string
 	// WebhookID is the captured Cyclr_Webhook_Id.
 	WebhookID string
 	// URL is the delivery URL the webhook was registered with.

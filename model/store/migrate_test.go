@@ -142,6 +142,42 @@ func TestMigrate_FromVersion1(t *testing.T) {
 	}
 }
 
+// TestMigrate_LedgerFromVersion4 opens a version 4 database holding a
+// pending ledger row: migration 5 gives the row an empty Delete Webhook
+// Method, and new rows keep theirs.
+func TestMigrate_LedgerFromVersion4(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v4.db")
+	old, err := openAt(ctx, path, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.db.Exec(`INSERT INTO webhook_ledger (connector, method, webhook_id, url, created_at, last_error)
+		VALUES ('Webhook Example', 'New Order', '7', 'http://127.0.0.1:9000/hooks/a', '2025-01-02T03:04:05.000000000Z', 'DELETE answered 503')`); err != nil {
+		t.Fatalf("v4 insert: %v", err)
+	}
+	old.Close()
+
+	db := mustOpenPath(t, path)
+	rec := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook", WebhookID: "8", URL: "http://u"}
+	if err := db.RecordWebhook(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ListWebhooks(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("pending rows: got %+v, want 2", rows)
+	}
+	if r := rows[0]; r.WebhookID != "8" || r.DeleteMethod != "Delete Webhook" {
+		t.Errorf("new row: got %+v, want DeleteMethod \"Delete Webhook\"", r)
+	}
+	if r := rows[1]; r.WebhookID != "7" || r.Method != "New Order" || r.DeleteMethod != "" || r.LastError != "DELETE answered 503" || !r.Pending() {
+		t.Errorf("version 4 row: got %+v, want it pending as it was, with no DeleteMethod", r)
+	}
+}
+
 // TestMigrate_StopsAtFailure checks that a migration that fails
 // leaves the ones before it applied and itself not recorded.
 func TestMigrate_StopsAtFailure(t *testing.T) {

@@ -34,9 +34,9 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	}
 	defer rollback(tx)
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO webhook_ledger (connector, method, webhook_id, url, run_values, created_at, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		rec.Connector, rec.Method, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError)
+		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, created_at, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.Connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError)
 	if err != nil {
 		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
 	}
@@ -133,7 +133,7 @@ func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.Webho
 
 func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.WebhookRecord, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, webhook_id, url, run_values, created_at, deleted_at, last_error
+		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, last_error
 		FROM webhook_ledger
 		WHERE deleted_at IS NULL OR NOT ?
 		ORDER BY created_at DESC, id DESC`, pendingOnly)
@@ -146,7 +146,7 @@ func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.We
 		var r model.WebhookRecord
 		var runValues string
 		var created, deleted sql.NullString
-		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.WebhookID, &r.URL,
+		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.DeleteMethod, &r.WebhookID, &r.URL,
 			&runValues, &created, &deleted, &r.LastError); err != nil {
 			return nil, err
 		}

@@ -165,3 +165,26 @@ func TestRenameCarriesPendingWebhooks(t *testing.T) {
 		t.Errorf("after the rename the rows name %v", names)
 	}
 }
+
+// TestLedgerKeepsDeleteMethod: the Delete Webhook Method a row names comes
+// back from the file beside its Webhook method, so that cleanup can still
+// delete the webhook after the Webhook method is renamed.
+func TestLedgerKeepsDeleteMethod(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/ledger.db"
+	db := mustOpenPath(t, path)
+	rec := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook",
+		WebhookID: "42", URL: "http://127.0.0.1:9000/hooks/a"}
+	if err := db.RecordWebhook(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = mustOpenPath(t, path)
+	rows, err := db.ListWebhooks(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Method != "New Order" || rows[0].DeleteMethod != "Delete Webhook" {
+		t.Errorf("pending rows %+v, want one with Method \"New Order\" and DeleteMethod \"Delete Webhook\"", rows)
+	}
+}
