@@ -107,7 +107,7 @@ func jsonBody(vals []fieldText) (any, error) {
 		if err != nil {
 			return nil, &FieldError{Field: v.where(), Err: err}
 		}
-		if doc, err = setSteps(doc, jsonPath{}, steps, typed); err != nil {
+		if doc, err = setSteps(doc, nil, steps, typed); err != nil {
 			return nil, &FieldError{Field: v.where(), Err: err}
 		}
 	}

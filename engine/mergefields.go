@@ -79,8 +79,9 @@ func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
 	// The webhook's own id and URL, when the lifecycle set them, win over
 	// anything an input or an account value says: the delete must go to the
 	// webhook this run created and no other.
-	if v := mf.v.System[name]; v != "" && isSystemField(name) {
-		return v, true, nil
+	sys := mf.v.System[name]
+	if sys != "" && isSystemField(name) {
+		return sys, true, nil
 	}
 	if v, ok := mf.v.Inputs[name]; ok {
 		return v, true, nil
@@ -94,15 +95,16 @@ func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
 			return mf.template(where, tier{name, true}, p.Value(), stack)
 		}
 	}
+	// Account values come before system values, auth values after them.
+	acct := mf.v.Account[name]
 	isAuth := slices.Contains(model.AuthValueKeys, name)
-	if v := mf.v.Account[name]; v != "" && !isAuth {
-		return v, true, nil
-	}
-	if v := mf.v.System[name]; v != "" {
-		return v, true, nil
-	}
-	if v := mf.v.Account[name]; v != "" && isAuth {
-		return v, true, nil
+	switch {
+	case acct != "" && !isAuth:
+		return acct, true, nil
+	case sys != "":
+		return sys, true, nil
+	case acct != "":
+		return acct, true, nil
 	}
 	if p := findParameter(mf.connector.Parameters, name); p != nil && p.Value() != "" && !slices.Contains(stack, tier{name, false}) {
 		where := func() string { return connectorLabel(mf.connector.Name, TabParameters, name) }

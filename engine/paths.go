@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -83,14 +84,16 @@ func SetJSON(doc []byte, cyclrPath string, value any) ([]byte, error) {
 	if err != nil {
 		return doc, err
 	}
-	return setSteps(doc, jsonPath{}, steps, value)
+	return setSteps(doc, nil, steps, value)
 }
 
-// jsonPath is one place in a document, spelled both for sjson (which writes)
-// and gjson (which checks what is there already).
-type jsonPath struct {
-	sj, gj []string
-	shown  []string // as the user wrote it, for messages
+// jsonPath is one place in a document, each step spelled both for sjson
+// (which writes) and gjson (which checks what is there already), and as the
+// user wrote it, for messages.
+type jsonPath []pathStep
+
+type pathStep struct {
+	sj, gj, shown string
 }
 
 func (p jsonPath) key(k string) jsonPath {
@@ -108,13 +111,23 @@ func (p jsonPath) index(i int) jsonPath {
 	return p.with(n, n, n)
 }
 
+// with returns the path one step further; p itself is left as it is.
 func (p jsonPath) with(sj, gj, shown string) jsonPath {
-	return jsonPath{
-		sj:    append(append([]string(nil), p.sj...), sj),
-		gj:    append(append([]string(nil), p.gj...), gj),
-		shown: append(append([]string(nil), p.shown...), shown),
-	}
+	return append(p[:len(p):len(p)], pathStep{sj, gj, shown})
 }
+
+// join spells the path (or its first n steps) for one reader.
+func (p jsonPath) join(spell func(pathStep) string) string {
+	parts := make([]string, len(p))
+	for i, s := range p {
+		parts[i] = spell(s)
+	}
+	return strings.Join(parts, ".")
+}
+
+func sjOf(s pathStep) string    { return s.sj }
+func gjOf(s pathStep) string    { return s.gj }
+func shownOf(s pathStep) string { return s.shown }
 
 // isIndexLike reports whether sjson would read a key as an array position.
 func isIndexLike(k string) bool {
@@ -148,10 +161,10 @@ func setSteps(doc []byte, at jsonPath, steps []model.PathStep, value any) ([]byt
 		return doc, fmt.Errorf("%s is an array step, so its value must be a list, not %s", showStep(steps[0]), quoteValue(value))
 	}
 	if len(list) == 0 {
-		if len(at.sj) == 0 {
+		if len(at) == 0 {
 			return setLeaf(doc, at, []any{})
 		}
-		if gjson.GetBytes(doc, strings.Join(at.gj, ".")).Exists() {
+		if gjson.GetBytes(doc, at.join(gjOf)).Exists() {
 			return doc, nil // another field made the array already
 		}
 		return setLeaf(doc, at, []any{})
@@ -189,8 +202,8 @@ func asList(v any) ([]any, bool) {
 // setLeaf sets value at a place, after checking that nothing another field
 // set stands in the way.
 func setLeaf(doc []byte, at jsonPath, value any) ([]byte, error) {
-	if len(at.sj) == 0 {
-		if len(strings.TrimSpace(string(doc))) > 0 {
+	if len(at) == 0 {
+		if len(bytes.TrimSpace(doc)) > 0 {
 			return doc, fmt.Errorf("the body is already %s, so a root array cannot be set", kindOf(gjson.ParseBytes(doc)))
 		}
 		return sjsonRoot(value)
@@ -198,9 +211,9 @@ func setLeaf(doc []byte, at jsonPath, value any) ([]byte, error) {
 	if err := checkWay(doc, at); err != nil {
 		return doc, err
 	}
-	out, err := sjson.SetBytes(doc, strings.Join(at.sj, "."), value)
+	out, err := sjson.SetBytes(doc, at.join(sjOf), value)
 	if err != nil {
-		return doc, fmt.Errorf("cannot set %s: %w", strings.Join(at.shown, "."), err)
+		return doc, fmt.Errorf("cannot set %s: %w", at.join(shownOf), err)
 	}
 	return out, nil
 }
@@ -217,26 +230,26 @@ func sjsonRoot(value any) ([]byte, error) {
 // checkWay walks the place's parents: each one already there must be the
 // kind of container the next step needs, and the place itself must be free.
 func checkWay(doc []byte, at jsonPath) error {
-	if len(strings.TrimSpace(string(doc))) == 0 {
+	if len(bytes.TrimSpace(doc)) == 0 {
 		return nil
 	}
 	parent := gjson.ParseBytes(doc)
-	for i := range at.sj {
-		needArray := !strings.HasPrefix(at.sj[i], ":") && isIndexLike(at.sj[i])
+	for i, step := range at {
+		needArray := !strings.HasPrefix(step.sj, ":") && isIndexLike(step.sj)
 		if needArray && !parent.IsArray() || !needArray && !parent.IsObject() {
 			where := "the body"
 			if i > 0 {
-				where = strings.Join(at.shown[:i], ".")
+				where = at[:i].join(shownOf)
 			}
-			return fmt.Errorf("%s is already %s, so %s cannot be set inside it", where, kindOf(parent), strings.Join(at.shown, "."))
+			return fmt.Errorf("%s is already %s, so %s cannot be set inside it", where, kindOf(parent), at.join(shownOf))
 		}
-		next := parent.Get(at.gj[i])
+		next := parent.Get(step.gj)
 		if !next.Exists() {
 			return nil
 		}
 		parent = next
 	}
-	return fmt.Errorf("%s is set twice (already %s)", strings.Join(at.shown, "."), clip(parent.Raw, 60))
+	return fmt.Errorf("%s is set twice (already %s)", at.join(shownOf), clip(parent.Raw, 60))
 }
 
 func kindOf(r gjson.Result) string {

@@ -80,7 +80,7 @@ func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
 	mf := v.For(c, m)
 	req := &Request{
 		Method:   strings.ToUpper(m.HttpMethod),
-		Headers:  map[string]string{},
+		Headers:  make(map[string]string, 4),
 		DataType: m.DataType,
 		mf:       mf,
 	}
@@ -121,42 +121,42 @@ func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
 // or HttpHeader parameter, or a required method parameter, with no value is
 // an error; a connector's MergeField parameter is only needed when used.
 func (req *Request) applyParameters(c *model.Connector, m *model.Method, mf *Mergefields) ([]FormField, error) {
-	req.Parameters = map[string]string{}
+	req.Parameters = make(map[string]string, len(c.Parameters)+len(m.Parameters))
 	var query []FormField
-	type param struct {
-		p          *model.Parameter
-		fromMethod bool
+	apply := func(p *model.Parameter, fromMethod bool) error {
+		v, ok, err := mf.Lookup(p.TargetName)
+		if err != nil {
+			return err
+		}
+		if !ok || v == "" {
+			if !p.IsOptional && (fromMethod || p.TargetType != model.TargetMergeField) {
+				where := connectorLabel(c.Name, TabParameters, p.TargetName)
+				if fromMethod {
+					where = MethodLabel(m.Name, TabParameters, p.TargetName)
+				}
+				return &FieldError{Field: where, Err: errors.New("required parameter has no value: give it one, or set it in the inputs or account values")}
+			}
+			return nil
+		}
+		req.Parameters[p.TargetName] = v
+		switch p.TargetType {
+		case model.TargetQueryString:
+			query = append(query, FormField{p.TargetName, v})
+		case model.TargetHttpHeader:
+			req.Headers[p.TargetName] = v
+		}
+		return nil
 	}
-	all := make([]param, 0, len(c.Parameters)+len(m.Parameters))
 	for i, p := range c.Parameters {
 		if findParameter(m.Parameters, p.TargetName) == nil {
-			all = append(all, param{&c.Parameters[i], false})
+			if err := apply(&c.Parameters[i], false); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for i := range m.Parameters {
-		all = append(all, param{&m.Parameters[i], true})
-	}
-	for _, a := range all {
-		v, ok, err := mf.Lookup(a.p.TargetName)
-		if err != nil {
+		if err := apply(&m.Parameters[i], true); err != nil {
 			return nil, err
-		}
-		if !ok || v == "" {
-			if !a.p.IsOptional && (a.fromMethod || a.p.TargetType != model.TargetMergeField) {
-				where := connectorLabel(c.Name, TabParameters, a.p.TargetName)
-				if a.fromMethod {
-					where = MethodLabel(m.Name, TabParameters, a.p.TargetName)
-				}
-				return nil, &FieldError{Field: where, Err: errors.New("required parameter has no value: give it one, or set it in the inputs or account values")}
-			}
-			continue
-		}
-		req.Parameters[a.p.TargetName] = v
-		switch a.p.TargetType {
-		case model.TargetQueryString:
-			query = append(query, FormField{a.p.TargetName, v})
-		case model.TargetHttpHeader:
-			req.Headers[a.p.TargetName] = v
 		}
 	}
 	return query, nil
