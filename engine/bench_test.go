@@ -16,8 +16,10 @@ import (
 )
 
 // bareLifecycle is the same work done by hand with net/http: create a
-// webhook on the sandbox and delete it again.
-func bareLifecycle(client *http.Client, base string) error {
+// webhook on the sandbox and delete it again. work, if not zero, is spent
+// computing before each request.
+func bareLifecycle(client *http.Client, base string, work time.Duration) error {
+	compute(work)
 	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:1/hooks/x"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
@@ -32,6 +34,7 @@ func bareLifecycle(client *http.Client, base string) error {
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("create: %d %v", resp.StatusCode, err)
 	}
+	compute(work)
 	req, _ = http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/webhooks/%d", base, created.ID), nil)
 	req.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
 	resp, err = client.Do(req)
@@ -67,7 +70,7 @@ func BenchmarkLifecycleVsBareHTTP(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		if err := bareLifecycle(client, url); err != nil {
+		if err := bareLifecycle(client, url, 0); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
@@ -82,6 +85,44 @@ func BenchmarkLifecycleVsBareHTTP(b *testing.B) {
 	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/op")
 	b.ReportMetric(float64(life.Nanoseconds())/float64(b.N), "lifecycle-ns/op")
 	b.ReportMetric(float64(life)/float64(bare), "lifecycle/bare")
+}
+
+// compute keeps the processor busy for d.
+func compute(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+// BenchmarkBareHTTPWithWork is the yardstick for the lifecycle's aim: the
+// two bare requests, and the same two with 5 µs of computation before each,
+// in every iteration. Their ratio shows how much of a 10 % budget that much
+// work uses up, whatever the work is.
+func BenchmarkBareHTTPWithWork(b *testing.B) {
+	sb := sandbox.New(sandbox.Options{})
+	url, stop, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	client := &http.Client{}
+	var plain, with time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if err := bareLifecycle(client, url, 0); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := bareLifecycle(client, url, 5*time.Microsecond); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		plain += t1.Sub(t0)
+		with += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(with.Nanoseconds())/float64(b.N), "bare+2x5µs-ns/op")
+	b.ReportMetric(float64(with)/float64(plain), "with/bare")
 }
 
 func mustExample(tb testing.TB) *model.Connector {
