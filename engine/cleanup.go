@@ -75,14 +75,18 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 }
 
 // cleanupMethod finds the Delete Webhook Method that deletes a ledger row's
-// webhook: through the row's Webhook method, as the lifecycle did, or, when
-// no method has that name any more (renamed or removed), by the Delete
-// Webhook Method's name recorded with the row. Rows from before that name
-// was recorded can only go through their Webhook method.
+// webhook: through the row's Webhook method, as the lifecycle did (its
+// Create Webhook Method is not needed), or, when no method has that name
+// any more (renamed or removed), by the Delete Webhook Method's name
+// recorded with the row. Rows from before that name was recorded can only go
+// through their Webhook method.
 func cleanupMethod(c *model.Connector, rec model.WebhookRecord) (*model.Method, error) {
 	if c.Method(rec.Method) != nil || rec.DeleteMethod == "" {
-		_, _, del, err := webhookMethods(c, rec.Method)
-		return del, err
+		wm, err := webhookMethod(c, rec.Method)
+		if err != nil {
+			return nil, err
+		}
+		return deleteWebhookMethod(c, wm)
 	}
 	if del := c.Method(rec.DeleteMethod); del != nil && del.MethodType == model.MethodAction {
 		return del, nil

@@ -48,6 +48,9 @@ func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
 		{"Webhook method removed", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Methods = remove(c.Methods, "New Order")
 		}, ""},
+		{"Create Webhook Method removed: the delete needs only its own", func(c *model.Connector, _ *model.WebhookRecord) {
+			c.Methods = remove(c.Methods, "Create Webhook")
+		}, ""},
 		{"Webhook and Delete Webhook Methods renamed", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Method("New Order").Name = "Order Created"
 			c.Method("Delete Webhook").Name = "Remove Webhook"

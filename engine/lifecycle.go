@@ -140,20 +140,37 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 // webhookMethods finds a Webhook method and its Create and Delete Webhook
 // Methods.
 func webhookMethods(c *model.Connector, name string) (wm, create, del *model.Method, err error) {
-	wm = c.Method(name)
-	switch {
-	case wm == nil:
-		return nil, nil, nil, fmt.Errorf("connector %q has no method %q", c.Name, name)
-	case wm.MethodType != model.MethodWebhook:
-		return nil, nil, nil, fmt.Errorf("method '%s' is an %s method, not a Webhook", name, wm.MethodType)
+	if wm, err = webhookMethod(c, name); err != nil {
+		return nil, nil, nil, err
 	}
 	if create = c.Method(wm.CreateWebhookMethod); create == nil {
 		return nil, nil, nil, fmt.Errorf("%s: %q names no method", MethodLabel(name, TabSettings, "Create Webhook Method"), wm.CreateWebhookMethod)
 	}
-	if del = c.Method(wm.DeleteWebhookMethod); del == nil {
-		return nil, nil, nil, fmt.Errorf("%s: %q names no method", MethodLabel(name, TabSettings, "Delete Webhook Method"), wm.DeleteWebhookMethod)
+	if del, err = deleteWebhookMethod(c, wm); err != nil {
+		return nil, nil, nil, err
 	}
 	return wm, create, del, nil
+}
+
+// webhookMethod finds a Webhook method by name.
+func webhookMethod(c *model.Connector, name string) (*model.Method, error) {
+	wm := c.Method(name)
+	switch {
+	case wm == nil:
+		return nil, fmt.Errorf("connector %q has no method %q", c.Name, name)
+	case wm.MethodType != model.MethodWebhook:
+		return nil, fmt.Errorf("method '%s' is an %s method, not a Webhook", name, wm.MethodType)
+	}
+	return wm, nil
+}
+
+// deleteWebhookMethod finds a Webhook method's Delete Webhook Method.
+func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, error) {
+	del := c.Method(wm.DeleteWebhookMethod)
+	if del == nil {
+		return nil, fmt.Errorf("%s: %q names no method", MethodLabel(wm.Name, TabSettings, "Delete Webhook Method"), wm.DeleteWebhookMethod)
+	}
+	return del, nil
 }
 
 // runValues are the run's inputs less the secrets, kept in the ledger so

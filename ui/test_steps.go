@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -229,15 +230,34 @@ func (t *testTab) showPending() {
 		if rec.LastError != "" {
 			text += "\n" + rec.LastError
 		}
-		action := &widget.Button{Text: "Retry delete", Icon: theme.ViewRefreshIcon()}
-		action.OnTapped = func() { t.retry(rec, action) }
+		var actions fyne.CanvasObject
 		if rec.WebhookID == "" {
 			// No id to delete by: the author removes it on the API and says so.
 			text += "\nLook on the API for a webhook to " + rec.URL + ", remove it there, then mark it removed."
-			action = &widget.Button{Text: "Mark removed", Icon: theme.ConfirmIcon(), OnTapped: func() { t.forget(rec) }}
+			actions = &widget.Button{Text: "Mark removed", Icon: theme.ConfirmIcon(), OnTapped: func() { t.forget(rec) }}
+		} else {
+			// Retry is the way; marking it removed is for a webhook the
+			// author deleted by hand, such as when its methods are gone.
+			retry := &widget.Button{Text: "Retry delete", Icon: theme.ViewRefreshIcon()}
+			retry.OnTapped = func() { t.retry(rec, retry) }
+			removed := &widget.Button{Text: "Mark removed…", Importance: widget.LowImportance, OnTapped: func() { t.confirmForget(rec) }}
+			actions = container.NewVBox(retry, removed)
 		}
-		t.pending.Add(container.NewBorder(nil, nil, nil, action, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}))
+		t.pending.Add(container.NewBorder(nil, nil, nil, actions, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}))
 	}
+}
+
+// confirmForget asks before marking removed a webhook Patchbay could still
+// delete: after that, nothing keeps track of it.
+func (t *testTab) confirmForget(rec model.WebhookRecord) {
+	text := fmt.Sprintf("Mark webhook %s removed without deleting it?\n\n"+
+		"Do this only if it is gone from the API already (you deleted it by hand).\n"+
+		"Patchbay stops tracking it and will not try to delete it again.", rec.WebhookID)
+	dialog.ShowConfirm("Mark webhook removed", text, func(ok bool) {
+		if ok {
+			t.forget(rec)
+		}
+	}, t.ed.host.win)
 }
 
 // forget marks a row whose webhook the author removed by hand.

@@ -181,6 +181,7 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 	ed := openMethod(t, m, "New Order")
 	ed.selectTab(tabTest)
 	ed.test.trigger.SetSelected(noTrigger)
+	ed.test.wait.SetText("100ms") // no delivery is coming
 	test.Tap(ed.test.run)
 	waitRun(t, ed.test)
 
@@ -215,6 +216,51 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestTestTab_PendingCleanupMarkRemoved: a pending webhook with an id can
+// also be marked removed by hand, after a question; No keeps it pending.
+func TestTestTab_PendingCleanupMarkRemoved(t *testing.T) {
+	srv := httptest.NewServer(&flakyAPI{})
+	defer srv.Close()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabTest)
+	ed.test.trigger.SetSelected(noTrigger)
+	ed.test.wait.SetText("100ms") // no delivery is coming
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+
+	pending := func() int {
+		rows, err := st.ListWebhooks(context.Background(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rows)
+	}
+	if pending() != 1 {
+		t.Fatalf("%d pending webhooks after a failed delete, want 1", pending())
+	}
+	fyne.DoAndWait(func() { tapButton(t, ed.test.pending, "Mark removed…") })
+	fyne.DoAndWait(func() { confirmDialog(t, m, false) })
+	if pending() != 1 {
+		t.Fatal("No marked the webhook removed")
+	}
+	fyne.DoAndWait(func() {
+		tapButton(t, ed.test.pending, "Mark removed…")
+		confirmDialog(t, m, true)
+	})
+	if pending() != 0 {
+		t.Fatal("Yes left the webhook pending")
+	}
+	fyne.DoAndWait(func() {
+		if strings.Contains(test.RenderToMarkup(m.win.Canvas()), "Pending cleanups") {
+			t.Error("the list still shows the webhook")
+		}
+	})
 }
 
 // TestTestTab_DeleteAlone tests Delete Webhook on its own: the tab asks for
