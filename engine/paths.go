@@ -64,29 +64,6 @@ func eachDepth(steps []model.PathStep) int {
 	return n
 }
 
-// SetJSON sets value at a Connector Field path in a JSON document (empty for
-// a new one) and returns the new document. It builds nested objects from
-// dotted paths with sjson; value is any Go value encoding/json accepts.
-//
-// Each array step takes one level of list from value and sets the rest of
-// the path in the element of the same index, so "[lines].sku" given
-// []any{"A", "B"} gives {"lines":[{"sku":"A"},{"sku":"B"}]}, and a second
-// field "[lines].qty" given []any{1, 2} fills in the same elements. "[]" at the
-// start makes the document a root array. A path ending in an array step, such
-// as "[tags]", sets the array itself.
-//
-// It is an error, saying what is in the way, when an array step's value is
-// not a list ([]any or []string), when the path runs into something another
-// field set already (a value where an object or array is needed, or the same
-// key twice), or when a root array and object keys are mixed.
-func SetJSON(doc []byte, cyclrPath string, value any) ([]byte, error) {
-	steps, err := model.ParseFieldPath(cyclrPath)
-	if err != nil {
-		return doc, err
-	}
-	return setSteps(doc, nil, steps, value)
-}
-
 // jsonPath is one place in a document, each step spelled both for sjson
 // (which writes) and gjson (which checks what is there already), and as the
 // user wrote it, for messages.
@@ -145,6 +122,22 @@ func isIndexLike(k string) bool {
 	return true
 }
 
+// setSteps sets value at a Connector Field path (its steps, below the place
+// at) in a JSON document (empty for a new one) and returns the new document.
+// It builds nested objects from dotted paths with sjson; value is any Go
+// value encoding/json accepts.
+//
+// Each array step takes one level of list from value and sets the rest of
+// the path in the element of the same index, so "[lines].sku" given
+// []any{"A", "B"} gives {"lines":[{"sku":"A"},{"sku":"B"}]}, and a second
+// field "[lines].qty" given []any{1, 2} fills in the same elements. "[]" at the
+// start makes the document a root array. A path ending in an array step, such
+// as "[tags]", sets the array itself.
+//
+// It is an error, saying what is in the way, when an array step's value is
+// not a list ([]any or []string), when the path runs into something another
+// field set already (a value where an object or array is needed, or the same
+// key twice), or when a root array and object keys are mixed.
 func setSteps(doc []byte, at jsonPath, steps []model.PathStep, value any) ([]byte, error) {
 	for len(steps) > 0 && !steps[0].Each {
 		at = at.key(steps[0].Key)

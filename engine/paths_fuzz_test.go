@@ -15,7 +15,7 @@ import (
 // FuzzGJSONPath feeds any text to GJSONPath. It must not panic and must
 // agree with model.ParseFieldPath on which paths are valid, failing with the
 // same *model.FieldPathError. A valid path must also mean the same place to
-// both libraries: what SetJSON writes there on a new document (one level of
+// both libraries: what setJSON writes there on a new document (one level of
 // list per array step), the gjson path reads back. (A path that is not
 // UTF-8 cannot name a JSON key, and no document or form can hold one.)
 func FuzzGJSONPath(f *testing.F) {
@@ -53,19 +53,19 @@ func FuzzGJSONPath(f *testing.F) {
 		for range eachDepth(steps) {
 			value = []any{value}
 		}
-		doc, err := SetJSON(nil, path, value)
+		doc, err := setJSON(nil, path, value)
 		if err != nil {
-			t.Fatalf("SetJSON(new document, %q): %v", path, err)
+			t.Fatalf("setJSON(new document, %q): %v", path, err)
 		}
 		if !json.Valid(doc) {
-			t.Fatalf("SetJSON(new document, %q) wrote %q, which is not JSON", path, doc)
+			t.Fatalf("setJSON(new document, %q) wrote %q, which is not JSON", path, doc)
 		}
 		got := gjson.GetBytes(doc, gpath)
 		if !got.Exists() {
-			t.Fatalf("%q (gjson %q) reads nothing from %s, which SetJSON wrote", path, gpath, doc)
+			t.Fatalf("%q (gjson %q) reads nothing from %s, which setJSON wrote", path, gpath, doc)
 		}
 		if !reflect.DeepEqual(got.Value(), value) {
-			t.Errorf("%q (gjson %q) reads %s from %s, want what SetJSON wrote there, %#v", path, gpath, got.Raw, doc, value)
+			t.Errorf("%q (gjson %q) reads %s from %s, want what setJSON wrote there, %#v", path, gpath, got.Raw, doc, value)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"patchbay/model"
 )
 
 func TestGJSONPath(t *testing.T) {
@@ -128,8 +130,8 @@ func TestSetJSON(t *testing.T) {
 			var doc []byte
 			var err error
 			for _, s := range tt.sets {
-				if doc, err = SetJSON(doc, s.path, s.value); err != nil {
-					t.Fatalf("SetJSON(%q): %v", s.path, err)
+				if doc, err = setJSON(doc, s.path, s.value); err != nil {
+					t.Fatalf("setJSON(%q): %v", s.path, err)
 				}
 			}
 			assertJSONEqual(t, doc, tt.want)
@@ -154,9 +156,9 @@ func TestSetJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := SetJSON([]byte(tt.start), tt.path, tt.value)
+			_, err := setJSON([]byte(tt.start), tt.path, tt.value)
 			if err == nil {
-				t.Fatalf("SetJSON(%s, %q) = nil error, want one", tt.start, tt.path)
+				t.Fatalf("setJSON(%s, %q) = nil error, want one", tt.start, tt.path)
 			}
 			for _, w := range tt.wantText {
 				if !strings.Contains(err.Error(), w) {
@@ -182,4 +184,14 @@ func assertJSONEqual(t *testing.T, got []byte, want string) {
 	if string(gb) != string(wb) {
 		t.Errorf("got  %s\nwant %s", gb, wb)
 	}
+}
+
+// setJSON sets value at a Connector Field path in a JSON document, as a
+// request body's fields are set (see setSteps).
+func setJSON(doc []byte, cyclrPath string, value any) ([]byte, error) {
+	steps, err := model.ParseFieldPath(cyclrPath)
+	if err != nil {
+		return doc, err
+	}
+	return setSteps(doc, nil, steps, value)
 }
