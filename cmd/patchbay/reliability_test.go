@@ -5,10 +5,8 @@ package main
 // Patchbays share one database, and when the import file is 50 MB.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,39 +27,13 @@ import (
 	"patchbay/engine"
 	"patchbay/model"
 	"patchbay/model/store"
+	"patchbay/model/store/storetest"
 )
 
 // init lets the test binary hold a database's lock as another program
 // would; TestMain (webhook_test.go) runs it as patchbay itself.
 func init() {
-	if path := os.Getenv("PATCHBAY_TEST_HOLD_LOCK"); path != "" {
-		holdLock(path)
-		os.Exit(0)
-	}
-}
-
-// holdLock takes the write lock with BEGIN EXCLUSIVE, says "locked" and
-// keeps it until standard input closes.
-func holdLock(path string) {
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	fmt.Println("locked")
-	io.Copy(io.Discard, os.Stdin)
-	conn.ExecContext(context.Background(), "ROLLBACK")
+	storetest.RunLockHolder()
 }
 
 // patchbayCmd is the test binary run as the patchbay command.
@@ -107,7 +79,7 @@ func TestDatabaseTroubles(t *testing.T) {
 	t.Run("locked by another process", func(t *testing.T) {
 		c := newCLI(t)
 		c.must("list") // make and seed it
-		release := lockDatabase(t, c.db)
+		release := storetest.LockedBy(t, c.db)
 		code, out, errOut := c.run("import", writeFile(t, "x.json", strings.Replace(string(assets.ExampleConnector), `"Webhook Example"`, `"Other"`, 1)))
 		t.Logf("exit %d: %s", code, errOut)
 		if code != exitUsage || !strings.Contains(errOut, "patchbay import: open database "+c.db+": it is locked by another program") {
@@ -166,26 +138,6 @@ func TestDatabaseTroubles(t *testing.T) {
 	})
 }
 
-// lockDatabase starts a process that holds the lock on the database at
-// path until the returned function is called.
-func lockDatabase(t *testing.T, path string) (release func()) {
-	t.Helper()
-	locker := exec.Command(os.Args[0], "-test.run=^$")
-	locker.Env = append(os.Environ(), "PATCHBAY_TEST_HOLD_LOCK="+path)
-	stdin, _ := locker.StdinPipe()
-	stdout, _ := locker.StdoutPipe()
-	if err := locker.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release = func() { once.Do(func() { stdin.Close(); locker.Wait() }) }
-	t.Cleanup(release)
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "locked" {
-		t.Fatalf("the locking process said %q", line)
-	}
-	return release
-}
-
 // TestLedgerLockedDuringALifecycle locks the database after a webhook test
 // has opened it: the ledger cannot take the row it writes before the create
 // request, so the run sends nothing and says why; no webhook is created.
@@ -203,7 +155,7 @@ func TestLedgerLockedDuringALifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release := lockDatabase(t, c.db)
+	release := storetest.LockedBy(t, c.db)
 	res := r.RunWebhook(ctx, "New Order", engine.WebhookOptions{Ledger: db})
 	release()
 	if res.OK || !strings.Contains(res.Error, "the webhook ledger cannot record a new webhook, so none was created") ||

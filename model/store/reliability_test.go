@@ -1,13 +1,10 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"patchbay/model"
+	"patchbay/model/store/storetest"
 )
 
 // The test binary doubles as two helper processes, chosen by environment:
@@ -25,39 +23,11 @@ import (
 // database as an unprivileged user (tests run as root, who may write to any
 // file whatever its mode). init runs before TestMain, which is crash_test's.
 func init() {
-	if path := os.Getenv("PATCHBAY_TEST_HOLD_LOCK"); path != "" {
-		holdLock(path)
-		os.Exit(0)
-	}
+	storetest.RunLockHolder()
 	if path := os.Getenv("PATCHBAY_TEST_OPEN_AS_USER"); path != "" {
 		openAsUser(path)
 		os.Exit(0)
 	}
-}
-
-// holdLock is the child that plays another program: it takes the write lock
-// with BEGIN EXCLUSIVE, says "locked", and keeps the lock until its standard
-// input closes.
-func holdLock(path string) {
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	defer raw.Close()
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
-		fmt.Println("error:", err)
-		return
-	}
-	fmt.Println("locked")
-	io.Copy(io.Discard, os.Stdin)
-	conn.ExecContext(context.Background(), "ROLLBACK")
 }
 
 // openAsUser is the child that opens a database and tries to save in it,
@@ -76,40 +46,6 @@ func openAsUser(path string) {
 	fmt.Println("saved")
 }
 
-// lockedBy starts a process that holds the lock on the database at path
-// until the returned function is called.
-func lockedBy(t *testing.T, path string) (release func()) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PATCHBAY_TEST_HOLD_LOCK="+path)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	if strings.TrimSpace(line) != "locked" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("the locking process said %q", line)
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			stdin.Close()
-			cmd.Wait()
-		})
-	}
-	t.Cleanup(release)
-	return release
-}
-
 // TestDatabaseLockedByAnotherProcess opens and writes a database while
 // another process holds its write lock: each waits the busy timeout, then
 // fails with a message that says the database is locked and by whom, and
@@ -121,7 +57,7 @@ func TestDatabaseLockedByAnotherProcess(t *testing.T) {
 	if err := db.SaveConnector(ctx, &model.Connector{Name: "Kept", Description: "before the lock"}); err != nil {
 		t.Fatal(err)
 	}
-	release := lockedBy(t, path)
+	release := storetest.LockedBy(t, path)
 
 	start := time.Now()
 	other, err := Open(path)
