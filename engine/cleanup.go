@@ -76,22 +76,29 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 
 // cleanupMethod finds the Delete Webhook Method that deletes a ledger row's
 // webhook: through the row's Webhook method, as the lifecycle did (its
-// Create Webhook Method is not needed), or, when no method has that name
-// any more (renamed or removed), by the Delete Webhook Method's name
-// recorded with the row. Rows from before that name was recorded can only go
-// through their Webhook method.
+// Create Webhook Method is not needed), or, when that fails (the method was
+// renamed, removed or replaced, or its Delete Webhook Method is gone), by
+// the Delete Webhook Method's name recorded with the row. Rows from before
+// that name was recorded can only go through their Webhook method.
 func cleanupMethod(c *model.Connector, rec model.WebhookRecord) (*model.Method, error) {
-	if c.Method(rec.Method) != nil || rec.DeleteMethod == "" {
-		wm, err := webhookMethod(c, rec.Method)
-		if err != nil {
-			return nil, err
+	wm, err := webhookMethod(c, rec.Method)
+	if err == nil {
+		var del *model.Method
+		if del, err = deleteWebhookMethod(c, wm); err == nil {
+			return del, nil
 		}
-		return deleteWebhookMethod(c, wm)
+	}
+	if rec.DeleteMethod == "" {
+		return nil, err
 	}
 	if del := c.Method(rec.DeleteMethod); del != nil && del.MethodType == model.MethodAction {
 		return del, nil
 	}
-	return nil, fmt.Errorf("connector %q has no method %q (renamed or removed?) and no Delete Webhook Method %q to delete webhook %s with; "+
+	why := err.Error()
+	if c.Method(rec.Method) == nil {
+		why += " (renamed or removed?)"
+	}
+	return nil, fmt.Errorf("%s, and no Delete Webhook Method %q to delete webhook %s with; "+
 		"restore one of them, or remove the webhook on the API by hand and run 'patchbay webhook forget %d'",
-		c.Name, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.ID)
+		why, rec.DeleteMethod, rec.WebhookID, rec.ID)
 }

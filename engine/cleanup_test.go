@@ -34,7 +34,7 @@ func (f *failingDeletes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // deletes the webhook after its Webhook method was renamed, and when both
 // are gone the row stays pending with an error that names both.
 func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
-	const bothGone = `connector "Webhook Example" has no method "New Order" (renamed or removed?) and no Delete Webhook Method "Delete Webhook" to delete webhook 1 with; ` +
+	const bothGone = `connector "Webhook Example" has no method "New Order" (renamed or removed?), and no Delete Webhook Method "Delete Webhook" to delete webhook 1 with; ` +
 		`restore one of them, or remove the webhook on the API by hand and run 'patchbay webhook forget 1'`
 	cases := []struct {
 		name string
@@ -50,6 +50,9 @@ func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
 		}, ""},
 		{"Create Webhook Method removed: the delete needs only its own", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Methods = remove(c.Methods, "Create Webhook")
+		}, ""},
+		{"Webhook method replaced by an Action of its name", func(c *model.Connector, _ *model.WebhookRecord) {
+			c.Method("New Order").MethodType = model.MethodAction
 		}, ""},
 		{"Webhook and Delete Webhook Methods renamed", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Method("New Order").Name = "Order Created"
