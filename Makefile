@@ -14,11 +14,13 @@ run: build
 build: deps
 	$(GO) build -o $(BIN) ./cmd/patchbay
 
-## test: install what is missing and run every test: unit and UI tests, a short run
-## of every fuzzer, and the real window's smoke test
+## test: install what is missing and run every test: unit and UI tests, the
+## engine's shared state under the race detector, a short run of every fuzzer,
+## and the real window's smoke test
 test: deps-display
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -run 'Concurrent|Memo' ./engine/
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory smoke
 

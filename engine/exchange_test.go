@@ -61,20 +61,25 @@ func TestExchangeRecordsAndMasks(t *testing.T) {
 }
 
 // Repeated headers are joined, a Host header other than the URL's is kept,
-// and redirects are masked too.
+// and every header value, the Host and the redirects are masked too.
 func TestExchangeLogHeadersAndRedirects(t *testing.T) {
 	hr, _ := http.NewRequest("GET", "http://api.example.com/x", nil)
 	hr.Host = "other.example.com"
 	hr.Header.Set("X-Api-Key", "SECRET")
 	ex := &Exchange{Method: "GET", URL: "http://api.example.com/x", Request: hr,
-		Response: &Response{Status: 200, Headers: http.Header{"Set-Cookie": {"a=1", "b=2"}},
+		Response: &Response{Status: 200, Headers: http.Header{"Set-Cookie": {"a=1", "b=2"}, "X-Echo": {"key SECRET", "again SECRET"}},
 			Redirects: []string{"302 → GET http://api.example.com/x?key=SECRET"}}}
 	reqLog, respLog := ex.Log([]string{"SECRET"})
 	if reqLog.Headers["Host"] != "other.example.com" || reqLog.Headers["X-Api-Key"] != Mask {
 		t.Errorf("request headers = %v", reqLog.Headers)
 	}
-	if respLog.Headers["Set-Cookie"] != "a=1, b=2" || respLog.Redirects[0] != "302 → GET http://api.example.com/x?key="+Mask {
+	if respLog.Headers["Set-Cookie"] != "a=1, b=2" || respLog.Redirects[0] != "302 → GET http://api.example.com/x?key="+Mask ||
+		respLog.Headers["X-Echo"] != "key "+Mask+", again "+Mask {
 		t.Errorf("response log = %+v", respLog)
+	}
+	hr.Host = "SECRET.example.com"
+	if reqLog, _ := ex.Log([]string{"SECRET"}); reqLog.Headers["Host"] != Mask+".example.com" {
+		t.Errorf("Host = %q, want it masked", reqLog.Headers["Host"])
 	}
 	if ex.Response.Redirects[0] == respLog.Redirects[0] {
 		t.Errorf("Log masked the exchange's own redirects")

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -198,14 +199,14 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	if hr.ContentLength > limit {
 		return nil, &BodyTooLargeError{Limit: limit}
 	}
-	if n := hr.ContentLength; n >= 0 && hr.Request.Method != http.MethodHead {
-		// The length is known and within the cap: read it into a buffer of
-		// that size. (A HEAD response announces a length it does not send.)
-		body := make([]byte, n)
-		got, err := io.ReadFull(hr.Body, body)
-		return body[:got], err
+	// Room for the length the server announced, if it did, so that the
+	// body is read into one buffer; the cap holds whatever it says.
+	var buf bytes.Buffer
+	if n := hr.ContentLength; n > 0 {
+		buf.Grow(int(n) + bytes.MinRead)
 	}
-	body, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
+	_, err := buf.ReadFrom(io.LimitReader(hr.Body, limit+1))
+	body := buf.Bytes()
 	if err != nil {
 		return body, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -242,5 +243,23 @@ func TestClientHead(t *testing.T) {
 	resp, err = get(t, &Client{}, context.Background(), srv.URL)
 	if err != nil || string(resp.Body) != "hello" {
 		t.Errorf("GET: %+v, %v", resp, err)
+	}
+}
+
+// roundTripFunc is a Transport made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A transport other than net/http's may leave Response.Request unset or
+// announce a length that is not the body's: the body is read as it comes.
+func TestClientTrustsTheBodyNotItsLength(t *testing.T) {
+	rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, ContentLength: 3, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("hello world"))}, nil
+	})
+	req, _ := http.NewRequest(http.MethodGet, "http://api.example.com/x", nil)
+	resp, err := (&Client{Transport: rt}).Do(context.Background(), req)
+	if err != nil || string(resp.Body) != "hello world" {
+		t.Errorf("Do = %+v, %v; want the whole body", resp, err)
 	}
 }

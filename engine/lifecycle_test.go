@@ -306,3 +306,45 @@ func TestAfterActionAlone(t *testing.T) {
 		t.Errorf("ok=%t console %q", res.OK, res.Steps[0].Console)
 	}
 }
+
+// TestConcurrentLifecycles runs lifecycles side by side, as the window and a
+// cleanup may: they share the loopback receiver, the HTTP client and the
+// parsed templates. Each gets its own webhook and delivery, and every one is
+// deleted. make test runs it with the race detector too.
+func TestConcurrentLifecycles(t *testing.T) {
+	sb, base := startSandbox(t)
+	const runs = 6
+	results := make([]*engine.Result, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &engine.Runner{
+				Connector: exampleConnector(t),
+				Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
+					"SigningSecret": sandbox.DefaultSigningSecret},
+				Inputs: map[string]string{"CustomerEmail": fmt.Sprintf("run%d@example.com", i), "Total": "3"},
+			}
+			results[i] = r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
+		}()
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for i, res := range results {
+		if !res.OK {
+			t.Errorf("run %d: %s", i, res.Error)
+			continue
+		}
+		ids[res.WebhookID] = true
+		if res.Delivery == nil || len(res.Delivery.Mapped) == 0 {
+			t.Errorf("run %d mapped no delivery", i)
+		}
+	}
+	if len(ids) != runs {
+		t.Errorf("%d distinct webhook ids for %d runs", len(ids), runs)
+	}
+	if left := sb.Webhooks(); len(left) != 0 {
+		t.Errorf("webhooks left on the API: %v", left)
+	}
+}

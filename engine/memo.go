@@ -9,9 +9,10 @@ import (
 // memo remembers the results of a function of a string alone, such as the
 // tokens of a template or the steps of a Connector Field path, so that a
 // method run again (or each run of a lifecycle) does not parse its
-// Endpoint, Default Values and paths again. Errors are not remembered. It
-// stops growing at maxMemo entries; keys past that are worked out each
-// time. Results are shared: callers only read them.
+// Endpoint, Default Values and paths again. Errors are not remembered. When
+// it holds maxMemo entries it starts again empty, so that a long session
+// of edits does not keep every version. Results are shared: callers only
+// read them.
 type memo[T any] struct {
 	mu sync.RWMutex
 	m  map[string]T
@@ -36,9 +37,10 @@ func (c *memo[T]) get(key string) (T, error) {
 		return v, err
 	}
 	c.mu.Lock()
-	if len(c.m) < maxMemo {
-		c.m[key] = v
+	if len(c.m) >= maxMemo {
+		clear(c.m)
 	}
+	c.m[key] = v
 	c.mu.Unlock()
 	return v, nil
 }

@@ -149,11 +149,12 @@ func (mf *Mergefields) Render(field, text string, place Place) (string, error) {
 
 // render is Render with the field's name worked out only for an error.
 func (mf *Mergefields) render(field func() string, text string, place Place, stack []tier) (string, error) {
-	toks, err := parseTemplate(text, place != PlaceJSON)
-	switch {
-	case err == nil && len(toks) == 1 && !toks[0].IsMergefield():
-		return text, nil // plain text: nothing to fill
-	case err != nil:
+	strict := place != PlaceJSON
+	if !strings.Contains(text, "{{") && (!strict || !strings.Contains(text, "}}")) {
+		return text, nil // plain text: nothing to fill, nothing to parse
+	}
+	toks, err := parseTemplate(text, strict)
+	if err != nil {
 		return "", &FieldError{Field: field(), Err: err}
 	}
 	var out strings.Builder

@@ -113,6 +113,39 @@ func TestSignedDeliveries(t *testing.T) {
 	}
 }
 
+// A signing secret is a secret because a signature check uses it, Sensitive
+// or not: a create request that sends it in a header shows it masked, and
+// the delivery it signs still passes.
+func TestSigningSecretMaskedWithoutSensitive(t *testing.T) {
+	sb, base := startSandbox(t)
+	r := signedExample(t, base, sandbox.DefaultSigningSecret)
+	c := r.Connector
+	for i := range c.Parameters {
+		if c.Parameters[i].TargetName == "SigningSecret" {
+			c.Parameters[i].IsSensitive = false
+		}
+	}
+	create := c.Method("Create Webhook")
+	create.Parameters = append(create.Parameters, model.Parameter{
+		TargetType: model.TargetHttpHeader, TargetName: "X-Hook-Secret", Values: []string{"{{SigningSecret}}"}})
+	if !c.IsSecretValue("SigningSecret") {
+		t.Fatal("the connector does not count the signing secret as a secret")
+	}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
+	if !res.OK {
+		t.Fatalf("run failed: %s", res.Error)
+	}
+	if got := res.Steps[0].Request.Headers["X-Hook-Secret"]; got != engine.Mask {
+		t.Errorf("the create request's X-Hook-Secret shows %q, want it masked", got)
+	}
+	if strings.Contains(dump(res), sandbox.DefaultSigningSecret) {
+		t.Error("the run log shows the signing secret")
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the API")
+	}
+}
+
 // secretAPI hands out a signing secret per webhook in its create response
 // and signs deliveries with it (base64 HMAC-SHA1, as some APIs do).
 type secretAPI struct {
