@@ -45,7 +45,10 @@ type Connector struct {
 	Authentication []Authentication `json:"Authentication,omitempty"`
 	Parameters     []Parameter      `json:"Parameters,omitempty"`
 	Script         string           `json:"Script,omitempty"`
-	Methods        []Method         `json:"Methods,omitempty"`
+	// RateLimit is how many requests a second the API takes from this
+	// connector, such as 2 or 0.5 (one every two seconds); 0 for no limit.
+	RateLimit float64  `json:"RateLimit,omitempty"`
+	Methods   []Method `json:"Methods,omitempty"`
 }
 
 // AuthType says how a connector authenticates.
@@ -128,6 +131,18 @@ type Method struct {
 	ResponseFormat   Format         `json:"ResponseFormat,omitzero"`
 	Parameters       []Parameter    `json:"Parameters,omitempty"`
 	Script           string         `json:"Script,omitempty"`
+	// RateLimit overrides the connector's RateLimit for this method's
+	// requests; 0 to use the connector's.
+	RateLimit float64 `json:"RateLimit,omitempty"`
+}
+
+// EffectiveRateLimit is the rate limit m's requests keep to: its own, or
+// else the connector's; 0 for none.
+func (c *Connector) EffectiveRateLimit(m *Method) float64 {
+	if m != nil && m.RateLimit > 0 {
+		return m.RateLimit
+	}
+	return c.RateLimit
 }
 
 // SignatureCheck configures the verification of webhook deliveries: the

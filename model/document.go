@@ -50,6 +50,10 @@ func Export(c *Connector, opts ExportOptions) ([]byte, error) {
 		return data, nil
 	}
 	data, err := encodeDocument(out)
+	var unsupported *json.UnsupportedValueError
+	if errors.As(err, &unsupported) { // a NaN or infinite Rate Limit, which lint reports
+		return nil, fmt.Errorf("export %q: %s is not a number JSON can hold; lint shows where it is", c.Name, unsupported.Str)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export %q: %w", c.Name, err)
 	}
@@ -199,6 +203,18 @@ func (d *decoder) decode(v any, rv reflect.Value, path string) {
 			return
 		}
 		rv.SetBool(b)
+	case reflect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			d.add(path, "want a number, got %s", jsonKind(v))
+			return
+		}
+		f, err := strconv.ParseFloat(n.String(), 64)
+		if err != nil { // the syntax is JSON's, so only the range can be wrong
+			d.add(path, "the number %s is out of range (beyond ±1.8e308)", n)
+			return
+		}
+		rv.SetFloat(f)
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {

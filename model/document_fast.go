@@ -3,7 +3,9 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -22,7 +24,8 @@ import (
 //
 //   - writeDocument writes Export's layout (that of encoding/json's
 //     Encoder with SetIndent("", "  ") and SetEscapeHTML(false)) in one
-//     pass; a type it does not know sends Export back to encodeDocument.
+//     pass; a type it does not know, or a value encoding/json refuses (a
+//     NaN or infinite float), sends Export back to encodeDocument.
 //   - importQuick reads a document that is plainly valid, as Export writes
 //     them, straight into a Connector. At the first thing that is not (any
 //     JSON problem, an unknown, duplicate or escaped key, a wrong type, a
@@ -121,11 +124,11 @@ func validWireName(name string) bool {
 	return true
 }
 
-// wireKindOK reports whether values of t are strings, bools, and slices and
-// structs of those, at any depth.
+// wireKindOK reports whether values of t are strings, bools, float64s, and
+// slices and structs of those, at any depth.
 func wireKindOK(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	switch t.Kind() {
-	case reflect.String, reflect.Bool:
+	case reflect.String, reflect.Bool, reflect.Float64:
 		return true
 	case reflect.Slice:
 		return wireKindOK(t.Elem(), visiting)
@@ -138,7 +141,8 @@ func wireKindOK(t reflect.Type, visiting map[reflect.Type]bool) bool {
 var connectorType = reflect.TypeFor[Connector]()
 
 // writeDocument writes c as Export's document, or reports false if c's
-// types hold something it does not write.
+// types hold something it does not write, or c a value encoding/json
+// refuses to write (its error is for encodeDocument to give).
 func writeDocument(c *Connector) ([]byte, bool) {
 	ws := wireStructOf(connectorType)
 	if _, clash := ws.byName["Format"]; !ws.ok || clash {
@@ -154,6 +158,9 @@ func writeDocument(c *Connector) ([]byte, bool) {
 	w.depth--
 	w.newline()
 	w.buf = append(w.buf, '}', '\n')
+	if w.refused {
+		return nil, false
+	}
 	return w.buf, true
 }
 
@@ -173,6 +180,8 @@ func sizeHint(c *Connector) int {
 type docWriter struct {
 	buf   []byte
 	depth int
+	// refused is set at a value encoding/json would not write.
+	refused bool
 }
 
 // newlineIndent is a line break and the deepest indentation written at once.
@@ -199,6 +208,13 @@ func (w *docWriter) value(v reflect.Value) {
 		} else {
 			w.buf = append(w.buf, "false"...)
 		}
+	case reflect.Float64:
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			w.refused = true
+			return
+		}
+		w.buf = appendFloat(w.buf, f)
 	case reflect.Slice:
 		if v.IsNil() {
 			w.buf = append(w.buf, "null"...)
@@ -258,6 +274,23 @@ func (w *docWriter) members(ws *wireStruct, v reflect.Value, after bool) bool {
 	return wrote
 }
 
+// appendFloat appends f as encoding/json writes a float64 (f is neither NaN
+// nor infinite): the shortest decimal that reads back as f, in plain
+// notation from 1e-6 up to 1e21 and in exponent notation outside, with an
+// exponent of one digit written without its leading zero (1e-7, not 1e-07).
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1]
+		b = b[:n-1]
+	}
+	return b
+}
+
 // isEmptyValue is omitempty's test for the kinds the document has.
 func isEmptyValue(v reflect.Value) bool {
 	switch v.Kind() {
@@ -265,6 +298,8 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.Len() == 0
 	case reflect.Bool:
 		return !v.Bool()
+	case reflect.Float64:
+		return v.Float() == 0
 	}
 	return false
 }
@@ -429,12 +464,56 @@ func (q *quickDecoder) value(v reflect.Value) bool {
 			return false
 		}
 		return true
+	case reflect.Float64:
+		f, ok := q.number()
+		if ok {
+			v.SetFloat(f)
+		}
+		return ok
 	case reflect.Slice:
 		return q.array(v)
 	case reflect.Struct:
 		return q.object(wireStructOf(v.Type()), v, false)
 	}
 	return false
+}
+
+// number reads a JSON number into a float64, as the checked decoder does:
+// strconv.ParseFloat of its text. Anything that is not a JSON number, and a
+// number too large for a float64 (1e400), is false, and the checked
+// decoder says what is wrong.
+func (q *quickDecoder) number() (float64, bool) {
+	start := q.pos
+	q.next('-')
+	switch {
+	case q.next('0'):
+	case q.pos < len(q.data) && q.data[q.pos] >= '1' && q.data[q.pos] <= '9':
+		q.digits()
+	default:
+		return 0, false
+	}
+	if q.next('.') && !q.digits() {
+		return 0, false
+	}
+	if q.next('e') || q.next('E') {
+		if !q.next('+') {
+			q.next('-')
+		}
+		if !q.digits() {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(string(q.data[start:q.pos]), 64)
+	return f, err == nil
+}
+
+// digits reads decimal digits, and reports whether there was at least one.
+func (q *quickDecoder) digits() bool {
+	start := q.pos
+	for q.pos < len(q.data) && q.data[q.pos] >= '0' && q.data[q.pos] <= '9' {
+		q.pos++
+	}
+	return q.pos > start
 }
 
 // array reads a JSON array into slice v; an empty one leaves v nil, as the

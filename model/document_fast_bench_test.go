@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -25,6 +27,8 @@ func trickyConnector() *Connector {
 	c.Methods[0].Description = "\xed\xa0\x80 surrogate half, \xc3 cut short, 😀 astral"
 	c.Methods[0].RequestFormat.Fields[0].DefaultValue = `{"nested": "json \"in\" text"}`
 	c.Parameters[0].Values = []string{"", " ", "\\", "\"", "\u00e9"}
+	c.RateLimit = 1e-7            // written 1e-7, not 1e-07
+	c.Methods[1].RateLimit = 1e21 // the first written with an exponent
 	return c
 }
 
@@ -93,20 +97,71 @@ func TestWriteDocumentMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// rateLimits are float64s on both sides of each of encoding/json's cutoffs
+// between plain and exponent notation (1e-6 and 1e21), with exponents of
+// one, two and three digits, and the extremes.
+var rateLimits = []float64{
+	0, math.Copysign(0, -1), 1, 2, 0.5, 1.0 / 3, 0.1, 123456789.125, -1, -0.25,
+	1e-6, math.Nextafter(1e-6, 0), 1e-7, -1e-7, 1.5e-9, 1e-10, 1e-100, 5e-324,
+	1e20, math.Nextafter(1e21, 0), 1e21, -1e21, 1.5e300, math.MaxFloat64,
+}
+
+func TestWriteDocumentRateLimits(t *testing.T) {
+	for _, r := range rateLimits {
+		t.Run(strconv.FormatFloat(r, 'g', -1, 64), func(t *testing.T) {
+			c := fullConnector()
+			c.RateLimit, c.Methods[1].RateLimit, c.Methods[2].RateLimit = r, r, -r/7
+			checkWriteDocument(t, c)
+		})
+	}
+}
+
+// TestExportRefusesNonFiniteRateLimits: encoding/json writes no NaN or
+// infinity, so writeDocument leaves them to it, and Export says what is
+// wrong in words.
+func TestExportRefusesNonFiniteRateLimits(t *testing.T) {
+	for _, r := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		for _, onMethod := range []bool{false, true} {
+			c := fullConnector()
+			if onMethod {
+				c.Methods[2].RateLimit = r
+			} else {
+				c.RateLimit = r
+			}
+			if data, ok := writeDocument(c); ok {
+				t.Errorf("writeDocument wrote RateLimit %v (on a method: %t):\n%s", r, onMethod, data)
+			}
+			want := fmt.Sprintf(`export "Everything": %s is not a number JSON can hold; lint shows where it is`, strconv.FormatFloat(r, 'g', -1, 64))
+			if _, err := Export(c, ExportOptions{}); err == nil || err.Error() != want {
+				t.Errorf("Export of RateLimit %v (on a method: %t): error %v, want %s", r, onMethod, err, want)
+			}
+		}
+	}
+}
+
 // FuzzWriteDocumentMatchesEncodingJSON puts any text in every kind of place
 // the document has.
 func FuzzWriteDocumentMatchesEncodingJSON(f *testing.F) {
-	for _, s := range []string{"", "plain", "\"\\/\b\f\n\r\t", "\x00\x1f\x7f", "<>&", "\u2028\u2029", "\xff", "\xe2\x80", "😀"} {
-		f.Add(s, s+"x", true)
+	for i, s := range []string{"", "plain", "\"\\/\b\f\n\r\t", "\x00\x1f\x7f", "<>&", "\u2028\u2029", "\xff", "\xe2\x80", "😀"} {
+		f.Add(s, s+"x", true, rateLimits[i*len(rateLimits)/9])
 	}
-	f.Fuzz(func(t *testing.T, a, b string, flag bool) {
+	for _, r := range []float64{1e-7, 1e21, math.MaxFloat64, math.NaN(), math.Inf(-1)} {
+		f.Add("r", "", false, r)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, flag bool, rate float64) {
 		c := fullConnector()
-		c.Name, c.Script = a, b
+		c.Name, c.Script, c.RateLimit = a, b, rate
 		c.Parameters[0].Values = []string{a, b}
 		m := &c.Methods[0]
-		m.Name, m.Endpoint, m.Hide = b, a, flag
+		m.Name, m.Endpoint, m.Hide, m.RateLimit = b, a, flag, -rate/7
 		m.WebhookSignature.Prefix = a
 		m.ResponseFormat.Fields[0].ConnectorField, m.ResponseFormat.Fields[0].IsHidden = a, flag
+		if math.IsNaN(rate) || math.IsInf(rate, 0) {
+			if _, ok := writeDocument(c); ok {
+				t.Fatalf("writeDocument wrote RateLimit %v, which encoding/json refuses", rate)
+			}
+			return
+		}
 		checkWriteDocument(t, c)
 	})
 }
@@ -182,8 +237,36 @@ func TestImportQuickAgrees(t *testing.T) {
 		`{` + f + `, "Name": "x", "Parameters": [{"TargetType": "MergeField", "TargetName": "a", "Values": ["1", "2",]}]}`,
 		`{` + f + `, "Name": "x", "Parameters": [{"TargetType": "MergeField", "TargetName": "a", "Values": []}]}`,
 		`{` + f + `, "Name": "x", "Methods": [{"Name": "m", "MethodType": "Script", "WebhookSignature": {}}]}`,
+		`{` + f + `, "Name": "x", "RateLimit": 1e400}`,
+		`{` + f + `, "Name": "x", "RateLimit": -1e400}`,
+		`{` + f + `, "Name": "x", "RateLimit": "2"}`,
+		`{` + f + `, "Name": "x", "RateLimit": null}`,
+		`{` + f + `, "Name": "x", "RateLimit": true}`,
+		`{` + f + `, "Name": "x", "RateLimit": {}}`,
+		`{` + f + `, "Name": "x", "RateLimit": [1]}`,
+		`{` + f + `, "Name": "x", "RateLimit": 01}`,
+		`{` + f + `, "Name": "x", "RateLimit": 1.}`,
+		`{` + f + `, "Name": "x", "RateLimit": .5}`,
+		`{` + f + `, "Name": "x", "RateLimit": -}`,
+		`{` + f + `, "Name": "x", "RateLimit": 1e}`,
+		`{` + f + `, "Name": "x", "RateLimit": 1e+}`,
+		`{` + f + `, "Name": "x", "RateLimit": +1}`,
+		`{` + f + `, "Name": "x", "RateLimit": 1.5.5}`,
+		`{` + f + `, "Name": "x", "RateLimit": 0x10}`,
+		`{` + f + `, "Name": "x", "RateLimit": Infinity}`,
+		`{` + f + `, "Name": "x", "RateLimit": NaN}`,
+		`{` + f + `, "Name": "x", "RateLimit": 2, "RateLimit": 3}`,
+		`{` + f + `, "Name": "x", "RateLimit": 2`,
 	} {
 		checkQuickAgrees(t, []byte(doc))
+	}
+	// Numbers as JSON writes them, in any notation, take the quick path.
+	for _, n := range []string{"2", "0", "-0", "0.5", "-1.25", "1e-7", "1E+21", "1e21", "2.5E-3", "10e0",
+		"0.000001", "1e-400", "1.7976931348623157e308", "123456789.125"} {
+		doc := `{` + f + `, "Name": "x", "RateLimit": ` + n + `, "Methods": [{"Name": "m", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "https://x.test", "RateLimit": ` + n + ` }]}`
+		if !checkQuickAgrees(t, []byte(doc)) {
+			t.Errorf("importQuick gave up on RateLimit %s", n)
+		}
 	}
 }
 
@@ -197,6 +280,10 @@ func FuzzImportQuickAgrees(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"Format": "patchbay.connector/1", "Name": "x", "Methods": [{"Name": "m", "MethodType": "Script", "Hide": true}]}`))
+	for _, n := range []string{"2", "0.5", "-0", "1e-7", "5e-324", "1.5E+300", "1e400", "01", `"2"`, "null"} {
+		f.Add([]byte(`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": ` + n +
+			`, "Methods": [{"Name": "m", "MethodType": "Script", "RateLimit": ` + n + `}]}`))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkQuickAgrees(t, data) })
 }
 

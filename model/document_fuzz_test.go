@@ -44,6 +44,11 @@ func FuzzImport(f *testing.F) {
 		`{"Format": "patchbay.connector/1", "Methods": [{"MethodType": "Script", "Name": "m", "Hide": true, "Hide": false}], "Name": "x"}`,
 		`{"Format": "patchbay.connector/1", "Name": "x", "Parameters": [{"TargetType": "MergeField", "TargetName": "K", "Values": ["{{K}}", ""], "IsSensitive": true}]}`,
 		` {"Format":"patchbay.connector/1","Name":"x"}` + "\r\n\t",
+		`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": 0.5, "Methods": [{"Name": "m", "MethodType": "Script", "RateLimit": 2}]}`,
+		`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": 1e-7, "Methods": [{"Name": "m", "MethodType": "Script", "RateLimit": 1E+21}]}`,
+		`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": -1, "Methods": [{"Name": "m", "MethodType": "Webhook", "RateLimit": 1e-400}]}`,
+		`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": 1e400}`,
+		`{"Format": "patchbay.connector/1", "Name": "x", "RateLimit": "2", "Methods": [{"Name": "m", "MethodType": "Script", "RateLimit": null}]}`,
 	} {
 		f.Add([]byte(s))
 	}

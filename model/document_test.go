@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -33,7 +34,8 @@ func fullConnector() *Connector {
 				IsAccountConnectorProperty: true, IsMultiline: true, Values: []string{"acme", "beta"}},
 			{TargetType: TargetHttpHeader, TargetName: "X-Tenant", IsHidden: true, IsOptional: true, Values: []string{"t1"}},
 		},
-		Script: "function before_action() { return true; }\n",
+		Script:    "function before_action() { return true; }\n",
+		RateLimit: 2,
 		Methods: []Method{
 			{
 				Name: "Create Hook", Description: "d", Category: "Webhooks", MethodType: MethodAction,
@@ -49,6 +51,7 @@ func fullConnector() *Connector {
 				}},
 				Parameters: []Parameter{{TargetType: TargetQueryString, TargetName: "expand", Values: []string{"all"}}},
 				Script:     "function after_action() {}\n",
+				RateLimit:  0.5,
 			},
 			{
 				Name: "Delete Hook", MethodType: MethodAction, HttpMethod: "DELETE", DataType: BodyJson,
@@ -197,6 +200,12 @@ func TestImportProblems(t *testing.T) {
 		{"dangling delete", edit(`"DeleteWebhookMethod": "Delete Webhook"`, `"DeleteWebhookMethod": "Remove Webhook"`), []string{"Methods[3].DeleteWebhookMethod:", "Remove Webhook"}},
 		{"bad path", edit(`"ConnectorField": "data.[lines].sku"`, `"ConnectorField": "data.[lines.sku"`), []string{"Methods[3].RequestFormat.Fields[3].ConnectorField:", "data.[lines.sku"}},
 		{"several problems at once", edit(`"ApiVersion": "1"`, `"ApiVersion": 1, "Colour": "red"`), []string{"ApiVersion: want a string", "Colour: unknown key", "2 problems"}},
+		{"rate limit a string", edit(`"ApiVersion": "1"`, `"ApiVersion": "1", "RateLimit": "2"`), []string{`RateLimit: want a number, got the string "2"`}},
+		{"rate limit true", edit(`"ApiVersion": "1"`, `"ApiVersion": "1", "RateLimit": true`), []string{"RateLimit: want a number, got true"}},
+		{"rate limit null", edit(`"Hide": true`, `"Hide": true, "RateLimit": null`), []string{"Methods[0].RateLimit: want a number, got null"}},
+		{"rate limit an object", edit(`"Hide": true`, `"Hide": true, "RateLimit": {"PerSecond": 2}`), []string{"Methods[0].RateLimit: want a number, got an object"}},
+		{"rate limit a list", edit(`"Hide": true`, `"Hide": true, "RateLimit": [2]`), []string{"Methods[0].RateLimit: want a number, got a list"}},
+		{"rate limit out of range", edit(`"ApiVersion": "1"`, `"ApiVersion": "1", "RateLimit": -1e400`), []string{"RateLimit: the number -1e400 is out of range (beyond ±1.8e308)"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,5 +235,47 @@ func TestImportAcceptsLintWarnings(t *testing.T) {
 	}
 	if !HasErrors(Lint(c)) {
 		t.Error("lint found nothing wrong with {{BaseURL}}")
+	}
+
+	// A negative Rate Limit is a number, only not a rate: the same.
+	doc = strings.Replace(string(readExample(t)), `"Hide": true`, `"Hide": true, "RateLimit": -1`, 1)
+	c, err = Import([]byte(doc))
+	if err != nil {
+		t.Fatalf("Import refused a document with a negative Rate Limit: %v", err)
+	}
+	if c.Methods[0].RateLimit != -1 {
+		t.Errorf("Methods[0].RateLimit = %v, want -1", c.Methods[0].RateLimit)
+	}
+	if fs := Lint(c); len(fs) != 1 || fs[0].Rule != "rate-limit-invalid" {
+		t.Errorf("lint of a negative Rate Limit: got %v, want one rate-limit-invalid", fs)
+	}
+}
+
+// TestImportRateLimits reads rate limits written as JSON writes numbers,
+// by both of Import's decoders.
+func TestImportRateLimits(t *testing.T) {
+	example := string(readExample(t))
+	for _, tt := range []struct {
+		text string
+		want float64
+	}{
+		{"2", 2}, {"0.5", 0.5}, {"0", 0}, {"-0", 0}, {"1e-7", 1e-7}, {"1E+21", 1e21},
+		{"0.000001", 1e-6}, {"12.50e-1", 1.25}, {"1e-400", 0}, {"1.7976931348623157e308", math.MaxFloat64},
+	} {
+		doc := strings.Replace(example, `"ApiVersion": "1"`, `"ApiVersion": "1", "RateLimit": `+tt.text, 1)
+		doc = strings.Replace(doc, `"Hide": true`, `"Hide": true, "RateLimit": `+tt.text, 1)
+		for name, read := range map[string]func([]byte) (*Connector, error){"Import": Import, "importChecked": importChecked} {
+			c, err := read([]byte(doc))
+			if err != nil {
+				t.Errorf("%s of RateLimit %s: %v", name, tt.text, err)
+				continue
+			}
+			if c.RateLimit != tt.want || c.Methods[0].RateLimit != tt.want {
+				t.Errorf("%s of RateLimit %s: got %v and %v, want %v", name, tt.text, c.RateLimit, c.Methods[0].RateLimit, tt.want)
+			}
+		}
+		if _, ok := importQuick([]byte(doc)); !ok {
+			t.Errorf("importQuick gave up on RateLimit %s", tt.text)
+		}
 	}
 }

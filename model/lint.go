@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,12 +25,17 @@ const (
 const (
 	TabSettings       = "Settings"
 	TabAuthentication = "Authentication" // the connector only
+	TabRateLimits     = "Rate Limits"    // methods only
 	TabFieldMappings  = "Field Mappings" // methods only; Grid says which
 	TabParameters     = "Parameters"
 	TabScript         = "Script"
 	GridRequest       = "Request Format"
 	GridResponse      = "Response Format"
 )
+
+// ColumnRateLimit is the Column of a Rate Limit: a field of the connector's
+// Settings, and of a method's Rate Limits tab.
+const ColumnRateLimit = "Rate Limit"
 
 // Location says where a finding is, so that the window can open the right
 // tab, grid row and column, and the command line can name it in words or by
@@ -52,10 +58,10 @@ type Location struct {
 	Label string
 	// Column is the field or grid column, in the window's words:
 	// "Name", "Method Type", "HTTP Method", "Data Type", "Endpoint",
-	// "Create Webhook Method", "Delete Webhook Method", "Connector Field",
-	// "System Field", "Default Value", "Target Type", "Target Name",
-	// "Values", "Auth Type", "Api Key Header", "Default". "" for a whole
-	// tab, grid or row.
+	// "Create Webhook Method", "Delete Webhook Method", "Rate Limit",
+	// "Connector Field", "System Field", "Default Value", "Target Type",
+	// "Target Name", "Values", "Auth Type", "Api Key Header", "Default".
+	// "" for a whole tab, grid or row.
 	Column string
 	// ValueIndex is the index in the parameter's Values when Column is "Values".
 	ValueIndex int
@@ -76,6 +82,7 @@ var columnKeys = map[string]string{
 	"Signature Encoding":      "WebhookSignature.Encoding",
 	"Signature Secret":        "WebhookSignature.SecretParameter",
 	"Delete Webhook Method":   "DeleteWebhookMethod",
+	ColumnRateLimit:           "RateLimit",
 	"Connector Field":         "ConnectorField",
 	"System Field":            "SystemField",
 	"Default Value":           "DefaultValue",
@@ -226,6 +233,11 @@ func HasErrors(fs []Finding) bool {
 	return false
 }
 
+// MaxRateLimit is the highest Rate Limit, in requests a second, that lint
+// takes for a real one: above it, the number is most likely a count a
+// minute or an hour.
+const MaxRateLimit = 10000
+
 // Lint checks a connector for the mistakes a connector author can make and
 // returns what it found: the connector first (Settings, Authentication,
 // Parameters), then each method in order, tab by tab, row by row.
@@ -294,6 +306,7 @@ func (l *linter) lintConnector() {
 	if strings.TrimSpace(c.Name) == "" {
 		l.add(SeverityError, "connector-name-empty", settings.at("Name"), "the connector has no name: give it one")
 	}
+	l.lintRateLimit(settings.at(ColumnRateLimit), c.RateLimit, "0 for no limit")
 
 	auth := Location{MethodIndex: -1, Row: -1, Tab: TabAuthentication}
 	defaults := 0
@@ -324,6 +337,12 @@ func (l *linter) lintMethod(i int) {
 	base := Location{Method: m.Name, MethodIndex: i, Row: -1}
 	sup := l.methodSuppliers(m)
 	l.lintSettings(m, base.inTab(TabSettings), sup)
+
+	rate := base.inTab(TabRateLimits).at(ColumnRateLimit)
+	if !l.lintRateLimit(rate, m.RateLimit, "0 to use the connector's") && m.RateLimit != 0 && m.MethodType == MethodWebhook {
+		l.add(SeverityWarning, "rate-limit-on-webhook", rate,
+			"a Webhook method sends no request of its own, so its Rate Limit is never used: the limits of its Create and Delete Webhook Methods apply (or the connector's); clear it, or set it on those methods")
+	}
 
 	fm := base.inTab(TabFieldMappings)
 	req, resp := fm, fm
@@ -358,6 +377,26 @@ func (l *linter) methodSuppliers(m *Method) map[string]bool {
 		}
 	}
 	return sup
+}
+
+// lintRateLimit checks a Rate Limit, in requests a second; zero says what 0
+// means in its place. It reports whether it found the value wrong.
+func (l *linter) lintRateLimit(at Location, rate float64, zero string) bool {
+	text := strconv.FormatFloat(rate, 'g', -1, 64)
+	switch {
+	case math.IsNaN(rate) || math.IsInf(rate, 0):
+		l.add(SeverityError, "rate-limit-invalid", at,
+			"the Rate Limit is %s, which is not a number of requests a second: give one such as 2, or 0.5 for one request every two seconds; or %s", text, zero)
+	case rate < 0:
+		l.add(SeverityError, "rate-limit-invalid", at,
+			"the Rate Limit is %s requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or %s", text, zero)
+	case rate > MaxRateLimit:
+		l.add(SeverityError, "rate-limit-too-high", at,
+			"the Rate Limit is %s requests a second, more than any API takes (at most %d): it counts requests a second, not a minute or an hour (120 a minute is 2)", text, MaxRateLimit)
+	default:
+		return false
+	}
+	return true
 }
 
 // lintSettings checks the Settings tab: name, types, HTTP method, Endpoint

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -109,6 +110,9 @@ func TestLintCleanConnectors(t *testing.T) {
 				Field{ConnectorField: "note", DataType: FieldText, DefaultValue: "a {single} brace"})
 			c.Methods = append(c.Methods, Method{Name: "Tidy Up", MethodType: MethodScript,
 				Script: "method_request_parameters.X = 1;"})
+			c.RateLimit = 0.5
+			c.Methods[seedCreate].RateLimit = 5e-324
+			o.RateLimit = MaxRateLimit
 		}},
 	}
 	for _, tt := range tests {
@@ -315,6 +319,35 @@ func TestLintRules(t *testing.T) {
 			[]string{"error signature-header-missing @ Method 'New Order' › Settings › Signature Header"},
 			"needs the header"},
 
+		// Rate limits.
+		{"connector rate limit below zero", func(c *Connector) { c.RateLimit = -1 },
+			[]string{"error rate-limit-invalid @ Connector › Settings › Rate Limit"},
+			"the Rate Limit is -1 requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or 0 for no limit"},
+		{"connector rate limit not a number", func(c *Connector) { c.RateLimit = math.NaN() },
+			[]string{"error rate-limit-invalid @ Connector › Settings › Rate Limit"},
+			"the Rate Limit is NaN, which is not a number of requests a second"},
+		{"connector rate limit infinite", func(c *Connector) { c.RateLimit = math.Inf(1) },
+			[]string{"error rate-limit-invalid @ Connector › Settings › Rate Limit"},
+			"the Rate Limit is +Inf, which is not a number of requests a second"},
+		{"connector rate limit too high", func(c *Connector) { c.RateLimit = 60000 },
+			[]string{"error rate-limit-too-high @ Connector › Settings › Rate Limit"},
+			"the Rate Limit is 60000 requests a second, more than any API takes (at most 10000): it counts requests a second, not a minute or an hour"},
+		{"method rate limit below zero", func(c *Connector) { c.Methods[seedOrder].RateLimit = -0.5 },
+			[]string{"error rate-limit-invalid @ Method 'Create Order' › Rate Limits › Rate Limit"},
+			"the Rate Limit is -0.5 requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or 0 to use the connector's"},
+		{"method rate limit just too high", func(c *Connector) { c.Methods[seedOrder].RateLimit = MaxRateLimit + 0.5 },
+			[]string{"error rate-limit-too-high @ Method 'Create Order' › Rate Limits › Rate Limit"},
+			"the Rate Limit is 10000.5 requests a second"},
+		{"rate limit on a webhook method", func(c *Connector) { c.Methods[seedWebhook].RateLimit = 2 },
+			[]string{"warning rate-limit-on-webhook @ Method 'New Order' › Rate Limits › Rate Limit"},
+			"a Webhook method sends no request of its own, so its Rate Limit is never used"},
+		{"wrong rate limit on a webhook method is an error alone", func(c *Connector) { c.Methods[seedWebhook].RateLimit = -2 },
+			[]string{"error rate-limit-invalid @ Method 'New Order' › Rate Limits › Rate Limit"},
+			"below zero"},
+		{"negative zero is zero", func(c *Connector) {
+			c.RateLimit, c.Methods[seedWebhook].RateLimit = math.Copysign(0, -1), math.Copysign(0, -1)
+		}, nil, ""},
+
 		// Authentication.
 		{"api key sent nowhere", func(c *Connector) { c.Authentication[0].ApiKeyHeader = "" },
 			[]string{"error auth-apikey-location-missing @ Connector › Authentication › row 1 (API Key) › Api Key Header"},
@@ -385,6 +418,12 @@ func TestLocationWhereAndJSONPath(t *testing.T) {
 		{"method without a name",
 			Location{MethodIndex: 4, Tab: TabSettings, Row: -1, Column: "HTTP Method"},
 			"Method 5 (no name) › Settings › HTTP Method", "Methods[4].HttpMethod"},
+		{"connector rate limit",
+			Location{MethodIndex: -1, Tab: TabSettings, Row: -1, Column: "Rate Limit"},
+			"Connector › Settings › Rate Limit", "RateLimit"},
+		{"method rate limit",
+			Location{Method: "Create Order", MethodIndex: 2, Tab: TabRateLimits, Row: -1, Column: "Rate Limit"},
+			"Method 'Create Order' › Rate Limits › Rate Limit", "Methods[2].RateLimit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,6 +464,12 @@ func TestLintFindingLocations(t *testing.T) {
 			c.Methods[seedWebhook].Script = "function after_webhook() {\n  return method_request_parameters.Secret != '';\n}"
 		}, "error: Method 'New Order' › Script › line 2: the script reads method_request_parameters.Secret, but neither this method nor the connector has a parameter named Secret, so it is undefined: add Secret as a MergeField parameter on the Parameters tab",
 			"Methods[3].Script", 2},
+		{"connector rate limit", func(c *Connector) { c.RateLimit = -2 },
+			"error: Connector › Settings › Rate Limit: the Rate Limit is -2 requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or 0 for no limit",
+			"RateLimit", 0},
+		{"method rate limit", func(c *Connector) { c.Methods[seedOrder].RateLimit = 1e6 },
+			"error: Method 'Create Order' › Rate Limits › Rate Limit: the Rate Limit is 1e+06 requests a second, more than any API takes (at most 10000): it counts requests a second, not a minute or an hour (120 a minute is 2)",
+			"Methods[2].RateLimit", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -458,10 +503,14 @@ func TestLintOrder(t *testing.T) {
 	c.Methods[seedCreate].RequestFormat.Fields[0].ConnectorField = "" // method 1, Request Format
 	c.Authentication[0].AuthType = "Key"                              // connector, Authentication
 	c.Parameters[0].TargetName = ""                                   // connector, Parameters
+	c.RateLimit = -1                                                  // connector, Settings
+	c.Methods[seedCreate].RateLimit = 1e5                             // method 1, Rate Limits
 	want := []string{
+		"rate-limit-invalid @ Connector › Settings › Rate Limit",
 		"auth-type-invalid @ Connector › Authentication › row 1 (API Key) › Auth Type",
 		"parameter-name-empty @ Connector › Parameters › row 1 › Target Name",
 		"mergefield-unknown @ Method 'Create Webhook' › Settings › Endpoint",
+		"rate-limit-too-high @ Method 'Create Webhook' › Rate Limits › Rate Limit",
 		"connector-field-empty @ Method 'Create Webhook' › Field Mappings › Request Format › row 1 › Connector Field",
 		"field-data-type-invalid @ Method 'Create Webhook' › Field Mappings › Response Format › row 2 (active) › Data Type",
 		"mergefield-unknown @ Method 'Delete Webhook' › Settings › Endpoint",
@@ -513,6 +562,8 @@ func TestFindingStructural(t *testing.T) {
 		{"webhook-create-missing", false},
 		{"mergefield-syntax", false},
 		{"webhook-url-not-sent", false},
+		{"rate-limit-invalid", false},
+		{"rate-limit-too-high", false},
 	}
 	for _, tt := range tests {
 		if got := (Finding{Rule: tt.rule}).Structural(); got != tt.want {

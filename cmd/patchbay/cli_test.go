@@ -186,3 +186,56 @@ func TestHelp(t *testing.T) {
 		t.Errorf("help export: %q", out)
 	}
 }
+
+// TestRateLimits imports rate limits, exports them back as they were, and
+// shows what import and lint say about wrong ones.
+func TestRateLimits(t *testing.T) {
+	example := string(assets.ExampleConnector)
+	edit := func(doc, old, new string) string {
+		t.Helper()
+		if !strings.Contains(doc, old) {
+			t.Fatalf("the document has no %q", old)
+		}
+		return strings.Replace(doc, old, new, 1)
+	}
+	const methodEnd = "      }\n    },\n    {\n      \"Name\": \"Delete Webhook\""
+	withRates := func(connector, method string) string {
+		doc := edit(example, "  ],\n  \"Methods\": [", "  ],\n  \"RateLimit\": "+connector+",\n  \"Methods\": [")
+		return edit(doc, methodEnd, "      },\n      \"RateLimit\": "+method+"\n    },\n    {\n      \"Name\": \"Delete Webhook\"")
+	}
+
+	c := newCLI(t)
+	doc := withRates("0.5", "1e-7")
+	c.must("import", writeFile(t, "rates.json", doc), "--replace")
+	if out := c.must("export", "Webhook Example"); out != doc {
+		t.Errorf("export differs from the imported document:\n%s", out)
+	}
+	if out := c.must("lint", "Webhook Example"); !strings.Contains(out, "no problems found") {
+		t.Errorf("lint of good rate limits said %q", out)
+	}
+
+	code, _, errOut := c.run("import", writeFile(t, "string.json", withRates(`"2"`, "null")), "--replace")
+	for _, want := range []string{
+		`the document is not a connector (2 problems)`,
+		`RateLimit: want a number, got the string "2"`,
+		`Methods[0].RateLimit: want a number, got null`,
+	} {
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("import of rate limits that are not numbers: exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+
+	code, _, errOut = c.run("import", writeFile(t, "negative.json", withRates("-1", "20000")), "--replace")
+	if code != exitOK || !strings.Contains(errOut, `2 lint findings; 'patchbay lint "Webhook Example"' lists them`) {
+		t.Errorf("import of out-of-range rate limits: exit %d, stderr %q", code, errOut)
+	}
+	code, out, _ := c.run("lint", "Webhook Example")
+	for _, want := range []string{
+		"error: Connector › Settings › Rate Limit: the Rate Limit is -1 requests a second, below zero",
+		"error: Method 'Create Webhook' › Rate Limits › Rate Limit: the Rate Limit is 20000 requests a second, more than any API takes (at most 10000)",
+	} {
+		if code != exitFailed || !strings.Contains(out, want) {
+			t.Errorf("lint: exit %d, stdout lacks %q:\n%s", code, want, out)
+		}
+	}
+}

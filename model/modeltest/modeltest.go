@@ -46,7 +46,9 @@ var prefixes = []string{"", "data.", "data.[items].", `meta.\x.attrs\.`, "[lines
 // method, data types mixed), three or four parameters per method, scripts on
 // some, and realistic names, endpoints and descriptions. Every tenth method
 // is a Webhook method, with signature verification, whose Create and Delete
-// Webhook Methods precede it, so the connector passes Import's checks.
+// Webhook Methods precede it, so the connector passes Import's checks. The
+// connector has a Rate Limit of 5 requests a second, and the Search actions
+// their own of 0.5.
 func Connector(methods, fields int) *model.Connector {
 	c := &model.Connector{
 		Name:        "Generated Commerce API",
@@ -71,7 +73,8 @@ func Connector(methods, fields int) *model.Connector {
 		Script: "function before_action() {\n" +
 			"\tmethod_request_headers['X-Client'] = 'patchbay';\n" +
 			"\treturn true;\n}\n",
-		Methods: make([]model.Method, methods),
+		RateLimit: 5,
+		Methods:   make([]model.Method, methods),
 	}
 	for i := range c.Methods {
 		c.Methods[i] = method(i, fields)
@@ -106,7 +109,7 @@ func method(i, fields int) model.Method {
 		m.Name, m.HttpMethod, m.Endpoint = "Delete "+res, "DELETE", "{{BaseUrl}}/"+slug+"/{{"+idName+"}}"
 	case 5:
 		m.Name, m.HttpMethod, m.Endpoint = "Search "+res+"s", "POST", "{{BaseUrl}}/"+slug+"/search"
-		m.DataType = model.BodyForm
+		m.DataType, m.RateLimit = model.BodyForm, 0.5
 	case 6:
 		m.Name, m.HttpMethod, m.Endpoint = "Create "+res+" Webhook", "POST", "{{BaseUrl}}/webhooks"
 		m.Hide = true

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -17,13 +18,17 @@ import (
 // transaction has committed; an existing one has its row updated and all its
 // authentication methods, parameters and methods (with their fields) replaced. Its
 // account values are kept. A name another connector has is an EConflict
-// error, an ID that is not stored an ENotFound one.
+// error, an ID that is not stored an ENotFound one, a Rate Limit that is
+// NaN (which SQLite cannot store) an EInvalid one.
 func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 	if c == nil {
 		return model.Errorf(model.EInvalid, "save connector: no connector given")
 	}
 	if strings.TrimSpace(c.Name) == "" {
 		return model.Errorf(model.EInvalid, "save connector: a connector needs a name")
+	}
+	if what := nanRateLimit(c); what != "" {
+		return model.Errorf(model.EInvalid, "save connector %q: %s is not a number: give one, or 0 for none", c.Name, what)
 	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -54,9 +59,9 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 	id := c.ID
 	if id == 0 {
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO connectors (name, description, api_version, script, updated_at)
-			VALUES (?, ?, ?, ?, ?)`,
-			c.Name, c.Description, c.ApiVersion, c.Script, formatTime(now))
+			INSERT INTO connectors (name, description, api_version, script, rate_limit, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now))
 		if err != nil {
 			return 0, err
 		}
@@ -78,9 +83,9 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE connectors
-			SET name = ?, description = ?, api_version = ?, script = ?, updated_at = ?
+			SET name = ?, description = ?, api_version = ?, script = ?, rate_limit = ?, updated_at = ?
 			WHERE id = ?`,
-			c.Name, c.Description, c.ApiVersion, c.Script, formatTime(now), id)
+			c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now), id)
 		if err != nil {
 			return 0, err
 		}
@@ -98,6 +103,21 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 		return 0, err
 	}
 	return id, nil
+}
+
+// nanRateLimit names the first Rate Limit of c that is NaN, which SQLite
+// cannot store (it makes it NULL), or returns "". Every other value, a
+// draft's mistakes included, is saved as it is, for lint to report.
+func nanRateLimit(c *model.Connector) string {
+	if math.IsNaN(c.RateLimit) {
+		return "the connector's Rate Limit"
+	}
+	for _, m := range c.Methods {
+		if math.IsNaN(m.RateLimit) {
+			return fmt.Sprintf("the Rate Limit of method %q", m.Name)
+		}
+	}
+	return ""
 }
 
 // connectorID returns the ID of the named connector, or an ENotFound error.
@@ -167,7 +187,7 @@ func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []mode
 		"hide", "create_webhook_method", "delete_webhook_method", "script",
 		"sig_header", "sig_algorithm", "sig_encoding", "sig_prefix",
 		"sig_secret_parameter", "sig_secret_response_field",
-		"request_fields", "response_fields", "parameters")
+		"request_fields", "response_fields", "parameters", "rate_limit")
 	defer w.close()
 	var buf []byte
 	for i := range ms {
@@ -183,7 +203,7 @@ func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []mode
 			string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
 			m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
 			sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,
-			sig.SecretParameter, sig.SecretResponseField, request, response, params); err != nil {
+			sig.SecretParameter, sig.SecretResponseField, request, response, params, m.RateLimit); err != nil {
 			return err
 		}
 	}

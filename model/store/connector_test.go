@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -37,6 +38,10 @@ func TestSaveLoad_RoundTrip(t *testing.T) {
 		{"name only", &model.Connector{Name: "Bare"}, nil},
 		{"empty lists load as nil", emptyLists, emptyListsLoaded},
 		{"methods with empty fields", &model.Connector{Name: "Blank method", Methods: []model.Method{{}, {Name: "  "}}}, nil},
+		// A draft keeps the rate limits lint finds wrong.
+		{"rate limits lint finds wrong", &model.Connector{Name: "Odd rates", RateLimit: -1, Methods: []model.Method{
+			{Name: "a", RateLimit: math.Inf(1)}, {Name: "b", RateLimit: math.Inf(-1)},
+			{Name: "c", RateLimit: math.MaxFloat64}, {Name: "d", RateLimit: 5e-324}, {Name: "e", RateLimit: 1.0 / 3}}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,6 +96,8 @@ func TestSaveConnector_Update(t *testing.T) {
 	v2.Methods[1].Parameters = append(v2.Methods[1].Parameters,
 		model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-New", Values: []string{"1"}})
 	v2.Parameters[0].Values = []string{"http://changed"}
+	v2.RateLimit = 0.5          // the connector row's update
+	v2.Methods[1].RateLimit = 0 // cleared
 	if err := db.SaveConnector(ctx, v2); err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +248,15 @@ func TestSaveConnector_Errors(t *testing.T) {
 		{"unknown ID", func(_, _ *model.Connector) *model.Connector {
 			return &model.Connector{ID: 999, Name: "Ghost"}
 		}, model.ENotFound},
+		// SQLite would store NaN as NULL.
+		{"connector rate limit NaN", func(existing, _ *model.Connector) *model.Connector {
+			c := existing.Clone()
+			c.RateLimit = math.NaN()
+			return c
+		}, model.EInvalid},
+		{"method rate limit NaN", func(_, _ *model.Connector) *model.Connector {
+			return &model.Connector{Name: "New", Methods: []model.Method{{Name: "Ping", RateLimit: math.NaN()}}}
+		}, model.EInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,6 +288,16 @@ func TestSaveConnector_Errors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSaveConnector_RateLimitNaNMessage(t *testing.T) {
+	db := MustOpen(t)
+	c := &model.Connector{Name: "Rates", Methods: []model.Method{{Name: "Ping"}, {Name: "Pong", RateLimit: math.NaN()}}}
+	err := db.SaveConnector(context.Background(), c)
+	const want = `save connector "Rates": the Rate Limit of method "Pong" is not a number: give one, or 0 for none`
+	if err == nil || err.Error() != want {
+		t.Errorf("SaveConnector: got %v, want %s", err, want)
 	}
 }
 

@@ -35,6 +35,7 @@ func fullConnector() *model.Connector {
 		Description: "Every field set.",
 		ApiVersion:  "v3.1",
 		Script:      "function connector_script() { return 1; }\n",
+		RateLimit:   2.5,
 		Authentication: []model.Authentication{
 			{AuthName: "Key in header", AuthType: model.AuthApiKey, ApiKeyHeader: "X-Api-Key", ApiKeyQueryParameter: "api_key", IsDefault: true},
 			{AuthName: "Basic", AuthType: model.AuthBasic},
@@ -57,13 +58,15 @@ func fullConnector() *model.Connector {
 					field("id", model.FieldInteger, false, false),
 					field("active", model.FieldBoolean, false, true),
 				}},
-				Script: "function before_action() {}",
+				Script:    "function before_action() {}",
+				RateLimit: 0.1,
 			},
 			{
 				Name: "Delete Webhook", Description: "Removes it.", Category: "Webhooks",
 				MethodType: model.MethodAction, HttpMethod: "DELETE", DataType: model.BodyForm,
 				Endpoint:   "{{BaseUrl}}/webhooks/{{Cyclr_Webhook_Id}}",
 				Parameters: []model.Parameter{param("Hook", model.TargetMergeField, 1)},
+				RateLimit:  1e-7,
 			},
 			{
 				Name: "New Order", Description: "Fires on orders.", Category: "Orders",

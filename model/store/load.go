@@ -28,9 +28,9 @@ func (db *DB) LoadConnector(ctx context.Context, name string) (*model.Connector,
 func loadConnector(ctx context.Context, tx *sql.Tx, name string) (*model.Connector, error) {
 	c := &model.Connector{}
 	err := tx.QueryRowContext(ctx, `
-		SELECT id, name, description, api_version, script
+		SELECT id, name, description, api_version, script, rate_limit
 		FROM connectors WHERE name = ?`, name).
-		Scan(&c.ID, &c.Name, &c.Description, &c.ApiVersion, &c.Script)
+		Scan(&c.ID, &c.Name, &c.Description, &c.ApiVersion, &c.Script, &c.RateLimit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, model.Errorf(model.ENotFound, "no connector named %q", name)
 	}
@@ -84,7 +84,7 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 			delete_webhook_method, script,
 			sig_header, sig_algorithm, sig_encoding, sig_prefix,
 			sig_secret_parameter, sig_secret_response_field,
-			request_fields, response_fields, parameters
+			request_fields, response_fields, parameters, rate_limit
 		FROM methods WHERE connector_id = ? ORDER BY position`, c.ID)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 			&m.CreateWebhookMethod, &m.DeleteWebhookMethod, &m.Script,
 			&m.WebhookSignature.Header, &m.WebhookSignature.Algorithm, &m.WebhookSignature.Encoding,
 			&m.WebhookSignature.Prefix, &m.WebhookSignature.SecretParameter,
-			&m.WebhookSignature.SecretResponseField, &request, &response, &params); err != nil {
+			&m.WebhookSignature.SecretResponseField, &request, &response, &params, &m.RateLimit); err != nil {
 			return err
 		}
 		if m.RequestFormat.Fields, all, err = decodeGrid(all, request); err != nil {

@@ -178,6 +178,51 @@ func TestMigrate_LedgerFromVersion4(t *testing.T) {
 	}
 }
 
+// TestMigrate_RateLimitsFromVersion5 opens a version 5 database holding a
+// connector with a method: migration 6 gives both a Rate Limit of 0 (none,
+// and the connector's), and rate limits saved afterwards come back.
+func TestMigrate_RateLimitsFromVersion5(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v5.db")
+	old, err := openAt(ctx, path, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO connectors (id, name, updated_at) VALUES (5, 'Before Rates', '2025-06-07T08:09:10.000000000Z')`,
+		`INSERT INTO methods (connector_id, position, name, method_type, http_method, endpoint)
+		 VALUES (5, 0, 'Ping', 'Action', 'GET', 'https://x.test/ping')`,
+	} {
+		if _, err := old.db.Exec(q); err != nil {
+			t.Fatalf("v5 insert: %v\n%s", err, q)
+		}
+	}
+	old.Close()
+
+	db := mustOpenPath(t, path)
+	got, err := db.LoadConnector(ctx, "Before Rates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &model.Connector{ID: 5, Name: "Before Rates", Methods: []model.Method{
+		{Name: "Ping", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: "https://x.test/ping"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("version 5 connector:\n got %+v\nwant %+v", got, want)
+	}
+
+	got.RateLimit, got.Methods[0].RateLimit = 0.5, 4
+	if err := db.SaveConnector(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.LoadConnector(ctx, "Before Rates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RateLimit != 0.5 || again.Methods[0].RateLimit != 4 {
+		t.Errorf("rate limits after migration: got %v and %v, want 0.5 and 4", again.RateLimit, again.Methods[0].RateLimit)
+	}
+}
+
 // TestMigrate_StopsAtFailure checks that a migration that fails
 // leaves the ones before it applied and itself not recorded.
 func TestMigrate_StopsAtFailure(t *testing.T) {
