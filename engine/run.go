@@ -142,6 +142,17 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			return step, nil
 		}
 	}
+	// The request's turn under the rate limit; the window shows the wait.
+	if rate := r.Connector.EffectiveRateLimit(m); rate > 0 {
+		if d := rateLimits.reserve(r.Connector.Name, rate); d > 0 {
+			step.RateLimitWaitMS = max(d.Milliseconds(), 1)
+			r.notify(step)
+			if err := waitTurn(ctx, d, rate); err != nil {
+				step.notSent = true
+				return fail(err)
+			}
+		}
+	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
 	step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 	step.notSent = sendErr != nil && neverSent(sendErr)

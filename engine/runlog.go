@@ -53,7 +53,11 @@ type Step struct {
 	Request    *RequestLog  `json:"request,omitempty"`
 	Response   *ResponseLog `json:"response,omitempty"`
 	DurationMS int64        `json:"duration_ms"`
-	Error      string       `json:"error,omitempty"`
+	// RateLimitWaitMS is how long the request waits (while the step runs)
+	// or waited for its turn under the connector's or the method's rate
+	// limit; 0 when it went at once.
+	RateLimitWaitMS int64  `json:"rate_limit_wait_ms,omitempty"`
+	Error           string `json:"error,omitempty"`
 	// Console are the lines the scripts logged during the step.
 	Console []string `json:"console,omitempty"`
 	// Mapped are the Response Format values the step read.

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"patchbay/model"
@@ -28,6 +29,7 @@ type connectorEditor struct {
 	items                         []*container.TabItem
 	name, description, apiVersion *widget.Entry
 	nameHint                      *widget.Label
+	rate                          *rateField
 	auth                          *authGrid
 	params                        *paramGrid
 	script                        *scriptTab
@@ -68,6 +70,10 @@ func (e *connectorEditor) buildSettings() fyne.CanvasObject {
 	e.description.SetMinRowsVisible(3)
 	e.apiVersion = &widget.Entry{Text: c.ApiVersion, PlaceHolder: "e.g. 1 or v2", OnChanged: e.onAPIVersionChanged}
 	e.nameHint = newHint()
+	e.rate = newRateField("none", func() float64 { return e.conn().RateLimit }, func(r float64) {
+		e.conn().RateLimit = r
+		e.changed()
+	})
 	note := &widget.Label{
 		Text:       "Methods are listed under the connector on the left. Select one to edit its Settings, Field Mappings, Parameters and Script.",
 		Importance: widget.LowImportance,
@@ -76,6 +82,7 @@ func (e *connectorEditor) buildSettings() fyne.CanvasObject {
 	form := container.NewVBox(
 		container.NewGridWithColumns(2, formField("Name", e.name, e.nameHint), formField("API Version", e.apiVersion, nil)),
 		formField("Description", e.description, nil),
+		container.NewGridWithColumns(2, formField("Rate limit (requests a second)", e.rate.entry, e.rate.hint), layout.NewSpacer()),
 		note,
 	)
 	return container.NewVScroll(container.NewPadded(form))
@@ -106,9 +113,17 @@ func (e *connectorEditor) focusName() { focusObject(e.host.win, e.name) }
 
 // showFindings shows the connector's findings beside its fields.
 func (e *connectorEditor) showFindings(fs []model.Finding) {
-	settings := inTab(fs, model.TabSettings, "")
+	var settings, rate []model.Finding
+	for _, f := range inTab(fs, model.TabSettings, "") {
+		if f.At.Column == model.ColumnRateLimit {
+			rate = append(rate, f)
+		} else {
+			settings = append(settings, f)
+		}
+	}
 	showHint(e.nameHint, settings, nil)
 	markEntry(e.name, settings)
+	e.rate.showFindings(rate)
 	e.auth.showFindings(inTab(fs, model.TabAuthentication, ""))
 	e.params.showFindings(inTab(fs, model.TabParameters, ""))
 	e.script.showFindings(inTab(fs, model.TabScript, ""))
@@ -126,7 +141,11 @@ func (e *connectorEditor) focus(at model.Location) {
 	switch at.Tab {
 	case model.TabSettings:
 		e.tabs.SelectIndex(connTabSettings)
-		e.focusName()
+		if at.Column == model.ColumnRateLimit {
+			focusObject(e.host.win, e.rate.entry)
+		} else {
+			e.focusName()
+		}
 	case model.TabAuthentication:
 		e.tabs.SelectIndex(connTabAuthentication)
 		e.auth.focus(at)

@@ -12,6 +12,7 @@ import (
 // The method editor's tabs, in order.
 const (
 	tabSettings = iota
+	tabRateLimits
 	tabFieldMappings
 	tabParameters
 	tabScript
@@ -19,7 +20,7 @@ const (
 )
 
 // methodEditor edits one method of the open connector, in the builder's
-// tabs: Settings | Field Mappings | Parameters | Script | Test. Each tab is
+// tabs: Settings | Rate Limits | Field Mappings | Parameters | Script | Test. Each tab is
 // its own small type in its own file; the Test tab (testTab) is built by
 // newTestTab and reached only through buildUI, canRun and onRun, so that
 // the engine's test runner can replace it without touching the rest.
@@ -31,6 +32,7 @@ type methodEditor struct {
 	tabs     *container.AppTabs
 	items    []*container.TabItem
 	settings *settingsTab
+	rates    *rateLimitsTab
 	fields   *fieldsTab
 	params   *parametersTab
 	script   *scriptTab
@@ -40,6 +42,7 @@ type methodEditor struct {
 func newMethodEditor(host *MainWindow, index int) *methodEditor {
 	ed := &methodEditor{host: host, index: index}
 	ed.settings = newSettingsTab(ed)
+	ed.rates = newRateLimitsTab(ed)
 	ed.fields = newFieldsTab(ed)
 	ed.params = newParametersTab(ed)
 	ed.script = newScriptTab(host, ed.scriptName, ed.getScript, ed.setScript)
@@ -61,6 +64,7 @@ func (ed *methodEditor) buildUI() fyne.CanvasObject {
 	ed.title, header = editorHeader("", "")
 	ed.items = []*container.TabItem{
 		container.NewTabItem(model.TabSettings, ed.settings.buildUI()),
+		container.NewTabItem(model.TabRateLimits, ed.rates.buildUI()),
 		container.NewTabItem(model.TabFieldMappings, ed.fields.buildUI()),
 		container.NewTabItem(model.TabParameters, ed.params.buildUI()),
 		container.NewTabItem(model.TabScript, ed.script.buildUI()),
@@ -80,6 +84,8 @@ func (ed *methodEditor) onTabSelected(*container.TabItem) {
 	switch ed.tabs.SelectedIndex() {
 	case tabSettings:
 		ed.settings.refreshWebhookChoices()
+	case tabRateLimits:
+		ed.rates.refresh() // the connector's limit may have changed
 	case tabTest:
 		ed.test.refresh()
 	}
@@ -123,11 +129,12 @@ func (ed *methodEditor) setScript(s string) {
 // showFindings shows the method's findings beside its fields.
 func (ed *methodEditor) showFindings(fs []model.Finding) {
 	ed.settings.showFindings(inTab(fs, model.TabSettings, ""))
+	ed.rates.rate.showFindings(inTab(fs, model.TabRateLimits, ""))
 	ed.fields.showFindings(inTab(fs, model.TabFieldMappings, ""))
 	ed.params.showFindings(inTab(fs, model.TabParameters, ""))
 	ed.script.showFindings(inTab(fs, model.TabScript, ""))
 	changed := false
-	for i, tab := range []string{model.TabSettings, model.TabFieldMappings, model.TabParameters, model.TabScript} {
+	for i, tab := range []string{model.TabSettings, model.TabRateLimits, model.TabFieldMappings, model.TabParameters, model.TabScript} {
 		changed = setTabIcon(ed.items[i], findingsIcon(inTab(fs, tab, ""))) || changed
 	}
 	if changed {
@@ -169,6 +176,9 @@ func (ed *methodEditor) focus(at model.Location) {
 	case model.TabSettings:
 		ed.selectTab(tabSettings)
 		ed.settings.focus(at)
+	case model.TabRateLimits:
+		ed.selectTab(tabRateLimits)
+		focusObject(ed.host.win, ed.rates.rate.entry)
 	case model.TabFieldMappings:
 		ed.selectTab(tabFieldMappings)
 		ed.fields.focus(at)

@@ -31,6 +31,9 @@ func stepTitle(s *engine.Step) string {
 		title += " (" + s.Method + ")"
 	}
 	if s.Status == engine.StepRunning {
+		if s.RateLimitWaitMS > 0 {
+			title += fmt.Sprintf("   waiting %s for its turn under the rate limit", time.Duration(s.RateLimitWaitMS)*time.Millisecond)
+		}
 		return title
 	}
 	if s.Request != nil {
@@ -39,7 +42,11 @@ func stepTitle(s *engine.Step) string {
 	if s.Response != nil {
 		title += fmt.Sprintf(" → %d", s.Response.Status)
 	}
-	return title + fmt.Sprintf("   %d ms", s.DurationMS)
+	title += fmt.Sprintf("   %d ms", s.DurationMS)
+	if s.RateLimitWaitMS > 0 {
+		title += fmt.Sprintf(", of which %d ms waiting for the rate limit", s.RateLimitWaitMS)
+	}
+	return title
 }
 
 // stepDetail shows what a step sent and received, its console and the

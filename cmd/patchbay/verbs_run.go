@@ -196,6 +196,10 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			label += " (" + s.Method + ")"
 		}
 		if s.Status == engine.StepRunning {
+			if s.RateLimitWaitMS > 0 {
+				fmt.Fprintf(w, "… %s: waiting %d ms for its turn under the rate limit\n", label, s.RateLimitWaitMS)
+				return
+			}
 			fmt.Fprintf(w, "… %s\n", label)
 			return
 		}
@@ -207,7 +211,11 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 		if s.Response != nil {
 			line += fmt.Sprintf(" → %d", s.Response.Status)
 		}
-		fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
+		if s.RateLimitWaitMS > 0 {
+			fmt.Fprintf(w, "%s  (%d ms, of which %d ms waiting for the rate limit)\n", line, s.DurationMS, s.RateLimitWaitMS)
+		} else {
+			fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
+		}
 		for _, c := range s.Console {
 			fmt.Fprintf(w, "    console: %s\n", c)
 		}

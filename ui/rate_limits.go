@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
+)
+
+// rateField edits a rate limit in requests a second: empty for none (on a
+// method, for the connector's). Text that is not a number is shown as a
+// problem beside the field and leaves the definition as it was; lint
+// judges the numbers.
+type rateField struct {
+	entry *widget.Entry
+	hint  *widget.Label
+	// problem is the text's own fault, shown until the text is fixed;
+	// lint are lint's findings on the rate.
+	problem string
+	lint    []model.Finding
+	get     func() float64
+	set     func(float64)
+}
+
+func newRateField(placeholder string, get func() float64, set func(float64)) *rateField {
+	f := &rateField{get: get, set: set, hint: newHint()}
+	f.entry = &widget.Entry{Text: rateString(get()), PlaceHolder: placeholder, OnChanged: f.onChanged}
+	return f
+}
+
+// rateString writes a rate as the field shows it: "" for none.
+func rateString(r float64) string {
+	if r == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+func (f *rateField) onChanged(s string) {
+	s = strings.TrimSpace(s)
+	r := 0.0
+	if s != "" {
+		var err error
+		if r, err = strconv.ParseFloat(s, 64); err != nil || math.IsNaN(r) || math.IsInf(r, 0) {
+			f.problem = fmt.Sprintf("%q is not a number of requests a second, such as 2 or 0.5", s)
+			f.render()
+			return
+		}
+	}
+	f.problem = ""
+	if r != f.get() {
+		f.set(r) // lint runs, and shows its findings here
+	}
+	f.render()
+}
+
+// showFindings shows lint's findings on the rate.
+func (f *rateField) showFindings(fs []model.Finding) {
+	f.lint = fs
+	f.render()
+}
+
+// render shows the text's own problem, if it has one, and lint's findings.
+func (f *rateField) render() {
+	fs := f.lint
+	if f.problem != "" {
+		fs = append([]model.Finding{{Severity: model.SeverityError, Message: f.problem}}, fs...)
+	}
+	showHint(f.hint, fs, nil)
+	markEntry(f.entry, fs)
+}
+
+// rateLimitsTab is a method's Rate Limits tab: the rate its requests keep
+// to when it is not the connector's.
+type rateLimitsTab struct {
+	ed        *methodEditor
+	rate      *rateField
+	inherited *widget.Label
+}
+
+func newRateLimitsTab(ed *methodEditor) *rateLimitsTab { return &rateLimitsTab{ed: ed} }
+
+func (t *rateLimitsTab) buildUI() fyne.CanvasObject {
+	t.rate = newRateField("the connector's", func() float64 { return t.ed.method().RateLimit }, func(r float64) {
+		t.ed.method().RateLimit = r
+		t.refresh()
+		t.ed.changed()
+	})
+	t.inherited = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
+	t.refresh()
+	note := &widget.Label{
+		Text: "Test runs keep to it: a request waits for its turn, and the Test tab says how long. " +
+			"A Webhook method sends nothing itself; its Create and Delete Webhook Methods' limits apply.",
+		Importance: widget.LowImportance,
+		Wrapping:   fyne.TextWrapWord,
+	}
+	form := container.NewVBox(formField("Rate limit (requests a second)", t.rate.entry, t.rate.hint), t.inherited, note)
+	return container.NewVScroll(container.NewPadded(form))
+}
+
+// refresh says which limit applies now.
+func (t *rateLimitsTab) refresh() {
+	c, m := t.ed.connector(), t.ed.method()
+	switch rate := c.EffectiveRateLimit(m); {
+	case m.RateLimit > 0:
+		t.inherited.SetText("This method's own limit applies: " + rateWords(rate) + ".")
+	case rate > 0:
+		t.inherited.SetText("The connector's limit applies: " + rateWords(rate) + ". Set one here to override it.")
+	default:
+		t.inherited.SetText("Neither the connector nor this method has a limit: requests go at once.")
+	}
+}
+
+// rateWords says a rate in words, e.g. "2 requests a second" or "1 request
+// every 2 seconds".
+func rateWords(r float64) string {
+	switch {
+	case r == 1:
+		return "1 request a second"
+	case r > 1:
+		return rateString(r) + " requests a second"
+	}
+	return "1 request every " + rateString(1/r) + " seconds"
+}

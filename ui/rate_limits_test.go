@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"patchbay/model"
+)
+
+// TestRateLimits sets the connector's rate limit and a method's own through
+// the window: text that is not a number is refused beside the field, a
+// negative rate is a lint finding on the Rate Limits tab, and both limits
+// come back from the database after a save.
+func TestRateLimits(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+
+	retype(m.connEd.rate.entry, "0.5")
+	if got := m.open.conn.RateLimit; got != 0.5 {
+		t.Fatalf("connector rate limit = %v, want 0.5", got)
+	}
+
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	wantContains(t, "the Rate Limits tab", ed.rates.inherited.Text, "The connector's limit applies: 1 request every 2 seconds")
+
+	retype(ed.rates.rate.entry, "two")
+	if !ed.rates.rate.hint.Visible() || !strings.Contains(ed.rates.rate.hint.Text, `"two" is not a number`) {
+		t.Errorf("hint = %q (shown %v), want the text refused", ed.rates.rate.hint.Text, ed.rates.rate.hint.Visible())
+	}
+	if ed.method().RateLimit != 0 {
+		t.Errorf("the refused text set the rate limit to %v", ed.method().RateLimit)
+	}
+
+	retype(ed.rates.rate.entry, "-3")
+	var onTab []model.Finding
+	for _, f := range m.problems.findings {
+		if f.At.Tab == model.TabRateLimits && f.Severity == model.SeverityError {
+			onTab = append(onTab, f)
+		}
+	}
+	if len(onTab) == 0 {
+		t.Errorf("a negative rate limit gave no error on the Rate Limits tab; problems: %v", m.problems.findings)
+	}
+	if !ed.rates.rate.hint.Visible() {
+		t.Error("the finding is not shown beside the field")
+	}
+
+	retype(ed.rates.rate.entry, "4")
+	wantContains(t, "the Rate Limits tab", ed.rates.inherited.Text, "This method's own limit applies: 4 requests a second")
+	wantNoErrors(t, m)
+	if !m.save() {
+		t.Fatal("save failed")
+	}
+	c, err := st.LoadConnector(context.Background(), "Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit != 0.5 || c.Method("Create Order").RateLimit != 4 {
+		t.Errorf("stored rate limits: connector %v, Create Order %v; want 0.5 and 4", c.RateLimit, c.Method("Create Order").RateLimit)
+	}
+}
