@@ -75,7 +75,7 @@ func (e *connectorEditor) buildSettings() fyne.CanvasObject {
 		e.changed()
 	})
 	note := &widget.Label{
-		Text:       "Methods are listed under the connector on the left. Select one to edit its Settings, Field Mappings, Parameters and Script.",
+		Text:       "Methods are listed under the connector on the left. Select one to edit its Settings, Rate Limits, Field Mappings, Parameters and Script.",
 		Importance: widget.LowImportance,
 		Wrapping:   fyne.TextWrapWord,
 	}

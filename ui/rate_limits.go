@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"patchbay/model"
@@ -100,7 +101,8 @@ func (t *rateLimitsTab) buildUI() fyne.CanvasObject {
 		Importance: widget.LowImportance,
 		Wrapping:   fyne.TextWrapWord,
 	}
-	form := container.NewVBox(formField("Rate limit (requests a second)", t.rate.entry, t.rate.hint), t.inherited, note)
+	field := container.NewGridWithColumns(2, formField("Rate limit (requests a second)", t.rate.entry, t.rate.hint), layout.NewSpacer())
+	form := container.NewVBox(field, t.inherited, note)
 	return container.NewVScroll(container.NewPadded(form))
 }
 
