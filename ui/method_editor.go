@@ -46,6 +46,7 @@ func newMethodEditor(host *MainWindow, index int) *methodEditor {
 	ed.fields = newFieldsTab(ed)
 	ed.params = newParametersTab(ed)
 	ed.script = newScriptTab(host, ed.scriptName, ed.getScript, ed.setScript)
+	ed.script.methodType = func() model.MethodType { return ed.method().MethodType }
 	ed.test = newTestTab(ed)
 	return ed
 }
@@ -86,6 +87,8 @@ func (ed *methodEditor) onTabSelected(*container.TabItem) {
 		ed.settings.refreshWebhookChoices()
 	case tabRateLimits:
 		ed.rates.refresh() // the connector's limit may have changed
+	case tabScript:
+		ed.script.refreshEvents() // the Method Type may have changed
 	case tabTest:
 		ed.test.refresh()
 	}
@@ -116,6 +119,7 @@ func (ed *methodEditor) changed() {
 // methodTypeChanged shows the fields the new Method Type has.
 func (ed *methodEditor) methodTypeChanged() {
 	ed.fields.setWebhook(ed.method().MethodType == model.MethodWebhook)
+	ed.script.refreshEvents()
 	ed.host.tools.update() // Run test follows the type
 }
 

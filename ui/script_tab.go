@@ -16,18 +16,19 @@ import (
 )
 
 // scriptEvent is an event handler a script may define, with what the
-// inserted stub says about it.
+// inserted stub says about it and the kind of method it fires for.
 type scriptEvent struct {
 	name, comment string
+	on            model.MethodType
 }
 
 // scriptEvents are the handlers Cyclr calls, in the order a method meets them.
 var scriptEvents = []scriptEvent{
-	{"before_action", "Runs before the request is sent: change method_request,\nmethod_request_headers or method_endpoint here. Return false to skip the call."},
-	{"after_action", "Runs after the response arrives: method_response and\nmethod_response_headers hold it."},
-	{"after_error", "Runs when the call fails: method_error and statusCode say why."},
-	{"before_webhook", "Runs when a delivery arrives, before it is mapped:\nmethod_request holds the payload."},
-	{"after_webhook", "Runs after a delivery is mapped. Return false to filter the event out."},
+	{"before_action", "Runs before the request is sent: change method_request,\nmethod_request_headers or method_endpoint here. Return false to skip the call.", model.MethodAction},
+	{"after_action", "Runs after the response arrives: method_response and\nmethod_response_headers hold it.", model.MethodAction},
+	{"after_error", "Runs when the call fails: method_error and statusCode say why.", model.MethodAction},
+	{"before_webhook", "Runs when a delivery arrives, before it is mapped:\nmethod_request holds the payload.", model.MethodWebhook},
+	{"after_webhook", "Runs after a delivery is mapped. Return false to filter the event out.", model.MethodWebhook},
 }
 
 // scriptGlobals are the variables a script sees.
@@ -44,6 +45,11 @@ type scriptTab struct {
 	name func() string
 	get  func() string
 	set  func(string)
+	// methodType is the method's type, so that only its events are
+	// offered; nil for the connector's script, which offers them all.
+	methodType func() model.MethodType
+	events     []*widget.Button
+	eventsFor  *widget.Label
 
 	editor   *widget.Entry
 	result   *widget.Label
@@ -71,10 +77,16 @@ func (t *scriptTab) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Click to insert at the cursor.", Importance: widget.LowImportance},
 		&widget.Label{Text: "Events", TextStyle: fyne.TextStyle{Bold: true}},
 	)
+	t.eventsFor = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
+	side.Add(t.eventsFor)
+	t.events = nil
 	for _, ev := range scriptEvents {
-		side.Add(&widget.Button{Text: ev.name, Alignment: widget.ButtonAlignLeading, Importance: widget.LowImportance,
-			OnTapped: func() { t.onEvent(ev) }})
+		b := &widget.Button{Text: ev.name, Alignment: widget.ButtonAlignLeading, Importance: widget.LowImportance,
+			OnTapped: func() { t.onEvent(ev) }}
+		t.events = append(t.events, b)
+		side.Add(b)
 	}
+	t.refreshEvents()
 	side.Add(&widget.Label{Text: "Globals", TextStyle: fyne.TextStyle{Bold: true}})
 	for _, g := range scriptGlobals {
 		side.Add(&widget.Button{Text: g, Alignment: widget.ButtonAlignLeading, Importance: widget.LowImportance,
@@ -82,6 +94,35 @@ func (t *scriptTab) buildUI() fyne.CanvasObject {
 	}
 	bottom := container.NewVBox(t.findings, container.NewBorder(nil, nil, t.check, nil, t.result))
 	return container.NewBorder(nil, bottom, nil, container.NewVScroll(side), t.editor)
+}
+
+// refreshEvents offers the events of the method's type: an Action's
+// requests, or a Webhook's deliveries. The connector's script, whose
+// handlers run for every method, and a Script method offer them all.
+func (t *scriptTab) refreshEvents() {
+	if t.eventsFor == nil {
+		return
+	}
+	var mt model.MethodType
+	if t.methodType != nil {
+		mt = t.methodType()
+	}
+	some := mt == model.MethodAction || mt == model.MethodWebhook
+	for i, ev := range scriptEvents {
+		if !some || ev.on == mt {
+			t.events[i].Show()
+		} else {
+			t.events[i].Hide()
+		}
+	}
+	switch mt {
+	case model.MethodAction:
+		t.eventsFor.SetText("An Action method's requests:")
+	case model.MethodWebhook:
+		t.eventsFor.SetText("A Webhook method's deliveries:")
+	}
+	t.eventsFor.Hidden = !some
+	t.eventsFor.Refresh()
 }
 
 func (t *scriptTab) onChanged(s string) {

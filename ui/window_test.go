@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model"
 )
 
 func TestSidebar_IconsDimmingAndFilter(t *testing.T) {
@@ -111,6 +113,43 @@ func TestScriptTab(t *testing.T) {
 		t.Fatalf("findings %v, want script-unknown-parameter on line 2", m.problems.findings)
 	}
 	wantContains(t, "hint under the script", sc.findings.Text, "line 2: ")
+}
+
+// TestScriptTabEvents offers a method the events of its type: an Action's
+// for an Action, a Webhook's for a Webhook, following a change of type;
+// the connector's script offers them all.
+func TestScriptTabEvents(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	shown := func(sc *scriptTab) []string {
+		var out []string
+		for _, b := range sc.events {
+			if b.Visible() {
+				out = append(out, b.Text)
+			}
+		}
+		return out
+	}
+	want := func(what string, got []string, names ...string) {
+		t.Helper()
+		if strings.Join(got, " ") != strings.Join(names, " ") {
+			t.Errorf("%s offers %v, want %v", what, got, names)
+		}
+	}
+	want("the connector's script", shown(m.connEd.script),
+		"before_action", "after_action", "after_error", "before_webhook", "after_webhook")
+
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabScript)
+	want("an Action method", shown(ed.script), "before_action", "after_action", "after_error")
+	ed.settings.methodType.SetSelected(string(model.MethodWebhook))
+	want("the method made a Webhook", shown(ed.script), "before_webhook", "after_webhook")
+
+	ed = openMethod(t, m, "New Order")
+	ed.selectTab(tabScript)
+	want("a Webhook method", shown(ed.script), "before_webhook", "after_webhook")
 }
 
 // tapButton taps the button with the given text inside root.
