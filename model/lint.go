@@ -233,10 +233,14 @@ func HasErrors(fs []Finding) bool {
 	return false
 }
 
-// MaxRateLimit is the highest Rate Limit, in requests a second, that lint
-// takes for a real one: above it, the number is most likely a count a
-// minute or an hour.
-const MaxRateLimit = 10000
+// MaxRateLimit and MinRateLimit bound the Rate Limits, in requests a
+// second, that lint takes for real ones: above the most, the number is most
+// likely a count a minute or an hour; below the least, one request a day, a
+// test run would wait longer than anyone does.
+const (
+	MaxRateLimit = 10000
+	MinRateLimit = 1.0 / (24 * 60 * 60)
+)
 
 // Lint checks a connector for the mistakes a connector author can make and
 // returns what it found: the connector first (Settings, Authentication,
@@ -390,6 +394,9 @@ func (l *linter) lintRateLimit(at Location, rate float64, zero string) bool {
 	case rate < 0:
 		l.add(SeverityError, "rate-limit-invalid", at,
 			"the Rate Limit is %s requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or %s", text, zero)
+	case rate > 0 && rate < MinRateLimit:
+		l.add(SeverityError, "rate-limit-too-low", at,
+			"the Rate Limit is %s requests a second, less than one request a day: give at least %s (one a day), such as 0.5 for one request every two seconds; or %s", text, strconv.FormatFloat(MinRateLimit, 'g', 4, 64), zero)
 	case rate > MaxRateLimit:
 		l.add(SeverityError, "rate-limit-too-high", at,
 			"the Rate Limit is %s requests a second, more than any API takes (at most %d): it counts requests a second, not a minute or an hour (120 a minute is 2)", text, MaxRateLimit)

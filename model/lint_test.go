@@ -111,7 +111,7 @@ func TestLintCleanConnectors(t *testing.T) {
 			c.Methods = append(c.Methods, Method{Name: "Tidy Up", MethodType: MethodScript,
 				Script: "method_request_parameters.X = 1;"})
 			c.RateLimit = 0.5
-			c.Methods[seedCreate].RateLimit = 5e-324
+			c.Methods[seedCreate].RateLimit = MinRateLimit
 			o.RateLimit = MaxRateLimit
 		}},
 	}
@@ -335,6 +335,12 @@ func TestLintRules(t *testing.T) {
 		{"method rate limit below zero", func(c *Connector) { c.Methods[seedOrder].RateLimit = -0.5 },
 			[]string{"error rate-limit-invalid @ Method 'Create Order' › Rate Limits › Rate Limit"},
 			"the Rate Limit is -0.5 requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or 0 to use the connector's"},
+		{"method rate limit below one a day", func(c *Connector) { c.Methods[seedOrder].RateLimit = 1e-6 },
+			[]string{"error rate-limit-too-low @ Method 'Create Order' › Rate Limits › Rate Limit"},
+			"the Rate Limit is 1e-06 requests a second, less than one request a day: give at least 1.157e-05 (one a day)"},
+		{"connector rate limit far below one a day", func(c *Connector) { c.RateLimit = 5e-324 },
+			[]string{"error rate-limit-too-low @ Connector › Settings › Rate Limit"},
+			"less than one request a day"},
 		{"method rate limit just too high", func(c *Connector) { c.Methods[seedOrder].RateLimit = MaxRateLimit + 0.5 },
 			[]string{"error rate-limit-too-high @ Method 'Create Order' › Rate Limits › Rate Limit"},
 			"the Rate Limit is 10000.5 requests a second"},
@@ -564,6 +570,7 @@ func TestFindingStructural(t *testing.T) {
 		{"webhook-url-not-sent", false},
 		{"rate-limit-invalid", false},
 		{"rate-limit-too-high", false},
+		{"rate-limit-too-low", false},
 	}
 	for _, tt := range tests {
 		if got := (Finding{Rule: tt.rule}).Structural(); got != tt.want {

@@ -205,7 +205,7 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	c := newCLI(t)
-	doc := withRates("0.5", "1e-7")
+	doc := withRates("0.5", "0.0001")
 	c.must("import", writeFile(t, "rates.json", doc), "--replace")
 	if out := c.must("export", "Webhook Example"); out != doc {
 		t.Errorf("export differs from the imported document:\n%s", out)
