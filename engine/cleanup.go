@@ -70,7 +70,7 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	}
 	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client}
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
-	step, _ := r.runAction(ctx, del, "Delete webhook", system)
+	step, _ := r.runAction(ctx, del, "Delete webhook", system, 0)
 	return step, nil
 }
 

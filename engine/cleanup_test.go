@@ -54,6 +54,9 @@ func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
 		{"Webhook method replaced by an Action of its name", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Method("New Order").MethodType = model.MethodAction
 		}, ""},
+		{"Webhook method's Delete Webhook Method no Action", func(c *model.Connector, _ *model.WebhookRecord) {
+			c.Method("New Order").DeleteWebhookMethod = "New Order"
+		}, ""},
 		{"Webhook and Delete Webhook Methods renamed", func(c *model.Connector, _ *model.WebhookRecord) {
 			c.Method("New Order").Name = "Order Created"
 			c.Method("Delete Webhook").Name = "Remove Webhook"

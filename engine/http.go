@@ -199,10 +199,11 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	if hr.ContentLength > limit {
 		return nil, &BodyTooLargeError{Limit: limit}
 	}
-	// Room for the length the server announced, if it did, so that the
-	// body is read into one buffer; the cap holds whatever it says.
+	// Room for the length the server announced, if it did (a HEAD
+	// response announces one it does not send), so that the body is read
+	// into one buffer; the cap holds whatever it says.
 	var buf bytes.Buffer
-	if n := hr.ContentLength; n > 0 {
+	if n := hr.ContentLength; n > 0 && (hr.Request == nil || hr.Request.Method != http.MethodHead) {
 		buf.Grow(int(n) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(io.LimitReader(hr.Body, limit+1))

@@ -16,9 +16,10 @@ import (
 // delivery when WebhookOptions.Wait is zero.
 const DefaultDeliveryWait = 10 * time.Second
 
-// deleteTimeout bounds the delete of a run that was cancelled: the webhook
-// must still go.
-const deleteTimeout = 30 * time.Second
+// deleteTimeout bounds the delete of a lifecycle, counted from when its
+// turn under the rate limit comes; the delete goes on when the run was
+// cancelled: the webhook must still go.
+var deleteTimeout = 30 * time.Second
 
 // WebhookOptions configure a webhook lifecycle run.
 type WebhookOptions struct {
@@ -82,7 +83,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = fmt.Sprintf("the webhook ledger cannot record a new webhook, so none was created: %v", err)
 		return res
 	}
-	step, body := r.runAction(ctx, create, "Create webhook", system)
+	step, body := r.runAction(ctx, create, "Create webhook", system, 0)
 	res.Steps = append(res.Steps, step)
 	// The id is read from any answer of the 2xx kind, also when a later
 	// part of the step failed (another field's type, after_action): the
@@ -110,9 +111,10 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		r.deliveryStep(ctx, res, wm, recv, opts, r.signatureSecret(wm, system))
 	}
 
-	delCtx, cancel := context.WithTimeout(ledgerCtx, deleteTimeout)
-	defer cancel()
-	delStep, _ := r.runAction(delCtx, del, "Delete webhook", system)
+	// The delete is not cancelled with the run, and its time limit starts
+	// once its turn under the rate limit has come: waiting for the turn
+	// must not cost the webhook its delete.
+	delStep, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout)
 	res.Steps = append(res.Steps, delStep)
 	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
@@ -164,11 +166,16 @@ func webhookMethod(c *model.Connector, name string) (*model.Method, error) {
 	return wm, nil
 }
 
-// deleteWebhookMethod finds a Webhook method's Delete Webhook Method.
+// deleteWebhookMethod finds a Webhook method's Delete Webhook Method, an
+// Action: a lifecycle checks it before it creates anything.
 func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, error) {
+	where := MethodLabel(wm.Name, TabSettings, "Delete Webhook Method")
 	del := c.Method(wm.DeleteWebhookMethod)
-	if del == nil {
-		return nil, fmt.Errorf("%s: %q names no method", MethodLabel(wm.Name, TabSettings, "Delete Webhook Method"), wm.DeleteWebhookMethod)
+	switch {
+	case del == nil:
+		return nil, fmt.Errorf("%s: %q names no method", where, wm.DeleteWebhookMethod)
+	case del.MethodType != model.MethodAction:
+		return nil, fmt.Errorf("%s: '%s' is a %s method, not an Action that can delete the webhook", where, del.Name, del.MethodType)
 	}
 	return del, nil
 }
@@ -243,7 +250,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			res.Steps = append(res.Steps, s)
 			return
 		}
-		s, _ := r.runAction(ctx, tm, "Trigger", nil)
+		s, _ := r.runAction(ctx, tm, "Trigger", nil, 0)
 		res.Steps = append(res.Steps, s)
 		if !s.OK {
 			return

@@ -348,3 +348,79 @@ func TestConcurrentLifecycles(t *testing.T) {
 		t.Errorf("webhooks left on the API: %v", left)
 	}
 }
+
+// A Webhook method whose Create or Delete Webhook Method is missing, or
+// whose Delete Webhook Method is no Action, fails before anything is
+// created: a webhook that cannot be deleted is never made.
+func TestLifecycleChecksItsMethodsFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*model.Method)
+		want string
+	}{
+		{"no such Create Webhook Method", func(m *model.Method) { m.CreateWebhookMethod = "Nope" },
+			`Method 'New Order' › Settings › Create Webhook Method: "Nope" names no method`},
+		{"no such Delete Webhook Method", func(m *model.Method) { m.DeleteWebhookMethod = "Nope" },
+			`Method 'New Order' › Settings › Delete Webhook Method: "Nope" names no method`},
+		{"Delete Webhook Method no Action", func(m *model.Method) { m.DeleteWebhookMethod = "New Order" },
+			`Method 'New Order' › Settings › Delete Webhook Method: 'New Order' is a Webhook method, not an Action that can delete the webhook`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, base := startSandbox(t)
+			c := exampleConnector(t)
+			tc.edit(c.Method("New Order"))
+			r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}}
+			ledger := &memLedger{}
+			res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+			if res.OK || res.Error != tc.want {
+				t.Errorf("error %q, want %q", res.Error, tc.want)
+			}
+			if len(sb.Webhooks()) != 0 || len(ledger.rows) != 0 {
+				t.Errorf("something was created: %d webhooks, %d ledger rows", len(sb.Webhooks()), len(ledger.rows))
+			}
+		})
+	}
+}
+
+// A lifecycle's delete waits for its turn however long the delete's own
+// time limit is: the limit starts when the turn comes.
+func TestLifecycleDeleteWaitsBeyondItsTimeLimit(t *testing.T) {
+	defer engine.SetDeleteTimeout(20 * time.Millisecond)() // far shorter than the 200ms turn
+
+	var mu sync.Mutex
+	hooks := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.Method {
+		case http.MethodPost:
+			hooks["7"] = true
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte(`{"id":7}`))
+		case http.MethodDelete:
+			delete(hooks, strings.TrimPrefix(r.URL.Path, "/hooks/"))
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer srv.Close()
+	c := &model.Connector{Name: "Rate delete", RateLimit: 5, Methods: []model.Method{
+		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: srv.URL + "/hooks",
+			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
+		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: srv.URL + "/hooks/{{Cyclr_Webhook_Id}}"},
+		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
+	}}
+	ledger := &memLedger{}
+	res := (&engine.Runner{Connector: c}).RunWebhook(context.Background(), "Hook", engine.WebhookOptions{Ledger: ledger, WebhookURL: "https://example.com/in"})
+	if !res.OK {
+		t.Fatalf("run: %s", res.Error)
+	}
+	if len(hooks) != 0 {
+		t.Error("the webhook was left on the API")
+	}
+	if del := res.Steps[len(res.Steps)-1]; del.RateLimitWaitMS == 0 {
+		t.Error("the delete did not wait for its turn")
+	}
+	if rows, _ := ledger.ListWebhooks(context.Background(), false); rows[0].Pending() {
+		t.Errorf("the ledger row is still pending: %+v", rows[0])
+	}
+}

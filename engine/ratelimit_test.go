@@ -12,32 +12,42 @@ import (
 	"patchbay/model"
 )
 
-// arrivals is an API that notes when each request arrives.
-type arrivals struct {
+// sendTimes is a Transport that notes when each request is handed to it,
+// that is when the engine sends it.
+type sendTimes struct {
 	mu sync.Mutex
 	at []time.Time
 }
 
-func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	a.at = append(a.at, time.Now())
-	a.mu.Unlock()
-	w.Write([]byte(`{"ok":true}`))
+func (s *sendTimes) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.at = append(s.at, time.Now())
+	s.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
 }
 
-func (a *arrivals) times() []time.Time {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]time.Time(nil), a.at...)
+func (s *sendTimes) times() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.at...)
+}
+
+func okServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"ok":true}`)) }))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func pingConnector(name, base string, connectorRate, methodRate float64) *model.Connector {
-	return &model.Connector{Name: name, RateLimit: connectorRate, Methods: []model.Method{{
-		Name: "Ping", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: base + "/ping", RateLimit: methodRate}}}
+	return &model.Connector{Name: name, RateLimit: connectorRate, Methods: []model.Method{
+		{Name: "Ping", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: base + "/ping", RateLimit: methodRate},
+		{Name: "Pong", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: base + "/pong"},
+	}}
 }
 
 // Requests keep to the rate limit, the connector's or the method's own,
-// across runs; the server sees them at least a turn apart.
+// across runs: the k-th request is sent no sooner than k-1 turns after the
+// first run began.
 func TestRateLimitSpacesRequests(t *testing.T) {
 	for _, tc := range []struct {
 		name                      string
@@ -48,62 +58,103 @@ func TestRateLimitSpacesRequests(t *testing.T) {
 		{"method's over the connector's", 1000, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			api := &arrivals{}
-			srv := httptest.NewServer(api)
-			defer srv.Close()
+			srv := okServer(t)
+			sent := &sendTimes{}
 			c := pingConnector("Rate "+tc.name, srv.URL, tc.connectorRate, tc.methodRate)
+			begin := time.Now()
 			for i := range 3 {
-				// A Runner per run, as the window makes: the limit is the
+				// A Runner per run, as the window makes: the turns are the
 				// connector's, not the Runner's.
-				res := (&Runner{Connector: c}).RunMethod(context.Background(), "Ping")
+				res := (&Runner{Connector: c, Client: &Client{Transport: sent}}).RunMethod(context.Background(), "Ping")
 				if !res.OK {
 					t.Fatalf("run %d: %s", i, res.Error)
 				}
 			}
-			at := api.times()
 			const turn = time.Second / 8
-			for i := 1; i < len(at); i++ {
-				// A little below the turn: the time a request takes to
-				// arrive varies.
-				if gap := at[i].Sub(at[i-1]); gap < turn*8/10 {
-					t.Errorf("requests %d and %d arrived %s apart; the limit allows one every %s", i, i+1, gap, turn)
+			for k, at := range sent.times() {
+				if early := begin.Add(time.Duration(k) * turn).Sub(at); early > 0 {
+					t.Errorf("request %d was sent %s before its turn", k+1, early)
 				}
 			}
 		})
 	}
 }
 
-// reserve hands out turns one gap apart and says how long each is away.
+// clock is a settable time for the limiter.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// Turns are one gap apart, per key; a changed rate applies to the next
+// turn; a turn given back frees its place; a tiny rate waits a day at most.
 func TestLimiterTurns(t *testing.T) {
-	l := &limiter{next: map[string]time.Time{}}
-	if d := l.reserve("A", 0); d != 0 {
-		t.Errorf("no limit waited %s", d)
-	}
-	if d := l.reserve("A", 2); d != 0 {
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := &limiter{now: clk.now}
+	wait := func(key string, rate float64) time.Duration { return l.reserve(key, rate).wait() }
+
+	if d := wait("A", 2); d != 0 {
 		t.Errorf("the first request waits %s", d)
 	}
-	if d := l.reserve("A", 2); d < 400*time.Millisecond || d > 500*time.Millisecond {
-		t.Errorf("the second request at 2 a second waits %s, want about 500ms", d)
+	if d := wait("A", 2); d != 500*time.Millisecond {
+		t.Errorf("the second request at 2 a second waits %s, want 500ms", d)
 	}
-	if d := l.reserve("B", 2); d != 0 {
-		t.Errorf("another connector waits %s for A's turns", d)
+	if d := wait("B", 2); d != 0 {
+		t.Errorf("another key waits %s for A's turns", d)
+	}
+	// A's latest turn is 500ms away; at 1000 a second the next follows it
+	// by 1ms, not by the 500ms the old rate asked.
+	if d := wait("A", 1000); d != 501*time.Millisecond {
+		t.Errorf("after the rate went up, the next request waits %s, want 501ms", d)
+	}
+
+	clk.t = clk.t.Add(time.Hour)
+	l.reserve("C", 0.01)
+	cancelled := l.reserve("C", 0.01)
+	if d := cancelled.wait(); d != 100*time.Second {
+		t.Fatalf("the second turn at 0.01 a second waits %s, want 100s", d)
+	}
+	cancelled.giveBack()
+	if d := wait("C", 0.01); d != 100*time.Second {
+		t.Errorf("after a turn was given back, the next waits %s, want the 100s the first leaves", d)
+	}
+
+	if d := wait("D", 1e-12); d != 0 {
+		t.Errorf("first request at a tiny rate waits %s", d)
+	}
+	if d := wait("D", 1e-12); d != maxTurnGap {
+		t.Errorf("a tiny rate waits %s, want the most, %s", d, maxTurnGap)
 	}
 }
 
-// A run cancelled while it waits for its turn sends nothing and says why.
+// A method with a limit of its own does not hold up the connector's other
+// methods, and the other way round.
+func TestRateLimitKeys(t *testing.T) {
+	c := pingConnector("Rate keys", "http://127.0.0.1:1", 5, 0.1)
+	ping, pong := c.Method("Ping"), c.Method("Pong")
+	if rateKey(c, ping) == rateKey(c, pong) {
+		t.Errorf("Ping, with its own limit, shares the key %q with Pong", rateKey(c, ping))
+	}
+	c2 := pingConnector("Rate keys", "http://127.0.0.1:1", 5, 0)
+	if rateKey(c2, c2.Method("Ping")) != rateKey(c2, c2.Method("Pong")) {
+		t.Error("two methods on the connector's limit do not share its turns")
+	}
+}
+
+// A run cancelled while it waits for its turn sends nothing, says why and
+// how long it waited, and gives its turn back.
 func TestRateLimitWaitCancelled(t *testing.T) {
-	api := &arrivals{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
+	srv := okServer(t)
+	sent := &sendTimes{}
 	c := pingConnector("Rate cancelled", srv.URL, 0.5, 0)
-	if res := (&Runner{Connector: c}).RunMethod(context.Background(), "Ping"); !res.OK {
+	client := &Client{Transport: sent}
+	if res := (&Runner{Connector: c, Client: client}).RunMethod(context.Background(), "Ping"); !res.OK {
 		t.Fatal(res.Error)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var waiting *Step
-	r := &Runner{Connector: c, OnStep: func(s *Step) {
+	waiting := false
+	r := &Runner{Connector: c, Client: client, OnStep: func(s *Step) {
 		if s.Status == StepRunning && s.RateLimitWaitMS > 0 {
-			waiting = s
+			waiting = true
 			cancel()
 		}
 	}}
@@ -111,10 +162,29 @@ func TestRateLimitWaitCancelled(t *testing.T) {
 	if res.OK || !strings.Contains(res.Error, "cancelled while waiting") || !strings.Contains(res.Error, "1 request every 2s") {
 		t.Errorf("run: ok=%t error=%q", res.OK, res.Error)
 	}
-	if waiting == nil {
+	if !waiting {
 		t.Error("the step was not shown waiting for the rate limit")
 	}
-	if n := len(api.times()); n != 1 {
-		t.Errorf("the API got %d requests, want only the first", n)
+	if n := len(sent.times()); n != 1 {
+		t.Errorf("%d requests were sent, want only the first", n)
+	}
+	if d := rateLimits.reserve(rateKey(c, c.Method("Ping")), 0.5).wait(); d > 2*time.Second {
+		t.Errorf("the next request waits %s: the cancelled turn was not given back", d)
+	}
+}
+
+// A run whose time runs out before its turn comes fails at once, and says
+// so; a lifecycle's delete is not bound that way (see lifecycle tests).
+func TestRateLimitTurnAfterDeadline(t *testing.T) {
+	srv := okServer(t)
+	c := pingConnector("Rate deadline", srv.URL, 0.01, 0)
+	if res := (&Runner{Connector: c}).RunMethod(context.Background(), "Ping"); !res.OK {
+		t.Fatal(res.Error)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res := (&Runner{Connector: c}).RunMethod(ctx, "Ping")
+	if res.OK || !strings.Contains(res.Error, "after this run's time runs out") {
+		t.Errorf("run: ok=%t error=%q", res.OK, res.Error)
 	}
 }

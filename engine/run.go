@@ -97,15 +97,17 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
 		return res
 	}
-	step, _ := r.runAction(ctx, m, name, nil)
+	step, _ := r.runAction(ctx, m, name, nil, 0)
 	res.Steps = append(res.Steps, step)
 	res.OK, res.Error, res.Mapped = step.OK, step.Error, step.Mapped
 	return res
 }
 
 // runAction runs an Action method as one step and returns the step and the
-// response body as mapped (after a script's changes).
-func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string) (*Step, []byte) {
+// response body as mapped (after a script's changes). sendTimeout, if not
+// zero, bounds the request and what follows it, counted from when the
+// request's turn under the rate limit comes.
+func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration) (*Step, []byte) {
 	step := &Step{Name: stepName, Method: m.Name, Status: StepRunning}
 	r.notify(step)
 	start := time.Now()
@@ -144,14 +146,25 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	}
 	// The request's turn under the rate limit; the window shows the wait.
 	if rate := r.Connector.EffectiveRateLimit(m); rate > 0 {
-		if d := rateLimits.reserve(r.Connector.Name, rate); d > 0 {
+		t := rateLimits.reserve(rateKey(r.Connector, m), rate)
+		if d := t.wait(); d > 0 {
 			step.RateLimitWaitMS = max(d.Milliseconds(), 1)
 			r.notify(step)
-			if err := waitTurn(ctx, d, rate); err != nil {
+			waitStart := time.Now()
+			err := waitTurn(ctx, t, rate)
+			step.RateLimitWaitMS = time.Since(waitStart).Milliseconds()
+			if err != nil {
+				t.giveBack()
 				step.notSent = true
 				return fail(err)
 			}
 		}
+	}
+	// The send's own time limit starts once its turn has come.
+	if sendTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sendTimeout)
+		defer cancel()
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
 	step.Request, step.Response = ex.logForms(r.secretForms(secrets))
