@@ -37,9 +37,9 @@ type Deps struct {
 }
 
 // StartView names what the window opens on: a connector, one of its
-// methods and a tab of the method editor ("Settings", "Field Mappings" or
-// straight to its "Request Format" or "Response Format", "Parameters",
-// "Script", "Test"); Run starts the test at once.
+// methods and a tab of the method editor ("Settings", "Rate Limits",
+// "Field Mappings" or straight to its "Request Format" or "Response
+// Format", "Parameters", "Script", "Test"); Run starts the test at once.
 type StartView struct {
 	Connector, Method, Tab string
 	Run                    bool

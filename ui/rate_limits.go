@@ -15,9 +15,10 @@ import (
 )
 
 // rateField edits a rate limit in requests a second: empty for none (on a
-// method, for the connector's). Text that is not a number is shown as a
-// problem beside the field and leaves the definition as it was; lint
-// judges the numbers.
+// method, for the connector's). A decimal comma is read as a point. Text
+// that is not a number is shown as a problem beside the field and leaves
+// the rate not a number, which lint reports and Save refuses, so that the
+// definition never keeps an old value the field no longer shows.
 type rateField struct {
 	entry *widget.Entry
 	hint  *widget.Label
@@ -45,11 +46,17 @@ func rateString(r float64) string {
 
 func (f *rateField) onChanged(s string) {
 	s = strings.TrimSpace(s)
+	if !strings.Contains(s, ".") {
+		s = strings.Replace(s, ",", ".", 1)
+	}
 	r := 0.0
 	if s != "" {
 		var err error
 		if r, err = strconv.ParseFloat(s, 64); err != nil || math.IsNaN(r) || math.IsInf(r, 0) {
-			f.problem = fmt.Sprintf("%q is not a number of requests a second, such as 2 or 0.5", s)
+			f.problem = fmt.Sprintf("%q is not a number of requests a second, such as 2 or 0.5", strings.TrimSpace(f.entry.Text))
+			if !math.IsNaN(f.get()) {
+				f.set(math.NaN())
+			}
 			f.render()
 			return
 		}
@@ -71,7 +78,8 @@ func (f *rateField) showFindings(fs []model.Finding) {
 func (f *rateField) render() {
 	fs := f.lint
 	if f.problem != "" {
-		fs = append([]model.Finding{{Severity: model.SeverityError, Message: f.problem}}, fs...)
+		// Lint can only say the rate is not a number; the text says more.
+		fs = []model.Finding{{Severity: model.SeverityError, Message: f.problem}}
 	}
 	showHint(f.hint, fs, nil)
 	markEntry(f.entry, fs)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -29,12 +30,24 @@ func TestRateLimits(t *testing.T) {
 	ed.selectTab(tabRateLimits)
 	wantContains(t, "the Rate Limits tab", ed.rates.inherited.Text, "The connector's limit applies: 1 request every 2 seconds")
 
+	// A number with a decimal comma is read; then a word is refused, and the
+	// rate is no number (not the last one typed), which Save refuses.
+	retype(ed.rates.rate.entry, "2,5")
+	if got := ed.method().RateLimit; got != 2.5 {
+		t.Errorf("2,5 gave the rate limit %v, want 2.5", got)
+	}
 	retype(ed.rates.rate.entry, "two")
 	if !ed.rates.rate.hint.Visible() || !strings.Contains(ed.rates.rate.hint.Text, `"two" is not a number`) {
 		t.Errorf("hint = %q (shown %v), want the text refused", ed.rates.rate.hint.Text, ed.rates.rate.hint.Visible())
 	}
-	if ed.method().RateLimit != 0 {
-		t.Errorf("the refused text set the rate limit to %v", ed.method().RateLimit)
+	if got := ed.method().RateLimit; !math.IsNaN(got) {
+		t.Errorf("after the refused text the rate limit is %v, want it not a number", got)
+	}
+	if len(findings(m, "rate-limit-invalid")) == 0 {
+		t.Error("the problems list does not show the refused rate")
+	}
+	if m.save() {
+		t.Error("Save stored a rate limit the field refused")
 	}
 
 	retype(ed.rates.rate.entry, "-3")

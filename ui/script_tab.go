@@ -97,8 +97,9 @@ func (t *scriptTab) buildUI() fyne.CanvasObject {
 }
 
 // refreshEvents offers the events of the method's type: an Action's
-// requests, or a Webhook's deliveries. The connector's script, whose
-// handlers run for every method, and a Script method offer them all.
+// requests, or a Webhook's deliveries, and any other the script has a
+// handler for. The connector's script, whose handlers run for every
+// method, and a Script method offer them all.
 func (t *scriptTab) refreshEvents() {
 	if t.eventsFor == nil {
 		return
@@ -108,8 +109,11 @@ func (t *scriptTab) refreshEvents() {
 		mt = t.methodType()
 	}
 	some := mt == model.MethodAction || mt == model.MethodWebhook
+	code := t.get()
 	for i, ev := range scriptEvents {
-		if !some || ev.on == mt {
+		// A handler the script has stays offered, to go to it, even when
+		// the method's type does not fire it.
+		if !some || ev.on == mt || strings.Contains(code, "function "+ev.name) {
 			t.events[i].Show()
 		} else {
 			t.events[i].Hide()

@@ -150,6 +150,12 @@ func TestScriptTabEvents(t *testing.T) {
 	ed = openMethod(t, m, "New Order")
 	ed.selectTab(tabScript)
 	want("a Webhook method", shown(ed.script), "before_webhook", "after_webhook")
+
+	// A handler of the other kind already in the script stays reachable.
+	ed.script.editor.SetText("function after_action() {\n  return true;\n}\n")
+	ed.selectTab(tabSettings)
+	ed.selectTab(tabScript)
+	want("a Webhook method with an after_action handler", shown(ed.script), "after_action", "before_webhook", "after_webhook")
 }
 
 // tapButton taps the button with the given text inside root.

@@ -18,7 +18,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	var start ui.StartView
 	fs.StringVar(&start.Connector, "connector", "", "open this connector")
 	fs.StringVar(&start.Method, "method", "", "open this method of it")
-	fs.StringVar(&start.Tab, "tab", "", "open this tab of the method (Settings, Field Mappings, Parameters, Script, Test)")
+	fs.StringVar(&start.Tab, "tab", "", "open this tab of the method (Settings, Rate Limits, Field Mappings, Request Format, Response Format, Parameters, Script, Test)")
 	fs.BoolVar(&start.Run, "run", false, "run the method's test at once")
 	if _, err := parseFlags(fs, args, 0, 0); err != nil {
 		return err
