@@ -24,15 +24,16 @@ type CleanupResult struct {
 // Cleanup retries the delete of each pending webhook and updates the ledger:
 // deleted rows are marked so, failures keep their row pending with the new
 // error. It calls the same API the lifecycle did, with the run's non-secret
-// values, and today's account values.
-func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord) []CleanupResult {
+// values, and today's account values. onStep, if not nil, is told of each
+// delete as it starts, waits for its turn under a rate limit, and ends.
+func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	for _, rec := range recs {
 		if !rec.Pending() {
 			continue
 		}
 		res := CleanupResult{Record: rec}
-		step, err := cleanupOne(ctx, load, client, rec)
+		step, err := cleanupOne(ctx, load, client, rec, onStep)
 		res.Step = step
 		switch {
 		case err != nil:
@@ -56,7 +57,7 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 	return out
 }
 
-func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord) (*Step, error) {
+func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step)) (*Step, error) {
 	if rec.WebhookID == "" {
 		return nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
 	}
@@ -68,7 +69,7 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client}
+	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	step, _ := r.runAction(ctx, del, "Delete webhook", system, 0)
 	return step, nil

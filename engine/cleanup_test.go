@@ -92,7 +92,7 @@ func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
 			tc.edit(c, &pending[0])
 			api.fail.Store(false)
 			load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
-			out := engine.Cleanup(context.Background(), ledger, load, nil, pending)
+			out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil)
 			if len(out) != 1 {
 				t.Fatalf("cleanup: %+v", out)
 			}

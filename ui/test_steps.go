@@ -288,7 +288,16 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 		return c, values, err
 	}
 	go func() {
-		out := engine.Cleanup(host.ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec})
+		// A delete under a rate limit may wait for its turn: say so.
+		onStep := func(s *engine.Step) {
+			if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
+				wait := time.Duration(s.RateLimitWaitMS) * time.Millisecond
+				fyne.Do(func() {
+					host.setStatus(widget.MediumImportance, "Webhook %s: waiting %s for its turn under the rate limit…", rec.WebhookID, wait)
+				})
+			}
+		}
+		out := engine.Cleanup(host.ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
 		fyne.Do(func() {
 			if len(out) == 1 && out[0].Deleted {
 				host.setStatus(widget.SuccessImportance, "Webhook %s deleted.", rec.WebhookID)

@@ -330,7 +330,13 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		return c, account, err
 	}
 	failed := 0
-	for _, r := range engine.Cleanup(ctx, db, load, nil, rows) {
+	// A delete under a rate limit may wait for its turn: say so.
+	waiting := func(s *engine.Step) {
+		if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
+			fmt.Fprintf(env.stdout, "… %s: waiting %d ms for its turn under the rate limit\n", s.Method, s.RateLimitWaitMS)
+		}
+	}
+	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
 		if r.Deleted {
 			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
 			continue
