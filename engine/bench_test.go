@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,42 +50,60 @@ func bareLifecycle(client *http.Client, base string, work time.Duration) error {
 	return nil
 }
 
+// benchSandbox serves the example API on loopback for a benchmark.
+func benchSandbox(b *testing.B) string {
+	b.Helper()
+	url, stop, err := sandbox.New(sandbox.Options{}).Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(stop)
+	return url
+}
+
+// sideBySide runs base and then ours in each iteration of b and reports
+// the time of each, as name-ns/op, and ours over base as ratio.
+func sideBySide(b *testing.B, baseName, oursName, ratio string, base, ours func() error) {
+	var tb, to time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if err := base(); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := ours(); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		tb += t1.Sub(t0)
+		to += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(tb.Nanoseconds())/float64(b.N), baseName+"-ns/op")
+	b.ReportMetric(float64(to.Nanoseconds())/float64(b.N), oursName+"-ns/op")
+	b.ReportMetric(float64(to)/float64(tb), ratio)
+}
+
 // BenchmarkLifecycleVsBareHTTP runs, in each iteration, the two bare net/http
 // requests and then Patchbay's whole lifecycle (receiver, create, id capture,
 // ledger, delete, run log) against the same sandbox, and reports both times
 // and their ratio.
 func BenchmarkLifecycleVsBareHTTP(b *testing.B) {
-	sb := sandbox.New(sandbox.Options{})
-	url, stop, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stop()
+	url := benchSandbox(b)
 	r := &engine.Runner{
 		Connector: mustExample(b),
 		Account:   map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
 	}
 	ledger := &memLedger{}
 	client := &http.Client{}
-	var bare, life time.Duration
-	b.ResetTimer()
-	for range b.N {
-		t0 := time.Now()
-		if err := bareLifecycle(client, url, 0); err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
-		if !res.OK {
-			b.Fatal(res.Error)
-		}
-		t2 := time.Now()
-		bare += t1.Sub(t0)
-		life += t2.Sub(t1)
-	}
-	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/op")
-	b.ReportMetric(float64(life.Nanoseconds())/float64(b.N), "lifecycle-ns/op")
-	b.ReportMetric(float64(life)/float64(bare), "lifecycle/bare")
+	sideBySide(b, "bare", "lifecycle", "lifecycle/bare",
+		func() error { return bareLifecycle(client, url, 0) },
+		func() error {
+			if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
+				return errors.New(res.Error)
+			}
+			return nil
+		})
 }
 
 // compute keeps the processor busy for d.
@@ -98,31 +117,11 @@ func compute(d time.Duration) {
 // in every iteration. Their ratio shows how much of a 10 % budget that much
 // work uses up, whatever the work is.
 func BenchmarkBareHTTPWithWork(b *testing.B) {
-	sb := sandbox.New(sandbox.Options{})
-	url, stop, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stop()
+	url := benchSandbox(b)
 	client := &http.Client{}
-	var plain, with time.Duration
-	b.ResetTimer()
-	for range b.N {
-		t0 := time.Now()
-		if err := bareLifecycle(client, url, 0); err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		if err := bareLifecycle(client, url, 5*time.Microsecond); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		plain += t1.Sub(t0)
-		with += t2.Sub(t1)
-	}
-	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "bare-ns/op")
-	b.ReportMetric(float64(with.Nanoseconds())/float64(b.N), "bare+2x5µs-ns/op")
-	b.ReportMetric(float64(with)/float64(plain), "with/bare")
+	sideBySide(b, "bare", "bare+2x5µs", "with/bare",
+		func() error { return bareLifecycle(client, url, 0) },
+		func() error { return bareLifecycle(client, url, 5*time.Microsecond) })
 }
 
 func mustExample(tb testing.TB) *model.Connector {

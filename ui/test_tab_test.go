@@ -170,10 +170,13 @@ func (a *flakyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func TestTestTab_PendingCleanupRetry(t *testing.T) {
+// failedDelete runs the example's New Order from the Test tab against an
+// API that does not delete, so that webhook 41 stays pending.
+func failedDelete(t *testing.T) (*flakyAPI, *store.DB, *MainWindow, *methodEditor) {
+	t.Helper()
 	api := &flakyAPI{}
 	srv := httptest.NewServer(api)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	st, _ := newStore(t)
 	seedExample(t, st, "Example")
 	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
@@ -184,12 +187,19 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 	ed.test.wait.SetText("100ms") // no delivery is coming
 	test.Tap(ed.test.run)
 	waitRun(t, ed.test)
-
-	var retry *widget.Button
 	fyne.DoAndWait(func() {
 		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "webhook 41 was not deleted") {
 			t.Fatalf("run: ok=%t error=%q", ed.test.last.OK, ed.test.last.Error)
 		}
+	})
+	return api, st, m, ed
+}
+
+func TestTestTab_PendingCleanupRetry(t *testing.T) {
+	api, st, m, ed := failedDelete(t)
+
+	var retry *widget.Button
+	fyne.DoAndWait(func() {
 		markup := test.RenderToMarkup(m.win.Canvas())
 		if !strings.Contains(markup, "Pending cleanups") || !strings.Contains(markup, "webhook 41") {
 			t.Fatal("the pending webhook is not listed")
@@ -221,18 +231,7 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 // TestTestTab_PendingCleanupMarkRemoved: a pending webhook with an id can
 // also be marked removed by hand, after a question; No keeps it pending.
 func TestTestTab_PendingCleanupMarkRemoved(t *testing.T) {
-	srv := httptest.NewServer(&flakyAPI{})
-	defer srv.Close()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "New Order")
-	ed.selectTab(tabTest)
-	ed.test.trigger.SetSelected(noTrigger)
-	ed.test.wait.SetText("100ms") // no delivery is coming
-	test.Tap(ed.test.run)
-	waitRun(t, ed.test)
+	_, st, m, ed := failedDelete(t)
 
 	pending := func() int {
 		rows, err := st.ListWebhooks(context.Background(), true)
