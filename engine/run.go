@@ -144,21 +144,9 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			return step, nil
 		}
 	}
-	// The request's turn under the rate limit; the window shows the wait.
-	if rate := r.Connector.EffectiveRateLimit(m); rate > 0 {
-		t := rateLimits.reserve(rateKey(r.Connector, m), rate)
-		if d := t.wait(); d > 0 {
-			step.RateLimitWaitMS = max(d.Milliseconds(), 1)
-			r.notify(step)
-			waitStart := time.Now()
-			err := waitTurn(ctx, t, rate)
-			step.RateLimitWaitMS = time.Since(waitStart).Milliseconds()
-			if err != nil {
-				t.giveBack()
-				step.notSent = true
-				return fail(err)
-			}
-		}
+	if err := r.awaitTurn(ctx, m, step); err != nil {
+		step.notSent = true
+		return fail(err)
 	}
 	// The send's own time limit starts once its turn has come.
 	if sendTimeout > 0 {
@@ -218,6 +206,30 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	step.DurationMS = time.Since(start).Milliseconds()
 	r.notify(step)
 	return step, body
+}
+
+// awaitTurn waits for the request's turn under the method's or the
+// connector's rate limit, showing the wait on the step. A turn not waited
+// out is given back.
+func (r *Runner) awaitTurn(ctx context.Context, m *model.Method, step *Step) error {
+	rate := r.Connector.EffectiveRateLimit(m)
+	if rate <= 0 {
+		return nil
+	}
+	t := rateLimits.reserve(rateKey(r.Connector, m), rate)
+	d := t.wait()
+	if d <= 0 {
+		return nil
+	}
+	step.RateLimitWaitMS = max(d.Milliseconds(), 1)
+	r.notify(step)
+	start := time.Now()
+	err := waitTurn(ctx, t, rate)
+	step.RateLimitWaitMS = time.Since(start).Milliseconds()
+	if err != nil {
+		t.giveBack()
+	}
+	return err
 }
 
 // neverSent reports whether a send error means the request never reached
