@@ -284,6 +284,10 @@ func (m *MainWindow) updateChrome() {
 // and the open connector, and closes.
 func (m *MainWindow) onCloseRequested() {
 	if t := m.runningTest(); t != nil {
+		if m.closeAfterRun {
+			m.confirmCloseNow()
+			return
+		}
 		// A webhook the run created must be deleted first: cancel the run,
 		// which still deletes, and close when it is over.
 		m.closeAfterRun = true
@@ -295,6 +299,25 @@ func (m *MainWindow) onCloseRequested() {
 		m.savePrefs()
 		m.win.Close()
 	}, nil)
+}
+
+// confirmCloseNow offers, when closing is asked for again while a
+// cancelled run still deletes its webhook (its delete may wait long for
+// its turn under a rate limit), to close at once and leave the webhook
+// pending in the ledger.
+func (m *MainWindow) confirmCloseNow() {
+	dialog.ShowConfirm("Close now?",
+		"The test is still deleting its webhook; under a rate limit it may wait for its turn.\n\n"+
+			"Close now, and the webhook stays pending in the webhook ledger:\n"+
+			"retry it from the Test tab next time, or run 'patchbay webhook cleanup'.",
+		func(ok bool) {
+			if ok {
+				m.confirmLeave(func() {
+					m.savePrefs()
+					m.win.Close()
+				}, nil)
+			}
+		}, m.win)
 }
 
 // runningTest is the Test tab whose run is under way, or nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -349,4 +350,49 @@ func TestTestTab_WebhookNeedsSavedConnector(t *testing.T) {
 	if rows, _ := st.ListWebhooks(context.Background(), false); len(rows) != 0 {
 		t.Errorf("ledger rows %+v", rows)
 	}
+}
+
+// TestTestTab_CloseAgainWhileDeleting: asked to close a second time while a
+// cancelled run's delete waits for its turn under a rate limit, the window
+// offers to close at once, and the webhook stays pending in the ledger.
+func TestTestTab_CloseAgainWhileDeleting(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	st, _ := newStore(t)
+	c := seedExample(t, st, "Example")
+	c.RateLimit = 1 // the delete waits about a second for its turn
+	if err := st.SaveConnector(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "New Order")
+	ed.selectTab(tabTest)
+	ed.test.trigger.SetSelected(noTrigger)
+	ed.test.wait.SetText("1m")
+	test.Tap(ed.test.run)
+	deadline := time.Now().Add(10 * time.Second)
+	for { // wait until the ledger has the webhook's id
+		rows, _ := st.ListWebhooks(context.Background(), true)
+		if len(rows) == 1 && rows[0].WebhookID != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook's id never reached the ledger")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fyne.DoAndWait(m.onCloseRequested) // cancels; the delete waits for its turn
+	fyne.DoAndWait(m.onCloseRequested)
+	fyne.DoAndWait(func() { confirmDialog(t, m, true) })
+
+	if slices.Contains(fyne.CurrentApp().Driver().AllWindows(), m.win) {
+		t.Error("the window is still open after Close now")
+	}
+	rows, err := st.ListWebhooks(context.Background(), true)
+	if err != nil || len(rows) != 1 || rows[0].WebhookID == "" {
+		t.Errorf("pending rows %+v, %v; want the webhook, with its id, for cleanup", rows, err)
+	}
+	waitRun(t, ed.test) // in this test process the run goes on; let it end
 }
