@@ -313,6 +313,7 @@ func (m *MainWindow) confirmCloseNow() {
 		func(ok bool) {
 			if ok {
 				m.confirmLeave(func() {
+					m.closeAfterRun = false // closed now: not again when the run ends
 					m.savePrefs()
 					m.win.Close()
 				}, nil)
