@@ -385,7 +385,9 @@ func TestLifecycleChecksItsMethodsFirst(t *testing.T) {
 // A lifecycle's delete waits for its turn however long the delete's own
 // time limit is: the limit starts when the turn comes.
 func TestLifecycleDeleteWaitsBeyondItsTimeLimit(t *testing.T) {
-	defer engine.SetDeleteTimeout(20 * time.Millisecond)() // far shorter than the 200ms turn
+	// The delete waits 2 s for its turn, twice its own time limit, which is
+	// still long enough for a loopback request on a busy machine.
+	defer engine.SetDeleteTimeout(time.Second)()
 
 	var mu sync.Mutex
 	hooks := map[string]bool{}
@@ -403,7 +405,7 @@ func TestLifecycleDeleteWaitsBeyondItsTimeLimit(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := &model.Connector{Name: "Rate delete", RateLimit: 5, Methods: []model.Method{
+	c := &model.Connector{Name: "Rate delete", RateLimit: 0.5, Methods: []model.Method{
 		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: srv.URL + "/hooks",
 			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
 		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: srv.URL + "/hooks/{{Cyclr_Webhook_Id}}"},
