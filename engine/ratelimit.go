@@ -91,21 +91,21 @@ func waitTurn(ctx context.Context, t turn, rate float64) error {
 		return nil
 	}
 	if dl, ok := ctx.Deadline(); ok && dl.Before(t.at) {
-		return fmt.Errorf("the next turn under the rate limit (%s) is %s away, after this run's time runs out", rateText(rate), d.Round(time.Millisecond))
+		return fmt.Errorf("the next turn under the rate limit (%s) is %s away, after this run's time runs out", RateText(rate), d.Round(time.Millisecond))
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
-		return fmt.Errorf("cancelled while waiting %s for its turn under the rate limit (%s): %w", d.Round(time.Millisecond), rateText(rate), ctx.Err())
+		return fmt.Errorf("cancelled while waiting %s for its turn under the rate limit (%s): %w", d.Round(time.Millisecond), RateText(rate), ctx.Err())
 	case <-timer.C:
 		return nil
 	}
 }
 
-// rateText says a rate the way the window shows it, e.g. "2 requests a
-// second" or "1 request every 2s".
-func rateText(rate float64) string {
+// RateText says a rate limit in words, as the window and the run log show
+// it: "2 requests a second", or "1 request every 2s" below one a second.
+func RateText(rate float64) string {
 	switch {
 	case rate == 1:
 		return "1 request a second"

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"patchbay/engine"
 	"patchbay/model"
 )
 
@@ -119,22 +120,10 @@ func (t *rateLimitsTab) refresh() {
 	c, m := t.ed.connector(), t.ed.method()
 	switch rate := c.EffectiveRateLimit(m); {
 	case m.RateLimit > 0:
-		t.inherited.SetText("This method's own limit applies: " + rateWords(rate) + ".")
+		t.inherited.SetText("This method's own limit applies: " + engine.RateText(rate) + ".")
 	case rate > 0:
-		t.inherited.SetText("The connector's limit applies: " + rateWords(rate) + ". Set one here to override it.")
+		t.inherited.SetText("The connector's limit applies: " + engine.RateText(rate) + ". Set one here to override it.")
 	default:
 		t.inherited.SetText("Neither the connector nor this method has a limit: requests go at once.")
 	}
-}
-
-// rateWords says a rate in words, e.g. "2 requests a second" or "1 request
-// every 2 seconds".
-func rateWords(r float64) string {
-	switch {
-	case r == 1:
-		return "1 request a second"
-	case r > 1:
-		return rateString(r) + " requests a second"
-	}
-	return "1 request every " + rateString(1/r) + " seconds"
 }

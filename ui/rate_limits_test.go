@@ -28,7 +28,7 @@ func TestRateLimits(t *testing.T) {
 
 	ed := openMethod(t, m, "Create Order")
 	ed.selectTab(tabRateLimits)
-	wantContains(t, "the Rate Limits tab", ed.rates.inherited.Text, "The connector's limit applies: 1 request every 2 seconds")
+	wantContains(t, "the Rate Limits tab", ed.rates.inherited.Text, "The connector's limit applies: 1 request every 2s")
 
 	// A number with a decimal comma is read; then a word is refused, and the
 	// rate is no number (not the last one typed), which Save refuses.

@@ -59,19 +59,33 @@ func typeInput(t *testing.T, tab *testTab, label, text string) {
 	t.Fatalf("no input %q in the Test tab", label)
 }
 
-func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{})
+// sandboxTest opens the window on the example connector, whose account
+// values point at a fresh sandbox served at base, at method's Test tab.
+// edit, if not nil, changes the stored connector first.
+func sandboxTest(t *testing.T, method string, edit func(*model.Connector)) (sb *sandbox.Server, base string, st *store.DB, m *MainWindow, ed *methodEditor) {
+	t.Helper()
+	sb = sandbox.New(sandbox.Options{})
 	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	ctx := context.Background()
-	st.SetAccountValues(ctx, "Example", map[string]string{"BaseUrl": srv.URL,
+	t.Cleanup(srv.Close)
+	st, _ = newStore(t)
+	c := seedExample(t, st, "Example")
+	if edit != nil {
+		edit(c)
+		if err := st.SaveConnector(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL,
 		model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey, "SigningSecret": sandbox.DefaultSigningSecret})
-
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "New Order")
+	m = testWindow(t, st)
+	ed = openMethod(t, m, method)
 	ed.selectTab(tabTest)
+	return sb, srv.URL, st, m, ed
+}
+
+func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
+	sb, base, st, m, ed := sandboxTest(t, "New Order", nil)
+	ctx := context.Background()
 	tab := ed.test
 	if tab.trigger.Selected != "Create Order" {
 		t.Errorf("trigger %q, want Create Order offered first", tab.trigger.Selected)
@@ -95,8 +109,8 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 		for _, item := range tab.steps.Items {
 			titles = append(titles, item.Title)
 		}
-		if len(titles) != 4 || !strings.HasPrefix(titles[0], "✓ Create webhook (Create Webhook)   POST "+srv.URL+"/webhooks → 201") ||
-			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   DELETE "+srv.URL+"/webhooks/1 → 204") {
+		if len(titles) != 4 || !strings.HasPrefix(titles[0], "✓ Create webhook (Create Webhook)   POST "+base+"/webhooks → 201") ||
+			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   DELETE "+base+"/webhooks/1 → 204") {
 			t.Errorf("steps:\n%s", strings.Join(titles, "\n"))
 		}
 		tab.steps.OpenAll() // the requests and responses, headers included
@@ -127,14 +141,7 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 }
 
 func TestTestTab_ActionAndGenerateFromResponse(t *testing.T) {
-	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
-	defer srv.Close()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabTest)
+	_, _, _, m, ed := sandboxTest(t, "Create Order", nil)
 	typeInput(t, ed.test, "Customer email", "bo@example.com")
 	typeInput(t, ed.test, "Total", "3")
 	test.Tap(ed.test.run)
@@ -266,18 +273,10 @@ func TestTestTab_PendingCleanupMarkRemoved(t *testing.T) {
 // TestTestTab_DeleteAlone tests Delete Webhook on its own: the tab asks for
 // the Cyclr_Webhook_Id it needs, and the run deletes that webhook.
 func TestTestTab_DeleteAlone(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{})
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Delete Webhook")
-	ed.selectTab(tabTest)
+	sb, base, _, _, ed := sandboxTest(t, "Delete Webhook", nil)
 
 	// A webhook to delete.
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:1/x"}`))
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:1/x"}`))
 	req.Header.Set(sandbox.APIKeyHeader, sandbox.DefaultAPIKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -301,15 +300,7 @@ func TestTestTab_DeleteAlone(t *testing.T) {
 // TestTestTab_CloseWhileRunning closes the window while a webhook test waits
 // for a delivery: the run is cancelled and still deletes its webhook.
 func TestTestTab_CloseWhileRunning(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{})
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "New Order")
-	ed.selectTab(tabTest)
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil)
 	ed.test.trigger.SetSelected(noTrigger)
 	ed.test.wait.SetText("1m")
 	test.Tap(ed.test.run)
@@ -356,19 +347,8 @@ func TestTestTab_WebhookNeedsSavedConnector(t *testing.T) {
 // cancelled run's delete waits for its turn under a rate limit, the window
 // offers to close at once, and the webhook stays pending in the ledger.
 func TestTestTab_CloseAgainWhileDeleting(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{})
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	st, _ := newStore(t)
-	c := seedExample(t, st, "Example")
-	c.RateLimit = 1 // the delete waits about a second for its turn
-	if err := st.SaveConnector(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "New Order")
-	ed.selectTab(tabTest)
+	// The delete waits about a second for its turn.
+	_, _, st, m, ed := sandboxTest(t, "New Order", func(c *model.Connector) { c.RateLimit = 1 })
 	ed.test.trigger.SetSelected(noTrigger)
 	ed.test.wait.SetText("1m")
 	test.Tap(ed.test.run)
