@@ -26,9 +26,16 @@ type CleanupResult struct {
 // error. It calls the same API the lifecycle did, with the run's non-secret
 // values, and today's account values. onStep, if not nil, is told of each
 // delete as it starts, waits for its turn under a rate limit, and ends.
+// Cancelling ctx stops a delete that waits for its turn, and the deletes
+// not started; one already sent runs to its answer (within deleteTimeout).
 func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
+	// What became of a delete is recorded, also after ctx is cancelled.
+	ledgerCtx := context.WithoutCancel(ctx)
 	for _, rec := range recs {
+		if ctx.Err() != nil {
+			break // the rest stay pending as they are
+		}
 		if !rec.Pending() {
 			continue
 		}
@@ -44,9 +51,9 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			res.Deleted = true
 		}
 		if res.Deleted {
-			err = ledger.MarkWebhookDeleted(ctx, rec.ID)
+			err = ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 		} else {
-			err = ledger.MarkWebhookFailed(ctx, rec.ID, res.Error)
+			err = ledger.MarkWebhookFailed(ledgerCtx, rec.ID, res.Error)
 		}
 		if err != nil {
 			res.Deleted = false
@@ -71,7 +78,9 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	}
 	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
-	step, _ := r.runAction(ctx, del, "Delete webhook", system, 0)
+	// Cancelling ctx stops the wait for a turn under the rate limit; a
+	// delete already sent is seen through, so that its answer is recorded.
+	step, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)
 	return step, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"patchbay/engine"
 	"patchbay/engine/sandbox"
@@ -131,4 +132,111 @@ func remove(ms []model.Method, name string) []model.Method {
 		}
 	}
 	return out
+}
+
+// pendingWebhooks runs n lifecycles of the example connector, named name,
+// against api with its deletes failing, so that the ledger holds n pending
+// rows and the sandbox n webhooks; then it lets deletes through.
+func pendingWebhooks(t *testing.T, name string, n int, api *failingDeletes) (*model.Connector, engine.LoadFunc, *memLedger, []model.WebhookRecord) {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	c := exampleConnector(t)
+	c.Name = name
+	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	ledger := &memLedger{}
+	api.fail.Store(true)
+	for range n {
+		if res := (&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); res.OK {
+			t.Fatal("the delete did not fail")
+		}
+	}
+	api.fail.Store(false)
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(pending) != n || len(api.sb.Webhooks()) != n {
+		t.Fatalf("%d pending rows and %d webhooks, want %d", len(pending), len(api.sb.Webhooks()), n)
+	}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	return c, load, ledger, pending
+}
+
+// Cancelling a cleanup while a delete waits for its turn under the rate
+// limit stops there: the deletes done are recorded, the waiting one sends
+// nothing and keeps its row pending, saying why, and the rest are left as
+// they were.
+func TestCleanupCancelledWhileWaiting(t *testing.T) {
+	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	c, load, ledger, pending := pendingWebhooks(t, "Cleanup cancelled while waiting", 3, api)
+	c.RateLimit = 0.5 // one request every 2 s: the second delete waits
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waited := 0
+	onStep := func(s *engine.Step) {
+		if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
+			waited++
+			cancel()
+		}
+	}
+	out := engine.Cleanup(ctx, ledger, load, nil, pending, onStep)
+	if len(out) != 2 || !out[0].Deleted || out[1].Deleted || !strings.Contains(out[1].Error, "cancelled while waiting") {
+		t.Fatalf("want the first deleted and the second cancelled, nothing of the third: %s", dump(out))
+	}
+	if waited != 1 {
+		t.Errorf("%d steps were shown waiting, want 1", waited)
+	}
+	left, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(left) != 2 || left[0].ID != pending[1].ID || !strings.Contains(left[0].LastError, "cancelled while waiting") ||
+		left[1].ID != pending[2].ID || left[1].LastError != pending[2].LastError {
+		t.Errorf("pending rows %s, want the second saying it was cancelled and the third as it was", dump(left))
+	}
+	if n := len(api.sb.Webhooks()); n != 2 {
+		t.Errorf("%d webhooks left on the API, want 2", n)
+	}
+}
+
+// heldDeletes is an API whose DELETEs wait until release is closed, after
+// saying on arrived that they came.
+type heldDeletes struct {
+	api     *failingDeletes
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func (h *heldDeletes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete && !h.api.fail.Load() {
+		h.arrived <- struct{}{}
+		<-h.release
+	}
+	h.api.ServeHTTP(w, r)
+}
+
+// A delete already sent when the cleanup is cancelled runs to its answer,
+// and the answer is recorded: cutting it off would leave the row pending
+// for a webhook the API has deleted.
+func TestCleanupCancelledAfterSending(t *testing.T) {
+	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	held := &heldDeletes{api: api, arrived: make(chan struct{}, 1), release: make(chan struct{})}
+	srv := httptest.NewServer(held)
+	defer srv.Close()
+	_, load, ledger, pending := pendingWebhooks(t, "Cleanup cancelled after sending", 1, api)
+	// Send to the holding server from here on.
+	c, account, _ := load(context.Background(), "")
+	account["BaseUrl"] = srv.URL
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-held.arrived
+		cancel()
+		time.Sleep(50 * time.Millisecond) // a cut-off request would have given up by now
+		close(held.release)
+	}()
+	out := engine.Cleanup(ctx, ledger, func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }, nil, pending, nil)
+	if len(out) != 1 || !out[0].Deleted {
+		t.Fatalf("want the delete seen through and recorded: %s", dump(out))
+	}
+	if left, _ := ledger.ListWebhooks(context.Background(), true); len(left) != 0 {
+		t.Errorf("pending rows %s, want none", dump(left))
+	}
+	if n := len(api.sb.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks left on the API, want 0", n)
+	}
 }

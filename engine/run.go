@@ -105,8 +105,10 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 
 // runAction runs an Action method as one step and returns the step and the
 // response body as mapped (after a script's changes). sendTimeout, if not
-// zero, bounds the request and what follows it, counted from when the
-// request's turn under the rate limit comes.
+// zero, makes the request one that must not be cut off, such as a
+// webhook's delete: ctx may end the wait for its turn under the rate limit,
+// but once the turn has come the request goes on without ctx, bounded by
+// sendTimeout, and so does what follows it.
 func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration) (*Step, []byte) {
 	step := &Step{Name: stepName, Method: m.Name, Status: StepRunning}
 	r.notify(step)
@@ -151,7 +153,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	// The send's own time limit starts once its turn has come.
 	if sendTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, sendTimeout)
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 		defer cancel()
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)

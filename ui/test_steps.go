@@ -275,10 +275,13 @@ func (t *testTab) forget(rec model.WebhookRecord) {
 	t.showPending()
 }
 
-// retry deletes one pending webhook again, in the background.
+// retry deletes one pending webhook again, in the background. While the
+// delete waits for its turn under a rate limit, the button stops the wait;
+// a delete already sent is seen through.
 func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 	host := t.ed.host
 	btn.Disable()
+	ctx, cancel := context.WithCancel(host.ctx)
 	load := func(ctx context.Context, name string) (*model.Connector, map[string]string, error) {
 		c, err := host.store.LoadConnector(ctx, name)
 		if err != nil {
@@ -288,20 +291,33 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 		return c, values, err
 	}
 	go func() {
-		// A delete under a rate limit may wait for its turn: say so.
+		defer cancel()
+		// A delete under a rate limit may wait for its turn: say so, and
+		// offer to stop waiting.
 		onStep := func(s *engine.Step) {
 			if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
 				wait := time.Duration(s.RateLimitWaitMS) * time.Millisecond
 				fyne.Do(func() {
 					host.setStatus(widget.MediumImportance, "Webhook %s: waiting %s for its turn under the rate limit…", rec.WebhookID, wait)
+					btn.SetText("Stop waiting")
+					btn.SetIcon(theme.CancelIcon())
+					btn.OnTapped = func() {
+						btn.Disable()
+						cancel()
+					}
+					btn.Enable()
 				})
 			}
 		}
-		out := engine.Cleanup(host.ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
+		out := engine.Cleanup(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
+		stopped := ctx.Err() != nil
 		fyne.Do(func() {
-			if len(out) == 1 && out[0].Deleted {
+			switch {
+			case len(out) == 1 && out[0].Deleted:
 				host.setStatus(widget.SuccessImportance, "Webhook %s deleted.", rec.WebhookID)
-			} else if len(out) == 1 {
+			case stopped && host.ctx.Err() == nil:
+				host.setStatus(widget.MediumImportance, "Stopped waiting: webhook %s is still pending.", rec.WebhookID)
+			case len(out) == 1:
 				host.setStatus(widget.DangerImportance, "Webhook %s is still pending: %s", rec.WebhookID, out[0].Error)
 			}
 			t.showPending()

@@ -164,9 +164,15 @@ func TestTestTab_ActionAndGenerateFromResponse(t *testing.T) {
 }
 
 // flakyAPI creates webhooks and fails to delete them until told otherwise.
-type flakyAPI struct{ deleteOK atomic.Bool }
+type flakyAPI struct {
+	deleteOK atomic.Bool
+	deletes  atomic.Int32 // DELETE requests received
+}
 
 func (a *flakyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete {
+		a.deletes.Add(1)
+	}
 	switch {
 	case r.Method == http.MethodPost:
 		w.WriteHeader(http.StatusCreated)
@@ -233,6 +239,62 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 			t.Fatalf("still pending after Retry: %+v", rows)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTestTab_RetryStopWaiting: a Retry that waits for its turn under the
+// connector's rate limit turns into Stop waiting; stopping sends nothing and
+// the webhook stays pending.
+func TestTestTab_RetryStopWaiting(t *testing.T) {
+	api, st, m, ed := failedDelete(t)
+	ctx := context.Background()
+	c, err := st.LoadConnector(ctx, "Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.RateLimit = 0.5 // one request every 2 s
+	if err := st.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.ListWebhooks(ctx, true)
+	if len(rows) != 1 {
+		t.Fatalf("%d pending rows, want 1", len(rows))
+	}
+	rec := rows[0]
+	retry := &widget.Button{}
+	wantStatus := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var got string
+			fyne.DoAndWait(func() { got = m.status.Text })
+			if strings.Contains(got, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("status %q, want %q", got, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// The first retry takes the turn there is and fails; the second waits.
+	fyne.DoAndWait(func() { ed.test.retry(rec, retry) })
+	wantStatus("is still pending: DELETE")
+	before := api.deletes.Load()
+	fyne.DoAndWait(func() { ed.test.retry(rec, retry) })
+	wantStatus("for its turn under the rate limit")
+	fyne.DoAndWait(func() {
+		if retry.Text != "Stop waiting" || retry.Disabled() {
+			t.Fatalf("button %q (disabled %t) while waiting, want Stop waiting", retry.Text, retry.Disabled())
+		}
+		test.Tap(retry)
+	})
+	wantStatus("Stopped waiting: webhook 41 is still pending.")
+	if n := api.deletes.Load() - before; n != 0 {
+		t.Errorf("%d deletes sent after Stop waiting, want none", n)
+	}
+	if rows, _ := st.ListWebhooks(ctx, true); len(rows) != 1 || !strings.Contains(rows[0].LastError, "cancelled while waiting") {
+		t.Errorf("pending rows %+v, want the webhook saying the wait was cancelled", rows)
 	}
 }
 
