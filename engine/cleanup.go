@@ -77,6 +77,7 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 		return nil, err
 	}
 	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
+	r.begin() // the secrets to mask, from the first error on
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	// Cancelling ctx stops the wait for a turn under the rate limit; a
 	// delete already sent is seen through, so that its answer is recorded.

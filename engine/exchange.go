@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Mask is what a secret is replaced with in the run log.
@@ -104,28 +107,116 @@ func MaskText(s string, secrets []string) string {
 }
 
 // secretForms lists each secret with its escaped spellings, longest first,
-// so that a secret inside another is not masked only in part.
+// so that a secret inside another is not masked only in part: as it is; as
+// a query string or a path escapes it, with upper- or lower-case hex; and
+// as JSON encoders write it in a string: with <, > and & escaped or not,
+// with / escaped as \/ (PHP), and with every non-ASCII character as
+// \uXXXX (Python).
 func secretForms(secrets []string) []string {
 	var forms []string
+	add := func(f string) {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
+		q, p := url.QueryEscape(s), url.PathEscape(s)
+		for _, f := range [...]string{s, q, p, lowerHex(q), lowerHex(p)} {
+			add(f)
+		}
 		js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
 		raw, _ := marshalJSON(s)
-		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s), string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
-			if !slices.Contains(forms, f) {
-				forms = append(forms, f)
-			}
+		for _, j := range [...]string{string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
+			add(j)
+			add(strings.ReplaceAll(j, "/", `\/`))
+			add(asciiJSON(j))
 		}
 	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
 }
 
+// lowerHex writes the hex digits of each %XX escape in lower case.
+func lowerHex(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' {
+			continue
+		}
+		for j := i + 1; j <= i+2; j++ {
+			if b[j] >= 'A' && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+	}
+	return string(b)
+}
+
+// asciiJSON escapes every non-ASCII character of a JSON string's content as
+// \uXXXX (a surrogate pair above U+FFFF), as Python's json module does.
+func asciiJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
 func maskForms(s string, forms []string) string {
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, Mask)
 	}
+	if strings.Contains(s, clipMark) {
+		s = maskClipped(s, forms)
+	}
 	return s
+}
+
+// clipMark ends text an error message cut short (see clip).
+const clipMark = "…"
+
+// minClipped is the shortest start of a secret masked where a message was
+// cut short: a few characters say nothing of a key.
+const minClipped = 4
+
+// maskClipped masks the start of a secret that a cut in s left just before
+// the clip mark: the whole secret is no longer there to be found.
+func maskClipped(s string, forms []string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, clipMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		head := s[:i]
+		cut := 0
+		for _, f := range forms {
+			for n := min(len(f)-1, len(head)); n >= minClipped && n > cut; n-- {
+				if strings.HasSuffix(head, f[:n]) {
+					cut = n
+					break
+				}
+			}
+		}
+		if cut > 0 {
+			head = head[:len(head)-cut] + Mask
+		}
+		b.WriteString(head + clipMark)
+		s = s[i+len(clipMark):]
+	}
 }

@@ -117,3 +117,30 @@ func TestMaskText(t *testing.T) {
 		t.Errorf("MaskText = %q, want %q", got, want)
 	}
 }
+
+// Secrets are masked as other encoders spell them too: JSON with / escaped
+// (PHP), JSON with non-ASCII as \uXXXX (Python), percent-escapes in lower
+// case; and the start of one left before a clip mark.
+func TestMaskOtherSpellings(t *testing.T) {
+	for _, tc := range []struct {
+		name, secret, text string
+	}{
+		{"JSON with \\/", "k3y/with+slash==", `{"echo":"k3y\/with+slash=="}`},
+		{"lower-case percent-escapes", "k3y/with+slash==", "q=k3y%2fwith%2bslash%3d%3d"},
+		{"JSON with \\u escapes", "clé-ünïcode-1", `{"k":"cl\u00e9-\u00fcn\u00efcode-1"}`},
+		{"JSON with a surrogate pair", "key🔑0001", `{"k":"key\ud83d\udd110001"}`},
+		{"clipped", "tok_ABCDEFGHIJ", `answered 401: {"token":"tok_ABCD…`},
+		{"clipped and quoted", "tok_ABCDEFGHIJ", `value "tok_ABCDEF…" is not an Integer`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := MaskText(tc.text, []string{tc.secret})
+			if !strings.Contains(got, Mask) || strings.Contains(got, "tok_") || strings.Contains(got, "slash") || strings.Contains(got, "code-1") || strings.Contains(got, "0001") {
+				t.Errorf("MaskText(%q) = %q", tc.text, got)
+			}
+		})
+	}
+	// A few characters before a clip mark are not taken for a secret.
+	if got := MaskText("id tok…", []string{"tok_ABCDEFGHIJ"}); got != "id tok…" {
+		t.Errorf("MaskText masked three characters: %q", got)
+	}
+}

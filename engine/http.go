@@ -25,8 +25,9 @@ const (
 
 // Client sends prepared requests within limits. Its zero value is ready:
 // a 30 s timeout per request, a 10 MiB response cap, five redirects
-// followed and recorded, TLS verified, the proxy from the environment
-// (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+// followed and recorded (but not one that would turn a POST or DELETE into
+// a GET), TLS verified, the proxy from the environment (HTTPS_PROXY,
+// HTTP_PROXY, NO_PROXY).
 type Client struct {
 	// Timeout bounds each request, body included; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -97,9 +98,14 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		defer cancel()
 	}
 	start := time.Now()
-	hr, err := c.httpClient().Do(req.WithContext(rctx))
+	trail := &redirectTrail{}
+	hr, err := c.httpClient().Do(req.WithContext(context.WithValue(rctx, redirectTrail{}, trail)))
 	if err != nil {
-		return nil, c.sendError(ctx, req, timeout, err)
+		err = c.sendError(ctx, req, timeout, err)
+		if trail.followed {
+			err = &redirectedError{err}
+		}
+		return nil, err
 	}
 	defer hr.Body.Close()
 	resp := &Response{Status: hr.StatusCode, Headers: hr.Header, Redirects: redirectsBefore(hr)}
@@ -155,6 +161,12 @@ func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 		if max < 0 {
 			return http.ErrUseLastResponse
 		}
+		// A 301, 302 or 303 turns any method but GET and HEAD into a GET:
+		// following it would take the GET's answer for the DELETE's (or
+		// the POST's), so the redirect itself is the answer.
+		if next.Method != via[len(via)-1].Method {
+			return http.ErrUseLastResponse
+		}
 		if len(via) > max {
 			return fmt.Errorf("stopped after %d redirects", max)
 		}
@@ -168,9 +180,23 @@ func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 				}
 			}
 		}
+		if t, ok := next.Context().Value(redirectTrail{}).(*redirectTrail); ok {
+			t.followed = true
+		}
 		return nil
 	}
 }
+
+// redirectTrail notes, in a request's context, that a redirect was
+// followed: a request that failed after that had reached a server.
+type redirectTrail struct{ followed bool }
+
+// redirectedError is a send error that came after a redirect was followed:
+// the first request reached the server, whatever became of the next.
+type redirectedError struct{ err error }
+
+func (e *redirectedError) Error() string { return e.err.Error() }
+func (e *redirectedError) Unwrap() error { return e.err }
 
 // redirectsBefore lists the redirects followed on the way to a response,
 // first first, e.g. "302 → GET https://api.example.com/v2/webhooks": each

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"time"
 
@@ -119,7 +120,13 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 	} else {
-		err = opts.Ledger.MarkWebhookFailed(ledgerCtx, rec.ID, delStep.Error)
+		reason := delStep.Error
+		// A row without the id cannot be cleaned up: record it now, or
+		// at least name it, so that it can be removed by hand.
+		if recorded != nil && opts.Ledger.SetWebhookID(ledgerCtx, rec.ID, id) != nil {
+			reason = fmt.Sprintf("webhook %s was created, and its id could not be recorded; remove it on the API by hand (the delete failed: %s)", id, delStep.Error)
+		}
+		err = opts.Ledger.MarkWebhookFailed(ledgerCtx, rec.ID, reason)
 	}
 	if err != nil && recorded == nil {
 		r.failStep(delStep, fmt.Errorf("%supdating the webhook ledger: %w", prefixed(delStep.Error), err))
@@ -195,9 +202,12 @@ func (r *Runner) runValues() map[string]string {
 // settleFailedCreate updates the row of a create that failed: forgotten
 // when the API refused or nothing was sent, kept pending for removal by hand
 // when the API may have made a webhook whose id is unknown (it said yes, or
-// it never answered).
+// 303 See Other, or it never answered).
 func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) {
-	refused := step.Request == nil || step.notSent || (step.Response != nil && step.Response.Status/100 != 2)
+	refused := step.Request == nil || step.notSent
+	if resp := step.Response; resp != nil {
+		refused = resp.Status/100 != 2 && resp.Status != http.StatusSeeOther
+	}
 	if refused && ledger.ForgetWebhook(ctx, id) == nil {
 		return
 	}
@@ -311,7 +321,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 		out.Error = fmt.Sprintf("the delivery is not JSON: %v", err)
 		return out
 	}
-	scripts, err := r.scripts(ctx, wm, step, secrets)
+	scripts, err := r.scripts(ctx, wm, step, func() []string { return secrets })
 	if err != nil {
 		out.Error = err.Error()
 		return out

@@ -2,11 +2,14 @@ package engine_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,4 +212,176 @@ func TestCreateWithBadOtherFieldStillDeletes(t *testing.T) {
 	if rows, _ := ledger.ListWebhooks(context.Background(), true); len(rows) != 0 {
 		t.Errorf("pending rows %+v", rows)
 	}
+}
+
+// hooksAPI serves hookConnector's API with handlers a test chooses, and
+// counts the creates and deletes it gets.
+type hooksAPI struct {
+	mu              sync.Mutex
+	create, del     http.HandlerFunc
+	creates, delets int
+}
+
+func (a *hooksAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v2/hooks":
+		a.creates++
+		a.create(w, r)
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/hooks/"):
+		a.delets++
+		if a.del == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		a.del(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (a *hooksAPI) counts() (creates, deletes int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.creates, a.delets
+}
+
+// createdWH1 answers a create with webhook wh_1.
+func createdWH1(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusCreated)
+	io.WriteString(w, `{"data": {"webhook": {"id": "wh_1"}}}`)
+}
+
+// hooksRun runs hookConnector's lifecycle against api and returns the
+// result and the rows left pending.
+func hooksRun(t *testing.T, api http.Handler, edit func(*model.Connector), ledger model.WebhookLedger) (*engine.Result, []model.WebhookRecord) {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	c := hookConnector(srv.URL)
+	c.Script = ""
+	if edit != nil {
+		edit(c)
+	}
+	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"}}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
+	rows, err := ledger.ListWebhooks(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, rows
+}
+
+// A delete answered with a 301 is not followed as a GET, whose 200 would
+// pass for the delete: the step fails, says where the redirect points, and
+// the webhook stays pending.
+func TestDeleteRedirectIsNotTakenForTheDelete(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			gets := 0
+			api := &hooksAPI{create: createdWH1, del: func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, r.URL.Path+"/", status)
+			}}
+			mux := http.NewServeMux()
+			mux.Handle("/", api)
+			mux.HandleFunc("GET /v2/hooks/{id}/", func(w http.ResponseWriter, r *http.Request) {
+				gets++
+				io.WriteString(w, `{"id": "wh_1"}`)
+			})
+			res, rows := hooksRun(t, mux, nil, &memLedger{})
+			if res.OK || gets != 0 {
+				t.Fatalf("ok=%t after %d GETs: a redirect of the delete was followed", res.OK, gets)
+			}
+			del := res.Steps[len(res.Steps)-1]
+			if want := fmt.Sprintf("answered %d", status); !strings.Contains(del.Error, want) || !strings.Contains(del.Error, "/v2/hooks/wh_1/;") {
+				t.Errorf("delete error %q, want %q and where it points", del.Error, want)
+			}
+			if len(rows) != 1 || rows[0].WebhookID != "wh_1" {
+				t.Errorf("pending rows %+v, want wh_1", rows)
+			}
+		})
+	}
+}
+
+// A create that reached the API is never taken for one that was not sent:
+// not when a redirect it was given fails to connect (307), and not when
+// the API answers 303 See Other, the usual answer to a POST that made
+// something. Both rows stay pending, for removal by hand.
+func TestRedirectedCreateKeepsItsRow(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/v2/hooks"
+	ln.Close()
+	for _, tc := range []struct {
+		status int
+		to     string
+	}{{http.StatusTemporaryRedirect, dead}, {http.StatusSeeOther, "/v2/hooks/wh_1"}} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			api := &hooksAPI{create: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", tc.to)
+				w.WriteHeader(tc.status)
+			}}
+			res, rows := hooksRun(t, api, nil, &memLedger{})
+			if creates, _ := api.counts(); res.OK || creates != 1 {
+				t.Fatalf("ok=%t, %d creates", res.OK, creates)
+			}
+			if len(rows) != 1 || !strings.Contains(rows[0].LastError, "by hand") {
+				t.Errorf("pending rows %+v, want the create's row kept for removal by hand", rows)
+			}
+		})
+	}
+}
+
+// An after_action that throws on the create's 2xx answer fails the step,
+// and the webhook's id is still read from the body the API sent, so that
+// the webhook is deleted.
+func TestAfterActionThrowOnCreateStillDeletes(t *testing.T) {
+	api := &hooksAPI{create: createdWH1}
+	res, rows := hooksRun(t, api, func(c *model.Connector) {
+		c.Methods[0].Script = "function after_action() { throw new Error('boom'); }"
+	}, &memLedger{})
+	if _, deletes := api.counts(); res.OK || res.WebhookID != "wh_1" || deletes != 1 {
+		t.Fatalf("ok=%t id %q, %d deletes: %s", res.OK, res.WebhookID, deletes, res.Error)
+	}
+	if !strings.Contains(res.Error, "boom") || len(rows) != 0 {
+		t.Errorf("error %q, pending rows %+v", res.Error, rows)
+	}
+}
+
+// setIDFails is a ledger whose first failsFor SetWebhookID calls fail.
+type setIDFails struct {
+	memLedger
+	failsFor int
+}
+
+func (l *setIDFails) SetWebhookID(ctx context.Context, id int64, webhookID string) error {
+	if l.failsFor > 0 {
+		l.failsFor--
+		return errors.New("database is locked")
+	}
+	return l.memLedger.SetWebhookID(ctx, id, webhookID)
+}
+
+// When the id cannot be recorded and the delete then fails too, the id is
+// recorded after all if the ledger takes it by then, and named in the
+// row's error when it does not: a row without it can only be removed by
+// hand, and needs to say which webhook.
+func TestUnrecordedIDWithFailedDelete(t *testing.T) {
+	fail := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
+	t.Run("recorded after the delete", func(t *testing.T) {
+		_, rows := hooksRun(t, &hooksAPI{create: createdWH1, del: fail}, nil, &setIDFails{failsFor: 1})
+		if len(rows) != 1 || rows[0].WebhookID != "wh_1" || !strings.Contains(rows[0].LastError, "answered 503") {
+			t.Errorf("pending rows %+v, want wh_1 recorded with the delete's error", rows)
+		}
+	})
+	t.Run("never recorded", func(t *testing.T) {
+		_, rows := hooksRun(t, &hooksAPI{create: createdWH1, del: fail}, nil, &setIDFails{failsFor: 2})
+		if len(rows) != 1 || rows[0].WebhookID != "" || !strings.Contains(rows[0].LastError, "webhook wh_1 was created") ||
+			!strings.Contains(rows[0].LastError, "by hand") {
+			t.Errorf("pending rows %+v, want the row naming wh_1", rows)
+		}
+	})
 }

@@ -265,8 +265,9 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 	return nil
 }
 
-// secrets lists the values to mask: the auth values and the values of
-// Sensitive parameters and secret account values, each once. Each name is
+// secrets lists the values to mask: the auth values, the values of
+// Sensitive parameters and signing secrets, and secret account values,
+// each once. Each name is
 // looked up once: a value comes from wherever Lookup finds it (an input or
 // a parameter's rendered template), and the account's own value is masked
 // too.
@@ -291,9 +292,10 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 		}
 		return false
 	}
+	signing := c.SignatureSecrets()
 	for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
 		for _, p := range ps {
-			if p.IsSensitive {
+			if p.IsSensitive || signing[p.TargetName] {
 				add(p.TargetName)
 			}
 		}

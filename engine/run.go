@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"patchbay/engine/script"
 	"patchbay/model"
 )
@@ -129,7 +131,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		return fail(err)
 	}
 	secrets = append(secrets, req.Secrets...)
-	scripts, err := r.scripts(ctx, m, step, secrets)
+	scripts, err := r.scripts(ctx, m, step, func() []string { return secrets })
 	if err != nil {
 		return fail(err)
 	}
@@ -157,10 +159,15 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		defer cancel()
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
+	// A secret the response returns (a signing secret) is masked from
+	// here on: in this step's log, its console lines and its errors.
+	if resp != nil && r.learnSecrets(m, resp.Body) {
+		secrets = append(r.secrets(), req.Secrets...)
+	}
 	step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 	step.notSent = sendErr != nil && neverSent(sendErr)
 	if sendErr == nil && !resp.OK() {
-		sendErr = fmt.Errorf("%s %s answered %d%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body))
+		sendErr = fmt.Errorf("%s %s answered %d%s%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(resp.Body))
 	}
 	if sendErr != nil {
 		if scripts.Handles(script.EventAfterError) {
@@ -176,13 +183,17 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if scripts.Handles(script.EventAfterAction) {
 		g := r.responseGlobals(req, resp)
 		before := g.MethodResponse
+		// On failure the body as the API sent it goes back: the caller
+		// may still need it (a webhook's id).
 		proceed, err := scripts.Fire(ctx, script.EventAfterAction, g)
 		if err != nil {
-			return fail(err)
+			failed, _ := fail(err)
+			return failed, resp.Body
 		}
 		if !reflect.DeepEqual(before, g.MethodResponse) {
 			if body, err = json.Marshal(g.MethodResponse); err != nil {
-				return fail(fmt.Errorf("after_action left method_response that is not JSON: %w", err))
+				failed, _ := fail(fmt.Errorf("after_action left method_response that is not JSON: %w", err))
+				return failed, resp.Body
 			}
 		}
 		if !proceed {
@@ -198,7 +209,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			failed, _ := fail(err)
 			return failed, body // the caller may still need the body: a webhook's id
 		}
-		if r.learnSecrets(mapped) {
+		if r.learnMappedSecrets(mapped) {
 			secrets = append(r.secrets(), req.Secrets...)
 			step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 		}
@@ -236,23 +247,29 @@ func (r *Runner) awaitTurn(ctx context.Context, m *model.Method, step *Step) err
 
 // neverSent reports whether a send error means the request never reached
 // the server: the connection was refused, the name did not resolve, or the
-// run was cancelled before a connection was made.
+// run was cancelled while connecting. A request redirected before it failed
+// had reached one.
 func neverSent(err error) bool {
 	var dns *net.DNSError
 	var op *net.OpError
+	var redirected *redirectedError
+	if errors.As(err, &redirected) {
+		return false
+	}
 	return errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial") || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // scripts returns the runner of the connector's and the method's scripts,
-// or nil when neither has code. Console lines go into the step, masked.
-func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secrets []string) (*script.Runner, error) {
+// or nil when neither has code. Console lines go into the step, masked with
+// the secrets known when they are written.
+func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secrets func() []string) (*script.Runner, error) {
 	if strings.TrimSpace(r.Connector.Script) == "" && strings.TrimSpace(m.Script) == "" {
 		return nil, nil
 	}
 	opts := script.Options{
 		Timeout: r.ScriptTimeout,
 		Console: func(source, line string) {
-			step.Console = append(step.Console, MaskText(source+": "+line, secrets))
+			step.Console = append(step.Console, maskForms(source+": "+line, r.secretForms(secrets())))
 		},
 	}
 	return script.New(ctx, opts,
@@ -347,9 +364,33 @@ func (r *Runner) responseGlobals(req *Request, resp *Response) *script.Globals {
 	return g
 }
 
-// learnSecrets keeps the values of secret fields and reports whether it
-// found any.
-func (r *Runner) learnSecrets(mapped []MappedField) bool {
+// learnSecrets keeps the values of the secret fields in a response body,
+// read by their Connector Field paths as the API sent them, and reports
+// whether it found any new.
+func (r *Runner) learnSecrets(m *model.Method, body []byte) bool {
+	found := false
+	for _, f := range m.ResponseFormat.Fields {
+		if !r.secretFields[f.SystemField] {
+			continue
+		}
+		v, ok := secretAt(f.ConnectorField, body)
+		if !ok || v == "" || slices.Contains(r.extraSecrets, v) {
+			continue
+		}
+		if r.learnt == nil {
+			r.learnt = map[string]string{}
+		}
+		r.learnt[f.SystemField] = v
+		r.extraSecrets = append(r.extraSecrets, v)
+		found = true
+	}
+	return found
+}
+
+// learnMappedSecrets keeps the values of secret fields as mapped, after
+// after_action, and reports whether it found any new: the signature check
+// uses the mapped value.
+func (r *Runner) learnMappedSecrets(mapped []MappedField) bool {
 	found := false
 	for _, f := range mapped {
 		if !r.secretFields[f.SystemField] || f.Value == nil {
@@ -360,10 +401,26 @@ func (r *Runner) learnSecrets(mapped []MappedField) bool {
 			r.learnt = map[string]string{}
 		}
 		r.learnt[f.SystemField] = v
-		r.extraSecrets = append(r.extraSecrets, v)
-		found = true
+		if !slices.Contains(r.extraSecrets, v) {
+			r.extraSecrets = append(r.extraSecrets, v)
+			found = true
+		}
 	}
 	return found
+}
+
+// secretAt reads the text at a Connector Field path of a JSON body: a
+// string or a number; false when there is none.
+func secretAt(connectorField string, body []byte) (string, bool) {
+	path, err := gjsonPaths.get(connectorField)
+	if err != nil || !gjson.ValidBytes(body) {
+		return "", false
+	}
+	res := gjson.GetBytes(body, path)
+	if !res.Exists() || res.Type == gjson.JSON || res.Type == gjson.Null {
+		return "", false
+	}
+	return res.String(), true
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -409,6 +466,16 @@ func httpStatusText(code int) string {
 		return " " + t
 	}
 	return ""
+}
+
+// redirectHint says where a redirect that was not followed points: one
+// that would have turned the method into a GET (see checkRedirect).
+func redirectHint(method string, resp *Response) string {
+	loc := resp.Headers.Get("Location")
+	if resp.Status/100 != 3 || loc == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (to %s; a redirect that turns a %s into a GET is not followed: use the new address in the Endpoint)", loc, method)
 }
 
 // bodyHint shows the start of an error response's body.

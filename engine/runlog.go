@@ -100,7 +100,8 @@ type Received struct {
 }
 
 // Secrets lists the values a run must never show: the auth values and the
-// values of Sensitive parameters, from the connector and the account.
+// values of Sensitive parameters and of signing secrets, from the connector
+// and the account.
 func Secrets(c *model.Connector, account map[string]string) []string {
 	var out []string
 	add := func(v string) {
@@ -111,9 +112,13 @@ func Secrets(c *model.Connector, account map[string]string) []string {
 	for _, k := range model.AuthValueKeys {
 		add(account[k])
 	}
+	signing := c.SignatureSecrets()
+	for k := range signing {
+		add(account[k])
+	}
 	sensitive := func(ps []model.Parameter) {
 		for _, p := range ps {
-			if p.IsSensitive {
+			if p.IsSensitive || signing[p.TargetName] {
 				add(account[p.TargetName])
 				for _, v := range p.Values {
 					add(v)

@@ -6,6 +6,8 @@
 // It stands on the standard library alone: no window, no SQL, no JavaScript.
 package model
 
+import "slices"
+
 // System fields and mergefields that Patchbay supplies itself.
 const (
 	// SystemFieldWebhookID is the Response Format System Field of a Create
@@ -266,10 +268,15 @@ func (c *Connector) Method(name string) *Method {
 	return nil
 }
 
-// IsSecretValue reports whether the account value with this key is a secret:
-// an auth value, the value of a Sensitive parameter (of the connector or of
-// any method), or the secret a Webhook method checks signatures with.
+// IsSecretValue reports whether the account value (or run input) with this
+// key is a secret: an auth value, the value of a Sensitive parameter (of the
+// connector or of any method) or a mergefield its value is made of, such as
+// Token in "Bearer {{Token}}", or the secret a Webhook method checks
+// signatures with. The system fields never are.
 func (c *Connector) IsSecretValue(key string) bool {
+	if key == SystemFieldWebhookID || key == SystemFieldWebhookURL {
+		return false
+	}
 	for _, k := range AuthValueKeys {
 		if k == key {
 			return true
@@ -277,8 +284,16 @@ func (c *Connector) IsSecretValue(key string) bool {
 	}
 	sensitive := func(ps []Parameter) bool {
 		for _, p := range ps {
-			if p.TargetName == key && p.IsSensitive {
+			if !p.IsSensitive {
+				continue
+			}
+			if p.TargetName == key {
 				return true
+			}
+			for _, v := range p.Values {
+				if names, _ := MergefieldNames(v, false); slices.Contains(names, key) {
+					return true
+				}
 			}
 		}
 		return false
@@ -292,6 +307,22 @@ func (c *Connector) IsSecretValue(key string) bool {
 		}
 	}
 	return false
+}
+
+// SignatureSecrets are the names of the parameters or account values that
+// Webhook methods check signatures with: secrets whether or not a
+// parameter of that name is marked Sensitive.
+func (c *Connector) SignatureSecrets() map[string]bool {
+	var out map[string]bool
+	for _, m := range c.Methods {
+		if name := m.WebhookSignature.SecretParameter; name != "" {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // DefaultAuthentication returns the authentication marked default, else the

@@ -23,8 +23,8 @@ const SecretPlaceholder = "••••••"
 
 // ExportOptions say what an export may include.
 type ExportOptions struct {
-	// IncludeSecrets keeps the Values of Sensitive parameters, which are
-	// otherwise left out.
+	// IncludeSecrets keeps the Values of Sensitive parameters and of the
+	// parameters holding a signing secret, which are otherwise left out.
 	IncludeSecrets bool
 }
 
@@ -37,13 +37,15 @@ type document struct {
 // Export writes the connector as one deterministic JSON document: keys in a
 // fixed order, lists in the connector's order, 2-space indent and a trailing
 // newline, so that it diffs well in git. Account values are never part of it,
-// and Sensitive parameter values only with IncludeSecrets.
+// and the values of Sensitive parameters and of signing secrets only with
+// IncludeSecrets.
 func Export(c *Connector, opts ExportOptions) ([]byte, error) {
 	out := c.Clone()
 	if !opts.IncludeSecrets {
-		stripSensitive(out.Parameters)
+		signing := c.SignatureSecrets()
+		stripSecrets(out.Parameters, signing)
 		for i := range out.Methods {
-			stripSensitive(out.Methods[i].Parameters)
+			stripSecrets(out.Methods[i].Parameters, signing)
 		}
 	}
 	if data, ok := writeDocument(out); ok {
@@ -73,9 +75,11 @@ func encodeDocument(c *Connector) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func stripSensitive(ps []Parameter) {
+// stripSecrets leaves out the values of Sensitive parameters and of those
+// named in signing (see SignatureSecrets).
+func stripSecrets(ps []Parameter, signing map[string]bool) {
 	for i := range ps {
-		if ps[i].IsSensitive {
+		if ps[i].IsSensitive || signing[ps[i].TargetName] {
 			ps[i].Values = nil
 		}
 	}

@@ -480,12 +480,30 @@ func (l *linter) lintSignature(m *Method, at Location, sup map[string]bool) {
 	case sig.SecretParameter != "" && !sup[sig.SecretParameter]:
 		l.add(SeverityError, "signature-secret-unknown", secret,
 			"no parameter is named %q: add a Sensitive parameter with that Target Name on the connector", sig.SecretParameter)
+	case sig.SecretParameter != "" && !l.sensitiveParameter(m, sig.SecretParameter):
+		l.add(SeverityWarning, "signature-secret-not-sensitive", secret,
+			"the parameter %q holds the signing secret: mark it Sensitive, so that the window masks its value too "+
+				"(runs mask it and exports leave it out either way)", sig.SecretParameter)
 	case sig.SecretResponseField != "":
 		if create := l.c.Method(m.CreateWebhookMethod); create != nil && !hasSystemField(create.ResponseFormat.Fields, sig.SecretResponseField) {
 			l.add(SeverityError, "signature-secret-unknown", secret,
 				"the Create Webhook Method '%s' maps no Response Format field to %q", create.Name, sig.SecretResponseField)
 		}
 	}
+}
+
+// sensitiveParameter reports whether the parameter named name, the
+// method's or else the connector's, is marked Sensitive; true when there is
+// none (an account value alone).
+func (l *linter) sensitiveParameter(m *Method, name string) bool {
+	for _, ps := range [...][]Parameter{m.Parameters, l.c.Parameters} {
+		for _, p := range ps {
+			if p.TargetName == name {
+				return p.IsSensitive
+			}
+		}
+	}
+	return true
 }
 
 func hasSystemField(fs []Field, name string) bool {

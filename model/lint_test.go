@@ -318,6 +318,12 @@ func TestLintRules(t *testing.T) {
 		},
 			[]string{"error signature-header-missing @ Method 'New Order' › Settings › Signature Header"},
 			"needs the header"},
+		{"signature secret in a parameter not marked Sensitive", func(c *Connector) {
+			c.Parameters = append(c.Parameters, Parameter{TargetType: TargetMergeField, TargetName: "HookSecret"})
+			c.Methods[seedWebhook].WebhookSignature = SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex", SecretParameter: "HookSecret"}
+		},
+			[]string{"warning signature-secret-not-sensitive @ Method 'New Order' › Settings › Signature Secret"},
+			`the parameter "HookSecret" holds the signing secret: mark it Sensitive`},
 
 		// Rate limits.
 		{"connector rate limit below zero", func(c *Connector) { c.RateLimit = -1 },

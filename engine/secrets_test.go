@@ -1,0 +1,176 @@
+package engine_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"patchbay/engine"
+	"patchbay/model"
+)
+
+// signingSecretFrom makes hookConnector's create return a signing secret
+// that its Webhook method checks deliveries with.
+func signingSecretFrom(c *model.Connector) {
+	c.Methods[0].ResponseFormat.Fields = append(c.Methods[0].ResponseFormat.Fields,
+		model.Field{ConnectorField: "data.webhook.secret", SystemField: "SigningSecret", DataType: model.FieldText})
+	c.Methods[2].WebhookSignature = model.SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex", SecretResponseField: "SigningSecret"}
+}
+
+// A signing secret the create response returns is masked from the moment
+// it arrives: in the create's own log and console lines, also when a
+// script prints the response, and when another field fails to map.
+func TestSecretFromCreateResponseMasked(t *testing.T) {
+	const secret = "whsec_0123456789abcdef"
+	for _, tc := range []struct {
+		name string
+		body string
+		edit func(c *model.Connector)
+	}{
+		{"printed by after_action", `{"data": {"webhook": {"id": "wh_1", "secret": "` + secret + `"}}}`, func(c *model.Connector) {
+			c.Methods[0].Script = "function after_action() { console.log('created: ' + JSON.stringify(method_response)); }"
+		}},
+		{"another field fails to map", `{"data": {"webhook": {"id": "wh_1", "secret": "` + secret + `", "n": "x"}}}`, func(c *model.Connector) {
+			c.Methods[0].ResponseFormat.Fields = append(c.Methods[0].ResponseFormat.Fields,
+				model.Field{ConnectorField: "data.webhook.n", SystemField: "N", DataType: model.FieldInteger})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &hooksAPI{create: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusCreated)
+				io.WriteString(w, tc.body)
+			}}
+			res, _ := hooksRun(t, api, func(c *model.Connector) { signingSecretFrom(c); tc.edit(c) }, &memLedger{})
+			if _, deletes := api.counts(); res.WebhookID != "wh_1" || deletes != 1 {
+				t.Fatalf("id %q, %d deletes: %s", res.WebhookID, deletes, res.Error)
+			}
+			if out := dump(res); strings.Contains(out, secret) {
+				t.Errorf("the signing secret is in the result:\n%s", out)
+			}
+			if !strings.Contains(res.Steps[0].Response.Body, engine.Mask) {
+				t.Errorf("create response body %q, want the secret masked", res.Steps[0].Response.Body)
+			}
+		})
+	}
+}
+
+// An error message that shows the start of a response body cuts it short;
+// a secret cut in two there is masked all the same.
+func TestClippedSecretMasked(t *testing.T) {
+	const key = "tok_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	api := &hooksAPI{create: createdWH1, del: func(w http.ResponseWriter, r *http.Request) {
+		// The key straddles the 200th byte, where the error cuts the body.
+		body := `{"error":"token rejected","pad":"` + strings.Repeat("x", 150) + `","token":"` + key + `"}`
+		http.Error(w, body, http.StatusUnauthorized)
+	}}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := hookConnector(srv.URL)
+	c.Script = ""
+	c.Methods[1].Endpoint += "?key={{Cyclr_Auth_ApiKey}}"
+	ledger := &memLedger{}
+	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
+	rows, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(rows) != 1 || !strings.Contains(res.Error, "answered 401") {
+		t.Fatalf("rows %+v, error %q", rows, res.Error)
+	}
+	for where, text := range map[string]string{"result": dump(res), "ledger": rows[0].LastError} {
+		if strings.Contains(text, key[:minShown]) {
+			t.Errorf("the start of the key is in the %s: %s", where, text)
+		}
+	}
+}
+
+// minShown is the most of a secret's start an error may show where it cuts
+// a message short.
+const minShown = 4
+
+// A cleanup masks the secrets in every error, also one raised before the
+// request is sent.
+func TestCleanupMasksEarlyErrors(t *testing.T) {
+	const key = "tok_cleanup_0123456789"
+	c := hookConnector("http://127.0.0.1:1")
+	c.Methods[1].Endpoint = "htps://api.example.com/v2/hooks/{{Cyclr_Webhook_Id}}?key={{Cyclr_Auth_ApiKey}}"
+	ledger := &memLedger{}
+	rec := &model.WebhookRecord{Connector: c.Name, Method: "Order Events", DeleteMethod: "Unsubscribe", WebhookID: "wh_1", URL: "http://127.0.0.1:1/x"}
+	if err := ledger.RecordWebhook(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) {
+		return c, map[string]string{model.SystemFieldAuthAPIKey: key}, nil
+	}
+	rows, _ := ledger.ListWebhooks(context.Background(), true)
+	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
+	rows, _ = ledger.ListWebhooks(context.Background(), true)
+	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "not an absolute http or https URL") {
+		t.Fatalf("cleanup: %s", dump(out))
+	}
+	if strings.Contains(dump(out), key) || strings.Contains(rows[0].LastError, key) {
+		t.Errorf("the key is in the cleanup's error or the ledger: %q", rows[0].LastError)
+	}
+}
+
+// The parameter a Webhook method checks signatures with holds a secret
+// even when it is not marked Sensitive: runs mask it, exports leave it out.
+func TestSignatureSecretParameterMasked(t *testing.T) {
+	const secret = "whsec_param_0123456789"
+	api := &hooksAPI{create: createdWH1}
+	var c *model.Connector
+	res, _ := hooksRun(t, api, func(hc *model.Connector) {
+		c = hc
+		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetMergeField, TargetName: "SigningSecret", Values: []string{secret}})
+		c.Methods[0].RequestFormat.Fields = append(c.Methods[0].RequestFormat.Fields,
+			model.Field{ConnectorField: "secret", DataType: model.FieldText, IsHidden: true, DefaultValue: "{{SigningSecret}}"})
+		c.Methods[2].WebhookSignature = model.SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex", SecretParameter: "SigningSecret"}
+	}, &memLedger{})
+	if !res.OK {
+		t.Fatal(res.Error)
+	}
+	if out := dump(res); strings.Contains(out, secret) {
+		t.Errorf("the signing secret is in the run log:\n%s", out)
+	}
+	doc, err := model.Export(c, model.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), secret) {
+		t.Error("the signing secret is in an export without secrets")
+	}
+	if doc, _ = model.Export(c, model.ExportOptions{IncludeSecrets: true}); !strings.Contains(string(doc), secret) {
+		t.Error("an export with secrets left the signing secret out")
+	}
+}
+
+// A value a Sensitive parameter is made of, such as Token in
+// "Bearer {{Token}}", is a secret too: masked where a script prints the
+// mergefields, and left out of the run values the ledger keeps.
+func TestSecretInsideASensitiveTemplate(t *testing.T) {
+	const token = "tok_inside_template_42"
+	api := &hooksAPI{create: createdWH1}
+	ledger := &memLedger{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := hookConnector(srv.URL)
+	c.Script = "function before_action() { console.log(JSON.stringify(method_request_mergefields)); }"
+	c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Auth", IsSensitive: true, Values: []string{"Bearer {{Token}}"}})
+	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"},
+		Inputs: map[string]string{"Token": token, "Region": "eu"}}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
+	if !res.OK {
+		t.Fatal(res.Error)
+	}
+	if len(res.Steps[0].Console) == 0 || !strings.Contains(res.Steps[0].Console[0], `"Token":"`+engine.Mask) {
+		t.Errorf("console %q, want the mergefields with Token masked", res.Steps[0].Console)
+	}
+	if out := dump(res); strings.Contains(out, token) {
+		t.Errorf("the token is in the result:\n%s", out)
+	}
+	rows, _ := ledger.ListWebhooks(context.Background(), false)
+	if len(rows) != 1 || rows[0].RunValues["Token"] != "" || rows[0].RunValues["Region"] != "eu" {
+		t.Errorf("ledger run values %v, want Region and not Token", rows[0].RunValues)
+	}
+}
