@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -282,7 +283,17 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 	host := t.ed.host
 	btn.Disable()
 	ctx, cancel := context.WithCancel(host.ctx)
+	// The connector open in the window, as edited, is the one a test run
+	// used: a fix to its Delete Webhook Method counts before it is saved.
+	var open *model.Connector
+	var openAccount map[string]string
+	if o := host.open; o != nil && o.storedName == rec.Connector {
+		open, openAccount = o.conn.Clone(), maps.Clone(o.account)
+	}
 	load := func(ctx context.Context, name string) (*model.Connector, map[string]string, error) {
+		if open != nil && name == rec.Connector {
+			return open, openAccount, nil
+		}
 		c, err := host.store.LoadConnector(ctx, name)
 		if err != nil {
 			return nil, nil, err

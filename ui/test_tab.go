@@ -152,6 +152,8 @@ func (t *testTab) rebuildInputs() {
 	}
 	form := container.New(layout.NewFormLayout())
 	n := 0
+	// A secret typed here is masked as it is in the account values.
+	conn := t.ed.connector()
 	for _, f := range m.RequestFormat.Fields {
 		key := f.SystemField
 		if key == "" {
@@ -160,7 +162,7 @@ func (t *testTab) rebuildInputs() {
 		if f.IsHidden || key == "" {
 			continue
 		}
-		e := &widget.Entry{Text: t.values[key], PlaceHolder: inputHint(f)}
+		e := &widget.Entry{Text: t.values[key], PlaceHolder: inputHint(f), Password: conn.IsSecretValue(key)}
 		e.OnChanged = func(s string) { t.values[key] = s }
 		label := f.DisplayName
 		if label == "" {
@@ -171,7 +173,7 @@ func (t *testTab) rebuildInputs() {
 		n++
 	}
 	for _, name := range t.mergefieldInputs(m) {
-		e := &widget.Entry{Text: t.values[name], PlaceHolder: "a value for {{" + name + "}}"}
+		e := &widget.Entry{Text: t.values[name], PlaceHolder: "a value for {{" + name + "}}", Password: conn.IsSecretValue(name)}
 		e.OnChanged = func(s string) { t.values[name] = s }
 		form.Add(widget.NewLabel(name))
 		form.Add(e)

@@ -244,18 +244,12 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 
 // TestTestTab_RetryStopWaiting: a Retry that waits for its turn under the
 // connector's rate limit turns into Stop waiting; stopping sends nothing and
-// the webhook stays pending.
+// the webhook stays pending. The rate limit is set in the window and not
+// saved: Retry uses the connector as edited, as a test run does.
 func TestTestTab_RetryStopWaiting(t *testing.T) {
 	api, st, m, ed := failedDelete(t)
 	ctx := context.Background()
-	c, err := st.LoadConnector(ctx, "Example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.RateLimit = 0.5 // one request every 2 s
-	if err := st.SaveConnector(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	fyne.DoAndWait(func() { m.open.conn.RateLimit = 0.5 }) // one request every 2 s
 	rows, _ := st.ListWebhooks(ctx, true)
 	if len(rows) != 1 {
 		t.Fatalf("%d pending rows, want 1", len(rows))
@@ -437,4 +431,30 @@ func TestTestTab_CloseAgainWhileDeleting(t *testing.T) {
 		t.Errorf("pending rows %+v, %v; want the webhook, with its id, for cleanup", rows, err)
 	}
 	waitRun(t, ed.test) // in this test process the run goes on; let it end
+}
+
+// TestTestTab_SecretInputsMasked: the Test tab asks for a Sensitive
+// mergefield in a password entry, and for an ordinary one in the clear.
+func TestTestTab_SecretInputsMasked(t *testing.T) {
+	_, _, _, _, ed := sandboxTest(t, "Create Order", func(c *model.Connector) {
+		m := c.Method("Create Order")
+		m.Parameters = append(m.Parameters,
+			model.Parameter{TargetType: model.TargetMergeField, TargetName: "Token", IsSensitive: true},
+			model.Parameter{TargetType: model.TargetMergeField, TargetName: "Region"})
+	})
+	password := map[string]bool{}
+	fyne.DoAndWait(func() {
+		objs := ed.test.inputsBox.Objects[0].(*fyne.Container).Objects
+		for i := 0; i+1 < len(objs); i += 2 {
+			if l, ok := objs[i].(*widget.Label); ok {
+				password[l.Text] = objs[i+1].(*widget.Entry).Password
+			}
+		}
+	})
+	if p, ok := password["Token"]; !ok || !p {
+		t.Errorf("Token: asked %t, password entry %t; want a password entry", ok, p)
+	}
+	if p, ok := password["Region"]; !ok || p {
+		t.Errorf("Region: asked %t, password entry %t; want a plain entry", ok, p)
+	}
 }
