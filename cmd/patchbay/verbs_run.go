@@ -295,6 +295,9 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "%-4d %-10s %s › %s  created %s  %s\n", r.ID, id, r.Connector, r.Method, r.CreatedAt.Local().Format(time.DateTime), state)
 		if r.Pending() {
+			if r.DeleteMethod != "" {
+				fmt.Fprintf(env.stdout, "     deleted by: %s\n", r.DeleteMethod)
+			}
 			fmt.Fprintf(env.stdout, "     delivery URL: %s\n", r.URL)
 			if r.LastError != "" {
 				fmt.Fprintf(env.stdout, "     last error: %s\n", r.LastError)

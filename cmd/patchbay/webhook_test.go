@@ -197,7 +197,7 @@ func TestKilledLifecycleIsCleanedUp(t *testing.T) {
 	if n := len(sb.Webhooks()); n != 1 {
 		t.Fatalf("the API has %d webhooks after the kill, want 1", n)
 	}
-	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "PENDING") {
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "PENDING") || !strings.Contains(out, "deleted by: Delete Webhook") {
 		t.Errorf("webhook list --pending:\n%s", out)
 	}
 
