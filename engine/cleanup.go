@@ -27,16 +27,19 @@ type CleanupResult struct {
 // values, and today's account values. onStep, if not nil, is told of each
 // delete as it starts, waits for its turn under a rate limit, and ends.
 // Cancelling ctx stops a delete that waits for its turn, and the deletes
-// not started; one already sent runs to its answer (within deleteTimeout).
+// not started, whose rows are left as they are with the result "not
+// tried"; a delete already sent runs to its answer (within deleteTimeout).
 func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
 	ledgerCtx := context.WithoutCancel(ctx)
 	for _, rec := range recs {
-		if ctx.Err() != nil {
-			break // the rest stay pending as they are
-		}
 		if !rec.Pending() {
+			continue
+		}
+		if ctx.Err() != nil {
+			// Said, and not written: the row stays as it is.
+			out = append(out, CleanupResult{Record: rec, Error: "not tried: the cleanup was cancelled"})
 			continue
 		}
 		res := CleanupResult{Record: rec}

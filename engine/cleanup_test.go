@@ -162,8 +162,8 @@ func pendingWebhooks(t *testing.T, name string, n int, api *failingDeletes) (*mo
 
 // Cancelling a cleanup while a delete waits for its turn under the rate
 // limit stops there: the deletes done are recorded, the waiting one sends
-// nothing and keeps its row pending, saying why, and the rest are left as
-// they were.
+// nothing and keeps its row pending, saying why, and the rest are said not
+// to have been tried and left as they were.
 func TestCleanupCancelledWhileWaiting(t *testing.T) {
 	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
 	c, load, ledger, pending := pendingWebhooks(t, "Cleanup cancelled while waiting", 3, api)
@@ -178,8 +178,9 @@ func TestCleanupCancelledWhileWaiting(t *testing.T) {
 		}
 	}
 	out := engine.Cleanup(ctx, ledger, load, nil, pending, onStep)
-	if len(out) != 2 || !out[0].Deleted || out[1].Deleted || !strings.Contains(out[1].Error, "cancelled while waiting") {
-		t.Fatalf("want the first deleted and the second cancelled, nothing of the third: %s", dump(out))
+	if len(out) != 3 || !out[0].Deleted || out[1].Deleted || !strings.Contains(out[1].Error, "cancelled while waiting") ||
+		out[2].Deleted || out[2].Step != nil || out[2].Error != "not tried: the cleanup was cancelled" {
+		t.Fatalf("want the first deleted, the second cancelled and the third not tried: %s", dump(out))
 	}
 	if waited != 1 {
 		t.Errorf("%d steps were shown waiting, want 1", waited)

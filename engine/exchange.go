@@ -103,15 +103,21 @@ func flatten(h http.Header) map[string]string {
 // MaskText replaces every secret in s by Mask, as Exchange.Masked does; for
 // other lines of the run log, such as a script's console output.
 func MaskText(s string, secrets []string) string {
-	return maskForms(s, secretForms(secrets))
+	forms := secretForms(secrets)
+	s = maskForms(s, forms)
+	if strings.Contains(s, clipMark) {
+		s = maskClipped(s, forms)
+	}
+	return s
 }
 
 // secretForms lists each secret with its escaped spellings, longest first,
 // so that a secret inside another is not masked only in part: as it is; as
 // a query string or a path escapes it, with upper- or lower-case hex; and
 // as JSON encoders write it in a string: with <, > and & escaped or not,
-// with / escaped as \/ (PHP), and with every non-ASCII character as
-// \uXXXX (Python).
+// with / escaped as \/ or not, and with every non-ASCII character as
+// \uXXXX in either case or not (PHP escapes both by default, Python the
+// latter).
 func secretForms(secrets []string) []string {
 	var forms []string
 	add := func(f string) {
@@ -130,9 +136,11 @@ func secretForms(secrets []string) []string {
 		js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
 		raw, _ := marshalJSON(s)
 		for _, j := range [...]string{string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
-			add(j)
-			add(strings.ReplaceAll(j, "/", `\/`))
-			add(asciiJSON(j))
+			for _, v := range [...]string{j, strings.ReplaceAll(j, "/", `\/`)} {
+				add(v)
+				add(asciiJSON(v, "%04x"))
+				add(asciiJSON(v, "%04X"))
+			}
 		}
 	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
@@ -159,8 +167,10 @@ func lowerHex(s string) string {
 }
 
 // asciiJSON escapes every non-ASCII character of a JSON string's content as
-// \uXXXX (a surrogate pair above U+FFFF), as Python's json module does.
-func asciiJSON(s string) string {
+// \uXXXX (a surrogate pair above U+FFFF), as Python's json module and PHP's
+// json_encode do, with the hex digits in the case hex says ("%04x" or
+// "%04X", as .NET and Java encoders write them).
+func asciiJSON(s, hex string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -168,9 +178,9 @@ func asciiJSON(s string) string {
 			b.WriteRune(r)
 		case r > 0xFFFF:
 			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+			fmt.Fprintf(&b, `\u`+hex+`\u`+hex, r1, r2)
 		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
+			fmt.Fprintf(&b, `\u`+hex, r)
 		}
 	}
 	return b.String()
@@ -180,43 +190,50 @@ func maskForms(s string, forms []string) string {
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, Mask)
 	}
-	if strings.Contains(s, clipMark) {
-		s = maskClipped(s, forms)
-	}
 	return s
 }
 
 // clipMark ends text an error message cut short (see clip).
 const clipMark = "…"
 
-// minClipped is the shortest start of a secret masked where a message was
-// cut short: a few characters say nothing of a key.
+// minClipped is the fewest characters of a secret's start masked where an
+// error message was cut short: a few characters say nothing of a key.
 const minClipped = 4
 
-// maskClipped masks the start of a secret that a cut in s left just before
-// the clip mark: the whole secret is no longer there to be found.
+// maskClipped masks the start of a secret that an error message's cut left
+// just before a clip mark: the whole secret is no longer there to be
+// found. MaskText does this, for error messages; logs are never cut.
 func maskClipped(s string, forms []string) string {
 	var b strings.Builder
-	for {
-		i := strings.Index(s, clipMark)
+	done := 0 // s[:done] is written
+	for at := 0; ; {
+		i := strings.Index(s[at:], clipMark)
 		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+			break
 		}
-		head := s[:i]
+		i += at
+		// The longest start of a form that the text before the mark ends
+		// with, the text as a whole: a secret may hold a clip mark itself.
 		cut := 0
 		for _, f := range forms {
-			for n := min(len(f)-1, len(head)); n >= minClipped && n > cut; n-- {
-				if strings.HasSuffix(head, f[:n]) {
+			for n := min(len(f)-1, i); n > cut; n-- {
+				if utf8.RuneCountInString(f[:n]) < minClipped {
+					break
+				}
+				if strings.HasSuffix(s[:i], f[:n]) {
 					cut = n
 					break
 				}
 			}
 		}
 		if cut > 0 {
-			head = head[:len(head)-cut] + Mask
+			start := max(i-cut, done) // what an earlier mark masked stays so
+			b.WriteString(s[done:start])
+			b.WriteString(Mask)
+			done = i
 		}
-		b.WriteString(head + clipMark)
-		s = s[i+len(clipMark):]
+		at = i + len(clipMark)
 	}
+	b.WriteString(s[done:])
+	return b.String()
 }

@@ -131,6 +131,9 @@ func TestMaskOtherSpellings(t *testing.T) {
 		{"JSON with a surrogate pair", "key🔑0001", `{"k":"key\ud83d\udd110001"}`},
 		{"clipped", "tok_ABCDEFGHIJ", `answered 401: {"token":"tok_ABCD…`},
 		{"clipped and quoted", "tok_ABCDEFGHIJ", `value "tok_ABCDEF…" is not an Integer`},
+		{"PHP's default: \\/ and \\u together", "clé/s3cr3t+XyZ", `{"secret":"cl\u00e9\/s3cr3t+XyZ"}`},
+		{"\\u in upper case", "clé-ünïcode-1", `{"k":"cl\u00E9-\u00FCn\u00EFcode-1"}`},
+		{"a clip mark in the secret, clipped again", "tok_abcd…efghijklmnop…", `key=tok_abcd…efghijkl…`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := MaskText(tc.text, []string{tc.secret})
@@ -139,8 +142,15 @@ func TestMaskOtherSpellings(t *testing.T) {
 			}
 		})
 	}
-	// A few characters before a clip mark are not taken for a secret.
-	if got := MaskText("id tok…", []string{"tok_ABCDEFGHIJ"}); got != "id tok…" {
-		t.Errorf("MaskText masked three characters: %q", got)
+	// A few characters before a clip mark are not taken for a secret,
+	// counted in characters.
+	for _, text := range []string{"id tok…", "пр…"} {
+		if got := MaskText(text, []string{"tok_ABCDEFGHIJ", "пр0т0к0л-секрет"}); got != text {
+			t.Errorf("MaskText masked three characters or fewer: %q", got)
+		}
+	}
+	// Logs are never cut: their clip marks are left alone.
+	if got := maskForms("the password…", secretForms([]string{"password-Zq81x"})); got != "the password…" {
+		t.Errorf("maskForms masked the start of a secret in a log: %q", got)
 	}
 }

@@ -25,9 +25,9 @@ const (
 
 // Client sends prepared requests within limits. Its zero value is ready:
 // a 30 s timeout per request, a 10 MiB response cap, five redirects
-// followed and recorded (but not one that would turn a POST or DELETE into
-// a GET), TLS verified, the proxy from the environment (HTTPS_PROXY,
-// HTTP_PROXY, NO_PROXY).
+// followed and recorded (but not a 301 or 302 that would turn a PUT, PATCH
+// or DELETE into a GET: see followsAsGet), TLS verified, the proxy from the
+// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 type Client struct {
 	// Timeout bounds each request, body included; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -161,10 +161,7 @@ func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 		if max < 0 {
 			return http.ErrUseLastResponse
 		}
-		// A 301, 302 or 303 turns any method but GET and HEAD into a GET:
-		// following it would take the GET's answer for the DELETE's (or
-		// the POST's), so the redirect itself is the answer.
-		if next.Method != via[len(via)-1].Method {
+		if !followsAsGet(via[len(via)-1].Method, next.Response.StatusCode) {
 			return http.ErrUseLastResponse
 		}
 		if len(via) > max {
@@ -185,6 +182,24 @@ func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 		}
 		return nil
 	}
+}
+
+// followsAsGet reports whether a redirect with this status is followed
+// for a request of this method, when following it turns the request into a
+// GET, as a 301, 302 or 303 does for any method but GET and HEAD. A POST's
+// is: a create is answered so with the new resource. A 303 is for any
+// method: the request was carried out, and the answer is elsewhere. But a
+// 301 or 302 to a PUT, PATCH or DELETE says the resource is elsewhere and
+// the request was not carried out: the GET's answer would pass for the
+// DELETE's, so the redirect itself is the answer.
+func followsAsGet(method string, status int) bool {
+	switch {
+	case status != http.StatusMovedPermanently && status != http.StatusFound:
+		return true // 303, or a 307 or 308, which keep the method
+	case method == http.MethodGet || method == http.MethodHead || method == http.MethodPost:
+		return true
+	}
+	return false
 }
 
 // redirectTrail notes, in a request's context, that a redirect was

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"reflect"
 	"time"
 
@@ -200,13 +199,14 @@ func (r *Runner) runValues() map[string]string {
 }
 
 // settleFailedCreate updates the row of a create that failed: forgotten
-// when the API refused or nothing was sent, kept pending for removal by hand
-// when the API may have made a webhook whose id is unknown (it said yes, or
-// 303 See Other, or it never answered).
+// when the API refused (4xx, 5xx) or nothing was sent, kept pending for
+// removal by hand when the API may have made a webhook whose id is unknown
+// (it said yes, or redirected, or it never answered). The answer after a
+// redirect is not the create's.
 func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) {
 	refused := step.Request == nil || step.notSent
 	if resp := step.Response; resp != nil {
-		refused = resp.Status/100 != 2 && resp.Status != http.StatusSeeOther
+		refused = resp.Status >= 400 && len(resp.Redirects) == 0
 	}
 	if refused && ledger.ForgetWebhook(ctx, id) == nil {
 		return

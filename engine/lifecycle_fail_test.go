@@ -273,9 +273,10 @@ func hooksRun(t *testing.T, api http.Handler, edit func(*model.Connector), ledge
 	return res, rows
 }
 
-// A delete answered with a 301 is not followed as a GET, whose 200 would
+// A delete answered 301 or 302 is not followed as a GET, whose 200 would
 // pass for the delete: the step fails, says where the redirect points, and
-// the webhook stays pending.
+// the webhook stays pending. A 303 says the delete was carried out, and
+// is followed.
 func TestDeleteRedirectIsNotTakenForTheDelete(t *testing.T) {
 	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
@@ -290,11 +291,17 @@ func TestDeleteRedirectIsNotTakenForTheDelete(t *testing.T) {
 				io.WriteString(w, `{"id": "wh_1"}`)
 			})
 			res, rows := hooksRun(t, mux, nil, &memLedger{})
+			if status == http.StatusSeeOther {
+				if !res.OK || gets != 1 || len(rows) != 0 {
+					t.Errorf("ok=%t after %d GETs, pending %+v: want the 303 followed and the webhook deleted: %s", res.OK, gets, rows, res.Error)
+				}
+				return
+			}
 			if res.OK || gets != 0 {
 				t.Fatalf("ok=%t after %d GETs: a redirect of the delete was followed", res.OK, gets)
 			}
 			del := res.Steps[len(res.Steps)-1]
-			if want := fmt.Sprintf("answered %d", status); !strings.Contains(del.Error, want) || !strings.Contains(del.Error, "/v2/hooks/wh_1/;") {
+			if want := fmt.Sprintf("answered %d", status); !strings.Contains(del.Error, want) || !strings.Contains(del.Error, "(to /v2/hooks/wh_1/;") {
 				t.Errorf("delete error %q, want %q and where it points", del.Error, want)
 			}
 			if len(rows) != 1 || rows[0].WebhookID != "wh_1" {
@@ -304,11 +311,12 @@ func TestDeleteRedirectIsNotTakenForTheDelete(t *testing.T) {
 	}
 }
 
-// A create that reached the API is never taken for one that was not sent:
-// not when a redirect it was given fails to connect (307), and not when
-// the API answers 303 See Other, the usual answer to a POST that made
-// something. Both rows stay pending, for removal by hand.
-func TestRedirectedCreateKeepsItsRow(t *testing.T) {
+// A create answered with a redirect is followed, as a GET for a 301, 302
+// or 303, to read the id from the new resource. When that fails, the
+// create still reached the API: its row stays pending, for removal by
+// hand. That holds for a redirect that then cannot connect too, which is
+// not a request never sent.
+func TestRedirectedCreate(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -316,16 +324,35 @@ func TestRedirectedCreateKeepsItsRow(t *testing.T) {
 	dead := "http://" + ln.Addr().String() + "/v2/hooks"
 	ln.Close()
 	for _, tc := range []struct {
+		name   string
 		status int
 		to     string
-	}{{http.StatusTemporaryRedirect, dead}, {http.StatusSeeOther, "/v2/hooks/wh_1"}} {
-		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+		ok     bool // the id is read and the webhook deleted
+	}{
+		{"302 to the new webhook", http.StatusFound, "/v2/hooks/wh_1", true},
+		{"303 to the new webhook", http.StatusSeeOther, "/v2/hooks/wh_1", true},
+		{"301 to nothing", http.StatusMovedPermanently, "/nowhere", false},
+		{"307 to a host that refuses", http.StatusTemporaryRedirect, dead, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			api := &hooksAPI{create: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Location", tc.to)
 				w.WriteHeader(tc.status)
 			}}
-			res, rows := hooksRun(t, api, nil, &memLedger{})
-			if creates, _ := api.counts(); res.OK || creates != 1 {
+			mux := http.NewServeMux()
+			mux.Handle("/", api)
+			mux.HandleFunc("GET /v2/hooks/{id}", func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, `{"data": {"webhook": {"id": "`+r.PathValue("id")+`"}}}`)
+			})
+			res, rows := hooksRun(t, mux, nil, &memLedger{})
+			creates, deletes := api.counts()
+			if tc.ok {
+				if !res.OK || res.WebhookID != "wh_1" || deletes != 1 || len(rows) != 0 {
+					t.Errorf("ok=%t id %q, %d deletes, pending %+v: %s", res.OK, res.WebhookID, deletes, rows, res.Error)
+				}
+				return
+			}
+			if res.OK || creates != 1 {
 				t.Fatalf("ok=%t, %d creates", res.OK, creates)
 			}
 			if len(rows) != 1 || !strings.Contains(rows[0].LastError, "by hand") {

@@ -266,8 +266,8 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 }
 
 // secrets lists the values to mask: the auth values, the values of
-// Sensitive parameters and signing secrets, and secret account values,
-// each once. Each name is
+// Sensitive parameters and signing secrets and of the mergefields those are
+// made of, and secret account values, each once. Each name is
 // looked up once: a value comes from wherever Lookup finds it (an input or
 // a parameter's rendered template), and the account's own value is masked
 // too.
@@ -297,6 +297,7 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 		for _, p := range ps {
 			if p.IsSensitive || signing[p.TargetName] {
 				add(p.TargetName)
+				madeOf(p, add)
 			}
 		}
 	}
@@ -308,4 +309,18 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 		}
 	}
 	return out
+}
+
+// madeOf calls add with each mergefield a secret parameter's value is made
+// of, such as Token in "Bearer {{Token}}": its value is a secret too. The
+// system fields never are.
+func madeOf(p model.Parameter, add func(name string)) {
+	for _, v := range p.Values {
+		toks, _ := parseTemplate(v, false)
+		for _, t := range toks {
+			if t.IsMergefield() && !isSystemField(t.Name) {
+				add(t.Name)
+			}
+		}
+	}
 }

@@ -234,15 +234,17 @@ func (r *Runner) awaitTurn(ctx context.Context, m *model.Method, step *Step) err
 	if d <= 0 {
 		return nil
 	}
-	step.RateLimitWaitMS = max(d.Milliseconds(), 1)
+	step.RateLimitWaitMS, step.Waiting = max(d.Milliseconds(), 1), true
 	r.notify(step)
 	start := time.Now()
 	err := waitTurn(ctx, t, rate)
-	step.RateLimitWaitMS = time.Since(start).Milliseconds()
+	step.RateLimitWaitMS, step.Waiting = time.Since(start).Milliseconds(), false
 	if err != nil {
 		t.giveBack()
+		return err
 	}
-	return err
+	r.notify(step) // the turn has come: the request goes
+	return nil
 }
 
 // neverSent reports whether a send error means the request never reached
@@ -468,14 +470,14 @@ func httpStatusText(code int) string {
 	return ""
 }
 
-// redirectHint says where a redirect that was not followed points: one
-// that would have turned the method into a GET (see checkRedirect).
+// redirectHint says where a redirect that was not followed because it
+// would have turned the request into a GET points (see followsAsGet).
 func redirectHint(method string, resp *Response) string {
 	loc := resp.Headers.Get("Location")
-	if resp.Status/100 != 3 || loc == "" {
+	if resp.Status/100 != 3 || loc == "" || followsAsGet(method, resp.Status) {
 		return ""
 	}
-	return fmt.Sprintf(" (to %s; a redirect that turns a %s into a GET is not followed: use the new address in the Endpoint)", loc, method)
+	return fmt.Sprintf(" (to %s; a %d that turns a %s into a GET is not followed: use the new address in the Endpoint)", loc, resp.Status, method)
 }
 
 // bodyHint shows the start of an error response's body.

@@ -56,8 +56,11 @@ type Step struct {
 	// RateLimitWaitMS is how long the request waits (while the step runs)
 	// or waited for its turn under the connector's or the method's rate
 	// limit; 0 when it went at once.
-	RateLimitWaitMS int64  `json:"rate_limit_wait_ms,omitempty"`
-	Error           string `json:"error,omitempty"`
+	RateLimitWaitMS int64 `json:"rate_limit_wait_ms,omitempty"`
+	// Waiting is true while the step waits for that turn: a step told of
+	// as running with Waiting false and a wait is on its way again.
+	Waiting bool   `json:"-"`
+	Error   string `json:"error,omitempty"`
 	// Console are the lines the scripts logged during the step.
 	Console []string `json:"console,omitempty"`
 	// Mapped are the Response Format values the step read.

@@ -146,8 +146,10 @@ func TestSignatureSecretParameterMasked(t *testing.T) {
 }
 
 // A value a Sensitive parameter is made of, such as Token in
-// "Bearer {{Token}}", is a secret too: masked where a script prints the
-// mergefields, and left out of the run values the ledger keeps.
+// "Bearer {{Token}}", is masked too, where a script prints the mergefields
+// and wherever else it shows. A value used elsewhere as well, such as an
+// account id also in the Endpoint, is masked as well, and still kept with
+// the run's values in the ledger, so that a cleanup can render the delete.
 func TestSecretInsideASensitiveTemplate(t *testing.T) {
 	const token = "tok_inside_template_42"
 	api := &hooksAPI{create: createdWH1}
@@ -156,9 +158,11 @@ func TestSecretInsideASensitiveTemplate(t *testing.T) {
 	defer srv.Close()
 	c := hookConnector(srv.URL)
 	c.Script = "function before_action() { console.log(JSON.stringify(method_request_mergefields)); }"
-	c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Auth", IsSensitive: true, Values: []string{"Bearer {{Token}}"}})
+	c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Auth", IsSensitive: true,
+		Values: []string{"Bearer {{Token}}; account={{AccountId}}"}})
+	c.Methods[1].Endpoint += "?account={{AccountId}}"
 	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"},
-		Inputs: map[string]string{"Token": token, "Region": "eu"}}
+		Inputs: map[string]string{"Token": token, "AccountId": "acct-4242", "Region": "eu"}}
 	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
 	if !res.OK {
 		t.Fatal(res.Error)
@@ -166,11 +170,11 @@ func TestSecretInsideASensitiveTemplate(t *testing.T) {
 	if len(res.Steps[0].Console) == 0 || !strings.Contains(res.Steps[0].Console[0], `"Token":"`+engine.Mask) {
 		t.Errorf("console %q, want the mergefields with Token masked", res.Steps[0].Console)
 	}
-	if out := dump(res); strings.Contains(out, token) {
-		t.Errorf("the token is in the result:\n%s", out)
+	if out := dump(res); strings.Contains(out, token) || strings.Contains(out, "acct-4242") {
+		t.Errorf("the token or the account id is in the result:\n%s", out)
 	}
 	rows, _ := ledger.ListWebhooks(context.Background(), false)
-	if len(rows) != 1 || rows[0].RunValues["Token"] != "" || rows[0].RunValues["Region"] != "eu" {
-		t.Errorf("ledger run values %v, want Region and not Token", rows[0].RunValues)
+	if len(rows) != 1 || rows[0].RunValues["AccountId"] != "acct-4242" || rows[0].RunValues["Region"] != "eu" {
+		t.Errorf("ledger run values %v, want AccountId and Region for a later cleanup", rows[0].RunValues)
 	}
 }

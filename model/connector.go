@@ -6,8 +6,6 @@
 // It stands on the standard library alone: no window, no SQL, no JavaScript.
 package model
 
-import "slices"
-
 // System fields and mergefields that Patchbay supplies itself.
 const (
 	// SystemFieldWebhookID is the Response Format System Field of a Create
@@ -270,13 +268,9 @@ func (c *Connector) Method(name string) *Method {
 
 // IsSecretValue reports whether the account value (or run input) with this
 // key is a secret: an auth value, the value of a Sensitive parameter (of the
-// connector or of any method) or a mergefield its value is made of, such as
-// Token in "Bearer {{Token}}", or the secret a Webhook method checks
-// signatures with. The system fields never are.
+// connector or of any method), or the secret a Webhook method checks
+// signatures with.
 func (c *Connector) IsSecretValue(key string) bool {
-	if key == SystemFieldWebhookID || key == SystemFieldWebhookURL {
-		return false
-	}
 	for _, k := range AuthValueKeys {
 		if k == key {
 			return true
@@ -284,16 +278,8 @@ func (c *Connector) IsSecretValue(key string) bool {
 	}
 	sensitive := func(ps []Parameter) bool {
 		for _, p := range ps {
-			if !p.IsSensitive {
-				continue
-			}
-			if p.TargetName == key {
+			if p.TargetName == key && p.IsSensitive {
 				return true
-			}
-			for _, v := range p.Values {
-				if names, _ := MergefieldNames(v, false); slices.Contains(names, key) {
-					return true
-				}
 			}
 		}
 		return false

@@ -75,6 +75,32 @@ func encodeDocument(c *Connector) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// KeepSecretValues carries the values an export leaves out (see Export)
+// over from old, the stored version, to c, an imported one that replaces
+// it: the values of Sensitive parameters and of signing secrets that c
+// holds none of.
+func KeepSecretValues(c, old *Connector) {
+	signing := c.SignatureSecrets()
+	keep := func(ps, olds []Parameter) {
+		for i := range ps {
+			if (!ps[i].IsSensitive && !signing[ps[i].TargetName]) || len(ps[i].Values) > 0 {
+				continue
+			}
+			for _, o := range olds {
+				if o.TargetName == ps[i].TargetName {
+					ps[i].Values = append([]string(nil), o.Values...)
+				}
+			}
+		}
+	}
+	keep(c.Parameters, old.Parameters)
+	for i := range c.Methods {
+		if om := old.Method(c.Methods[i].Name); om != nil {
+			keep(c.Methods[i].Parameters, om.Parameters)
+		}
+	}
+}
+
 // stripSecrets leaves out the values of Sensitive parameters and of those
 // named in signing (see SignatureSecrets).
 func stripSecrets(ps []Parameter, signing map[string]bool) {

@@ -164,6 +164,46 @@ func TestExportLeavesOutSensitiveValues(t *testing.T) {
 	}
 }
 
+// An export leaves the secrets out; KeepSecretValues brings them back from
+// the stored version when the export replaces it: Sensitive values of the
+// connector and of methods, and a signing secret not marked Sensitive. A
+// value the imported document does give wins, and nothing else is copied.
+func TestKeepSecretValuesAfterExportAndImport(t *testing.T) {
+	stored := fullConnector()
+	stored.Parameters = append(stored.Parameters,
+		Parameter{TargetType: TargetHttpHeader, TargetName: "X-Secret", IsSensitive: true, Values: []string{"s3cr3t-1"}},
+		Parameter{TargetType: TargetMergeField, TargetName: "HookSecret", Values: []string{"whsec-2"}})
+	stored.Methods[0].Parameters = append(stored.Methods[0].Parameters,
+		Parameter{TargetType: TargetQueryString, TargetName: "token", IsSensitive: true, Values: []string{"s3cr3t-3"}})
+	for i := range stored.Methods {
+		if stored.Methods[i].MethodType == MethodWebhook {
+			stored.Methods[i].WebhookSignature = SignatureCheck{Header: "X-Sig", Algorithm: "sha256", Encoding: "hex", SecretParameter: "HookSecret"}
+		}
+	}
+	data, err := Export(stored, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"s3cr3t-1", "whsec-2", "s3cr3t-3"} {
+		if bytes.Contains(data, []byte(secret)) {
+			t.Fatalf("the export holds %q", secret)
+		}
+	}
+	imported, err := Import(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	KeepSecretValues(imported, stored)
+	if !reflect.DeepEqual(imported, stored) {
+		t.Errorf("after KeepSecretValues the connector differs from the stored one:\n got %+v\nwant %+v", imported.Parameters, stored.Parameters)
+	}
+	imported.Parameters[len(imported.Parameters)-1].Values = []string{"whsec-new"}
+	KeepSecretValues(imported, stored)
+	if got := imported.Parameters[len(imported.Parameters)-1].Values; len(got) != 1 || got[0] != "whsec-new" {
+		t.Errorf("a value the import gives was replaced: %v", got)
+	}
+}
+
 func TestImportProblems(t *testing.T) {
 	example := string(readExample(t))
 	edit := func(old, new string) string {

@@ -171,10 +171,18 @@ func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
 			dialog.ShowConfirm("Replace connector",
 				fmt.Sprintf("A connector named %q exists already. Replace it with the imported one?", c.Name),
 				func(ok bool) {
-					if ok {
-						c.ID = s.ID
-						m.saveImported(c)
+					if !ok {
+						return
 					}
+					// The secrets an export leaves out stay as stored.
+					old, err := m.store.LoadConnector(m.ctx, s.Name)
+					if err != nil {
+						m.showError(err)
+						return
+					}
+					model.KeepSecretValues(c, old)
+					c.ID = s.ID
+					m.saveImported(c)
 				}, m.win)
 			return
 		}

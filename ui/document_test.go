@@ -19,7 +19,20 @@ func TestExportImport(t *testing.T) {
 	ctx := context.Background()
 	a := test.NewTempApp(t)
 	st, _ := newStore(t)
-	seedExample(t, st, "Example")
+	stored := seedExample(t, st, "Example")
+	const secret = "whsec-stored-0001"
+	planted := ""
+	for i, p := range stored.Parameters {
+		if p.IsSensitive {
+			stored.Parameters[i].Values, planted = []string{secret}, p.TargetName
+		}
+	}
+	if planted == "" {
+		t.Fatal("the example has no Sensitive parameter")
+	}
+	if err := st.SaveConnector(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
 	m := newWindow(t, a, st)
 	typeAtEnd(m.connEd.description, " Edited.")
 
@@ -64,6 +77,10 @@ func TestExportImport(t *testing.T) {
 	if got.Description != want.Description {
 		t.Errorf("after importing over it, the stored description is %q, want %q", got.Description, want.Description)
 	}
+	// The secret the export left out stays as it was stored.
+	if p := findParam(got.Parameters, planted); p == nil || !reflect.DeepEqual(p.Values, []string{secret}) {
+		t.Errorf("after importing over it, Sensitive %s is %+v, want its stored value kept", planted, p)
+	}
 	if list, _ := st.ListConnectors(ctx); len(list) != 1 {
 		t.Errorf("the store lists %d connectors after replacing one, want 1", len(list))
 	}
@@ -92,4 +109,13 @@ func TestLongGridScrolls(t *testing.T) {
 	if off := ed.fields.request.view.scroll.Offset.Y; off <= 0 {
 		t.Errorf("the grid did not scroll to the new row (offset %v)", off)
 	}
+}
+
+func findParam(ps []model.Parameter, name string) *model.Parameter {
+	for i := range ps {
+		if ps[i].TargetName == name {
+			return &ps[i]
+		}
+	}
+	return nil
 }

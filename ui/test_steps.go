@@ -32,7 +32,7 @@ func stepTitle(s *engine.Step) string {
 		title += " (" + s.Method + ")"
 	}
 	if s.Status == engine.StepRunning {
-		if s.RateLimitWaitMS > 0 {
+		if s.Waiting {
 			title += fmt.Sprintf("   waiting %s for its turn under the rate limit", time.Duration(s.RateLimitWaitMS)*time.Millisecond)
 		}
 		return title
@@ -304,9 +304,11 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 	go func() {
 		defer cancel()
 		// A delete under a rate limit may wait for its turn: say so, and
-		// offer to stop waiting.
+		// offer to stop waiting until the turn comes.
+		stopped := false // read and written on the window's goroutine
 		onStep := func(s *engine.Step) {
-			if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
+			switch {
+			case s.Waiting:
 				wait := time.Duration(s.RateLimitWaitMS) * time.Millisecond
 				fyne.Do(func() {
 					host.setStatus(widget.MediumImportance, "Webhook %s: waiting %s for its turn under the rate limit…", rec.WebhookID, wait)
@@ -314,21 +316,27 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 					btn.SetIcon(theme.CancelIcon())
 					btn.OnTapped = func() {
 						btn.Disable()
+						stopped = true
 						cancel()
 					}
 					btn.Enable()
 				})
+			case s.Status == engine.StepRunning && s.RateLimitWaitMS > 0:
+				fyne.Do(func() {
+					btn.Disable() // the turn came: the delete is on its way
+					host.setStatus(widget.MediumImportance, "Webhook %s: deleting…", rec.WebhookID)
+				})
 			}
 		}
 		out := engine.Cleanup(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
-		stopped := ctx.Err() != nil
 		fyne.Do(func() {
 			switch {
-			case len(out) == 1 && out[0].Deleted:
+			case len(out) != 1:
+			case out[0].Deleted:
 				host.setStatus(widget.SuccessImportance, "Webhook %s deleted.", rec.WebhookID)
-			case stopped && host.ctx.Err() == nil:
+			case stopped && (out[0].Step == nil || out[0].Step.Request == nil):
 				host.setStatus(widget.MediumImportance, "Stopped waiting: webhook %s is still pending.", rec.WebhookID)
-			case len(out) == 1:
+			default:
 				host.setStatus(widget.DangerImportance, "Webhook %s is still pending: %s", rec.WebhookID, out[0].Error)
 			}
 			t.showPending()

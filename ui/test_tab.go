@@ -382,14 +382,12 @@ func (t *testTab) onCancel() {
 	}
 }
 
-// finish shows the whole result once the run is over.
+// finish shows the whole result once the run is over. The run counts as
+// under way (stop is set) until all of it is shown.
 func (t *testTab) finish(res *engine.Result, saveErr error) {
-	t.stop = nil
 	t.last = res
 	t.progress.Stop()
 	t.progress.Hide()
-	t.updateButtons()
-	t.ed.host.tools.update()
 	switch {
 	case res.OK && res.Kind == "webhook":
 		t.state.SetText(fmt.Sprintf("Passed: webhook created, tested and deleted in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
@@ -410,17 +408,22 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 	}
 	t.showDelivery(res)
 	t.showPending()
-	if t.ed.host.closeAfterRun {
-		t.ed.host.closeAfterRun = false
-		t.ed.host.onCloseRequested()
-		return
+	host := t.ed.host
+	switch {
+	case host.closeAfterRun:
+	case saveErr != nil:
+		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
+	case res.OK:
+		host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
+	default:
+		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
 	}
-	if saveErr != nil {
-		t.ed.host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
-	} else if res.OK {
-		t.ed.host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
-	} else {
-		t.ed.host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
+	t.stop = nil
+	t.updateButtons()
+	host.tools.update()
+	if host.closeAfterRun {
+		host.closeAfterRun = false
+		host.onCloseRequested()
 	}
 }
 

@@ -249,43 +249,52 @@ func TestTestTab_PendingCleanupRetry(t *testing.T) {
 func TestTestTab_RetryStopWaiting(t *testing.T) {
 	api, st, m, ed := failedDelete(t)
 	ctx := context.Background()
-	fyne.DoAndWait(func() { m.open.conn.RateLimit = 0.5 }) // one request every 2 s
+	fyne.DoAndWait(func() {
+		m.open.conn.RateLimit = 0.5             // one request every 2 s,
+		m.open.conn.Name = "Retry stop waiting" // on turns of its own
+	})
 	rows, _ := st.ListWebhooks(ctx, true)
 	if len(rows) != 1 {
 		t.Fatalf("%d pending rows, want 1", len(rows))
 	}
 	rec := rows[0]
-	retry := &widget.Button{}
-	wantStatus := func(want string) {
+	eventually := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for {
-			var got string
-			fyne.DoAndWait(func() { got = m.status.Text })
-			if strings.Contains(got, want) {
+			var ok bool
+			fyne.DoAndWait(func() { ok = cond() })
+			if ok {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("status %q, want %q", got, want)
+				var status string
+				fyne.DoAndWait(func() { status = m.status.Text })
+				t.Fatalf("%s: not within 10 s (status %q)", what, status)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	// The run's end has had its say (tests run fyne.Do at once, on the
+	// caller's goroutine).
+	eventually("the run's status", func() bool { return strings.Contains(m.status.Text, "New Order failed") })
 	// The first retry takes the turn there is and fails; the second waits.
-	fyne.DoAndWait(func() { ed.test.retry(rec, retry) })
-	wantStatus("is still pending: DELETE")
-	before := api.deletes.Load()
-	fyne.DoAndWait(func() { ed.test.retry(rec, retry) })
-	wantStatus("for its turn under the rate limit")
-	fyne.DoAndWait(func() {
-		if retry.Text != "Stop waiting" || retry.Disabled() {
-			t.Fatalf("button %q (disabled %t) while waiting, want Stop waiting", retry.Text, retry.Disabled())
-		}
-		test.Tap(retry)
+	first := api.deletes.Load()
+	fyne.DoAndWait(func() { ed.test.retry(rec, &widget.Button{}) })
+	eventually("the first retry's delete is sent and fails", func() bool {
+		return api.deletes.Load() == first+1 && strings.Contains(m.status.Text, "is still pending: DELETE")
 	})
-	wantStatus("Stopped waiting: webhook 41 is still pending.")
-	if n := api.deletes.Load() - before; n != 0 {
-		t.Errorf("%d deletes sent after Stop waiting, want none", n)
+	retry := &widget.Button{}
+	fyne.DoAndWait(func() { ed.test.retry(rec, retry) })
+	eventually("the second retry offers to stop waiting", func() bool {
+		return retry.Text == "Stop waiting" && !retry.Disabled() && strings.Contains(m.status.Text, "for its turn under the rate limit")
+	})
+	fyne.DoAndWait(func() { test.Tap(retry) })
+	eventually("the status says the wait stopped", func() bool {
+		return strings.Contains(m.status.Text, "Stopped waiting: webhook 41 is still pending.")
+	})
+	if n := api.deletes.Load() - first; n != 1 {
+		t.Errorf("%d deletes sent, want only the first retry's", n)
 	}
 	if rows, _ := st.ListWebhooks(ctx, true); len(rows) != 1 || !strings.Contains(rows[0].LastError, "cancelled while waiting") {
 		t.Errorf("pending rows %+v, want the webhook saying the wait was cancelled", rows)

@@ -67,7 +67,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("a connector named %q exists already; add --replace to overwrite it", c.Name)
 	case err == nil:
 		c.ID = old.ID
-		keepSensitiveValues(c, old)
+		model.KeepSecretValues(c, old)
 	case model.ErrorCodeOf(err) != model.ENotFound:
 		return err
 	}
@@ -79,29 +79,6 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stderr, "%s; 'patchbay lint %q' lists them\n", plural(len(fs), "lint finding"), c.Name)
 	}
 	return nil
-}
-
-// keepSensitiveValues carries the stored values of Sensitive parameters over
-// to an imported connector whose export left them out.
-func keepSensitiveValues(c, old *model.Connector) {
-	keep := func(ps, olds []model.Parameter) {
-		for i := range ps {
-			if !ps[i].IsSensitive || len(ps[i].Values) > 0 {
-				continue
-			}
-			for _, o := range olds {
-				if o.TargetName == ps[i].TargetName {
-					ps[i].Values = append([]string(nil), o.Values...)
-				}
-			}
-		}
-	}
-	keep(c.Parameters, old.Parameters)
-	for i := range c.Methods {
-		if om := old.Method(c.Methods[i].Name); om != nil {
-			keep(c.Methods[i].Parameters, om.Parameters)
-		}
-	}
 }
 
 func readInput(name string) ([]byte, error) {

@@ -196,11 +196,12 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			label += " (" + s.Method + ")"
 		}
 		if s.Status == engine.StepRunning {
-			if s.RateLimitWaitMS > 0 {
+			switch {
+			case s.Waiting:
 				fmt.Fprintf(w, "… %s: waiting %d ms for its turn under the rate limit\n", label, s.RateLimitWaitMS)
-				return
+			case s.RateLimitWaitMS == 0: // after a wait, the lines above said it all
+				fmt.Fprintf(w, "… %s\n", label)
 			}
-			fmt.Fprintf(w, "… %s\n", label)
 			return
 		}
 		mark := map[engine.StepStatus]string{engine.StepOK: "✓", engine.StepFailed: "✗", engine.StepStopped: "■"}[s.Status]
@@ -335,7 +336,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	failed := 0
 	// A delete under a rate limit may wait for its turn: say so.
 	waiting := func(s *engine.Step) {
-		if s.Status == engine.StepRunning && s.RateLimitWaitMS > 0 {
+		if s.Waiting {
 			fmt.Fprintf(env.stdout, "… %s: waiting %d ms for its turn under the rate limit\n", s.Method, s.RateLimitWaitMS)
 		}
 	}
