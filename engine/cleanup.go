@@ -27,8 +27,9 @@ type CleanupResult struct {
 // values, and today's account values. onStep, if not nil, is told of each
 // delete as it starts, waits for its turn under a rate limit, and ends.
 // Cancelling ctx stops a delete that waits for its turn, and the deletes
-// not started, whose rows are left as they are with the result "not
-// tried"; a delete already sent runs to its answer (within deleteTimeout).
+// not started, and leaves their rows as they are (the result of one not
+// started is "not tried"); a delete already sent runs to its answer
+// (within deleteTimeout).
 func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
@@ -53,9 +54,14 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 		default:
 			res.Deleted = true
 		}
-		if res.Deleted {
+		switch {
+		case res.Deleted:
 			err = ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
-		} else {
+		case ctx.Err() != nil && (step == nil || step.Request == nil):
+			// Cancelled before anything was sent: the row's error, which
+			// may say what to do, stays.
+			err = nil
+		default:
 			err = ledger.MarkWebhookFailed(ledgerCtx, rec.ID, res.Error)
 		}
 		if err != nil {
