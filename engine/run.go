@@ -419,8 +419,8 @@ func secretAt(connectorField string, body []byte) (string, bool) {
 		return "", false
 	}
 	res := gjson.GetBytes(body, path)
-	if !res.Exists() || res.Type == gjson.JSON || res.Type == gjson.Null {
-		return "", false
+	if res.Type != gjson.String && res.Type != gjson.Number {
+		return "", false // true or false would mask every true or false
 	}
 	return res.String(), true
 }
