@@ -239,3 +239,47 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// export -o refuses a target that would lose something: the database file
+// itself (or any SQLite file), a folder, or a folder that is not there. Its
+// messages name the path given, never a temporary file.
+func TestExportRefusesBadTargets(t *testing.T) {
+	c := newCLI(t)
+	c.must("list") // make and seed the database
+	db, err := os.ReadFile(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, target, want string
+	}{
+		{"the database", c.db, "it is a SQLite database (Patchbay's own, perhaps), which an export must not overwrite; it was left as it is"},
+		{"a folder", dir, "it is a folder; give a file name"},
+		{"a missing folder", filepath.Join(dir, "nope", "out.json"), "there is no folder " + filepath.Join(dir, "nope")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := c.run("export", "Webhook Example", "-o", tc.target)
+			if code == exitOK || !strings.Contains(errOut, "write "+tc.target+": "+tc.want) {
+				t.Errorf("exit %d, stderr %q; want %q", code, errOut, tc.want)
+			}
+			if strings.Contains(errOut, "/."+filepath.Base(tc.target)+".") {
+				t.Errorf("the message names a temporary file: %s", errOut)
+			}
+		})
+	}
+	if after, _ := os.ReadFile(c.db); !bytes.Equal(after[:100], db[:100]) {
+		t.Error("the database file's header changed")
+	}
+	if out := c.must("list"); !strings.Contains(out, "Webhook Example") {
+		t.Errorf("the database lost its connector:\n%s", out)
+	}
+	// An ordinary file is written, and written again.
+	file := filepath.Join(dir, "example.json")
+	for range 2 {
+		c.must("export", "Webhook Example", "-o", file)
+	}
+	if data, _ := os.ReadFile(file); !bytes.Equal(data, assets.ExampleConnector) {
+		t.Error("the export file differs from the example")
+	}
+}

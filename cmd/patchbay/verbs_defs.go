@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"patchbay/model"
+	"patchbay/model/store"
 )
 
 func runList(ctx context.Context, env *cliEnv, args []string) error {
@@ -113,25 +116,59 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // writeFileAtomic writes a file through a temporary file and a rename, so a
-// crash never leaves half a document where the old one was.
+// crash never leaves half a document where the old one was. It refuses a
+// folder and a database file (Patchbay's own, given by mistake), and its
+// errors name path, not the temporary file.
 func writeFileAtomic(path string, data []byte) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("write %s: it is a folder; give a file name, such as %s", path, filepath.Join(path, "connector.json"))
+	}
+	if db, err := store.IsDatabaseFile(path); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	} else if db {
+		return fmt.Errorf("write %s: it is a SQLite database (Patchbay's own, perhaps), which an export must not overwrite; it was left as it is: write to another file", path)
+	}
+	if dir := filepath.Dir(path); !isDir(dir) {
+		return fmt.Errorf("write %s: there is no folder %s", path, dir)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+// unwrapPath drops the path an *fs.PathError or *os.LinkError names: the
+// temporary file's, which means nothing to the user.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 func runLint(ctx context.Context, env *cliEnv, args []string) error {

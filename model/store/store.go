@@ -152,6 +152,25 @@ func dsn(abs string) string {
 	return u.String() + "?" + q.Encode()
 }
 
+// IsDatabaseFile reports whether the file at path begins like a SQLite
+// database: a file no export should overwrite. A missing file is not one.
+func IsDatabaseFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false, err // a folder or a device is no database file
+	}
+	head := make([]byte, len(sqliteHeader))
+	_, err = io.ReadFull(f, head)
+	return err == nil && bytes.Equal(head, sqliteHeader), nil
+}
+
 // checkHeader refuses an existing, non-empty file that does not begin like
 // a SQLite database, before SQLite is given a chance to touch it.
 func checkHeader(abs string) error {
