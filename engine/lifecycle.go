@@ -119,13 +119,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 	} else {
-		reason := delStep.Error
-		// A row without the id cannot be cleaned up: record it now, or
-		// at least name it, so that it can be removed by hand.
-		if recorded != nil && opts.Ledger.SetWebhookID(ledgerCtx, rec.ID, id) != nil {
-			reason = fmt.Sprintf("webhook %s was created, and its id could not be recorded; remove it on the API by hand (the delete failed: %s)", id, delStep.Error)
-		}
-		err = opts.Ledger.MarkWebhookFailed(ledgerCtx, rec.ID, reason)
+		err = r.keepUndeleted(ledgerCtx, opts.Ledger, rec, recorded != nil, delStep.Error)
 	}
 	if err != nil && recorded == nil {
 		r.failStep(delStep, fmt.Errorf("%supdating the webhook ledger: %w", prefixed(delStep.Error), err))
@@ -212,6 +206,31 @@ func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLed
 		return
 	}
 	ledger.MarkWebhookFailed(ctx, id, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+step.Error)
+}
+
+// keepUndeleted keeps a webhook whose delete failed pending in the ledger,
+// with the delete's error. When its id did not go on the row with the
+// create (unrecorded), it is written now: a row without it cannot be
+// cleaned up. If the row was marked deleted meanwhile (the author forgot it
+// during the run), a new row keeps the webhook; if the id still cannot be
+// written, the row's error names it, for removal by hand.
+func (r *Runner) keepUndeleted(ctx context.Context, ledger model.WebhookLedger, rec *model.WebhookRecord, unrecorded bool, why string) error {
+	if !unrecorded {
+		return ledger.MarkWebhookFailed(ctx, rec.ID, why)
+	}
+	err := ledger.SetWebhookID(ctx, rec.ID, rec.WebhookID)
+	switch {
+	case err == nil:
+		return ledger.MarkWebhookFailed(ctx, rec.ID, why)
+	case model.ErrorCodeOf(err) == model.EConflict:
+		fresh := *rec
+		fresh.LastError = why
+		if ledger.RecordWebhook(ctx, &fresh) == nil {
+			return nil
+		}
+	}
+	return ledger.MarkWebhookFailed(ctx, rec.ID, fmt.Sprintf(
+		"webhook %s was created, and its id could not be recorded; remove it on the API by hand (the delete failed: %s)", rec.WebhookID, why))
 }
 
 // prefixed is an earlier error followed by "; ", or "" for none.

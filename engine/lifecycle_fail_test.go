@@ -392,16 +392,36 @@ func (l *setIDFails) SetWebhookID(ctx context.Context, id int64, webhookID strin
 	return l.memLedger.SetWebhookID(ctx, id, webhookID)
 }
 
+// forgetsAtOnce is a ledger whose first row is marked deleted the moment it
+// is written, as when the author runs 'patchbay webhook forget' on it while
+// the run goes on.
+type forgetsAtOnce struct{ memLedger }
+
+func (l *forgetsAtOnce) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error {
+	if err := l.memLedger.RecordWebhook(ctx, rec); err != nil || rec.ID != 1 {
+		return err
+	}
+	return l.MarkWebhookDeleted(ctx, rec.ID)
+}
+
 // When the id cannot be recorded and the delete then fails too, the id is
-// recorded after all if the ledger takes it by then, and named in the
-// row's error when it does not: a row without it can only be removed by
-// hand, and needs to say which webhook.
+// recorded after all if the ledger takes it by then, on a new row if the
+// old one was marked deleted meanwhile, and named in the row's error when
+// it cannot be written: a row without it can only be removed by hand, and
+// needs to say which webhook.
 func TestUnrecordedIDWithFailedDelete(t *testing.T) {
 	fail := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
 	t.Run("recorded after the delete", func(t *testing.T) {
 		_, rows := hooksRun(t, &hooksAPI{create: createdWH1, del: fail}, nil, &setIDFails{failsFor: 1})
 		if len(rows) != 1 || rows[0].WebhookID != "wh_1" || !strings.Contains(rows[0].LastError, "answered 503") {
 			t.Errorf("pending rows %+v, want wh_1 recorded with the delete's error", rows)
+		}
+	})
+	t.Run("row forgotten during the run", func(t *testing.T) {
+		ledger := &forgetsAtOnce{}
+		_, rows := hooksRun(t, &hooksAPI{create: createdWH1, del: fail}, nil, ledger)
+		if len(rows) != 1 || rows[0].ID != 2 || rows[0].WebhookID != "wh_1" || !strings.Contains(rows[0].LastError, "answered 503") {
+			t.Errorf("pending rows %+v, want a new row keeping wh_1 with the delete's error", rows)
 		}
 	})
 	t.Run("never recorded", func(t *testing.T) {

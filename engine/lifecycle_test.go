@@ -38,6 +38,9 @@ func (l *memLedger) RecordWebhook(_ context.Context, rec *model.WebhookRecord) e
 func (l *memLedger) SetWebhookID(_ context.Context, id int64, webhookID string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.rows[id-1].Pending() { // as the store: the id would be lost
+		return model.Errorf(model.EConflict, "set webhook id %d: the row was marked deleted meanwhile", id)
+	}
 	l.rows[id-1].WebhookID = webhookID
 	l.rows[id-1].LastError = ""
 	return nil
@@ -66,6 +69,9 @@ func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 func (l *memLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.rows[id-1].Pending() {
+		return nil // as the store: a row deleted meanwhile stays so
+	}
 	l.rows[id-1].LastError = reason
 	return nil
 }

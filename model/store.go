@@ -15,7 +15,7 @@ type ErrorCode string
 const (
 	ENotFound ErrorCode = "not_found" // the named thing does not exist
 	EInvalid  ErrorCode = "invalid"   // the input is wrong; the message says where
-	EConflict ErrorCode = "conflict"  // the thing exists already
+	EConflict ErrorCode = "conflict"  // the thing exists already, or changed meanwhile
 )
 
 // Error is a failure the user can act on, with a code callers can test.

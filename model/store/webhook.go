@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,10 +52,15 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	return nil
 }
 
+// setID names SetWebhookID's update: the one a row no longer pending
+// refuses.
+const setID = "set webhook id"
+
 // SetWebhookID puts the captured id on a pending ledger row and clears its
-// LastError; an unknown ID is an ENotFound error.
+// LastError. An unknown ID is an ENotFound error, and a row marked deleted
+// meanwhile an EConflict one: the id would be lost there.
 func (db *DB) SetWebhookID(ctx context.Context, id int64, webhookID string) error {
-	return db.updateWebhook(ctx, id, "set webhook id",
+	return db.updateWebhook(ctx, id, setID,
 		`UPDATE webhook_ledger SET webhook_id = ?, last_error = '' WHERE id = ? AND deleted_at IS NULL`,
 		webhookID, id)
 }
@@ -100,15 +106,26 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 		return fmt.Errorf("%s %d: %w", what, id, err)
 	}
 	defer rollback(tx)
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
 		return fmt.Errorf("%s %d: %w", what, id, err)
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_ledger WHERE id = ?`, id).Scan(&n); err != nil {
+	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("%s %d: %w", what, id, err)
-	}
-	if n == 0 {
-		return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
+	} else if n == 0 {
+		// Not pending: gone, or marked deleted meanwhile (webhook forget,
+		// Mark removed in the window, another cleanup). An id put on such a
+		// row would be lost: that is an error; the rest leave it as it is.
+		var deleted bool
+		err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM webhook_ledger WHERE id = ?`, id).Scan(&deleted)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
+		case err != nil:
+			return fmt.Errorf("%s %d: %w", what, id, err)
+		case what == setID:
+			return model.Errorf(model.EConflict, "%s %d: the row was marked deleted meanwhile ('patchbay webhook forget', or Mark removed in the window)", what, id)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s %d: %w", what, id, err)

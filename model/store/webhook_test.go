@@ -85,9 +85,12 @@ func TestWebhookLedger(t *testing.T) {
 	if err := db.MarkWebhookFailed(ctx, recs[1].ID, "late"); err != nil {
 		t.Fatal(err)
 	}
+	// An id put on a row deleted meanwhile would be lost: refused.
+	wantCode(t, db.SetWebhookID(ctx, recs[1].ID, "wh_late"), model.EConflict)
 	if again := list(false)[1]; !reflect.DeepEqual(again, deleted) {
 		t.Errorf("marking a deleted row again changed it:\n got %+v\nwant %+v", again, deleted)
 	}
+	wantCode(t, db.SetWebhookID(ctx, 999, "x"), model.ENotFound)
 
 	wantCode(t, db.MarkWebhookDeleted(ctx, 999), model.ENotFound)
 	wantCode(t, db.MarkWebhookFailed(ctx, 999, "x"), model.ENotFound)
