@@ -31,6 +31,9 @@ type Deps struct {
 	Runs   model.RunHistory
 	// Client sends the test requests; nil for the engine's defaults.
 	Client *engine.Client
+	// Explain, if set, says what to do about an error the store gave, such
+	// as a database found damaged; nil when it has nothing to add.
+	Explain func(error) error
 	// Start, when its Connector is set, is what the window opens on
 	// instead of the connector open last time.
 	Start StartView
@@ -206,6 +209,11 @@ func (m *MainWindow) reloadList() {
 
 // showError shows err in a dialog: errors end here, at the edge.
 func (m *MainWindow) showError(err error) {
+	if m.deps.Explain != nil {
+		if more := m.deps.Explain(err); more != nil {
+			err = fmt.Errorf("%w\n\n%v", err, more)
+		}
+	}
 	dialog.ShowError(err, m.win)
 }
 

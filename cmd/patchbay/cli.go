@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"patchbay/model"
+	"patchbay/model/store"
 )
 
 // Exit codes.
@@ -46,6 +47,7 @@ func init() {
 type cliEnv struct {
 	stdout, stderr io.Writer
 	dbPath         string // from --db; "" means PATCHBAY_DB or the default
+	opened         string // the database file opened, once it is
 }
 
 // usageError is bad usage: the message, then the verb's usage line.
@@ -91,6 +93,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	default:
 		fmt.Fprintf(stderr, "patchbay %s: %s\n", v.name, err)
+		if d := store.Damaged(err, env.opened); d != nil { // found after opening
+			fmt.Fprintf(stderr, "patchbay %s: %s\n", v.name, d)
+		}
 		if ctx.Err() != nil {
 			return exitFailed
 		}

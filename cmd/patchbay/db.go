@@ -29,6 +29,7 @@ func openDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	env.opened = db.Path()
 	if db.Created() {
 		if err := seed(ctx, db); err != nil {
 			db.Close()

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"patchbay/assets"
+	"patchbay/model/store"
 	"patchbay/ui"
 )
 
@@ -30,7 +31,8 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	w := ui.NewMainWindow(ctx, a, ui.Deps{Store: db, Ledger: db, Runs: db, Start: start})
+	explain := func(err error) error { return store.Damaged(err, db.Path()) }
+	w := ui.NewMainWindow(ctx, a, ui.Deps{Store: db, Ledger: db, Runs: db, Start: start, Explain: explain})
 	// An interrupt or SIGTERM ends the app as closing the window would not:
 	// at once, without asking about unsaved changes.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })

@@ -76,6 +76,44 @@ func TestDatabaseTroubles(t *testing.T) {
 		}
 	})
 
+	t.Run("damaged past its first page", func(t *testing.T) {
+		c := newCLI(t)
+		c.must("list") // a real database
+		db, err := store.Open(c.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 { // pages enough to damage
+			big := model.Connector{Name: fmt.Sprintf("Big %d", i), Description: strings.Repeat("x", 4000)}
+			if err := db.SaveConnector(context.Background(), &big); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		data, err := os.ReadFile(c.db)
+		if err != nil || len(data) < 40000 {
+			t.Fatalf("a database of %d bytes: %v", len(data), err)
+		}
+		for i := 20480; i < 36864; i++ {
+			data[i] = 0xa5
+		}
+		if err := os.WriteFile(c.db, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"list"}, {"import", writeFile(t, "example.json", string(assets.ExampleConnector)), "--replace"}} {
+			code, out, errOut := c.run(args...)
+			t.Logf("%s: exit %d: %s", args[0], code, errOut)
+			if code == exitOK || !strings.Contains(errOut, "the database file "+c.db+" is damaged") ||
+				!strings.Contains(errOut, "sqlite3 "+c.db+" .recover") {
+				t.Errorf("%s: exit %d\n%s%s", args[0], code, out, errOut)
+			}
+			noPanic(t, out+errOut)
+		}
+		if got, _ := os.ReadFile(c.db); !bytes.Equal(got, data) {
+			t.Error("the damaged file was written to")
+		}
+	})
+
 	t.Run("locked by another process", func(t *testing.T) {
 		c := newCLI(t)
 		c.must("list") // make and seed it

@@ -66,6 +66,10 @@ var ErrLocked = errors.New("locked by another program")
 // must hold its -wal and -shm files, cannot be written.
 var ErrReadOnly = errors.New("read-only")
 
+// ErrDamaged is wrapped by the error of Open, or of any later call, when
+// SQLite finds the database file damaged past its header.
+var ErrDamaged = errors.New("damaged")
+
 // busyTimeout is how long a connection waits for another writer's lock.
 const busyTimeout = 5 * time.Second
 
@@ -118,6 +122,9 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 	if err := checkWritable(abs); err != nil {
 		return nil, err
 	}
+	if err := checkForeign(ctx, abs); err != nil {
+		return nil, openError(abs, err)
+	}
 
 	sqldb, err := sql.Open("sqlite3", dsn(abs))
 	if err != nil {
@@ -127,6 +134,10 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 	if err := ping(ctx, sqldb); err != nil {
 		sqldb.Close()
 		return nil, openError(abs, err)
+	}
+	if err := db.checkIntact(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
 	}
 	if err := db.migrate(ctx, upTo); err != nil {
 		sqldb.Close()
@@ -138,11 +149,7 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 // dsn is the go-sqlite3 data source name for the file at the absolute path
 // abs: a file: URI, so that any character may appear in the path.
 func dsn(abs string) string {
-	p := filepath.ToSlash(abs)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p // a Windows drive letter: file:///C:/...
-	}
-	u := url.URL{Scheme: "file", Path: p}
+	u := fileURL(abs)
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
@@ -150,6 +157,51 @@ func dsn(abs string) string {
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	return u.String() + "?" + q.Encode()
+}
+
+// checkIntact runs SQLite's quick_check before anything is written, so
+// that a file damaged past its first page is refused as it is instead of
+// being written to (about 3 ms for a connector of 500 methods).
+func (db *DB) checkIntact(ctx context.Context) error {
+	var first string
+	err := db.db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&first)
+	switch {
+	case err != nil && Damaged(err, db.path) == nil:
+		return openError(db.path, err)
+	case err != nil:
+		return Damaged(err, db.path)
+	case first != "ok":
+		return damaged(db.path, first)
+	}
+	return nil
+}
+
+// Damaged explains an error that says the database file at path is
+// damaged, as SQLite can find at any time; nil for any other error.
+func Damaged(err error, path string) error {
+	var serr sqlite3.Error
+	if errors.Is(err, ErrDamaged) || !errors.As(err, &serr) || (serr.Code != sqlite3.ErrCorrupt && serr.Code != sqlite3.ErrNotADB) {
+		return nil
+	}
+	return damaged(path, serr.Error())
+}
+
+func damaged(path, why string) error {
+	// quick_check's first finding, such as "*** in database main ***\n
+	// Tree 9 page 9: btreeInitPage() returns error code 11", on one line.
+	why = strings.TrimSpace(strings.TrimPrefix(why, "*** in database main ***"))
+	why = strings.ReplaceAll(why, "\n", "; ")
+	return fmt.Errorf("the database file %s is %w (%s); write nothing more to it: restore a backup, "+
+		"or save what is left with 'sqlite3 %s .recover | sqlite3 recovered.db' and use --db recovered.db", path, ErrDamaged, why, path)
+}
+
+// fileURL is the file: URI of the absolute path abs.
+func fileURL(abs string) url.URL {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter: file:///C:/...
+	}
+	return url.URL{Scheme: "file", Path: p}
 }
 
 // IsDatabaseFile reports whether the file at path begins like a SQLite
@@ -191,6 +243,44 @@ func checkHeader(abs string) error {
 		return fmt.Errorf("open database %s: %w (another kind of file, or a damaged one); it was left as it is", abs, ErrNotDatabase)
 	case err != nil:
 		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	return nil
+}
+
+// checkForeign refuses a SQLite database of another program before Open's
+// connection turns it to WAL mode, which changes the file. Patchbay makes
+// its databases in WAL mode, so only one in rollback-journal mode (byte 18
+// of the header is 1) is looked into, through a read-only connection: one
+// with tables and no schema_migrations table is another program's.
+func checkForeign(ctx context.Context, abs string) error {
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil // missing: a new database; unreadable: checkWritable said so
+	}
+	head := make([]byte, 20)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || head[18] != 1 {
+		return nil
+	}
+	u := fileURL(abs)
+	ro, err := sql.Open("sqlite3", u.String()+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer ro.Close()
+	var tracked, others int
+	err = ro.QueryRowContext(ctx, `
+		SELECT
+			count(*) FILTER (WHERE name = 'schema_migrations'),
+			count(*) FILTER (WHERE name <> 'schema_migrations')
+		FROM sqlite_schema
+		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`).Scan(&tracked, &others)
+	switch {
+	case err != nil:
+		return err
+	case tracked == 0 && others > 0:
+		return fmt.Errorf("%w: it has tables but no schema_migrations table; it was left as it is", ErrForeignDatabase)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"patchbay/model"
 )
 
@@ -238,6 +240,10 @@ func TestOpen_ForeignDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	db, err := Open(path)
 	if err == nil {
 		db.Close()
@@ -245,6 +251,15 @@ func TestOpen_ForeignDatabase(t *testing.T) {
 	}
 	if !errors.Is(err, ErrForeignDatabase) || !strings.Contains(err.Error(), path) {
 		t.Errorf("got %q, want ErrForeignDatabase naming %s", err, path)
+	}
+	// Left byte for byte as it was: not turned to WAL mode, no files beside.
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("Open changed the other program's database")
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Errorf("Open left %s beside it", filepath.Base(path+suffix))
+		}
 	}
 }
 
@@ -344,5 +359,25 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if list, err := a.ListWebhooks(ctx, true); err != nil || len(list) != n {
 		t.Errorf("webhooks: got %d, %v; want %d", len(list), err, n)
+	}
+}
+
+// Damaged explains SQLite's word that the file is damaged, whenever it
+// comes, naming the file and what to do; other errors it leaves alone.
+func TestDamaged(t *testing.T) {
+	const path = "/data/patchbay.db"
+	err := fmt.Errorf("list connectors: %w", sqlite3.Error{Code: sqlite3.ErrCorrupt})
+	d := Damaged(err, path)
+	if d == nil || !errors.Is(d, ErrDamaged) || !strings.Contains(d.Error(), "the database file /data/patchbay.db is damaged") ||
+		!strings.Contains(d.Error(), "sqlite3 /data/patchbay.db .recover") {
+		t.Errorf("Damaged = %v", d)
+	}
+	if Damaged(d, path) != nil {
+		t.Error("an explained error was explained again")
+	}
+	for _, other := range []error{errors.New("no such connector"), sqlite3.Error{Code: sqlite3.ErrBusy}} {
+		if d := Damaged(other, path); d != nil {
+			t.Errorf("Damaged(%v) = %v, want nil", other, d)
+		}
 	}
 }
