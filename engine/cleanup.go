@@ -57,9 +57,9 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 		switch {
 		case res.Deleted:
 			err = ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
-		case ctx.Err() != nil && (step == nil || step.Request == nil):
-			// Cancelled before anything was sent: the row's error, which
-			// may say what to do, stays.
+		case rec.WebhookID == "", ctx.Err() != nil && (step == nil || step.Request == nil):
+			// Nothing could be sent, or the cleanup was cancelled before:
+			// the row's error, which may say where to look, stays.
 			err = nil
 		default:
 			err = ledger.MarkWebhookFailed(ledgerCtx, rec.ID, res.Error)

@@ -346,7 +346,13 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		}
 		failed++
-		fmt.Fprintf(env.stdout, "✗ webhook %s (%s › %s): %s\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
+		if r.Record.WebhookID == "" {
+			// Its earlier error says where to look on the API.
+			fmt.Fprintf(env.stdout, "✗ row %d, webhook of unknown id (%s › %s): %s\n    %s\n    once it is gone from the API: patchbay webhook forget %d\n",
+				r.Record.ID, r.Record.Connector, r.Record.Method, r.Error, r.Record.LastError, r.Record.ID)
+			continue
+		}
+		fmt.Fprintf(env.stdout, "✗ row %d, webhook %s (%s › %s): %s\n", r.Record.ID, r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
 	}
 	if failed > 0 {
 		return &failure{msg: fmt.Sprintf("%s still pending", plural(failed, "webhook"))}

@@ -272,8 +272,13 @@ func TestWebhookForget(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if code, out, _ := c.run("webhook", "cleanup"); code != exitFailed || !strings.Contains(out, "never captured") {
+	if code, out, _ := c.run("webhook", "cleanup"); code != exitFailed || !strings.Contains(out, "never captured") ||
+		!strings.Contains(out, "its id is unknown") || !strings.Contains(out, fmt.Sprintf("patchbay webhook forget %d", rec.ID)) {
 		t.Errorf("cleanup of an unknown id: exit %d\n%s", code, out)
+	}
+	// The row's own error, which says where to look, is kept.
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "last error: its id is unknown") {
+		t.Errorf("cleanup replaced the row's error:\n%s", out)
 	}
 	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "delivery URL: http://127.0.0.1:1/hooks/x") {
 		t.Errorf("list does not show where to look:\n%s", out)
