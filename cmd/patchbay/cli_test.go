@@ -103,7 +103,7 @@ func TestBadUsageAndInput(t *testing.T) {
 		{"missing file", []string{"import", "/nonexistent/x.json"}, "no such file"},
 		{"bad document", []string{"import", bad}, "Name: want a string, got the number 7"},
 		{"bad document lists all", []string{"import", bad}, "Colour: unknown key"},
-		{"set without pair", []string{"set", "Webhook Example", "BaseUrl"}, `"BaseUrl" is not KEY=VALUE`},
+		{"set without pair", []string{"set", "Webhook Example", "BaseUrl=x", "BaseUrl"}, `the 2nd pair after the connector's name is not KEY=VALUE`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,6 +155,17 @@ func TestSetMasksSecrets(t *testing.T) {
 	for _, args := range [][]string{{"export", "Webhook Example"}, {"export", "Webhook Example", "--include-secrets"}, {"list"}, {"lint", "Webhook Example"}} {
 		if _, out, errOut := c.run(args...); strings.Contains(out+errOut, key) {
 			t.Errorf("patchbay %s printed the account's API key", strings.Join(args, " "))
+		}
+	}
+	// A secret typed the wrong way is refused without being shown.
+	for _, args := range [][]string{
+		{"set", "Webhook Example", "Cyclr_Auth_ApiKey:" + key},
+		{"run", "Webhook Example", "Create Order", "--set", "Cyclr_Auth_ApiKey " + key},
+		{"webhook", "test", "Webhook Example", "New Order", "--set", key},
+	} {
+		code, out, errOut := c.run(args...)
+		if code != exitUsage || !strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(out+errOut, key) {
+			t.Errorf("patchbay %s: exit %d, printed\n%s%s", args[0], code, out, errOut)
 		}
 	}
 }

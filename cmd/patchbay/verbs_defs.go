@@ -206,10 +206,11 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	values := map[string]string{}
-	for _, kv := range pos[1:] {
+	for i, kv := range pos[1:] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return &usageError{verb: "set", msg: fmt.Sprintf("%q is not KEY=VALUE", kv)}
+			// Not quoted: it may be a secret typed the wrong way.
+			return &usageError{verb: "set", msg: fmt.Sprintf("the %s pair after the connector's name is not KEY=VALUE (no '=', or no key before it); it is not shown here, as it may be a secret", ordinal(i+1))}
 		}
 		k = strings.TrimSpace(k)
 		if k == model.SystemFieldWebhookID || k == model.SystemFieldWebhookURL {

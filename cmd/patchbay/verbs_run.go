@@ -27,22 +27,64 @@ func init() {
 	)
 }
 
-// setFlag collects repeated --set KEY=VALUE.
-type setFlag map[string]string
+// setFlag collects repeated --set KEY=VALUE. A value of another form is
+// counted, never quoted (the flag package would quote an error's value): it
+// may be a secret typed the wrong way. badSet refuses the run then.
+type setFlag struct {
+	values map[string]string
+	n      int   // --set values seen
+	bad    []int // their numbers, from 1, of those not KEY=VALUE
+}
 
-func (s setFlag) String() string { return strings.Join(sortedKeys(s), ",") }
+func (s *setFlag) String() string {
+	if s == nil {
+		return ""
+	}
+	return strings.Join(sortedKeys(s.values), ",")
+}
 
-func (s setFlag) Set(kv string) error {
+func (s *setFlag) Set(kv string) error {
+	s.n++
 	k, v, ok := strings.Cut(kv, "=")
 	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("%q is not KEY=VALUE", kv)
+		s.bad = append(s.bad, s.n)
+		return nil
 	}
-	s[strings.TrimSpace(k)] = v
+	s.values[strings.TrimSpace(k)] = v
 	return nil
 }
 
+// badSet is the usage error for --set values not KEY=VALUE, or nil.
+func (s *setFlag) badSet(verb string) error {
+	if len(s.bad) == 0 {
+		return nil
+	}
+	nums := make([]string, len(s.bad))
+	for i, n := range s.bad {
+		nums[i] = ordinal(n)
+	}
+	return &usageError{verb: verb, msg: fmt.Sprintf("the %s --set is not KEY=VALUE (no '=', or no key before it); it is not shown here, as it may be a secret",
+		strings.Join(nums, " and "))}
+}
+
+// ordinal writes 1 as "1st", 2 as "2nd" and so on.
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
 // runner loads a connector and its account values into an engine.Runner.
-func runner(ctx context.Context, db *store.DB, name string, set setFlag) (*engine.Runner, error) {
+func runner(ctx context.Context, db *store.DB, name string, set map[string]string) (*engine.Runner, error) {
 	c, err := loadConnector(ctx, db, name)
 	if err != nil {
 		return nil, err
@@ -61,8 +103,8 @@ type runOptions struct {
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
-	o.set = setFlag{}
-	fs.Var(o.set, "set", "a value for this run only (repeatable)")
+	o.set = setFlag{values: map[string]string{}}
+	fs.Var(&o.set, "set", "a value for this run only (repeatable)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
 }
 
@@ -74,7 +116,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := runner(ctx, db, connector, o.set)
+	r, err := runner(ctx, db, connector, o.set.values)
 	if err == nil {
 		err = checkMethod(r.Connector, method, want)
 	}
@@ -93,6 +135,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	var o runOptions
 	o.register(fs)
 	pos, err := parseFlags(fs, args, 2, 2)
+	if err == nil {
+		err = o.set.badSet("run")
+	}
 	if err != nil {
 		return err
 	}
@@ -129,6 +174,9 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
 	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver")
 	pos, err := parseFlags(fs, args, 2, 2)
+	if err == nil {
+		err = o.set.badSet("webhook")
+	}
 	if err != nil {
 		return err
 	}

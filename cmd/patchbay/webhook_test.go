@@ -139,7 +139,7 @@ func TestRunCommandFailures(t *testing.T) {
 		{"an Action as webhook", []string{"webhook", "test", "Webhook Example", "Create Order"}, exitUsage, `"Create Order" is an Action method; this needs a Webhook method`},
 		{"unknown method", []string{"run", "Webhook Example", "Ship"}, exitUsage, `has no method "Ship"; its Action methods are "Create Webhook", "Delete Webhook", "Create Order"`},
 		{"unknown trigger", []string{"webhook", "test", "Webhook Example", "New Order", "--trigger", "Nope"}, exitUsage, `no method "Nope"`},
-		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `"Total" is not KEY=VALUE`},
+		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `the 1st --set is not KEY=VALUE`},
 		{"bad --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "soon"}, exitUsage, "invalid value"},
 		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
 	}
