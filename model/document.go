@@ -248,7 +248,11 @@ func (d *decoder) decode(v any, rv reflect.Value, path string) {
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
-			d.add(path, "want a list, got %s", jsonKind(v))
+			kind := jsonKind(v)
+			if _, isText := v.(string); isText && strings.HasSuffix(path, ".Values") {
+				kind = "a string" // a parameter's value may be a secret: not quoted
+			}
+			d.add(path, "want a list, got %s", kind)
 			return
 		}
 		if len(arr) == 0 {

@@ -228,6 +228,9 @@ func TestImportProblems(t *testing.T) {
 		{"wrong type bool", edit(`"Hide": true`, `"Hide": "yes"`), []string{`Methods[0].Hide: want true or false, got the string "yes"`}},
 		{"wrong type in list", edit(`"http://127.0.0.1:8787"`, `{"a": 1}`), []string{"Parameters[0].Values[0]: want a string, got an object"}},
 		{"wrong type list", edit(`"Authentication": [`, `"Authentication": 3, "X": [`), []string{"Authentication: want a list, got the number 3"}},
+		{"a value not in a list, not quoted", edit(`"Values": [
+        "http://127.0.0.1:8787"
+      ]`, `"Values": "planted-secret-value"`), []string{"Parameters[0].Values: want a list, got a string"}},
 		{"unknown key", edit(`"Hide": true`, `"Hidden": true`), []string{"Methods[0].Hidden: unknown key"}},
 		{"unknown key case", edit(`"ApiVersion"`, `"APIVersion"`), []string{`APIVersion: unknown key (did you mean "ApiVersion"?)`}},
 		{"bad data type", edit(`"DataType": "Integer"`, `"DataType": "Integr"`), []string{

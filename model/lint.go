@@ -254,6 +254,7 @@ func Lint(c *Connector) []Finding {
 		createdFor: map[*Method][]string{},
 		deletedFor: map[*Method][]string{},
 		connSup:    map[string]bool{},
+		signing:    c.SignatureSecrets(),
 	}
 	for _, name := range SystemFields {
 		l.connSup[name] = true
@@ -281,6 +282,8 @@ type linter struct {
 	// connSup holds the mergefield names every text may use: the system
 	// fields and the connector's parameters.
 	connSup map[string]bool
+	// signing names the parameters that hold signing secrets.
+	signing map[string]bool
 }
 
 func (l *linter) add(sev Severity, rule string, at Location, format string, args ...any) {
@@ -435,7 +438,7 @@ func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
 		l.add(SeverityError, "endpoint-missing", endpoint,
 			"an Action needs an Endpoint: the full URL it calls, e.g. {{BaseUrl}}/orders")
 	case m.Endpoint != "":
-		l.checkTemplate(endpoint, m.Endpoint, true, sup)
+		l.checkTemplate(endpoint, m.Endpoint, true, sup, false)
 	}
 	if users := l.deletedFor[m]; users != nil && m.MethodType == MethodAction &&
 		m.Endpoint != "" && !UsesMergefield(m.Endpoint, SystemFieldWebhookID) {
@@ -559,7 +562,7 @@ func (l *linter) lintFields(grid Location, fields []Field, sup map[string]bool, 
 			badEnum(l, "field-data-type-invalid", row.at("Data Type"), "a data type", f.DataType, FieldTypes)
 		}
 		if f.DefaultValue != "" {
-			l.checkTemplate(row.at("Default Value"), f.DefaultValue, !DefaultValueIsJSON(f.DataType), sup)
+			l.checkTemplate(row.at("Default Value"), f.DefaultValue, !DefaultValueIsJSON(f.DataType), sup, false)
 		}
 	}
 }
@@ -575,26 +578,31 @@ func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]
 			l.add(SeverityError, "parameter-name-empty", row.at("Target Name"),
 				"the Target Name is empty: give the mergefield, query-string key or header name, without curly braces")
 		}
+		secret := p.IsSensitive || l.signing[p.TargetName]
 		for k, v := range p.Values {
 			vat := row.at("Values")
 			vat.ValueIndex = k
-			l.checkTemplate(vat, v, true, sup)
+			l.checkTemplate(vat, v, true, sup, secret)
 		}
 	}
 }
 
 // checkTemplate reports malformed mergefield braces in text and mergefields
 // that nothing in sup supplies.
-func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[string]bool) {
+func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[string]bool, secret bool) {
 	where := "this method's or the connector's Parameters tab"
 	if at.MethodIndex < 0 {
 		where = "the connector's Parameters tab"
 	}
+	shown := strconv.Quote(text)
+	if secret { // a Sensitive value or a signing secret: not in a finding
+		shown = "the value (a secret, not shown)"
+	}
 	names, err := MergefieldNames(text, strict)
 	var me *MergefieldError
 	if errors.As(err, &me) {
-		l.add(SeverityError, "mergefield-syntax", at, "%q has a mergefield brace mistake at character %d: %s",
-			text, me.Character(), me.Msg)
+		l.add(SeverityError, "mergefield-syntax", at, "%s has a mergefield brace mistake at character %d: %s",
+			shown, me.Character(), me.Msg)
 		return
 	}
 	reported := map[string]bool{}
@@ -604,8 +612,8 @@ func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[st
 		}
 		reported[name] = true
 		l.add(SeverityError, "mergefield-unknown", at,
-			"{{%s}} in %q is not supplied by anything%s: add %s as a MergeField parameter on %s, or use a system field (%s)",
-			name, text, didYouMean(name, sup), name, where, strings.Join(SystemFields, ", "))
+			"{{%s}} in %s is not supplied by anything%s: add %s as a MergeField parameter on %s, or use a system field (%s)",
+			name, shown, didYouMean(name, sup), name, where, strings.Join(SystemFields, ", "))
 	}
 }
 

@@ -228,6 +228,11 @@ func TestLintRules(t *testing.T) {
 			c.Methods[seedOrder].Parameters = []Parameter{{TargetType: TargetMergeField, TargetName: "Source"}}
 		}, []string{"error mergefield-unknown @ Connector › Parameters › row 1 (BaseUrl) › Values"},
 			"{{Source}}"},
+		{"a Sensitive value's mistake is not quoted", func(c *Connector) {
+			c.Parameters = append(c.Parameters, Parameter{TargetType: TargetHttpHeader, TargetName: "X-Token", IsSensitive: true,
+				Values: []string{"planted-SECRET-{{Acount}}"}})
+		}, []string{"error mergefield-unknown @ Connector › Parameters › row 2 (X-Token) › Values"},
+			"{{Acount}} in the value (a secret, not shown) is not supplied by anything"},
 		{"stray braces in a parameter value", func(c *Connector) {
 			c.Methods[seedDelete].Parameters[0].Values = []string{"{{Cyclr_Webhook_Id}"}
 		}, []string{"error mergefield-syntax @ Method 'Delete Webhook' › Parameters › row 1 (Cyclr_Webhook_Id) › Values"},
