@@ -74,10 +74,14 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 			return 0, err
 		}
 		// Pending webhooks follow a renamed connector, so that cleanup
-		// still finds the definition that deletes them.
+		// still finds the definition that deletes them, and so does its
+		// run history; deleted webhooks keep the name they were made by.
 		if oldName != "" && oldName != c.Name {
 			if _, err := tx.ExecContext(ctx, `UPDATE webhook_ledger SET connector = ? WHERE connector = ? AND deleted_at IS NULL`,
 				c.Name, oldName); err != nil {
+				return 0, err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET connector = ? WHERE connector = ?`, c.Name, oldName); err != nil {
 				return 0, err
 			}
 		}

@@ -132,10 +132,11 @@ func TestLedgerRowBeforeCreate(t *testing.T) {
 	}
 }
 
-// TestRenameCarriesPendingWebhooks renames a connector with a pending
-// webhook: the row follows, so cleanup still finds the connector; a deleted
-// row keeps the name it had.
-func TestRenameCarriesPendingWebhooks(t *testing.T) {
+// TestRenameCarriesPendingWebhooksAndRuns renames a connector with a
+// pending webhook and a run: the row follows, so cleanup still finds the
+// connector, and so does the run history; a deleted row keeps the name it
+// had.
+func TestRenameCarriesPendingWebhooksAndRuns(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenPath(t, t.TempDir()+"/rename.db")
 	c := &model.Connector{Name: "Old Name"}
@@ -152,9 +153,15 @@ func TestRenameCarriesPendingWebhooks(t *testing.T) {
 	if err := db.MarkWebhookDeleted(ctx, done.ID); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SaveRun(ctx, &model.RunRecord{Connector: "Old Name", Method: "Hook", Kind: "webhook", StartedAt: time.Now(), OK: true}); err != nil {
+		t.Fatal(err)
+	}
 	c.Name = "New Name"
 	if err := db.SaveConnector(ctx, c); err != nil {
 		t.Fatal(err)
+	}
+	if runs, err := db.ListRuns(ctx, "New Name", 10); err != nil || len(runs) != 1 {
+		t.Errorf("the run history under the new name: %d runs, %v; want the one run", len(runs), err)
 	}
 	rows, err := db.ListWebhooks(ctx, false)
 	if err != nil {
