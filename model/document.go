@@ -172,6 +172,10 @@ func importChecked(data []byte) (*Connector, error) {
 		return nil, &ImportError{Problems: []Problem{{Message: fmt.Sprintf("want a JSON object, got %s", jsonKind(raw))}}}
 	}
 	d := &decoder{}
+	// Decoding into a map keeps the last of two equal keys without a word.
+	for _, path := range duplicateKeys(data) {
+		d.add(path, "the key is given twice in its object; keep one")
+	}
 	switch f, ok := obj["Format"]; {
 	case !ok:
 		d.add("Format", "missing; want %q", DocumentFormat)
@@ -341,6 +345,74 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// duplicateKeys lists the paths, such as Methods[0].Hide, of the keys that
+// appear more than once in their object of data, a valid JSON document.
+func duplicateKeys(data []byte) []string {
+	type level struct {
+		path    string
+		keys    map[string]bool // nil for a list
+		n       int             // a list's next index
+		key     string          // an object's key whose value comes next
+		wantKey bool            // an object's next token is a key
+	}
+	join := func(path, key string) string {
+		if path == "" {
+			return keyInPath(key)
+		}
+		return path + "." + keyInPath(key)
+	}
+	var out []string
+	var stack []*level
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.wantKey {
+			if key, ok := tok.(string); ok {
+				if top.keys[key] {
+					out = append(out, join(top.path, key))
+				}
+				top.keys[key], top.key, top.wantKey = true, key, false
+				continue
+			}
+		}
+		if tok == json.Delim('}') || tok == json.Delim(']') {
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+				stack[len(stack)-1].wantKey = true
+			}
+			continue
+		}
+		// A value: its path, and the level it opens, if any.
+		path := ""
+		switch {
+		case top == nil:
+		case top.keys == nil:
+			path = fmt.Sprintf("%s[%d]", top.path, top.n)
+			top.n++
+		default:
+			path = join(top.path, top.key)
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &level{path: path, keys: map[string]bool{}, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, &level{path: path})
+		default:
+			if top != nil && top.keys != nil {
+				top.wantKey = true
+			}
+		}
+	}
 }
 
 func jsonKind(v any) string {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -232,6 +233,8 @@ func TestImportProblems(t *testing.T) {
         "http://127.0.0.1:8787"
       ]`, `"Values": "planted-secret-value"`), []string{"Parameters[0].Values: want a list, got a string"}},
 		{"unknown key", edit(`"Hide": true`, `"Hidden": true`), []string{"Methods[0].Hidden: unknown key"}},
+		{"a key twice", edit(`"Hide": true`, `"Hide": true, "Hide": false`), []string{"Methods[0].Hide: the key is given twice in its object; keep one"}},
+		{"a list twice, the second empty", edit(`"Methods": [`, `"Methods": [], "Methods": [`), []string{"Methods: the key is given twice"}},
 		{"unknown key case", edit(`"ApiVersion"`, `"APIVersion"`), []string{`APIVersion: unknown key (did you mean "ApiVersion"?)`}},
 		{"bad data type", edit(`"DataType": "Integer"`, `"DataType": "Integr"`), []string{
 			`Methods[0].ResponseFormat.Fields[0].DataType: "Integr" is not a data type (Text, Integer, Float, Decimal, Boolean, DateTime, Object, List)`}},
@@ -319,6 +322,24 @@ func TestImportRateLimits(t *testing.T) {
 		}
 		if _, ok := importQuick([]byte(doc)); !ok {
 			t.Errorf("importQuick gave up on RateLimit %s", tt.text)
+		}
+	}
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		want []string
+	}{
+		{`{"a": 1, "b": 2}`, nil},
+		{`{"a": 1, "a": 2}`, []string{"a"}},
+		{`{"": "x", "": "y", "a.b": 1, "a.b": 2}`, []string{`""`, `"a.b"`}},
+		{`{"a": {"b": [1, {"c": 1, "c": 2}]}, "d": [[{"e": 0}, {"e": 1, "e": 2}]]}`, []string{"a.b[1].c", "d[0][1].e"}},
+		{`{"a": {"x": 1}, "b": {"x": 1}, "a": []}`, []string{"a"}},
+		{`[{"k": 1}, {"k": 2, "k": 3}]`, []string{"[1].k"}},
+	} {
+		if got := duplicateKeys([]byte(tc.doc)); !slices.Equal(got, tc.want) {
+			t.Errorf("duplicateKeys(%s) = %q, want %q", tc.doc, got, tc.want)
 		}
 	}
 }
