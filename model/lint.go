@@ -583,8 +583,41 @@ func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]
 			vat := row.at("Values")
 			vat.ValueIndex = k
 			l.checkTemplate(vat, v, true, sup, secret)
+			if secret {
+				l.checkSecretParts(vat, v, params)
+			}
 		}
 	}
+}
+
+// checkSecretParts warns about a secret value made of a mergefield whose
+// parameter is not Sensitive, such as Token in "Bearer {{Token}}": runs mask
+// the token, but the window, 'patchbay set' and exports show it where its
+// own parameter is. params are the parameters beside the secret one; the
+// connector's are looked in after them.
+func (l *linter) checkSecretParts(at Location, text string, params []Parameter) {
+	names, _ := MergefieldNames(text, true)
+	for _, name := range names {
+		p := findParam(params, name)
+		if p == nil {
+			p = findParam(l.c.Parameters, name)
+		}
+		if p == nil || p.IsSensitive || l.signing[name] {
+			continue // an auth value, a system field, or a secret itself
+		}
+		l.add(SeverityWarning, "secret-part-not-sensitive", at,
+			"this secret value is made of {{%s}}, whose parameter is not marked Sensitive: mark %s Sensitive too, "+
+				"so that the window, 'patchbay set' and exports mask its value as runs do", name, name)
+	}
+}
+
+func findParam(ps []Parameter, name string) *Parameter {
+	for i := range ps {
+		if ps[i].TargetName == name {
+			return &ps[i]
+		}
+	}
+	return nil
 }
 
 // checkTemplate reports malformed mergefield braces in text and mergefields

@@ -233,6 +233,17 @@ func TestLintRules(t *testing.T) {
 				Values: []string{"planted-SECRET-{{Acount}}"}})
 		}, []string{"error mergefield-unknown @ Connector › Parameters › row 2 (X-Token) › Values"},
 			"{{Acount}} in the value (a secret, not shown) is not supplied by anything"},
+		{"a Sensitive value made of a plain parameter", func(c *Connector) {
+			c.Parameters = append(c.Parameters,
+				Parameter{TargetType: TargetMergeField, TargetName: "Token"},
+				Parameter{TargetType: TargetHttpHeader, TargetName: "Authorization", IsSensitive: true, Values: []string{"Bearer {{Token}}"}})
+		}, []string{"warning secret-part-not-sensitive @ Connector › Parameters › row 3 (Authorization) › Values"},
+			"this secret value is made of {{Token}}, whose parameter is not marked Sensitive"},
+		{"a Sensitive value made of Sensitive and auth values", func(c *Connector) {
+			c.Parameters = append(c.Parameters,
+				Parameter{TargetType: TargetMergeField, TargetName: "Token", IsSensitive: true},
+				Parameter{TargetType: TargetHttpHeader, TargetName: "Authorization", IsSensitive: true, Values: []string{"Bearer {{Token}}:{{Cyclr_Auth_ApiKey}}"}})
+		}, nil, ""},
 		{"stray braces in a parameter value", func(c *Connector) {
 			c.Methods[seedDelete].Parameters[0].Values = []string{"{{Cyclr_Webhook_Id}"}
 		}, []string{"error mergefield-syntax @ Method 'Delete Webhook' › Parameters › row 1 (Cyclr_Webhook_Id) › Values"},
