@@ -145,8 +145,11 @@ func TestSetMasksSecrets(t *testing.T) {
 	if strings.Contains(out, key) {
 		t.Errorf("set echoed the secret: %q", out)
 	}
+	if out := c.must("set", "Webhook Example", "Region=eu", "Region="); out != "removed Region from \"Webhook Example\"\n" {
+		t.Errorf("set KEY= said %q, want that it removed the value", out)
+	}
 	list := c.must("set", "Webhook Example")
-	if strings.Contains(list, key) || !strings.Contains(list, "Cyclr_Auth_ApiKey=••••••") {
+	if strings.Contains(list, key) || !strings.Contains(list, "Cyclr_Auth_ApiKey=••••••") || strings.Contains(list, "Region") {
 		t.Errorf("listing shows the secret or no mask:\n%s", list)
 	}
 	if !strings.Contains(list, "BaseUrl=http://127.0.0.1:9999") {

@@ -75,6 +75,10 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if err := db.SaveConnector(ctx, c); err != nil {
+		if model.ErrorCodeOf(err) == model.EConflict && !*replace {
+			// Another Patchbay saved one of that name a moment ago.
+			return fmt.Errorf("%w; add --replace to overwrite it", err)
+		}
 		return err
 	}
 	fmt.Fprintf(env.stdout, "imported %q (%s)\n", c.Name, plural(len(c.Methods), "method"))
@@ -227,7 +231,20 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		if err := db.SetAccountValues(ctx, c.Name, values); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "set %s on %q\n", strings.Join(sortedKeys(values), ", "), c.Name)
+		var set, removed []string
+		for _, k := range sortedKeys(values) {
+			if values[k] == "" {
+				removed = append(removed, k)
+			} else {
+				set = append(set, k)
+			}
+		}
+		if len(set) > 0 {
+			fmt.Fprintf(env.stdout, "set %s on %q\n", strings.Join(set, ", "), c.Name)
+		}
+		if len(removed) > 0 {
+			fmt.Fprintf(env.stdout, "removed %s from %q\n", strings.Join(removed, ", "), c.Name)
+		}
 		return nil
 	}
 	all, err := db.AccountValues(ctx, c.Name)

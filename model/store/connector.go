@@ -32,15 +32,15 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("save connector %q: %w", c.Name, err)
+		return fmt.Errorf("save connector %q: %w", c.Name, lockAdvice(err))
 	}
 	defer rollback(tx)
 	id, err := saveConnector(ctx, tx, c, db.nowUTC())
 	if err != nil {
-		return wrap(err, "save connector %q", c.Name)
+		return wrap(lockAdvice(err), "save connector %q", c.Name)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save connector %q: %w", c.Name, err)
+		return fmt.Errorf("save connector %q: %w", c.Name, lockAdvice(err))
 	}
 	c.ID = id
 	return nil

@@ -322,6 +322,15 @@ func isBusy(err error) bool {
 	return errors.As(err, &serr) && (serr.Code == sqlite3.ErrBusy || serr.Code == sqlite3.ErrLocked)
 }
 
+// lockAdvice adds what to do to an error that says another program holds
+// the database's lock, as Open says it; other errors it leaves alone.
+func lockAdvice(err error) error {
+	if !isBusy(err) {
+		return err
+	}
+	return fmt.Errorf("%w, still after %s: another program or Patchbay is writing to it; close it, or try again when it has finished", err, busyTimeout)
+}
+
 // openError words an error from opening or migrating the database at abs.
 func openError(abs string, err error) error {
 	var serr sqlite3.Error

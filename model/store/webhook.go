@@ -31,7 +31,7 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	now := db.nowUTC()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	defer rollback(tx)
 	res, err := tx.ExecContext(ctx, `
@@ -39,14 +39,14 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		rec.Connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError)
 	if err != nil {
-		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record webhook %s: %w", rec.WebhookID, err)
+		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	rec.ID, rec.CreatedAt, rec.DeletedAt = id, now, time.Time{}
 	return nil
@@ -103,7 +103,7 @@ func (db *DB) MarkWebhookFailed(ctx context.Context, id int64, reason string) er
 func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, args ...any) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("%s %d: %w", what, id, err)
+		return fmt.Errorf("%s %d: %w", what, id, lockAdvice(err))
 	}
 	defer rollback(tx)
 	res, err := tx.ExecContext(ctx, query, args...)
