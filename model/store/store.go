@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -226,6 +227,10 @@ func IsDatabaseFile(path string) (bool, error) {
 // checkHeader refuses an existing, non-empty file that does not begin like
 // a SQLite database, before SQLite is given a chance to touch it.
 func checkHeader(abs string) error {
+	// Opening a named pipe would wait for a writer: look first.
+	if fi, err := os.Stat(abs); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("open database %s: %w: it is a %s, not a file; it was left as it is", abs, ErrNotDatabase, fileKind(fi.Mode()))
+	}
 	f, err := os.Open(abs)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -245,6 +250,21 @@ func checkHeader(abs string) error {
 		return fmt.Errorf("open database %s: %w", abs, err)
 	}
 	return nil
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // checkForeign refuses a SQLite database of another program before Open's

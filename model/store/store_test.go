@@ -212,9 +212,9 @@ func TestOpen_CannotOpen(t *testing.T) {
 	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ name, path string }{
-		{"path is a directory", dir},
-		{"parent is a file", filepath.Join(notDir, "patchbay.db")},
+	tests := []struct{ name, path, want string }{
+		{"path is a directory", dir, "it is a folder, not a file"},
+		{"parent is a file", filepath.Join(notDir, "patchbay.db"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,8 +223,8 @@ func TestOpen_CannotOpen(t *testing.T) {
 				db.Close()
 				t.Fatal("Open: got no error, want one")
 			}
-			if !strings.Contains(err.Error(), tt.path) {
-				t.Errorf("error %q does not name the path %s", err, tt.path)
+			if !strings.Contains(err.Error(), tt.path) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not name the path %s, or lacks %q", err, tt.path, tt.want)
 			}
 		})
 	}
