@@ -163,11 +163,12 @@ func TestSetMasksSecrets(t *testing.T) {
 	// A secret typed the wrong way is refused without being shown.
 	for _, args := range [][]string{
 		{"set", "Webhook Example", "Cyclr_Auth_ApiKey:" + key},
+		{"set", "Webhook Example", "Cyclr_Auth_Apikey=" + key}, // would be no secret, listed in the clear
 		{"run", "Webhook Example", "Create Order", "--set", "Cyclr_Auth_ApiKey " + key},
 		{"webhook", "test", "Webhook Example", "New Order", "--set", key},
 	} {
 		code, out, errOut := c.run(args...)
-		if code != exitUsage || !strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(out+errOut, key) {
+		if code != exitUsage || !(strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(errOut, "Cyclr_Auth_Apikey: did you mean Cyclr_Auth_ApiKey?")) || strings.Contains(out+errOut, key) {
 			t.Errorf("patchbay %s: exit %d, printed\n%s%s", args[0], code, out, errOut)
 		}
 	}

@@ -88,6 +88,34 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// secretKeyTypo finds a key that differs only in case from the name of a
+// secret value (an auth value, a Sensitive parameter, a signing secret) and
+// returns it with that name.
+func secretKeyTypo(c *model.Connector, values map[string]string) (key, want string) {
+	names := append([]string(nil), model.AuthValueKeys...)
+	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
+		for _, p := range ps {
+			names = append(names, p.TargetName)
+		}
+	}
+	for _, k := range sortedKeys(values) {
+		for _, n := range names {
+			if k != n && strings.EqualFold(k, n) && c.IsSecretValue(n) && !c.IsSecretValue(k) {
+				return k, n
+			}
+		}
+	}
+	return "", ""
+}
+
+func methodParameters(c *model.Connector) [][]model.Parameter {
+	out := make([][]model.Parameter, len(c.Methods))
+	for i := range c.Methods {
+		out[i] = c.Methods[i].Parameters
+	}
+	return out
+}
+
 func readInput(name string) ([]byte, error) {
 	if name == "-" {
 		return io.ReadAll(os.Stdin)
@@ -227,6 +255,10 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if k, want := secretKeyTypo(c, values); k != "" {
+		// Stored as typed, it would be no secret, and listed in the clear.
+		return &usageError{verb: "set", msg: fmt.Sprintf("%s: did you mean %s? Keys are case-sensitive", k, want)}
+	}
 	if len(values) > 0 {
 		if err := db.SetAccountValues(ctx, c.Name, values); err != nil {
 			return err
