@@ -347,10 +347,10 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	}
 	if scripts.Handles(script.EventBeforeWebhook) || scripts.Handles(script.EventAfterWebhook) {
 		g := &script.Globals{MethodRequest: payload, MethodRequestHeaders: flatten(d.Headers)}
-		proceed, err := scripts.Fire(ctx, script.EventBeforeWebhook, g)
+		proceed, err := r.fire(ctx, scripts, script.EventBeforeWebhook, g)
 		if err == nil && proceed {
 			g.MethodResponse = g.MethodRequest
-			proceed, err = scripts.Fire(ctx, script.EventAfterWebhook, g)
+			proceed, err = r.fire(ctx, scripts, script.EventAfterWebhook, g)
 		}
 		out.Console = step.Console
 		switch {

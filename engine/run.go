@@ -47,6 +47,9 @@ type Runner struct {
 	// forms caches secretForms(formsOf): the list of secrets to mask is
 	// the same for most steps of a run, and for most runs of a Runner.
 	formsOf, forms []string
+	// cycle holds cycle_variables from one script event of a run to the
+	// next.
+	cycle map[string]any
 }
 
 func (r *Runner) client() *Client {
@@ -59,6 +62,7 @@ func (r *Runner) client() *Client {
 // begin readies the Runner for a run: the secrets of the account and the
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
+	r.cycle = nil
 	r.runSecrets = Secrets(r.Connector, r.Account)
 	for k, v := range r.Inputs {
 		if r.Connector.IsSecretValue(k) && v != "" {
@@ -173,7 +177,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		if scripts.Handles(script.EventAfterError) {
 			g := r.responseGlobals(req, resp)
 			g.MethodError = sendErr.Error()
-			if _, err := scripts.Fire(ctx, script.EventAfterError, g); err != nil {
+			if _, err := r.fire(ctx, scripts, script.EventAfterError, g); err != nil {
 				sendErr = fmt.Errorf("%w; then after_error failed: %v", sendErr, err)
 			}
 		}
@@ -185,7 +189,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		before := g.MethodResponse
 		// On failure the body as the API sent it goes back: the caller
 		// may still need it (a webhook's id).
-		proceed, err := scripts.Fire(ctx, script.EventAfterAction, g)
+		proceed, err := r.fire(ctx, scripts, script.EventAfterAction, g)
 		if err != nil {
 			failed, _ := fail(err)
 			return failed, resp.Body
@@ -271,13 +275,43 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 	opts := script.Options{
 		Timeout: r.ScriptTimeout,
 		Console: func(source, line string) {
-			step.Console = append(step.Console, maskForms(source+": "+line, r.secretForms(secrets())))
+			if step.consoleFull {
+				return
+			}
+			// Masked whole, then clipped: a cut never leaves part of a secret.
+			text := clip(maskForms(source+": "+line, r.secretForms(secrets())), maxConsoleLineSize)
+			if len(step.Console) >= maxConsoleLines || step.consoleBytes+len(text) > maxConsoleBytes {
+				step.Console = append(step.Console, fmt.Sprintf("(console output stops here: a step keeps at most %d lines and %d KiB)", maxConsoleLines, maxConsoleBytes>>10))
+				step.consoleFull = true
+				return
+			}
+			step.Console = append(step.Console, text)
+			step.consoleBytes += len(text)
 		},
 	}
 	return script.New(ctx, opts,
 		script.Source{Name: "connector script", Code: r.Connector.Script},
 		script.Source{Name: fmt.Sprintf("method '%s' script", m.Name), Code: m.Script})
 }
+
+// fire fires ev with g, carrying cycle_variables over from the run's
+// earlier events and on to its later ones.
+func (r *Runner) fire(ctx context.Context, s *script.Runner, ev script.Event, g *script.Globals) (bool, error) {
+	g.CycleVariables = r.cycle
+	proceed, err := s.Fire(ctx, ev, g)
+	if err == nil {
+		r.cycle = g.CycleVariables
+	}
+	return proceed, err
+}
+
+// Console output a step keeps: a script that logs without end must not
+// fill the memory, the run history or the window.
+const (
+	maxConsoleLines    = 1000
+	maxConsoleBytes    = 1 << 20
+	maxConsoleLineSize = 16 << 10
+)
 
 // beforeAction fires before_action and takes over what the handlers
 // changed: endpoint, headers and body.
@@ -291,7 +325,7 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 		MethodRequestMergefields: req.Mergefields(),
 		MethodAuthValue:          req.AuthValue,
 	}
-	proceed, err := s.Fire(ctx, script.EventBeforeAction, g)
+	proceed, err := r.fire(ctx, s, script.EventBeforeAction, g)
 	if err != nil || !proceed {
 		return proceed, err
 	}

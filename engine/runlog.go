@@ -68,6 +68,10 @@ type Step struct {
 
 	// notSent is true when the request never reached the server.
 	notSent bool
+	// consoleBytes counts Console's text; consoleFull is set once it holds
+	// all a step keeps.
+	consoleBytes int
+	consoleFull  bool
 }
 
 // RequestLog is a sent request, secrets masked.

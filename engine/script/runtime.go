@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -112,6 +113,9 @@ type unit struct {
 		parse                        goja.Callable // the pristine JSON.parse
 	}
 	handlers map[Event]goja.Callable // resolved after the top-level code ran
+	// arrayDepth is how deep the array-to-text built-ins are nested now
+	// (see installGuards).
+	arrayDepth int
 }
 
 // newUnit makes a fresh runtime for src with the helpers installed.
@@ -126,17 +130,22 @@ func newUnit(src Source, console func(source, line string)) (*unit, error) {
 			console(src.Name, line)
 		}
 	}
+	json := rt.Get("JSON").ToObject(rt)
+	parse := json.Get("parse")
+	stringify, err := u.installGuards()
+	if err != nil {
+		return nil, fmt.Errorf("%s: set up runtime: %w", src.Name, err)
+	}
 	factory, err := rt.RunProgram(internalProgram)
 	if err != nil {
 		return nil, fmt.Errorf("%s: set up runtime: %w", src.Name, err)
 	}
 	mk, _ := goja.AssertFunction(factory)
-	json := rt.Get("JSON").ToObject(rt)
-	res, err := mk(goja.Undefined(), json.Get("stringify"), rt.Get("Error"), rt.ToValue(emit))
+	res, err := mk(goja.Undefined(), stringify, rt.Get("Error"), rt.ToValue(emit))
 	if err != nil {
 		return nil, fmt.Errorf("%s: set up runtime: %w", src.Name, err)
 	}
-	u.internal.parse, _ = goja.AssertFunction(json.Get("parse"))
+	u.internal.parse, _ = goja.AssertFunction(parse)
 	obj := res.ToObject(rt)
 	for name, dst := range map[string]*goja.Callable{
 		"set": &u.internal.set, "get": &u.internal.get,
@@ -226,12 +235,42 @@ func (u *unit) fire(ev Event, g *Globals) (bool, error) {
 	if err != nil {
 		return false, u.convert(ev, err)
 	}
+	// An async handler returns a promise, settled by now unless it waits:
+	// its failure fails the step, and its value decides as a plain one.
+	if p := promise(res); p != nil {
+		switch p.State() {
+		case goja.PromiseStateRejected:
+			name, msg, err := u.describe(p.Result())
+			if err != nil {
+				return false, err // describing it ran into the time limit
+			}
+			return false, &ScriptError{Source: u.src.Name, Event: ev, Name: name, Message: msg}
+		case goja.PromiseStatePending:
+			return false, &ScriptError{Source: u.src.Name, Event: ev, Name: "TypeError",
+				Message: "the handler returned a promise that has not settled: handlers cannot wait (no await on anything that is not already done)"}
+		}
+		res = p.Result()
+	}
 	if err := u.readGlobals(ev, g); err != nil {
 		return false, err
 	}
-	b, isBool := res.Export().(bool)
-	return !isBool || b, nil
+	// Only false stops; the value is not read further, so that no getter
+	// of a returned object runs outside the time limit's reach.
+	return !res.StrictEquals(u.rt.ToValue(false)), nil
 }
+
+// promise returns v as a promise, or nil when it is none; an ordinary
+// object is not exported (which would walk it, and run its getters).
+func promise(v goja.Value) *goja.Promise {
+	obj, ok := v.(*goja.Object)
+	if !ok || obj.ExportType() != promiseType {
+		return nil
+	}
+	p, _ := obj.Export().(*goja.Promise)
+	return p
+}
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 
 // setGlobals hands g to the script as plain JavaScript values.
 func (u *unit) setGlobals(ev Event, g *Globals) error {

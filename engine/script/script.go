@@ -58,10 +58,18 @@
 // ignored rather than loaded from disk. Options.Timeout (5s by default) bounds
 // New's top-level code and each Fire; a runaway script comes back as a
 // *TimeoutError, a cancelled context as an error wrapping ctx.Err(). Recursion
-// is capped (a RangeError). The limit interrupts JavaScript only: a single
-// built-in call that runs long by itself (a huge String.prototype.repeat, a
-// pathological backtracking regular expression) finishes before the interrupt
-// is seen, and memory is not limited.
+// is capped (a RangeError). The limit interrupts JavaScript only, so the
+// built-ins that could run long or recurse by themselves are bounded too
+// (guards.go): JSON.parse, JSON.stringify, console.log and turning arrays
+// into text refuse values nested more than 1000 deep (a deeper one would
+// overflow Go's stack and end the process); repeat, padStart, padEnd and
+// join refuse results over 16 Mi characters; one regular-expression match
+// runs at most a second (then counts as no match, and the time limit ends
+// the script). Memory is not limited otherwise: a script that builds
+// gigabytes by many small steps is stopped by the time limit alone.
+//
+// An async handler's promise counts as its result: a rejection fails the
+// step, and a promise still pending when the handler returns is an error.
 package script
 
 import (

@@ -1,0 +1,218 @@
+package script
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
+	"github.com/dop251/goja"
+)
+
+// Limits on what one built-in call may do. goja's time limit interrupts
+// JavaScript between instructions, and its call-stack cap counts JavaScript
+// calls; some built-ins recurse in Go or run long by themselves, where
+// neither reaches them. A value nested this deep, or a string this long, in
+// a connector script is a mistake or an attack, never data.
+const (
+	// maxNesting is the deepest value JSON.parse, JSON.stringify,
+	// console.log and the array-to-text built-ins take: deeper ones would
+	// recurse in Go until the process dies of a stack overflow.
+	maxNesting = 1000
+	// maxStringLength caps the strings String.prototype.repeat, padStart
+	// and padEnd make, in UTF-16 units.
+	maxStringLength = 16 << 20
+	// maxRegexpMatch bounds one regular-expression match. A pattern with
+	// lookaround or backreferences runs on a backtracking engine that can
+	// take hours; a match that runs out counts as no match, and the time
+	// limit then ends the script.
+	maxRegexpMatch = time.Second
+)
+
+func init() {
+	regexp2.DefaultMatchTimeout = maxRegexpMatch
+}
+
+// guardSource wraps JSON.stringify so that a value nested deeper than
+// maxNesting is refused with a RangeError before goja's own stringify
+// recurses into it. The walk is JavaScript, so its own recursion is capped
+// and interruptible; it follows toJSON as stringify does, and stops at a
+// cycle, which stringify then reports.
+var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor) {
+	function walk(v, key, ancestors) {
+		if (typeof v === 'object' && v !== null && typeof v.toJSON === 'function') v = v.toJSON(key);
+		if (typeof v !== 'object' || v === null) return;
+		if (ancestors.indexOf(v) >= 0) return;
+		if (ancestors.length >= %d) throw new RangeErrorCtor('the value is nested deeper than %d levels');
+		ancestors.push(v);
+		var keys = Object.keys(v);
+		for (var i = 0; i < keys.length; i++) walk(v[keys[i]], keys[i], ancestors);
+		ancestors.pop();
+	}
+	return function (value, replacer, space) {
+		walk(value, '', []);
+		return stringify(value, replacer, space);
+	};
+})`, maxNesting, maxNesting)
+
+var guardProgram = goja.MustCompile("patchbay:guards", guardSource, false)
+
+// installGuards puts the limits above into a fresh runtime, before any
+// script runs: JSON.parse and JSON.stringify refuse values nested too deep,
+// the array-to-text built-ins count how deep they have gone, Array flat
+// goes no deeper than maxNesting, and repeat and padding refuse huge
+// results. It returns the guarded stringify, for the runtime's own use.
+func (u *unit) installGuards() (goja.Value, error) {
+	rt := u.rt
+	rangeError := func(format string, args ...any) *goja.Object {
+		obj, err := rt.New(rt.Get("RangeError"), rt.ToValue(fmt.Sprintf(format, args...)))
+		if err != nil {
+			panic(rt.NewTypeError(fmt.Sprintf(format, args...)))
+		}
+		return obj
+	}
+	json := rt.Get("JSON").ToObject(rt)
+
+	factory, err := rt.RunProgram(guardProgram)
+	if err != nil {
+		return nil, err
+	}
+	mk, _ := goja.AssertFunction(factory)
+	stringify, err := mk(goja.Undefined(), json.Get("stringify"), rt.Get("RangeError"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Set("stringify", stringify); err != nil {
+		return nil, err
+	}
+
+	parse, _ := goja.AssertFunction(json.Get("parse"))
+	guardedParse := func(call goja.FunctionCall) goja.Value {
+		if depth := jsonDepth(call.Argument(0).String()); depth > maxNesting {
+			panic(rangeError("JSON.parse: the text is nested %d levels deep, deeper than %d", depth, maxNesting))
+		}
+		v, err := parse(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}
+	if err := json.Set("parse", guardedParse); err != nil {
+		return nil, err
+	}
+
+	// toString and toLocaleString of a nested array call join (or
+	// toLocaleString) on each element: every level passes through here.
+	arrayProto := rt.Get("Array").ToObject(rt).Get("prototype").ToObject(rt)
+	for _, name := range []string{"join", "toString", "toLocaleString"} {
+		orig, _ := goja.AssertFunction(arrayProto.Get(name))
+		if err := arrayProto.Set(name, u.counted(orig, name, rangeError)); err != nil {
+			return nil, err
+		}
+	}
+	flat, _ := goja.AssertFunction(arrayProto.Get("flat"))
+	if err := arrayProto.Set("flat", func(call goja.FunctionCall) goja.Value {
+		depth := goja.Undefined()
+		if d := call.Argument(0); !goja.IsUndefined(d) {
+			depth = rt.ToValue(min(d.ToFloat(), maxNesting)) // Infinity too
+		}
+		v, err := flat(call.This, depth)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}); err != nil {
+		return nil, err
+	}
+
+	stringProto := rt.Get("String").ToObject(rt).Get("prototype").ToObject(rt)
+	for _, name := range []string{"repeat", "padStart", "padEnd"} {
+		orig, _ := goja.AssertFunction(stringProto.Get(name))
+		if err := stringProto.Set(name, func(call goja.FunctionCall) goja.Value {
+			if n := resultLength(name, call); n > maxStringLength {
+				panic(rangeError("String.prototype.%s: a string of %.0f characters is longer than %d", name, n, maxStringLength))
+			}
+			v, err := orig(call.This, call.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			return v
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return stringify, nil
+}
+
+// counted wraps an array built-in with the count of how deep its calls are
+// nested, refusing to go past maxNesting.
+func (u *unit) counted(orig goja.Callable, name string, rangeError func(string, ...any) *goja.Object) func(goja.FunctionCall) goja.Value {
+	return func(call goja.FunctionCall) goja.Value {
+		if u.arrayDepth >= maxNesting {
+			panic(rangeError("Array.prototype.%s: the array is nested deeper than %d levels", name, maxNesting))
+		}
+		if name == "join" { // the separators alone, however empty the array
+			sep := 1.0
+			if s := call.Argument(0); !goja.IsUndefined(s) {
+				sep = float64(len(s.String()))
+			}
+			if n := (arrayLength(call.This) - 1) * sep; n > maxStringLength {
+				panic(rangeError("Array.prototype.join: a string of %.0f characters or more is longer than %d", n, maxStringLength))
+			}
+		}
+		u.arrayDepth++
+		defer func() { u.arrayDepth-- }()
+		v, err := orig(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}
+}
+
+// arrayLength is the length property of an array-like this, or 0.
+func arrayLength(this goja.Value) float64 {
+	obj, ok := this.(*goja.Object)
+	if !ok {
+		return 0
+	}
+	return obj.Get("length").ToFloat()
+}
+
+// resultLength is the length, in UTF-16 units, of what repeat, padStart
+// or padEnd would return for call; padding never shortens.
+func resultLength(name string, call goja.FunctionCall) float64 {
+	this := float64(len(call.This.String()))
+	n := call.Argument(0).ToFloat()
+	if name == "repeat" {
+		return this * n
+	}
+	return n
+}
+
+// jsonDepth is how deep the arrays and objects of JSON text nest, counted
+// outside strings; text that is not JSON gets some number, and parse then
+// says what is wrong with it.
+func jsonDepth(text string) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
+}

@@ -1,0 +1,113 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBuiltinsWithinLimits runs scripts that would otherwise crash the
+// process (a Go stack overflow in a built-in), run long in one built-in
+// call, or take gigabytes: each ends in a clear error within a few seconds,
+// and the process lives on.
+func TestBuiltinsWithinLimits(t *testing.T) {
+	tests := []struct {
+		name, code string
+		want       string // in the error
+	}{
+		{"nested array to text", "var a = []; for (var i = 0; i < 100000; i++) a = [a]; String(a);",
+			"RangeError: Array.prototype.toString: the array is nested deeper than 1000 levels"},
+		{"nested array joined", "var a = []; for (var i = 0; i < 100000; i++) a = [a]; a.join(',');",
+			"the array is nested deeper than 1000 levels"},
+		{"nested array to locale text", "var a = []; for (var i = 0; i < 100000; i++) a = [a]; a.toLocaleString();",
+			"the array is nested deeper than 1000 levels"},
+		{"deep JSON parsed", `JSON.parse("[".repeat(5e6) + "]".repeat(5e6));`,
+			"RangeError: JSON.parse: the text is nested 5000000 levels deep, deeper than 1000"},
+		{"deep object stringified", "var a = {}; for (var i = 0; i < 100000; i++) a = {a: a}; JSON.stringify(a);",
+			"RangeError: the value is nested deeper than 1000 levels"},
+		{"deep object left in the globals", "var a = {}; for (var i = 0; i < 100000; i++) a = {a: a}; cycle_variables.deep = a;",
+			"RangeError: cannot read the globals back: the value is nested deeper than 1000 levels"},
+		{"huge repeat", `"ab".repeat(Math.pow(2, 31));`,
+			"RangeError: String.prototype.repeat: a string of 4294967296 characters is longer than 16777216"},
+		{"huge padding", `"x".padStart(1e9);`, "String.prototype.padStart"},
+		{"huge join of an empty array", `new Array(5e7).join("ab");`, "Array.prototype.join: a string of 99999998 characters or more"},
+		{"backtracking regular expression", `/^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "" /* the time limit */},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRunner(t, Options{Timeout: 500 * time.Millisecond}, "", "function before_action() {\n"+tt.code+"\n}")
+			start := time.Now()
+			_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+			took := time.Since(start)
+			var te *TimeoutError
+			switch {
+			case err == nil:
+				t.Fatal("the script passed")
+			case tt.want == "" && !errors.As(err, &te):
+				t.Errorf("error %v, want the time limit", err)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+			if took > 5*time.Second {
+				t.Errorf("took %s against a limit of 500ms", took.Round(time.Millisecond))
+			}
+		})
+	}
+}
+
+// Values within the limits go through as before.
+func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
+	g, err := fireMethod(t, `function before_action() {
+		var a = [1, [2, [3, [4]]]];
+		var o = {a: {b: {c: 1}}, t: {toJSON: function () { return 'T'; }}};
+		cycle_variables.text = String(a) + '|' + a.join(';') + '|' + a.flat(Infinity).join('') + '|' + [1, [2, [3]]].flat().length;
+		cycle_variables.json = JSON.stringify(o) + '|' + JSON.stringify(JSON.parse('[[["x\\"[["]]]'));
+		cycle_variables.pad = 'ab'.repeat(3) + 'x'.padStart(3, '-') + 'x'.padEnd(2, '.');
+		var c = {}; c.self = c;
+		try { JSON.stringify(c); } catch (e) { cycle_variables.cycle = e.name; }
+	}`, EventBeforeAction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"text":  "1,2,3,4|1;2,3,4|1234|3",
+		"json":  `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
+		"pad":   "ababab--xx.",
+		"cycle": "TypeError",
+	}
+	for k, v := range want {
+		if g.CycleVariables[k] != v {
+			t.Errorf("%s = %q, want %q", k, g.CycleVariables[k], v)
+		}
+	}
+}
+
+// What a handler returns is read no further than "is it false": a getter on
+// a returned object does not run, and an async handler's promise counts as
+// its value.
+func TestHandlerResults(t *testing.T) {
+	tests := []struct {
+		name, code string
+		proceed    bool
+		err        string
+	}{
+		{"object with a runaway getter", "function before_action() { return { get x() { for (;;) {} } }; }", true, ""},
+		{"false", "function before_action() { return false; }", false, ""},
+		{"async false", "async function before_action() { return false; }", false, ""},
+		{"async true", "async function before_action() { return true; }", true, ""},
+		{"async throw", "async function before_action() { throw new Error('boom'); }", false, "before_action: Error: boom"},
+		{"rejected in then", "function before_action() { return Promise.resolve(1).then(function () { throw new TypeError('late'); }); }", false, "TypeError: late"},
+		{"waits for ever", "function before_action() { return new Promise(function () {}); }", false, "has not settled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRunner(t, Options{Timeout: 500 * time.Millisecond}, "", tt.code)
+			proceed, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+			if proceed != tt.proceed || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+				t.Errorf("proceed %t, error %v; want %t, %q", proceed, err, tt.proceed, tt.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/engine"
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+)
+
+// cycle_variables live for the whole run: what before_action sets,
+// after_action sees, and so does the next step's script.
+func TestCycleVariablesAcrossEvents(t *testing.T) {
+	_, base := startSandbox(t)
+	c := exampleConnector(t)
+	c.Method("Create Webhook").Script = `
+		function before_action() { cycle_variables.token = 'abc'; }
+		function after_action() { console.log('after_action sees ' + cycle_variables.token); cycle_variables.n = 1; }`
+	c.Method("Delete Webhook").Script = `
+		function before_action() { console.log('delete sees ' + cycle_variables.token + ' ' + cycle_variables.n); }`
+	r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}})
+	if !res.OK {
+		t.Fatal(res.Error)
+	}
+	create, del := strings.Join(res.Steps[0].Console, "\n"), strings.Join(res.Steps[len(res.Steps)-1].Console, "\n")
+	if !strings.Contains(create, "after_action sees abc") || !strings.Contains(del, "delete sees abc 1") {
+		t.Errorf("create console %q, delete console %q", create, del)
+	}
+	// A new run starts with none.
+	res = r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}})
+	if del := strings.Join(res.Steps[len(res.Steps)-1].Console, "\n"); !strings.Contains(del, "delete sees abc 1") {
+		t.Errorf("second run's delete console %q", del)
+	}
+}
+
+// A script that logs without end fills neither memory nor the run log: a
+// step keeps 1000 lines and 1 MiB, each line at most 16 KiB, and says where
+// it stopped.
+func TestConsoleFloodCapped(t *testing.T) {
+	_, base := startSandbox(t)
+	for _, tc := range []struct {
+		name, line string
+		lines      int // kept before the last, which says it stopped
+	}{
+		{"many short lines", "'x'", 1000},
+		{"long lines", "'x'.repeat(20000)", 63}, // each cut to 16 KiB and a mark: a 64th would pass 1 MiB
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := exampleConnector(t)
+			c.Method("Create Order").Script = "function before_action() { for (;;) console.log(" + tc.line + "); }"
+			r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
+				ScriptTimeout: time.Second}
+			res := r.RunMethod(context.Background(), "Create Order")
+			if res.OK || !strings.Contains(res.Error, "time limit") {
+				t.Fatalf("ok=%t error %q", res.OK, res.Error)
+			}
+			lines := res.Steps[0].Console
+			size := 0
+			for _, l := range lines[:len(lines)-1] {
+				size += len(l)
+				if len(l) > 16<<10+len("…") {
+					t.Fatalf("a line of %d bytes", len(l))
+				}
+			}
+			last := lines[len(lines)-1]
+			if size > 1<<20 || len(lines)-1 != tc.lines || !strings.HasPrefix(last, "(console output stops here: a step keeps at most 1000 lines and 1024 KiB)") {
+				t.Errorf("%d lines, %d bytes, last %.80q", len(lines), size, last)
+			}
+		})
+	}
+}
