@@ -108,7 +108,17 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	case recorded != nil:
 		r.failStep(step, fmt.Errorf("webhook %s was created but could not be recorded in the ledger: %w; deleting it now", id, recorded))
 	case step.OK:
-		r.deliveryStep(ctx, res, wm, recv, opts, r.signatureSecret(wm, system))
+		secret := r.signatureSecret(wm, system)
+		if recv != nil && !wm.WebhookSignature.IsZero() {
+			// The API hears 401 for a delivery that fails the check.
+			recv.SetCheck(func(d Delivery) string {
+				if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
+					return "signature check failed: " + MaskText(err.Error(), r.secrets())
+				}
+				return ""
+			})
+		}
+		r.deliveryStep(ctx, res, wm, recv, opts, secret)
 	}
 
 	// The delete is not cancelled with the run, and its time limit starts
@@ -297,19 +307,33 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	d, err := recv.Wait(wctx, 0)
+	// The first delivery that passes is the one mapped: one rejected (a
+	// bad signature) or without a JSON body (a ping, a GET that checks the
+	// URL) is shown if nothing better comes within the wait.
+	var got *Received
+	var err error
+	for n := 0; ; n++ {
+		var d Delivery
+		if d, err = recv.Wait(wctx, n); err != nil {
+			break
+		}
+		got = r.mapDelivery(ctx, wm, d, step, secret)
+		if got.Rejected == "" && json.Valid(d.Body) {
+			break
+		}
+	}
 	step.DurationMS = time.Since(start).Milliseconds()
 	res.Steps = append(res.Steps, step)
+	res.Deliveries = len(recv.Deliveries())
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case got == nil && errors.Is(err, context.DeadlineExceeded):
 		r.failStep(step, fmt.Errorf("no delivery arrived at %s within %s", recv.URL, wait))
 		return
-	case err != nil:
+	case got == nil:
 		r.failStep(step, fmt.Errorf("waiting for a delivery: %w", err))
 		return
 	}
-	res.Delivery = r.mapDelivery(ctx, wm, d, step, secret)
-	res.Deliveries = len(recv.Deliveries())
+	res.Delivery = got
 	if res.Delivery.Error != "" || res.Delivery.Rejected != "" {
 		r.failStep(step, errors.New(res.Delivery.Rejected+res.Delivery.Error))
 		return

@@ -16,6 +16,11 @@ import (
 // DefaultDeliveryLimit caps the body of one webhook delivery.
 const DefaultDeliveryLimit = 1 << 20
 
+// maxDeliveries is the most deliveries one receiver keeps; more are
+// answered 429 and not kept, so that an API stuck in a loop cannot fill the
+// memory.
+const maxDeliveries = 100
+
 // Delivery is one request the external API made to the receiver.
 type Delivery struct {
 	ReceivedAt time.Time           `json:"received_at"`
@@ -40,7 +45,18 @@ type Receiver struct {
 	server   *receiverServer
 	mu       sync.Mutex
 	received []Delivery
+	check    func(Delivery) string
 	notify   chan struct{}
+}
+
+// SetCheck makes the receiver answer 401 to a delivery check rejects (it
+// returns why), such as one whose signature does not match, so that the API
+// is not told a forged or broken delivery was taken. The delivery is kept,
+// marked rejected.
+func (r *Receiver) SetCheck(check func(Delivery) string) {
+	r.mu.Lock()
+	r.check = check
+	r.mu.Unlock()
 }
 
 // receiverServer is a loopback HTTP server that hands each request to the
@@ -60,7 +76,7 @@ func startServer() (*receiverServer, error) {
 		return nil, fmt.Errorf("start the webhook receiver on %s: %w", addr, err)
 	}
 	s := &receiverServer{base: "http://" + ln.Addr().String(), open: map[string]*Receiver{}}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	go srv.Serve(ln) // for the life of the process
 	return s, nil
 }
@@ -94,20 +110,27 @@ func (s *receiverServer) newReceiver(limit int64) (*Receiver, error) {
 }
 
 var shared struct {
-	once   sync.Once
+	mu     sync.Mutex
 	server *receiverServer
-	err    error
 }
 
 // OpenReceiver opens a receiver on the process's shared loopback server,
 // started on first use and kept for the life of the process, so that a run
-// pays for a path, not for a server. Close the receiver when the run ends.
+// pays for a path, not for a server. A server that failed to start is tried
+// again by the next run. Close the receiver when the run ends.
 func OpenReceiver(limit int64) (*Receiver, error) {
-	shared.once.Do(func() { shared.server, shared.err = startServer() })
-	if shared.err != nil {
-		return nil, shared.err
+	shared.mu.Lock()
+	if shared.server == nil {
+		s, err := startServer()
+		if err != nil {
+			shared.mu.Unlock()
+			return nil, err
+		}
+		shared.server = s
 	}
-	return shared.server.newReceiver(limit)
+	s := shared.server
+	shared.mu.Unlock()
+	return s.newReceiver(limit)
 }
 
 // ServeHTTP takes a delivery on the receiver's path and answers 404
@@ -124,6 +147,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		Headers:    req.Header.Clone(),
 		RemoteAddr: req.RemoteAddr,
 	}
+	r.mu.Lock()
+	full, check := len(r.received) >= maxDeliveries, r.check
+	r.mu.Unlock()
+	if full {
+		http.Error(w, fmt.Sprintf("this test run keeps %d deliveries and has them", maxDeliveries), http.StatusTooManyRequests)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.limit))
 	var tooBig *http.MaxBytesError
 	switch {
@@ -135,7 +165,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 	default:
 		d.Body = body
-		w.WriteHeader(http.StatusOK)
+		if check != nil {
+			d.Rejected = check(d)
+		}
+		if d.Rejected != "" {
+			http.Error(w, "rejected", http.StatusUnauthorized)
+		} else {
+			w.WriteHeader(http.StatusOK)
+		}
 	}
 	r.mu.Lock()
 	r.received = append(r.received, d)
