@@ -28,7 +28,7 @@ var scriptEvents = []scriptEvent{
 	{"after_action", "Runs after the response arrives: method_response and\nmethod_response_headers hold it.", model.MethodAction},
 	{"after_error", "Runs when the call fails: method_error and statusCode say why.", model.MethodAction},
 	{"before_webhook", "Runs when a delivery arrives, before it is mapped:\nmethod_request holds the payload.", model.MethodWebhook},
-	{"after_webhook", "Runs after a delivery is mapped. Return false to filter the event out.", model.MethodWebhook},
+	{"after_webhook", "Runs after before_webhook, as the last word before mapping:\nmethod_response holds the payload, and what it holds is mapped.\nReturn false to filter the event out.", model.MethodWebhook},
 }
 
 // scriptGlobals are the variables a script sees.
