@@ -31,8 +31,8 @@ func FuzzMask(f *testing.F) {
 		}
 		// A message cut short inside the secret.
 		n := minClipped + int(cut)%max(1, len(planted)-minClipped)
-		if n >= len(planted) || !utf8.RuneStart(planted[n]) {
-			return
+		if n >= len(planted) || !utf8.RuneStart(planted[n]) || utf8.RuneCountInString(planted[:n]) < minClipped {
+			return // a cut leaving fewer characters than minClipped is not masked
 		}
 		clipped := MaskText(before+planted[:n]+clipMark, []string{secret})
 		if strings.HasSuffix(strings.TrimSuffix(clipped, clipMark), planted[:n]) {
