@@ -369,6 +369,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 		out.Error = err.Error()
 		return out
 	}
+	defer scripts.Close()
 	if scripts.Handles(script.EventBeforeWebhook) || scripts.Handles(script.EventAfterWebhook) {
 		g := &script.Globals{MethodRequest: payload, MethodRequestHeaders: flatten(d.Headers)}
 		proceed, err := r.fire(ctx, scripts, script.EventBeforeWebhook, g)

@@ -139,6 +139,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if err != nil {
 		return fail(err)
 	}
+	defer scripts.Close()
 	// Globals cross into JavaScript only for an event a script handles.
 	if scripts.Handles(script.EventBeforeAction) {
 		proceed, err := r.beforeAction(ctx, scripts, req)

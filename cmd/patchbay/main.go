@@ -10,9 +10,13 @@ import (
 	"syscall"
 
 	_ "patchbay/cmd/patchbay/internal/locale" // before Fyne reads the locale
+	"patchbay/engine/script"
 )
 
 func main() {
+	// A script worker serves its scripts and exits here; Patchbay itself
+	// goes on, its scripts isolated in such workers.
+	script.WorkerMain()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"patchbay/engine/sandbox"
+	"patchbay/engine/script"
 	"patchbay/model"
 	"patchbay/model/store"
 )
@@ -24,6 +25,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	script.WorkerMain() // scripts run in workers of this binary, as in patchbay
 	os.Exit(m.Run())
 }
 

@@ -7,8 +7,20 @@ import (
 
 // BenchmarkFireBeforeAction measures what a run pays for scripts: compiling
 // both sources, two fresh runtimes, and one before_action with the Bearer
-// idiom and a small JSON body crossing into JavaScript and back.
+// idiom and a small JSON body crossing into JavaScript and back; in this
+// process, and in a worker process as Patchbay runs them (WorkerMain), whose
+// start is most of the cost.
 func BenchmarkFireBeforeAction(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) { benchFire(b, false) })
+	b.Run("worker", func(b *testing.B) {
+		if !isolated.Load() {
+			b.Skip("no workers in this test binary")
+		}
+		benchFire(b, true)
+	})
+}
+
+func benchFire(b *testing.B, worker bool) {
 	connector := Source{Name: connectorName, Code: `function before_action() {
 	method_request_headers.Authorization = 'Bearer ' + method_auth_value;
 }`}
@@ -19,7 +31,11 @@ func BenchmarkFireBeforeAction(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := New(ctx, Options{}, connector, method)
+		newRunner := newInProcess
+		if worker {
+			newRunner = New
+		}
+		r, err := newRunner(ctx, Options{}, connector, method)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,5 +52,6 @@ func BenchmarkFireBeforeAction(b *testing.B) {
 		if g.MethodRequestHeaders["Authorization"] != "Bearer tok" {
 			b.Fatal("header not set")
 		}
+		r.Close()
 	}
 }

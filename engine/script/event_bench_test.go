@@ -15,8 +15,9 @@ import (
 )
 
 // BenchmarkScriptEventBesideHTTP measures, in each iteration, what scripts
-// add to an Action's call: a fresh runner (script.New compiling and running
-// a connector script and a method script) and its before_action (Fire),
+// add to an Action's call: a fresh runner (script.New starting a worker
+// process, as Patchbay runs scripts, and compiling and running a connector
+// script and a method script in it) and its before_action (Fire),
 // which sets the Authorization header, a request id and a body field. Then
 // the request they decorated goes to a loopback httptest server: JSON body
 // encoded, POST sent, response read to the end on a kept-alive connection.
@@ -68,6 +69,7 @@ func BenchmarkScriptEventBesideHTTP(b *testing.B) {
 		if proceed, err := r.Fire(ctx, script.EventBeforeAction, g); err != nil || !proceed {
 			b.Fatal(proceed, err)
 		}
+		r.Close()
 		t1 := time.Now()
 		if err := send(client, g); err != nil {
 			b.Fatal(err)

@@ -1,0 +1,15 @@
+package engine_test
+
+import (
+	"os"
+	"testing"
+
+	"patchbay/engine/script"
+)
+
+// TestMain runs the engine's tests with scripts in worker processes of the
+// test binary, as Patchbay runs them.
+func TestMain(m *testing.M) {
+	script.WorkerMain()
+	os.Exit(m.Run())
+}

@@ -1,0 +1,332 @@
+package script
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scripts run in a worker process when the program asks for it (WorkerMain):
+// a script that exhausts memory, or makes a built-in recurse until Go's
+// stack overflows, then ends the worker and fails its step, instead of
+// ending Patchbay with the author's unsaved work. The worker is this same
+// executable, started with workerEnv set; one serves one Runner.
+
+// workerEnv marks a process started as a script worker.
+const workerEnv = "PATCHBAY_SCRIPT_WORKER"
+
+// workerMemory is the most heap a worker may use before it is ended.
+const workerMemory = 1 << 30
+
+// workerGrace is how long past a script's time limit the worker may take
+// before it is ended: its own limit normally stops the script first, with
+// the line it was at.
+const workerGrace = 2 * time.Second
+
+// isolated is set by WorkerMain in a program whose runners use workers.
+var isolated atomic.Bool
+
+// WorkerMain makes this process a script worker, and exits when it is done,
+// if it was started as one. Otherwise it turns isolation on: every Runner
+// of this process runs its scripts in a worker process of this executable.
+// Call it first thing in main, and in the TestMain or an init of a test
+// binary that runs scripts, since the worker is the same executable.
+func WorkerMain() {
+	if os.Getenv(workerEnv) != "1" {
+		isolated.Store(true)
+		return
+	}
+	os.Exit(serveWorker(os.Stdin, os.Stdout))
+}
+
+// request is what the parent asks a worker: to load the sources ("new") or
+// to fire an event ("fire").
+type request struct {
+	Op      string        `json:"op"`
+	Timeout time.Duration `json:"timeout,omitempty"`
+	Sources []Source      `json:"sources,omitempty"`
+	Event   Event         `json:"event,omitempty"`
+	Globals *Globals      `json:"globals,omitempty"`
+}
+
+// reply is a console line from the worker, or the answer that ends a
+// request (Done).
+type reply struct {
+	Console  *consoleLine `json:"console,omitempty"`
+	Done     bool         `json:"done,omitempty"`
+	Handlers []Event      `json:"handlers,omitempty"`
+	Proceed  bool         `json:"proceed,omitempty"`
+	Globals  *Globals     `json:"globals,omitempty"`
+	Err      *wireError   `json:"err,omitempty"`
+}
+
+type consoleLine struct {
+	Source, Line string
+}
+
+// wireError carries a *ScriptError, a *TimeoutError or another error's
+// text from the worker.
+type wireError struct {
+	Kind          string // "script", "timeout" or ""
+	Source        string
+	Event         Event
+	Line, Column  int
+	Name, Message string
+	Limit         time.Duration
+}
+
+func toWire(err error) *wireError {
+	var se *ScriptError
+	var te *TimeoutError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return &wireError{Kind: "script", Source: se.Source, Event: se.Event, Line: se.Line, Column: se.Column, Name: se.Name, Message: se.Message}
+	case errors.As(err, &te):
+		return &wireError{Kind: "timeout", Source: te.Source, Event: te.Event, Line: te.Line, Column: te.Column, Limit: te.Limit}
+	}
+	return &wireError{Message: err.Error()}
+}
+
+func (w *wireError) err() error {
+	switch {
+	case w == nil:
+		return nil
+	case w.Kind == "script":
+		return &ScriptError{Source: w.Source, Event: w.Event, Line: w.Line, Column: w.Column, Name: w.Name, Message: w.Message}
+	case w.Kind == "timeout":
+		return &TimeoutError{Source: w.Source, Event: w.Event, Line: w.Line, Column: w.Column, Limit: w.Limit}
+	}
+	return errors.New(w.Message)
+}
+
+// serveWorker answers requests on in until it closes; it returns the exit
+// code.
+func serveWorker(in io.Reader, out io.Writer) int {
+	go watchMemory()
+	dec := json.NewDecoder(bufio.NewReader(in))
+	enc := json.NewEncoder(out)
+	var r *Runner
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			return 0 // the parent is done with this worker
+		}
+		rep := reply{Done: true}
+		switch req.Op {
+		case "new":
+			opts := Options{Timeout: req.Timeout, Console: func(source, line string) {
+				enc.Encode(reply{Console: &consoleLine{source, line}})
+			}}
+			var err error
+			if r, err = newInProcess(context.Background(), opts, req.Sources...); err != nil {
+				rep.Err = toWire(err)
+			} else {
+				for _, ev := range Events() {
+					if r.Handles(ev) {
+						rep.Handlers = append(rep.Handlers, ev)
+					}
+				}
+			}
+		case "fire":
+			g := req.Globals
+			if g == nil {
+				g = &Globals{}
+			}
+			proceed, err := r.fireInProcess(context.Background(), req.Event, g)
+			rep.Proceed, rep.Err = proceed, toWire(err)
+			if err == nil {
+				rep.Globals = g
+			}
+		default:
+			rep.Err = &wireError{Message: fmt.Sprintf("script worker: unknown request %q", req.Op)}
+		}
+		if err := enc.Encode(rep); err != nil {
+			return 1
+		}
+	}
+}
+
+// watchMemory ends the worker when its heap passes workerMemory: growth by
+// many small steps. One huge allocation ends it through Go's own "out of
+// memory".
+func watchMemory() {
+	debug.SetMemoryLimit(workerMemory) // the collector works harder first
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	for range time.Tick(20 * time.Millisecond) {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > workerMemory {
+			fmt.Fprintf(os.Stderr, "the script used more than %d MiB of memory\n", workerMemory>>20)
+			os.Exit(3)
+		}
+	}
+}
+
+// worker is the parent's end of one worker process.
+type worker struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	dec    *json.Decoder
+	stderr *cappedBuffer
+	dead   error // set once the worker was ended or died
+}
+
+func startWorker() (*worker, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("start the script worker: %w", err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	w := &worker{cmd: cmd, stderr: &cappedBuffer{max: 4096}}
+	cmd.Stderr = w.stderr
+	if w.in, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("start the script worker: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start the script worker: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the script worker: %w", err)
+	}
+	w.dec = json.NewDecoder(bufio.NewReader(out))
+	return w, nil
+}
+
+// call sends req and waits for its answer, handing console lines to
+// console on the way, for at most limit: past it, or when ctx ends, the
+// worker is ended. A worker that died says why in its error.
+func (w *worker) call(ctx context.Context, req request, limit time.Duration, console func(source, line string)) (reply, error) {
+	if w.dead != nil {
+		return reply{}, w.dead
+	}
+	data, err := json.Marshal(req)
+	if err != nil {
+		return reply{}, err // nothing was sent: the worker goes on
+	}
+	if _, err := w.in.Write(append(data, '\n')); err != nil {
+		return reply{}, w.died(fmt.Errorf("the script worker is gone: %w", err))
+	}
+	msgs := make(chan reply)
+	failed := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			var rep reply
+			if err := w.dec.Decode(&rep); err != nil {
+				failed <- err
+				return
+			}
+			select {
+			case msgs <- rep:
+			case <-stop:
+				return
+			}
+			if rep.Done {
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for {
+		select {
+		case rep := <-msgs:
+			if rep.Console != nil {
+				if console != nil {
+					console(rep.Console.Source, rep.Console.Line)
+				}
+				continue
+			}
+			return rep, nil
+		case <-failed:
+			return reply{}, w.died(w.crash())
+		case <-ctx.Done():
+			return reply{}, w.died(ctx.Err())
+		case <-timer.C:
+			return reply{}, w.died(errWorkerLate)
+		}
+	}
+}
+
+var errWorkerLate = errors.New("the script engine did not stop at the time limit, and was ended")
+
+// crash says why the worker died, from what it wrote on stderr.
+func (w *worker) crash() error {
+	w.cmd.Wait()
+	text := strings.TrimSpace(w.stderr.String())
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "fatal error: stack overflow"), strings.Contains(line, "stack exceeds"):
+			return errors.New("the script ended the script engine: a built-in went too deep (a Go stack overflow); look for a value nested very deep")
+		case strings.HasPrefix(line, "fatal error: out of memory"), strings.Contains(line, "out of memory"):
+			return errors.New("the script ended the script engine: it asked for more memory than there is; look for a huge array or string")
+		case strings.HasPrefix(line, "the script used more than"):
+			return fmt.Errorf("the script ended the script engine: %s", line)
+		}
+	}
+	if text == "" {
+		return errors.New("the script engine stopped unexpectedly")
+	}
+	first, _, _ := strings.Cut(text, "\n")
+	return fmt.Errorf("the script engine stopped unexpectedly: %s", first)
+}
+
+// died ends the worker, for good, with err as the reason.
+func (w *worker) died(err error) error {
+	if w.dead == nil {
+		w.dead = err
+		w.cmd.Process.Kill()
+		w.in.Close()
+		go w.cmd.Wait()
+	}
+	return err
+}
+
+// close lets the worker end: it exits when its input closes.
+func (w *worker) close() {
+	if w.dead != nil {
+		return
+	}
+	w.dead = errors.New("the script runner is closed")
+	w.in.Close()
+	go w.cmd.Wait()
+}
+
+// cappedBuffer keeps the first max bytes written to it.
+type cappedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *cappedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
