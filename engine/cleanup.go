@@ -64,7 +64,10 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 		default:
 			err = ledger.MarkWebhookFailed(ledgerCtx, rec.ID, res.Error)
 		}
-		if err != nil {
+		switch {
+		case model.ErrorCodeOf(err) == model.EConflict:
+			// Marked deleted meanwhile, by another cleanup or by hand.
+		case err != nil:
 			res.Deleted = false
 			res.Error = fmt.Sprintf("updating the webhook ledger: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"patchbay/engine/script"
@@ -110,10 +111,13 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	case step.OK:
 		secret := r.signatureSecret(wm, system)
 		if recv != nil && !wm.WebhookSignature.IsZero() {
-			// The API hears 401 for a delivery that fails the check.
+			// The API hears 401 for a delivery that fails the check. The
+			// check runs on the receiver's goroutine: it gets its own copy
+			// of the secrets.
+			secrets := slices.Clone(r.secrets())
 			recv.SetCheck(func(d Delivery) string {
 				if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
-					return "signature check failed: " + MaskText(err.Error(), r.secrets())
+					return "signature check failed: " + MaskText(err.Error(), secrets)
 				}
 				return ""
 			})
@@ -222,22 +226,28 @@ func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLed
 // with the delete's error. When its id did not go on the row with the
 // create (unrecorded), it is written now: a row without it cannot be
 // cleaned up. If the row was marked deleted meanwhile (the author forgot it
-// during the run), a new row keeps the webhook; if the id still cannot be
-// written, the row's error names it, for removal by hand.
+// while the run went on), a new row keeps the webhook; if the id still
+// cannot be written, the row's error names it, for removal by hand.
 func (r *Runner) keepUndeleted(ctx context.Context, ledger model.WebhookLedger, rec *model.WebhookRecord, unrecorded bool, why string) error {
-	if !unrecorded {
-		return ledger.MarkWebhookFailed(ctx, rec.ID, why)
+	err := error(nil)
+	if unrecorded {
+		err = ledger.SetWebhookID(ctx, rec.ID, rec.WebhookID)
 	}
-	err := ledger.SetWebhookID(ctx, rec.ID, rec.WebhookID)
+	if err == nil {
+		err = ledger.MarkWebhookFailed(ctx, rec.ID, why)
+	}
 	switch {
 	case err == nil:
-		return ledger.MarkWebhookFailed(ctx, rec.ID, why)
+		return nil
 	case model.ErrorCodeOf(err) == model.EConflict:
+		// Marked deleted meanwhile, while the webhook is still there.
 		fresh := *rec
 		fresh.LastError = why
 		if ledger.RecordWebhook(ctx, &fresh) == nil {
 			return nil
 		}
+	case !unrecorded:
+		return err
 	}
 	return ledger.MarkWebhookFailed(ctx, rec.ID, fmt.Sprintf(
 		"webhook %s was created, and its id could not be recorded; remove it on the API by hand (the delete failed: %s)", rec.WebhookID, why))

@@ -432,3 +432,25 @@ func TestUnrecordedIDWithFailedDelete(t *testing.T) {
 		}
 	})
 }
+
+// forgetsOnceRecorded is a ledger whose row is marked deleted the moment
+// its id is written, as when the author forgets it while the run waits for
+// a delivery.
+type forgetsOnceRecorded struct{ memLedger }
+
+func (l *forgetsOnceRecorded) SetWebhookID(ctx context.Context, id int64, webhookID string) error {
+	if err := l.memLedger.SetWebhookID(ctx, id, webhookID); err != nil {
+		return err
+	}
+	return l.MarkWebhookDeleted(ctx, id)
+}
+
+// A row forgotten after its id was recorded, whose delete then fails,
+// comes back as a new pending row: the webhook is still on the API.
+func TestForgottenRowWithFailedDelete(t *testing.T) {
+	fail := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
+	_, rows := hooksRun(t, &hooksAPI{create: createdWH1, del: fail}, nil, &forgetsOnceRecorded{})
+	if len(rows) != 1 || rows[0].ID != 2 || rows[0].WebhookID != "wh_1" || !strings.Contains(rows[0].LastError, "answered 503") {
+		t.Errorf("pending rows %+v, want a new row keeping wh_1 with the delete's error", rows)
+	}
+}

@@ -69,8 +69,8 @@ func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 func (l *memLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.rows[id-1].Pending() {
-		return nil // as the store: a row deleted meanwhile stays so
+	if !l.rows[id-1].Pending() { // as the store: a row deleted meanwhile stays so
+		return model.Errorf(model.EConflict, "mark webhook failed %d: the row was marked deleted meanwhile", id)
 	}
 	l.rows[id-1].LastError = reason
 	return nil

@@ -19,12 +19,12 @@ const (
 	// recurse in Go until the process dies of a stack overflow.
 	maxNesting = 1000
 	// maxStringLength caps the strings String.prototype.repeat, padStart
-	// and padEnd make, in UTF-16 units.
+	// and padEnd make, and the separators Array.prototype.join puts
+	// between elements, in UTF-16 units.
 	maxStringLength = 16 << 20
 	// maxRegexpMatch bounds one regular-expression match. A pattern with
 	// lookaround or backreferences runs on a backtracking engine that can
-	// take hours; a match that runs out counts as no match, and the time
-	// limit then ends the script.
+	// take hours; a call with a match that runs out throws a RangeError.
 	maxRegexpMatch = time.Second
 )
 
@@ -34,25 +34,43 @@ func init() {
 
 // guardSource wraps JSON.stringify so that a value nested deeper than
 // maxNesting is refused with a RangeError before goja's own stringify
-// recurses into it. The walk is JavaScript, so its own recursion is capped
-// and interruptible; it follows toJSON as stringify does, and stops at a
-// cycle, which stringify then reports.
-var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor) {
+// recurses into it. It tracks the depth through a replacer, which
+// stringify calls once per value, depth first, with the value's holder as
+// this: the holders still open are the path to it. A script's own replacer
+// function runs first, and the depth is that of what it returns; toJSON
+// and getters run once, as without the guard. With a list of keys as the
+// replacer, a walk checks the depth first instead (and toJSON runs twice).
+var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor, isArray) {
+	var max = %d;
+	function tooDeep() { return new RangeErrorCtor('the value is nested deeper than ' + max + ' levels'); }
 	function walk(v, key, ancestors) {
 		if (typeof v === 'object' && v !== null && typeof v.toJSON === 'function') v = v.toJSON(key);
 		if (typeof v !== 'object' || v === null) return;
 		if (ancestors.indexOf(v) >= 0) return;
-		if (ancestors.length >= %d) throw new RangeErrorCtor('the value is nested deeper than %d levels');
+		if (ancestors.length >= max) throw tooDeep();
 		ancestors.push(v);
 		var keys = Object.keys(v);
 		for (var i = 0; i < keys.length; i++) walk(v[keys[i]], keys[i], ancestors);
 		ancestors.pop();
 	}
-	return function (value, replacer, space) {
-		walk(value, '', []);
-		return stringify(value, replacer, space);
+	return function stringify_(value, replacer, space) {
+		if (isArray(replacer)) {
+			walk(value, '', []);
+			return stringify(value, replacer, space);
+		}
+		var user = typeof replacer === 'function' ? replacer : null;
+		var open = [];
+		return stringify(value, function (key, v) {
+			if (user) v = user.call(this, key, v);
+			while (open.length > 0 && open[open.length - 1] !== this) open.pop();
+			if (typeof v === 'object' && v !== null) {
+				if (open.length > max) throw tooDeep();
+				open.push(v);
+			}
+			return v;
+		}, space);
 	};
-})`, maxNesting, maxNesting)
+})`, maxNesting)
 
 var guardProgram = goja.MustCompile("patchbay:guards", guardSource, false)
 
@@ -77,11 +95,11 @@ func (u *unit) installGuards() (goja.Value, error) {
 		return nil, err
 	}
 	mk, _ := goja.AssertFunction(factory)
-	stringify, err := mk(goja.Undefined(), json.Get("stringify"), rt.Get("RangeError"))
+	stringify, err := mk(goja.Undefined(), json.Get("stringify"), rt.Get("RangeError"), rt.Get("Array").ToObject(rt).Get("isArray"))
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Set("stringify", stringify); err != nil {
+	if err := u.define(json, "stringify", 3, stringify); err != nil {
 		return nil, err
 	}
 
@@ -96,7 +114,7 @@ func (u *unit) installGuards() (goja.Value, error) {
 		}
 		return v
 	}
-	if err := json.Set("parse", guardedParse); err != nil {
+	if err := u.define(json, "parse", 2, rt.ToValue(guardedParse)); err != nil {
 		return nil, err
 	}
 
@@ -105,12 +123,12 @@ func (u *unit) installGuards() (goja.Value, error) {
 	arrayProto := rt.Get("Array").ToObject(rt).Get("prototype").ToObject(rt)
 	for _, name := range []string{"join", "toString", "toLocaleString"} {
 		orig, _ := goja.AssertFunction(arrayProto.Get(name))
-		if err := arrayProto.Set(name, u.counted(orig, name, rangeError)); err != nil {
+		if err := u.define(arrayProto, name, lengthOf(arrayProto.Get(name)), rt.ToValue(u.counted(orig, name, rangeError))); err != nil {
 			return nil, err
 		}
 	}
 	flat, _ := goja.AssertFunction(arrayProto.Get("flat"))
-	if err := arrayProto.Set("flat", func(call goja.FunctionCall) goja.Value {
+	if err := u.define(arrayProto, "flat", 0, rt.ToValue(func(call goja.FunctionCall) goja.Value {
 		depth := goja.Undefined()
 		if d := call.Argument(0); !goja.IsUndefined(d) {
 			depth = rt.ToValue(min(d.ToFloat(), maxNesting)) // Infinity too
@@ -120,14 +138,14 @@ func (u *unit) installGuards() (goja.Value, error) {
 			panic(err)
 		}
 		return v
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 
 	stringProto := rt.Get("String").ToObject(rt).Get("prototype").ToObject(rt)
 	for _, name := range []string{"repeat", "padStart", "padEnd"} {
 		orig, _ := goja.AssertFunction(stringProto.Get(name))
-		if err := stringProto.Set(name, func(call goja.FunctionCall) goja.Value {
+		if err := u.define(stringProto, name, lengthOf(stringProto.Get(name)), rt.ToValue(func(call goja.FunctionCall) goja.Value {
 			if n := resultLength(name, call); n > maxStringLength {
 				panic(rangeError("String.prototype.%s: a string of %.0f characters is longer than %d", name, n, maxStringLength))
 			}
@@ -136,11 +154,68 @@ func (u *unit) installGuards() (goja.Value, error) {
 				panic(err)
 			}
 			return v
-		}); err != nil {
+		})); err != nil {
 			return nil, err
 		}
 	}
+	if err := u.timeRegexps(rangeError); err != nil {
+		return nil, err
+	}
 	return stringify, nil
+}
+
+// timeRegexps makes a regular-expression call that ran out of its match
+// time a RangeError: goja takes a match that timed out for no match, which
+// would give a script a wrong answer without a word.
+func (u *unit) timeRegexps(rangeError func(string, ...any) *goja.Object) error {
+	rt := u.rt
+	proto := rt.Get("RegExp").ToObject(rt).Get("prototype").ToObject(rt)
+	timed := func(name string, orig goja.Callable) goja.Value {
+		return rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			start := time.Now()
+			v, err := orig(call.This, call.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			if time.Since(start) >= maxRegexpMatch {
+				panic(rangeError("RegExp %s: a match ran longer than %s, and was given up", name, maxRegexpMatch))
+			}
+			return v
+		})
+	}
+	for _, name := range []string{"exec", "test"} {
+		orig, _ := goja.AssertFunction(proto.Get(name))
+		if err := u.define(proto, name, 1, timed(name, orig)); err != nil {
+			return err
+		}
+	}
+	for _, sym := range []*goja.Symbol{goja.SymMatch, goja.SymMatchAll, goja.SymReplace, goja.SymSearch, goja.SymSplit} {
+		orig, _ := goja.AssertFunction(proto.GetSymbol(sym))
+		fn := timed(sym.String(), orig).ToObject(rt)
+		fn.DefineDataProperty("name", rt.ToValue("["+sym.String()+"]"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		if err := proto.DefineDataPropertySymbol(sym, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// define puts fn on obj as a built-in method would be: named name, with
+// its length, not enumerable.
+func (u *unit) define(obj *goja.Object, name string, length int, fn goja.Value) error {
+	f := fn.ToObject(u.rt)
+	f.DefineDataProperty("name", u.rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	f.DefineDataProperty("length", u.rt.ToValue(length), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return obj.DefineDataProperty(name, f, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// lengthOf is a function's length property.
+func lengthOf(fn goja.Value) int {
+	obj, ok := fn.(*goja.Object)
+	if !ok {
+		return 0
+	}
+	return int(obj.Get("length").ToInteger())
 }
 
 // counted wraps an array built-in with the count of how deep its calls are
@@ -153,7 +228,7 @@ func (u *unit) counted(orig goja.Callable, name string, rangeError func(string, 
 		if name == "join" { // the separators alone, however empty the array
 			sep := 1.0
 			if s := call.Argument(0); !goja.IsUndefined(s) {
-				sep = float64(len(s.String()))
+				sep = float64(utf16Length(s))
 			}
 			if n := (arrayLength(call.This) - 1) * sep; n > maxStringLength {
 				panic(rangeError("Array.prototype.join: a string of %.0f characters or more is longer than %d", n, maxStringLength))
@@ -169,6 +244,14 @@ func (u *unit) counted(orig goja.Callable, name string, rangeError func(string, 
 	}
 }
 
+// utf16Length is the length of v as a JavaScript string, in UTF-16 units.
+func utf16Length(v goja.Value) int {
+	if s, ok := v.ToString().(goja.String); ok {
+		return s.Length()
+	}
+	return len(v.String())
+}
+
 // arrayLength is the length property of an array-like this, or 0.
 func arrayLength(this goja.Value) float64 {
 	obj, ok := this.(*goja.Object)
@@ -181,7 +264,7 @@ func arrayLength(this goja.Value) float64 {
 // resultLength is the length, in UTF-16 units, of what repeat, padStart
 // or padEnd would return for call; padding never shortens.
 func resultLength(name string, call goja.FunctionCall) float64 {
-	this := float64(len(call.This.String()))
+	this := float64(utf16Length(call.This))
 	n := call.Argument(0).ToFloat()
 	if name == "repeat" {
 		return this * n

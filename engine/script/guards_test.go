@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +32,14 @@ func TestBuiltinsWithinLimits(t *testing.T) {
 			"RangeError: cannot read the globals back: the value is nested deeper than 1000 levels"},
 		{"huge repeat", `"ab".repeat(Math.pow(2, 31));`,
 			"RangeError: String.prototype.repeat: a string of 4294967296 characters is longer than 16777216"},
+		{"huge repeat, counted in UTF-16", `"é".repeat(17000000);`, "a string of 17000000 characters"},
+		{"deep value through a replacer", "var a = {}; for (var i = 0; i < 10000; i++) a = {a: a}; JSON.stringify({x: 1}, function (k, v) { return k === 'x' ? a : v; });",
+			"the value is nested deeper than 1000 levels"},
 		{"huge padding", `"x".padStart(1e9);`, "String.prototype.padStart"},
 		{"huge join of an empty array", `new Array(5e7).join("ab");`, "Array.prototype.join: a string of 99999998 characters or more"},
-		{"backtracking regular expression", `for (;;) /^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "" /* the time limit */},
+		{"backtracking regular expression", `/^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "RangeError: RegExp test: a match ran longer than 1s, and was given up"},
+		{"backtracking regular expression in match", `("a".repeat(40) + "b").match(/^(a+)+(?=$)/);`, "a match ran longer than 1s"},
+		{"backtracking regular expression in replace", `("a".repeat(40) + "b").replace(/^(a+)+(?=$)/, "x");`, "a match ran longer than 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,11 +74,20 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		cycle_variables.pad = 'ab'.repeat(3) + 'x'.padStart(3, '-') + 'x'.padEnd(2, '.');
 		var c = {}; c.self = c;
 		try { JSON.stringify(c); } catch (e) { cycle_variables.cycle = e.name; }
+		var calls = 0, gets = 0;
+		JSON.stringify({t: {toJSON: function () { calls++; return 1; }}, get g() { gets++; return 2; }});
+		cycle_variables.once = calls + ' ' + gets + ' ' + JSON.stringify({a: 1, b: 2}, ['b']).replace('{"b":2}', 'x');
+		cycle_variables.names = [[].join, JSON.stringify, JSON.parse, [].flat, ''.repeat, /x/.exec].map(function (f) { return f.name + ' ' + f.length; }).join(' ');
+		cycle_variables.utf16 = 'é'.repeat(9000000).length;
+		/(a+)+(?=b)|x$/.test('a'.repeat(5) + 'x');
 	}`, EventBeforeAction)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
+		"once":  "1 1 x",
+		"names": "join 1 stringify 3 parse 2 flat 0 repeat 1 exec 1",
+		"utf16": float64(9000000),
 		"text":  "1,2,3,4|1;2,3,4|1234|3",
 		"json":  `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
 		"pad":   "ababab--xx.",
@@ -156,5 +171,44 @@ func TestInProcess(t *testing.T) {
 	proceed, err := r.Fire(context.Background(), EventBeforeAction, g)
 	if err != nil || proceed || g.CycleVariables["n"] != "1-2" {
 		t.Errorf("proceed %t, %v, %v", proceed, g.CycleVariables, err)
+	}
+}
+
+// A worker that writes what is not the protocol, and lives on, is ended at
+// once: the caller is not left waiting.
+func TestWorkerBreakingTheProtocol(t *testing.T) {
+	w, err := startCmd(exec.Command("sh", "-c", "echo not-json; sleep 30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = w.call(context.Background(), request{Op: "new"}, 10*time.Second, nil)
+	if err == nil || !strings.Contains(err.Error(), "the script engine stopped unexpectedly") {
+		t.Errorf("error %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the call took %s", took)
+	}
+	select {
+	case <-w.exited:
+	case <-time.After(5 * time.Second):
+		t.Error("the worker was not ended")
+	}
+}
+
+// A worker's answer is capped: a script cannot fill the caller's memory
+// with what it leaves in the globals.
+func TestWorkerAnswerCapped(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	r := newRunner(t, Options{Timeout: 5 * time.Second}, "", `function before_action() {
+		var s = 'x'.repeat(1 << 24);
+		cycle_variables.a = [s, s, s, s, s];
+	}`)
+	defer r.Close()
+	_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+	if err == nil || !strings.Contains(err.Error(), "the script left more than 64 MiB for the run to take back") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -62,18 +62,18 @@
 // built-ins that could run long or recurse by themselves are bounded too
 // (guards.go): JSON.parse, JSON.stringify, console.log and turning arrays
 // into text refuse values nested more than 1000 deep (a deeper one would
-// overflow Go's stack and end the process); repeat, padStart, padEnd and
-// join refuse results over 16 Mi characters; one regular-expression match
-// runs at most a second (then counts as no match, and the time limit ends
-// the script).
+// overflow Go's stack and end the process); repeat, padStart and padEnd
+// refuse results over 16 Mi characters, and join separators that alone
+// pass that; a regular-expression call with a match that runs a second
+// throws a RangeError.
 //
 // A program that calls WorkerMain (Patchbay does) runs each Runner's
 // scripts in a worker process of its own executable (worker.go): a script
 // that asks for more memory than there is, passes 1 GiB of heap, or finds
 // another way to end its process ends the worker, and the step fails saying
 // why, while the program goes on. The worker is also ended when it outlasts
-// the time limit by 2 s, or when the caller's context ends. Starting one
-// costs about 6 ms.
+// the time limit by 2 s, breaks the protocol, answers with more than 64 MiB,
+// or when the caller's context ends. Starting one costs about 6 ms.
 //
 // An async handler's promise counts as its result: a rejection fails the
 // step, and a promise still pending when the handler returns is an error.

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +26,18 @@ import (
 // ending Patchbay with the author's unsaved work. The worker is this same
 // executable, started with workerEnv set; one serves one Runner.
 
-// workerEnv marks a process started as a script worker.
-const workerEnv = "PATCHBAY_SCRIPT_WORKER"
+// A worker is started with workerArg and a fresh token as its arguments,
+// and the same token in workerEnv: both must agree, so that neither an
+// exported variable nor an odd command line alone makes Patchbay a worker.
+const (
+	workerArg = "__script-worker"
+	workerEnv = "PATCHBAY_SCRIPT_WORKER"
+)
+
+// maxReply caps what one answer of a worker may hold (the globals a script
+// left, its console lines), so that a script cannot fill the parent's
+// memory through them.
+const maxReply = 64 << 20
 
 // workerMemory is the most heap a worker may use before it is ended.
 const workerMemory = 1 << 30
@@ -44,10 +56,12 @@ var isolated atomic.Bool
 // Call it first thing in main, and in the TestMain or an init of a test
 // binary that runs scripts, since the worker is the same executable.
 func WorkerMain() {
-	if os.Getenv(workerEnv) != "1" {
+	token := os.Getenv(workerEnv)
+	if len(os.Args) != 3 || os.Args[1] != workerArg || token == "" || os.Args[2] != token {
 		isolated.Store(true)
 		return
 	}
+	os.Unsetenv(workerEnv)
 	os.Exit(serveWorker(os.Stdin, os.Stdout))
 }
 
@@ -179,20 +193,41 @@ func watchMemory() {
 type worker struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
+	out    *countingReader
 	dec    *json.Decoder
 	stderr *cappedBuffer
-	dead   error // set once the worker was ended or died
+	exited chan struct{} // closed once the process has exited and is reaped
+	dead   error         // set once the worker was ended or died
+}
+
+// executable is the program to start as a worker: this very file, also
+// after a newer one was installed in its place (Linux's /proc/self/exe),
+// so that both ends speak the same protocol.
+func executable() (string, error) {
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		return "/proc/self/exe", nil
+	}
+	return os.Executable()
 }
 
 func startWorker() (*worker, error) {
-	exe, err := os.Executable()
+	exe, err := executable()
 	if err != nil {
 		return nil, fmt.Errorf("start the script worker: %w", err)
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), workerEnv+"=1")
-	w := &worker{cmd: cmd, stderr: &cappedBuffer{max: 4096}}
+	token := make([]byte, 16)
+	rand.Read(token)
+	cmd := exec.Command(exe, workerArg, hex.EncodeToString(token))
+	cmd.Env = append(os.Environ(), workerEnv+"="+hex.EncodeToString(token))
+	return startCmd(cmd)
+}
+
+// startCmd starts cmd as a worker.
+func startCmd(cmd *exec.Cmd) (*worker, error) {
+	var err error
+	w := &worker{cmd: cmd, stderr: &cappedBuffer{max: 4096}, exited: make(chan struct{})}
 	cmd.Stderr = w.stderr
+	cmd.WaitDelay = time.Second // its output is not waited for past its end
 	if w.in, err = cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("start the script worker: %w", err)
 	}
@@ -203,8 +238,31 @@ func startWorker() (*worker, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the script worker: %w", err)
 	}
-	w.dec = json.NewDecoder(bufio.NewReader(out))
+	go func() { // the one Wait: it reaps the process, however it ends
+		cmd.Wait()
+		close(w.exited)
+	}()
+	w.out = &countingReader{r: out}
+	w.dec = json.NewDecoder(bufio.NewReader(w.out))
 	return w, nil
+}
+
+// countingReader counts what is read through it, and fails past max.
+type countingReader struct {
+	r   io.Reader
+	n   atomic.Int64
+	max int64
+}
+
+var errReplyTooLarge = fmt.Errorf("the script left more than %d MiB for the run to take back", maxReply>>20)
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.max > 0 && c.n.Load() > c.max {
+		return 0, errReplyTooLarge
+	}
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // call sends req and waits for its answer, handing console lines to
@@ -218,6 +276,7 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 	if err != nil {
 		return reply{}, err // nothing was sent: the worker goes on
 	}
+	w.out.max = w.out.n.Load() + maxReply
 	if _, err := w.in.Write(append(data, '\n')); err != nil {
 		return reply{}, w.died(fmt.Errorf("the script worker is gone: %w", err))
 	}
@@ -254,7 +313,10 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 				continue
 			}
 			return rep, nil
-		case <-failed:
+		case err := <-failed:
+			if errors.Is(err, errReplyTooLarge) {
+				return reply{}, w.died(err)
+			}
 			return reply{}, w.died(w.crash())
 		case <-ctx.Done():
 			return reply{}, w.died(ctx.Err())
@@ -266,9 +328,15 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 
 var errWorkerLate = errors.New("the script engine did not stop at the time limit, and was ended")
 
-// crash says why the worker died, from what it wrote on stderr.
+// crash says why the worker died, from what it wrote on stderr. A worker
+// that broke the protocol but lives is ended first.
 func (w *worker) crash() error {
-	w.cmd.Wait()
+	select {
+	case <-w.exited:
+	case <-time.After(time.Second):
+		w.cmd.Process.Kill()
+		<-w.exited
+	}
 	text := strings.TrimSpace(w.stderr.String())
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
@@ -294,7 +362,6 @@ func (w *worker) died(err error) error {
 		w.dead = err
 		w.cmd.Process.Kill()
 		w.in.Close()
-		go w.cmd.Wait()
 	}
 	return err
 }
@@ -306,7 +373,6 @@ func (w *worker) close() {
 	}
 	w.dead = errors.New("the script runner is closed")
 	w.in.Close()
-	go w.cmd.Wait()
 }
 
 // cappedBuffer keeps the first max bytes written to it.

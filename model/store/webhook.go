@@ -52,15 +52,11 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	return nil
 }
 
-// setID names SetWebhookID's update: the one a row no longer pending
-// refuses.
-const setID = "set webhook id"
-
 // SetWebhookID puts the captured id on a pending ledger row and clears its
 // LastError. An unknown ID is an ENotFound error, and a row marked deleted
 // meanwhile an EConflict one: the id would be lost there.
 func (db *DB) SetWebhookID(ctx context.Context, id int64, webhookID string) error {
-	return db.updateWebhook(ctx, id, setID,
+	return db.updateWebhook(ctx, id, "set webhook id",
 		`UPDATE webhook_ledger SET webhook_id = ?, last_error = '' WHERE id = ? AND deleted_at IS NULL`,
 		webhookID, id)
 }
@@ -90,7 +86,8 @@ func (db *DB) MarkWebhookDeleted(ctx context.Context, id int64) error {
 }
 
 // MarkWebhookFailed records on a pending ledger row why deleting the webhook
-// failed; the row stays pending. A row already deleted is left as it is; an
+// failed; the row stays pending. A row marked deleted meanwhile is left as
+// it is, with an EConflict error (the webhook may still be there); an
 // unknown ID is an ENotFound error.
 func (db *DB) MarkWebhookFailed(ctx context.Context, id int64, reason string) error {
 	return db.updateWebhook(ctx, id, "mark webhook failed",
@@ -114,8 +111,9 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 		return fmt.Errorf("%s %d: %w", what, id, err)
 	} else if n == 0 {
 		// Not pending: gone, or marked deleted meanwhile (webhook forget,
-		// Mark removed in the window, another cleanup). An id put on such a
-		// row would be lost: that is an error; the rest leave it as it is.
+		// Mark removed in the window, another cleanup). An id or a failed
+		// delete put on such a row would be lost: that is an EConflict
+		// error; marking it deleted again leaves it as it is.
 		var deleted bool
 		err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM webhook_ledger WHERE id = ?`, id).Scan(&deleted)
 		switch {
@@ -123,7 +121,7 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 			return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
 		case err != nil:
 			return fmt.Errorf("%s %d: %w", what, id, err)
-		case what == setID:
+		case what != "mark webhook deleted":
 			return model.Errorf(model.EConflict, "%s %d: the row was marked deleted meanwhile ('patchbay webhook forget', or Mark removed in the window)", what, id)
 		}
 	}
