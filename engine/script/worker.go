@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Scripts run in a worker process when the program asks for it (WorkerMain):
@@ -38,6 +39,15 @@ const (
 // left, its console lines), so that a script cannot fill the parent's
 // memory through them.
 const maxReply = 64 << 20
+
+// What a worker passes on of a script's console output, per request: more
+// than a step keeps (the engine's limits are lower, and it says where it
+// stopped), so that a script logging without end is not ended for it.
+const (
+	workerConsoleLines = 2000
+	workerConsoleBytes = 4 << 20
+	workerConsoleLine  = 64 << 10
+)
 
 // workerMemory is the most heap a worker may use before it is ended.
 const workerMemory = 1 << 30
@@ -134,17 +144,31 @@ func serveWorker(in io.Reader, out io.Writer) int {
 	dec := json.NewDecoder(bufio.NewReader(in))
 	enc := json.NewEncoder(out)
 	var r *Runner
+	var lines, bytes int // console output passed on for this request
+	console := func(source, line string) {
+		if lines >= workerConsoleLines || bytes >= workerConsoleBytes {
+			return
+		}
+		if len(line) > workerConsoleLine {
+			n := workerConsoleLine
+			for n > 0 && !utf8.RuneStart(line[n]) {
+				n--
+			}
+			line = line[:n] + "…"
+		}
+		lines, bytes = lines+1, bytes+len(line)
+		enc.Encode(reply{Console: &consoleLine{source, line}})
+	}
 	for {
 		var req request
 		if err := dec.Decode(&req); err != nil {
 			return 0 // the parent is done with this worker
 		}
+		lines, bytes = 0, 0
 		rep := reply{Done: true}
 		switch req.Op {
 		case "new":
-			opts := Options{Timeout: req.Timeout, Console: func(source, line string) {
-				enc.Encode(reply{Console: &consoleLine{source, line}})
-			}}
+			opts := Options{Timeout: req.Timeout, Console: console}
 			var err error
 			if r, err = newInProcess(context.Background(), opts, req.Sources...); err != nil {
 				rep.Err = toWire(err)
