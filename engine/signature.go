@@ -45,18 +45,21 @@ func VerifySignature(sig model.SignatureCheck, secret string, headers http.Heade
 	mac := hmac.New(newHash, []byte(secret))
 	mac.Write(body)
 	want := mac.Sum(nil)
-	var first error
+	var unreadable error // a value that could not be read, when none could
+	read := false
 	for _, got := range values {
 		sent, err := decodeSignature(sig, got)
-		if err == nil && hmac.Equal(sent, want) {
+		switch {
+		case err == nil && hmac.Equal(sent, want):
 			return nil
-		}
-		if first == nil {
-			first = err
+		case err == nil:
+			read = true
+		case unreadable == nil:
+			unreadable = err
 		}
 	}
-	if first != nil {
-		return first
+	if !read {
+		return unreadable
 	}
 	return fmt.Errorf("the %s header does not match the HMAC-%s of the body under the secret: the delivery is not from the API, or the secret is wrong",
 		sig.Header, strings.ToUpper(sig.Algorithm))

@@ -50,6 +50,7 @@ func TestVerifySignature(t *testing.T) {
 		{"base64 URL-safe", b64Check, "s3cret", base64.URLEncoding.EncodeToString(mac1.Sum(nil)), ""},
 		{"two values, the second good (a rotated secret)", hexCheck, "s3cret", "sha256=" + strings.Repeat("0", 64) + "\n" + "sha256=" + hexSig, ""},
 		{"two values, neither good", hexCheck, "other", "sha256=" + strings.Repeat("0", 64) + "\n" + "sha256=" + hexSig, "does not match"},
+		{"two values, one wrong and one unreadable", hexCheck, "s3cret", "sha256=" + strings.Repeat("0", 64) + "\n" + "sha256=zz", "does not match"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

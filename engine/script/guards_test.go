@@ -212,3 +212,22 @@ func TestWorkerAnswerCapped(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// A failed event leaves in the globals what the handlers before the failed
+// one changed, in a worker as in process.
+func TestFailedEventKeepsEarlierChanges(t *testing.T) {
+	for _, newRunner := range []func(context.Context, Options, ...Source) (*Runner, error){newInProcess, New} {
+		r, err := newRunner(context.Background(), Options{},
+			Source{Name: connectorName, Code: "function after_action() { cycle_variables.connector = 1; }"},
+			Source{Name: methodName, Code: "function after_action() { throw new Error('no'); }"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &Globals{}
+		_, err = r.Fire(context.Background(), EventAfterAction, g)
+		r.Close()
+		if err == nil || g.CycleVariables["connector"] != float64(1) {
+			t.Errorf("worker %t: error %v, globals %v", r.w != nil, err, g.CycleVariables)
+		}
+	}
+}

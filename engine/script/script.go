@@ -332,14 +332,14 @@ func (r *Runner) fireIsolated(ctx context.Context, ev Event, g *Globals) (bool, 
 		}
 	}
 	rep, err := r.w.call(ctx, request{Op: "fire", Event: ev, Globals: g}, r.opts.Timeout+workerGrace, r.opts.Console)
-	if err == nil {
-		err = rep.Err.err()
-	}
 	if err != nil {
 		return false, r.workerError(ctx, ev, err)
 	}
 	if rep.Globals != nil {
 		*g = *rep.Globals
+	}
+	if err := rep.Err.err(); err != nil {
+		return false, r.workerError(ctx, ev, err)
 	}
 	return rep.Proceed, nil
 }

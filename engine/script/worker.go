@@ -184,11 +184,10 @@ func serveWorker(in io.Reader, out io.Writer) int {
 			if g == nil {
 				g = &Globals{}
 			}
+			// g comes back also after a failure: with what the handlers
+			// before the failed one changed, as in process.
 			proceed, err := r.fireInProcess(context.Background(), req.Event, g)
-			rep.Proceed, rep.Err = proceed, toWire(err)
-			if err == nil {
-				rep.Globals = g
-			}
+			rep.Proceed, rep.Err, rep.Globals = proceed, toWire(err), g
 		default:
 			rep.Err = &wireError{Message: fmt.Sprintf("script worker: unknown request %q", req.Op)}
 		}
