@@ -73,3 +73,18 @@ func TestConsoleFloodCapped(t *testing.T) {
 		})
 	}
 }
+
+// A long console line is masked whole before it is cut: no part of a
+// secret is left where the line ends.
+func TestLongConsoleLineMaskedWhole(t *testing.T) {
+	_, base := startSandbox(t)
+	c := exampleConnector(t)
+	key := strings.Repeat("k", 180) + "-secret-tail-0123456789"
+	c.Method("Create Order").Script = `function before_action() { console.log('x'.repeat(61) + (method_auth_value + ' ').repeat(400)); return false; }`
+	r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: key}}
+	res := r.RunMethod(context.Background(), "Create Order")
+	console := strings.Join(res.Steps[0].Console, "\n")
+	if !strings.Contains(console, engine.Mask) || strings.Contains(console, "kkkkkkkkkkkkkkkkkkkk") || strings.Contains(console, "secret-tail") {
+		t.Errorf("console (%d bytes) shows part of the key; its end: %q", len(console), console[max(0, len(console)-200):])
+	}
+}

@@ -76,6 +76,13 @@ func compile(src Source) (prg *goja.Program, err error) {
 			prg, err = nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Message: fmt.Sprintf("the script could not be compiled: %v", p)}
 		}
 	}()
+	// goja's parser recurses once per nested bracket, without a limit: a
+	// source nested a few hundred thousand deep would end the process
+	// (Check runs in Patchbay's own).
+	if depth, line := sourceNesting(src.Code); depth > maxSourceNesting {
+		return nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Line: line, Column: 1,
+			Message: fmt.Sprintf("the code nests brackets %d deep, deeper than %d", depth, maxSourceNesting)}
+	}
 	ast, err := parser.ParseFile(nil, src.Name, src.Code, 0, parser.WithDisableSourceMaps)
 	if err != nil {
 		se := &ScriptError{Source: src.Name, Name: "SyntaxError", Message: err.Error()}
@@ -99,6 +106,53 @@ func compile(src Source) (prg *goja.Program, err error) {
 		return nil, se
 	}
 	return prg, nil
+}
+
+// maxSourceNesting is the deepest a script's brackets, braces and
+// parentheses may nest.
+const maxSourceNesting = 1000
+
+// sourceNesting is how deep the brackets, braces and parentheses of code
+// nest, and the line where they are deepest, counted outside strings,
+// template text and comments; a regular expression's brackets count too,
+// which matters only near the limit.
+func sourceNesting(code string) (deepest, line int) {
+	depth, ln := 0, 1
+	var quote byte // the string or template being read, or 0
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c == '\n' {
+			ln++
+		}
+		switch {
+		case quote != 0 && c == '\\':
+			i++ // an escaped character
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case c == '/' && i+1 < len(code) && code[i+1] == '/':
+			for i < len(code) && code[i] != '\n' {
+				i++
+			}
+			i-- // the line break is counted above
+		case c == '/' && i+1 < len(code) && code[i+1] == '*':
+			end := strings.Index(code[i+2:], "*/")
+			if end < 0 {
+				return deepest, line
+			}
+			ln += strings.Count(code[i:i+2+end], "\n")
+			i += end + 3
+		case c == '(' || c == '[' || c == '{':
+			if depth++; depth > deepest {
+				deepest, line = depth, ln
+			}
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest, line
 }
 
 // position finds where in the named source a stack was: the innermost frame of

@@ -2,9 +2,7 @@ package script
 
 import (
 	"fmt"
-	"time"
 
-	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 )
 
@@ -22,15 +20,13 @@ const (
 	// and padEnd make, and the separators Array.prototype.join puts
 	// between elements, in UTF-16 units.
 	maxStringLength = 16 << 20
-	// maxRegexpMatch bounds one regular-expression match. A pattern with
-	// lookaround or backreferences runs on a backtracking engine that can
-	// take hours; a call with a match that runs out throws a RangeError.
-	maxRegexpMatch = time.Second
 )
 
-func init() {
-	regexp2.DefaultMatchTimeout = maxRegexpMatch
-}
+// A regular expression that backtracks for hours (a pattern with
+// lookaround or backreferences on the wrong input) is not bounded here:
+// regexp2's match timeout would make it a silent "no match". The time
+// limit cannot interrupt it, so in Patchbay the worker it runs in is ended
+// (worker.go), and the step fails at the time limit.
 
 // guardSource wraps JSON.stringify so that a value nested deeper than
 // maxNesting is refused with a RangeError before goja's own stringify
@@ -43,19 +39,23 @@ func init() {
 var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor, isArray) {
 	var max = %d;
 	function tooDeep() { return new RangeErrorCtor('the value is nested deeper than ' + max + ' levels'); }
-	function walk(v, key, ancestors) {
+	function walk(v, key, ancestors, list) {
 		if (typeof v === 'object' && v !== null && typeof v.toJSON === 'function') v = v.toJSON(key);
 		if (typeof v !== 'object' || v === null) return;
 		if (ancestors.indexOf(v) >= 0) return;
 		if (ancestors.length >= max) throw tooDeep();
 		ancestors.push(v);
-		var keys = Object.keys(v);
-		for (var i = 0; i < keys.length; i++) walk(v[keys[i]], keys[i], ancestors);
+		var keys = isArray(v) ? Object.keys(v) : list;
+		for (var i = 0; i < keys.length; i++) {
+			if (Object.prototype.hasOwnProperty.call(v, keys[i])) walk(v[keys[i]], keys[i], ancestors, list);
+		}
 		ancestors.pop();
 	}
 	return function stringify_(value, replacer, space) {
-		if (isArray(replacer)) {
-			walk(value, '', []);
+		if (isArray(replacer)) { // a list of keys: only those are written
+			var list = [];
+			for (var i = 0; i < replacer.length; i++) list.push(String(replacer[i]));
+			walk(value, '', [], list);
 			return stringify(value, replacer, space);
 		}
 		var user = typeof replacer === 'function' ? replacer : null;
@@ -105,10 +105,12 @@ func (u *unit) installGuards() (goja.Value, error) {
 
 	parse, _ := goja.AssertFunction(json.Get("parse"))
 	guardedParse := func(call goja.FunctionCall) goja.Value {
-		if depth := jsonDepth(call.Argument(0).String()); depth > maxNesting {
+		text := call.Argument(0).ToString() // once: a toString may count
+		if depth := jsonDepth(text.String()); depth > maxNesting {
 			panic(rangeError("JSON.parse: the text is nested %d levels deep, deeper than %d", depth, maxNesting))
 		}
-		v, err := parse(call.This, call.Arguments...)
+		args := append([]goja.Value{text}, call.Arguments[min(1, len(call.Arguments)):]...)
+		v, err := parse(call.This, args...)
 		if err != nil {
 			panic(err)
 		}
@@ -158,46 +160,7 @@ func (u *unit) installGuards() (goja.Value, error) {
 			return nil, err
 		}
 	}
-	if err := u.timeRegexps(rangeError); err != nil {
-		return nil, err
-	}
 	return stringify, nil
-}
-
-// timeRegexps makes a regular-expression call that ran out of its match
-// time a RangeError: goja takes a match that timed out for no match, which
-// would give a script a wrong answer without a word.
-func (u *unit) timeRegexps(rangeError func(string, ...any) *goja.Object) error {
-	rt := u.rt
-	proto := rt.Get("RegExp").ToObject(rt).Get("prototype").ToObject(rt)
-	timed := func(name string, orig goja.Callable) goja.Value {
-		return rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			start := time.Now()
-			v, err := orig(call.This, call.Arguments...)
-			if err != nil {
-				panic(err)
-			}
-			if time.Since(start) >= maxRegexpMatch {
-				panic(rangeError("RegExp %s: a match ran longer than %s, and was given up", name, maxRegexpMatch))
-			}
-			return v
-		})
-	}
-	for _, name := range []string{"exec", "test"} {
-		orig, _ := goja.AssertFunction(proto.Get(name))
-		if err := u.define(proto, name, 1, timed(name, orig)); err != nil {
-			return err
-		}
-	}
-	for _, sym := range []*goja.Symbol{goja.SymMatch, goja.SymMatchAll, goja.SymReplace, goja.SymSearch, goja.SymSplit} {
-		orig, _ := goja.AssertFunction(proto.GetSymbol(sym))
-		fn := timed(sym.String(), orig).ToObject(rt)
-		fn.DefineDataProperty("name", rt.ToValue("["+sym.String()+"]"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-		if err := proto.DefineDataPropertySymbol(sym, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // define puts fn on obj as a built-in method would be: named name, with

@@ -37,9 +37,7 @@ func TestBuiltinsWithinLimits(t *testing.T) {
 			"the value is nested deeper than 1000 levels"},
 		{"huge padding", `"x".padStart(1e9);`, "String.prototype.padStart"},
 		{"huge join of an empty array", `new Array(5e7).join("ab");`, "Array.prototype.join: a string of 99999998 characters or more"},
-		{"backtracking regular expression", `/^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "RangeError: RegExp test: a match ran longer than 1s, and was given up"},
-		{"backtracking regular expression in match", `("a".repeat(40) + "b").match(/^(a+)+(?=$)/);`, "a match ran longer than 1s"},
-		{"backtracking regular expression in replace", `("a".repeat(40) + "b").replace(/^(a+)+(?=$)/, "x");`, "a match ran longer than 1s"},
+		{"backtracking regular expression", `/^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "" /* the time limit: its worker is ended */},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,12 +50,12 @@ func TestBuiltinsWithinLimits(t *testing.T) {
 			switch {
 			case err == nil:
 				t.Fatal("the script passed")
-			case tt.want == "" && !errors.As(err, &te):
+			case tt.want == "" && (!errors.As(err, &te) || !isolated.Load()):
 				t.Errorf("error %v, want the time limit", err)
 			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
 				t.Errorf("error %q, want %q", err, tt.want)
 			}
-			if took > 10*time.Second { // the limit, a regular expression's second, a slow machine
+			if took > 10*time.Second { // the limit, the worker's grace, a slow machine
 				t.Errorf("took %s against a limit of 2s", took.Round(time.Millisecond))
 			}
 		})
@@ -76,8 +74,9 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		try { JSON.stringify(c); } catch (e) { cycle_variables.cycle = e.name; }
 		var calls = 0, gets = 0;
 		JSON.stringify({t: {toJSON: function () { calls++; return 1; }}, get g() { gets++; return 2; }});
-		cycle_variables.once = calls + ' ' + gets + ' ' + JSON.stringify({a: 1, b: 2}, ['b']).replace('{"b":2}', 'x');
-		cycle_variables.names = [[].join, JSON.stringify, JSON.parse, [].flat, ''.repeat, /x/.exec].map(function (f) { return f.name + ' ' + f.length; }).join(' ');
+		var deep = {}; for (var i = 0; i < 1200; i++) deep = {d: deep};
+		cycle_variables.once = calls + ' ' + gets + ' ' + JSON.stringify({a: 1, b: 2, deep: deep}, ['b']).replace('{"b":2}', 'x');
+		cycle_variables.names = [[].join, JSON.stringify, JSON.parse, [].flat, ''.repeat].map(function (f) { return f.name + ' ' + f.length; }).join(' ');
 		cycle_variables.utf16 = 'é'.repeat(9000000).length;
 		/(a+)+(?=b)|x$/.test('a'.repeat(5) + 'x');
 	}`, EventBeforeAction)
@@ -86,7 +85,7 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 	}
 	want := map[string]any{
 		"once":  "1 1 x",
-		"names": "join 1 stringify 3 parse 2 flat 0 repeat 1 exec 1",
+		"names": "join 1 stringify 3 parse 2 flat 0 repeat 1",
 		"utf16": float64(9000000),
 		"text":  "1,2,3,4|1;2,3,4|1234|3",
 		"json":  `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
@@ -202,7 +201,7 @@ func TestWorkerAnswerCapped(t *testing.T) {
 	if !isolated.Load() {
 		t.Skip("scripts run in this process")
 	}
-	r := newRunner(t, Options{Timeout: 5 * time.Second}, "", `function before_action() {
+	r := newRunner(t, Options{Timeout: 30 * time.Second}, "", `function before_action() {
 		var s = 'x'.repeat(1 << 24);
 		cycle_variables.a = [s, s, s, s, s];
 	}`)
@@ -229,5 +228,18 @@ func TestFailedEventKeepsEarlierChanges(t *testing.T) {
 		if err == nil || g.CycleVariables["connector"] != float64(1) {
 			t.Errorf("worker %t: error %v, globals %v", r.w != nil, err, g.CycleVariables)
 		}
+	}
+}
+
+// A source nested too deep for goja's parser, which recurses without a
+// limit, is refused before it is parsed: Check runs in Patchbay's process.
+func TestCheckRefusesDeepNesting(t *testing.T) {
+	err := Check(Source{Name: methodName, Code: "// a comment (((\nvar s = '[[[';\nvar x = " + strings.Repeat("[", 400000) + strings.Repeat("]", 400000) + ";"})
+	var se *ScriptError
+	if !errors.As(err, &se) || se.Line != 3 || !strings.Contains(se.Message, "the code nests brackets 400000 deep, deeper than 1000") {
+		t.Errorf("Check = %v", err)
+	}
+	if err := Check(Source{Name: methodName, Code: "var x = " + strings.Repeat("[", 900) + strings.Repeat("]", 900) + "; /* {{{{ */ var t = `((( ${1} `;"}); err != nil {
+		t.Errorf("Check of a source within the limit: %v", err)
 	}
 }

@@ -64,8 +64,8 @@
 // into text refuse values nested more than 1000 deep (a deeper one would
 // overflow Go's stack and end the process); repeat, padStart and padEnd
 // refuse results over 16 Mi characters, and join separators that alone
-// pass that; a regular-expression call with a match that runs a second
-// throws a RangeError.
+// pass that. A backtracking regular expression is not bounded inside the
+// runtime: in a worker, the worker is ended at the time limit.
 //
 // A program that calls WorkerMain (Patchbay does) runs each Runner's
 // scripts in a worker process of its own executable (worker.go): a script

@@ -12,13 +12,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 )
 
 // Scripts run in a worker process when the program asks for it (WorkerMain):
@@ -42,11 +42,12 @@ const maxReply = 64 << 20
 
 // What a worker passes on of a script's console output, per request: more
 // than a step keeps (the engine's limits are lower, and it says where it
-// stopped), so that a script logging without end is not ended for it.
+// stopped), so that a script logging without end is not ended for it. A
+// line is passed on whole or not at all: the engine masks secrets in it
+// before it cuts it, and a cut here would leave part of one.
 const (
 	workerConsoleLines = 2000
 	workerConsoleBytes = 4 << 20
-	workerConsoleLine  = 64 << 10
 )
 
 // workerMemory is the most heap a worker may use before it is ended.
@@ -72,6 +73,9 @@ func WorkerMain() {
 		return
 	}
 	os.Unsetenv(workerEnv)
+	// Ctrl+C in a terminal reaches the whole process group: the parent
+	// ends its worker itself, and says the run was cancelled.
+	signal.Ignore(os.Interrupt)
 	os.Exit(serveWorker(os.Stdin, os.Stdout))
 }
 
@@ -149,12 +153,8 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		if lines >= workerConsoleLines || bytes >= workerConsoleBytes {
 			return
 		}
-		if len(line) > workerConsoleLine {
-			n := workerConsoleLine
-			for n > 0 && !utf8.RuneStart(line[n]) {
-				n--
-			}
-			line = line[:n] + "…"
+		if bytes+len(line) > workerConsoleBytes {
+			line = fmt.Sprintf("(a console line of %d bytes was left out: more than a run keeps)", len(line))
 		}
 		lines, bytes = lines+1, bytes+len(line)
 		enc.Encode(reply{Console: &consoleLine{source, line}})
