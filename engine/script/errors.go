@@ -77,8 +77,9 @@ func compile(src Source) (prg *goja.Program, err error) {
 		}
 	}()
 	// goja's parser recurses once per nested bracket, without a limit: a
-	// source nested a few hundred thousand deep would end the process
-	// (Check runs in Patchbay's own).
+	// source nested a few hundred thousand deep would end the process. In
+	// Patchbay that is a worker (see Check); this count, which a quote in a
+	// regular expression can throw off, only says so first, with a line.
 	if depth, line := sourceNesting(src.Code); depth > maxSourceNesting {
 		return nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Line: line, Column: 1,
 			Message: fmt.Sprintf("the code nests brackets %d deep, deeper than %d", depth, maxSourceNesting)}

@@ -45,16 +45,24 @@ var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor, isArray) {
 		if (ancestors.indexOf(v) >= 0) return;
 		if (ancestors.length >= max) throw tooDeep();
 		ancestors.push(v);
-		var keys = isArray(v) ? Object.keys(v) : list;
-		for (var i = 0; i < keys.length; i++) {
-			if (Object.prototype.hasOwnProperty.call(v, keys[i])) walk(v[keys[i]], keys[i], ancestors, list);
+		var i;
+		if (isArray(v)) {
+			for (i = 0; i < v.length; i++) walk(v[i], String(i), ancestors, list);
+		} else {
+			for (i = 0; i < list.length; i++) walk(v[list[i]], list[i], ancestors, list);
 		}
 		ancestors.pop();
 	}
 	return function stringify_(value, replacer, space) {
 		if (isArray(replacer)) { // a list of keys: only those are written
 			var list = [];
-			for (var i = 0; i < replacer.length; i++) list.push(String(replacer[i]));
+			for (var i = 0; i < replacer.length; i++) {
+				var k = replacer[i];
+				// As stringify reads the list: strings and numbers, each once.
+				if (typeof k === 'object' && k !== null && (k instanceof String || k instanceof Number)) k = String(k);
+				if (typeof k === 'number') k = String(k);
+				if (typeof k === 'string' && list.indexOf(k) < 0) list.push(k);
+			}
 			walk(value, '', [], list);
 			return stringify(value, replacer, space);
 		}

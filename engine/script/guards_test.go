@@ -78,6 +78,8 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		cycle_variables.once = calls + ' ' + gets + ' ' + JSON.stringify({a: 1, b: 2, deep: deep}, ['b']).replace('{"b":2}', 'x');
 		cycle_variables.names = [[].join, JSON.stringify, JSON.parse, [].flat, ''.repeat].map(function (f) { return f.name + ' ' + f.length; }).join(' ');
 		cycle_variables.utf16 = 'é'.repeat(9000000).length;
+		var o = {}; for (var i = 0; i < 40; i++) o = {a: o};
+		cycle_variables.dup = JSON.stringify(o, ['a', 'a', true]).length; // each key once: not 2^40 walks
 		/(a+)+(?=b)|x$/.test('a'.repeat(5) + 'x');
 	}`, EventBeforeAction)
 	if err != nil {
@@ -87,6 +89,7 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		"once":  "1 1 x",
 		"names": "join 1 stringify 3 parse 2 flat 0 repeat 1",
 		"utf16": float64(9000000),
+		"dup":   float64(242),
 		"text":  "1,2,3,4|1;2,3,4|1234|3",
 		"json":  `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
 		"pad":   "ababab--xx.",
@@ -241,5 +244,44 @@ func TestCheckRefusesDeepNesting(t *testing.T) {
 	}
 	if err := Check(Source{Name: methodName, Code: "var x = " + strings.Repeat("[", 900) + strings.Repeat("]", 900) + "; /* {{{{ */ var t = `((( ${1} `;"}); err != nil {
 		t.Errorf("Check of a source within the limit: %v", err)
+	}
+}
+
+// What the bracket count misses, the worker catches: a source that makes
+// goja's parser recurse too deep ends Check's worker, not the process.
+func TestCheckInAWorker(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	for _, code := range []string{
+		"var r = /'/;\nvar x = " + strings.Repeat("[", 400000) + strings.Repeat("]", 400000) + ";",
+		"var y = " + strings.Repeat("!", 4000000) + "1;",
+	} {
+		err := Check(Source{Name: methodName, Code: code})
+		var se *ScriptError
+		if !errors.As(err, &se) || se.Name != "SyntaxError" {
+			t.Errorf("Check = %v, want a SyntaxError", err)
+		}
+	}
+	if err := Check(Source{Name: methodName, Code: "function before_action() { return true; }"}); err != nil {
+		t.Errorf("Check of a good source: %v", err)
+	}
+}
+
+// Console output past what a worker passes on for an event ends in a line
+// that says so; a long line counts only as much as a step keeps of it.
+func TestWorkerConsoleStopsWithANote(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	var got []string
+	r := newRunner(t, Options{Console: func(_, line string) { got = append(got, line) }}, "",
+		"function before_action() { for (var i = 0; i < 4; i++) console.log('x'.repeat(1 << 20)); console.log('after'); for (var j = 0; j < 3000; j++) console.log(j); }")
+	defer r.Close()
+	if _, err := r.Fire(context.Background(), EventBeforeAction, &Globals{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != workerConsoleLines+1 || got[4] != "after" || !strings.HasPrefix(got[len(got)-1], "(console output stops here") {
+		t.Errorf("%d lines, the 5th %.20q, the last %.60q", len(got), got[min(4, len(got)-1)], got[len(got)-1])
 	}
 }

@@ -414,10 +414,33 @@ func (r *Runner) stopped(ctx context.Context, u *unit, ev Event, ie *goja.Interr
 // Check compiles src without running it, for the editor's Check button. It
 // returns nil or a *ScriptError with Name "SyntaxError" and the line and
 // column of the first problem.
+//
+// In a program that called WorkerMain, the source is parsed in a worker:
+// goja's parser recurses without a limit, and a source nested deep enough
+// (brackets, or a long chain of unary operators) would end the process.
 func Check(src Source) error {
 	if src.Name == "" {
 		src.Name = "script"
 	}
+	if !isolated.Load() {
+		return checkInProcess(src)
+	}
+	w, err := startWorker()
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	rep, err := w.call(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
+	if err != nil {
+		return &ScriptError{Source: src.Name, Name: "SyntaxError", Message: "the code could not be read: " + err.Error()}
+	}
+	return rep.Err.err()
+}
+
+// checkLimit bounds the parsing of one source in a worker.
+const checkLimit = 30 * time.Second
+
+func checkInProcess(src Source) error {
 	_, err := compile(src)
 	return err
 }

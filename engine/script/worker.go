@@ -46,8 +46,9 @@ const maxReply = 64 << 20
 // line is passed on whole or not at all: the engine masks secrets in it
 // before it cuts it, and a cut here would leave part of one.
 const (
-	workerConsoleLines = 2000
-	workerConsoleBytes = 4 << 20
+	workerConsoleLines       = 2000
+	workerConsoleBytes       = 4 << 20
+	workerConsoleLineCounted = 64 << 10 // more than a step keeps of a line
 )
 
 // workerMemory is the most heap a worker may use before it is ended.
@@ -148,15 +149,25 @@ func serveWorker(in io.Reader, out io.Writer) int {
 	dec := json.NewDecoder(bufio.NewReader(in))
 	enc := json.NewEncoder(out)
 	var r *Runner
-	var lines, bytes int // console output passed on for this request
+	// Console output passed on for the request under way: lines, bytes
+	// counted, and whether it has stopped.
+	var lines, bytes int
+	var stopped bool
 	console := func(source, line string) {
-		if lines >= workerConsoleLines || bytes >= workerConsoleBytes {
+		if stopped {
 			return
 		}
-		if bytes+len(line) > workerConsoleBytes {
-			line = fmt.Sprintf("(a console line of %d bytes was left out: more than a run keeps)", len(line))
+		// A step keeps only the start of a long line: the rest does not
+		// use up what the worker passes on.
+		counted := min(len(line), workerConsoleLineCounted)
+		switch {
+		case lines == workerConsoleLines || bytes+counted > workerConsoleBytes:
+			stopped = true
+			line = fmt.Sprintf("(console output stops here: a script event passes on at most %d lines and %d MiB)", workerConsoleLines, workerConsoleBytes>>20)
+		case len(line) > workerConsoleBytes:
+			line = fmt.Sprintf("(a console line of %d bytes was left out: longer than %d MiB)", len(line), workerConsoleBytes>>20)
 		}
-		lines, bytes = lines+1, bytes+len(line)
+		lines, bytes = lines+1, bytes+counted
 		enc.Encode(reply{Console: &consoleLine{source, line}})
 	}
 	for {
@@ -164,7 +175,7 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		if err := dec.Decode(&req); err != nil {
 			return 0 // the parent is done with this worker
 		}
-		lines, bytes = 0, 0
+		lines, bytes, stopped = 0, 0, false
 		rep := reply{Done: true}
 		switch req.Op {
 		case "new":
@@ -178,6 +189,10 @@ func serveWorker(in io.Reader, out io.Writer) int {
 						rep.Handlers = append(rep.Handlers, ev)
 					}
 				}
+			}
+		case "check":
+			if len(req.Sources) == 1 {
+				rep.Err = toWire(checkInProcess(req.Sources[0]))
 			}
 		case "fire":
 			g := req.Globals
