@@ -57,10 +57,13 @@ var guardSource = fmt.Sprintf(`(function (stringify, RangeErrorCtor, isArray) {
 		if (isArray(replacer)) { // a list of keys: only those are written
 			var list = [];
 			for (var i = 0; i < replacer.length; i++) {
+				// Strings and numbers, each once, as stringify reads the
+				// list; any object too (stringify takes String and Number
+				// objects, and walking a key it skips does no harm).
 				var k = replacer[i];
-				// As stringify reads the list: strings and numbers, each once.
-				if (typeof k === 'object' && k !== null && (k instanceof String || k instanceof Number)) k = String(k);
-				if (typeof k === 'number') k = String(k);
+				if (typeof k === 'number' || (typeof k === 'object' && k !== null)) {
+					try { k = String(k); } catch (e) { continue; }
+				}
 				if (typeof k === 'string' && list.indexOf(k) < 0) list.push(k);
 			}
 			walk(value, '', [], list);

@@ -259,7 +259,7 @@ func TestCheckInAWorker(t *testing.T) {
 	} {
 		err := Check(Source{Name: methodName, Code: code})
 		var se *ScriptError
-		if !errors.As(err, &se) || se.Name != "SyntaxError" {
+		if !errors.As(err, &se) || se.Name != "SyntaxError" || !strings.Contains(se.Message, "the code nests too deep for the parser") {
 			t.Errorf("Check = %v, want a SyntaxError", err)
 		}
 	}
@@ -283,5 +283,36 @@ func TestWorkerConsoleStopsWithANote(t *testing.T) {
 	}
 	if len(got) != workerConsoleLines+1 || got[4] != "after" || !strings.HasPrefix(got[len(got)-1], "(console output stops here") {
 		t.Errorf("%d lines, the 5th %.20q, the last %.60q", len(got), got[min(4, len(got)-1)], got[len(got)-1])
+	}
+}
+
+// Console lines that grow when encoded ('<' becomes \u003c) or are long
+// end the console with a note, not the worker: what it sends stays well
+// within what one answer may hold.
+func TestWorkerConsoleWithinItsAnswer(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	var got []string
+	r := newRunner(t, Options{Console: func(_, line string) { got = append(got, line) }}, "",
+		"function before_action() { for (var i = 0; i < 20; i++) console.log('<'.repeat(4e6 - 100)); }")
+	defer r.Close()
+	if _, err := r.Fire(context.Background(), EventBeforeAction, &Globals{}); err != nil {
+		t.Fatalf("%v (after %d lines)", err, len(got))
+	}
+	if len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "(console output stops here") {
+		t.Errorf("%d lines, the last %.60q", len(got), got[len(got)-1])
+	}
+}
+
+// A key list item that fools instanceof is walked all the same.
+func TestStringifyKeyListCannotSkipTheGuard(t *testing.T) {
+	_, err := fireMethod(t, `function before_action() {
+		var deep = {}; for (var i = 0; i < 5000; i++) deep = {a: deep};
+		Object.defineProperty(String, Symbol.hasInstance, {value: function () { return false; }});
+		JSON.stringify(deep, [new String('a')]);
+	}`, EventBeforeAction)
+	if err == nil || !strings.Contains(err.Error(), "nested deeper than 1000 levels") {
+		t.Errorf("error %v", err)
 	}
 }

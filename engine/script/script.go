@@ -431,8 +431,12 @@ func Check(src Source) error {
 	}
 	defer w.close()
 	rep, err := w.call(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
-	if err != nil {
-		return &ScriptError{Source: src.Name, Name: "SyntaxError", Message: "the code could not be read: " + err.Error()}
+	switch {
+	case errors.Is(err, errStackOverflow):
+		return &ScriptError{Source: src.Name, Name: "SyntaxError",
+			Message: "the code nests too deep for the parser: brackets, or a long chain of operators"}
+	case err != nil:
+		return fmt.Errorf("%s: check: %w", src.Name, err)
 	}
 	return rep.Err.err()
 }

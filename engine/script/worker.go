@@ -49,6 +49,9 @@ const (
 	workerConsoleLines       = 2000
 	workerConsoleBytes       = 4 << 20
 	workerConsoleLineCounted = 64 << 10 // more than a step keeps of a line
+	// workerConsoleWire caps the console output an event sends, as encoded:
+	// well within maxReply, which the globals need too.
+	workerConsoleWire = 24 << 20
 )
 
 // workerMemory is the most heap a worker may use before it is ended.
@@ -150,32 +153,37 @@ func serveWorker(in io.Reader, out io.Writer) int {
 	enc := json.NewEncoder(out)
 	var r *Runner
 	// Console output passed on for the request under way: lines, bytes
-	// counted, and whether it has stopped.
-	var lines, bytes int
+	// counted, bytes sent, and whether it has stopped.
+	var lines, bytes, wire int
 	var stopped bool
+	stop := fmt.Sprintf("(console output stops here: a script event passes on at most %d lines and %d MiB)", workerConsoleLines, workerConsoleBytes>>20)
 	console := func(source, line string) {
 		if stopped {
 			return
 		}
 		// A step keeps only the start of a long line: the rest does not
-		// use up what the worker passes on.
+		// use up what the worker passes on, but it is sent.
 		counted := min(len(line), workerConsoleLineCounted)
 		switch {
 		case lines == workerConsoleLines || bytes+counted > workerConsoleBytes:
-			stopped = true
-			line = fmt.Sprintf("(console output stops here: a script event passes on at most %d lines and %d MiB)", workerConsoleLines, workerConsoleBytes>>20)
+			stopped, line = true, stop
 		case len(line) > workerConsoleBytes:
 			line = fmt.Sprintf("(a console line of %d bytes was left out: longer than %d MiB)", len(line), workerConsoleBytes>>20)
 		}
-		lines, bytes = lines+1, bytes+counted
-		enc.Encode(reply{Console: &consoleLine{source, line}})
+		data, _ := json.Marshal(reply{Console: &consoleLine{source, line}})
+		if !stopped && wire+len(data) > workerConsoleWire {
+			stopped = true
+			data, _ = json.Marshal(reply{Console: &consoleLine{source, stop}})
+		}
+		lines, bytes, wire = lines+1, bytes+counted, wire+len(data)
+		out.Write(append(data, '\n'))
 	}
 	for {
 		var req request
 		if err := dec.Decode(&req); err != nil {
 			return 0 // the parent is done with this worker
 		}
-		lines, bytes, stopped = 0, 0, false
+		lines, bytes, wire, stopped = 0, 0, 0, false
 		rep := reply{Done: true}
 		switch req.Op {
 		case "new":
@@ -366,6 +374,9 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 
 var errWorkerLate = errors.New("the script engine did not stop at the time limit, and was ended")
 
+// errStackOverflow is a worker that died of a Go stack overflow.
+var errStackOverflow = errors.New("the script ended the script engine: a built-in went too deep (a Go stack overflow); look for a value nested very deep")
+
 // crash says why the worker died, from what it wrote on stderr. A worker
 // that broke the protocol but lives is ended first.
 func (w *worker) crash() error {
@@ -380,7 +391,7 @@ func (w *worker) crash() error {
 		line = strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(line, "fatal error: stack overflow"), strings.Contains(line, "stack exceeds"):
-			return errors.New("the script ended the script engine: a built-in went too deep (a Go stack overflow); look for a value nested very deep")
+			return errStackOverflow
 		case strings.HasPrefix(line, "fatal error: out of memory"), strings.Contains(line, "out of memory"):
 			return errors.New("the script ended the script engine: it asked for more memory than there is; look for a huge array or string")
 		case strings.HasPrefix(line, "the script used more than"):
