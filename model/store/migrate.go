@@ -100,13 +100,7 @@ func (db *DB) prepareMigrationTable(ctx context.Context) error {
 		return err
 	}
 	defer rollback(tx)
-	var tracked, others int
-	err = tx.QueryRowContext(ctx, `
-		SELECT
-			count(*) FILTER (WHERE name = 'schema_migrations'),
-			count(*) FILTER (WHERE name <> 'schema_migrations')
-		FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`).Scan(&tracked, &others)
+	tracked, others, err := countTables(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("read the schema: %w", err)
 	}
@@ -129,6 +123,20 @@ func (db *DB) prepareMigrationTable(ctx context.Context) error {
 	}
 	db.created = true
 	return nil
+}
+
+// countTables counts the schema_migrations table (0 or 1) and the other
+// tables of a database, SQLite's own left out.
+func countTables(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (tracked, others int, err error) {
+	err = q.QueryRowContext(ctx, `
+		SELECT
+			count(*) FILTER (WHERE name = 'schema_migrations'),
+			count(*) FILTER (WHERE name <> 'schema_migrations')
+		FROM sqlite_schema
+		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`).Scan(&tracked, &others)
+	return tracked, others, err
 }
 
 // appliedVersions returns the versions recorded in schema_migrations.

@@ -289,13 +289,7 @@ func checkForeign(ctx context.Context, abs string) error {
 		return err
 	}
 	defer ro.Close()
-	var tracked, others int
-	err = ro.QueryRowContext(ctx, `
-		SELECT
-			count(*) FILTER (WHERE name = 'schema_migrations'),
-			count(*) FILTER (WHERE name <> 'schema_migrations')
-		FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`).Scan(&tracked, &others)
+	tracked, others, err := countTables(ctx, ro)
 	switch {
 	case err != nil:
 		return err
