@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"patchbay/engine"
 	"patchbay/engine/sandbox"
 	"patchbay/model"
+	"patchbay/model/modeltest"
 )
 
 // bareLifecycle is the same work done by hand with net/http: create a
@@ -131,4 +133,43 @@ func mustExample(tb testing.TB) *model.Connector {
 		tb.Fatal(err)
 	}
 	return c
+}
+
+// BenchmarkLifecycleLargeConnector runs, in each iteration, the example's
+// lifecycle and then the same lifecycle with the 500 methods of the
+// benchmark connector (modeltest.Connector) added to the connector: a
+// webhook test must not slow down with the size of the connector it is
+// part of. big/example near 1 says it does not.
+func BenchmarkLifecycleLargeConnector(b *testing.B) {
+	url := benchSandbox(b)
+	account := map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	small := mustExample(b)
+	big := mustExample(b)
+	big.Methods = append(big.Methods, renamed(modeltest.Connector(500, 20).Methods, "Generated ")...)
+	rs := &engine.Runner{Connector: small, Account: account}
+	rb := &engine.Runner{Connector: big, Account: account}
+	ledger := &memLedger{}
+	run := func(r *engine.Runner) func() error {
+		return func() error {
+			if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
+				return errors.New(res.Error)
+			}
+			return nil
+		}
+	}
+	sideBySide(b, "example", "big", "big/example", run(rs), run(rb))
+}
+
+// renamed returns copies of methods whose names, and the names they refer
+// to, start with prefix.
+func renamed(methods []model.Method, prefix string) []model.Method {
+	out := slices.Clone(methods)
+	for i := range out {
+		m := &out[i]
+		m.Name = prefix + m.Name
+		if m.CreateWebhookMethod != "" {
+			m.CreateWebhookMethod, m.DeleteWebhookMethod = prefix+m.CreateWebhookMethod, prefix+m.DeleteWebhookMethod
+		}
+	}
+	return out
 }

@@ -199,7 +199,7 @@ func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, e
 func (r *Runner) runValues() map[string]string {
 	out := map[string]string{}
 	for k, v := range r.Inputs {
-		if !r.Connector.IsSecretValue(k) {
+		if !r.names.all[k] {
 			out[k] = v
 		}
 	}

@@ -25,6 +25,10 @@ type Values struct {
 	// System are the values Patchbay supplies: Cyclr_Webhook_Id and
 	// Cyclr_Webhook_Url.
 	System map[string]string
+
+	// names are the connector's secret names when a Runner listed them
+	// once for the whole run; Prepare lists them when nil.
+	names *secretNames
 }
 
 // Mergefields resolves {{Name}} for one method of one connector.

@@ -77,6 +77,9 @@ func Prepare(c *model.Connector, m *model.Method, v Values) (*Request, error) {
 	if m.MethodType == model.MethodWebhook || m.MethodType == model.MethodScript {
 		return nil, fmt.Errorf("method '%s' is a %s method and sends no request of its own", m.Name, m.MethodType)
 	}
+	if v.names == nil {
+		v.names = secretNamesOf(c)
+	}
 	mf := v.For(c, m)
 	req := &Request{
 		Method:   strings.ToUpper(m.HttpMethod),
@@ -265,6 +268,81 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 	return nil
 }
 
+// secretNames are a connector's secret names and the secrets among its
+// parameters' own values, listed in one pass over its methods when a run
+// begins: a request asks about each of its parameters and account values,
+// and a connector may have hundreds of methods.
+type secretNames struct {
+	// all are every key whose value is a secret, as
+	// model.Connector.IsSecretValue says: the auth value keys, the
+	// Sensitive parameters' names and the signing secrets'.
+	all map[string]bool
+	// order lists all's keys in the order they were found.
+	order []string
+	// signing are the names of the signing secrets
+	// (model.Connector.SignatureSecrets).
+	signing map[string]bool
+	// values are the Values of the Sensitive and signing parameters.
+	values []string
+}
+
+func secretNamesOf(c *model.Connector) *secretNames {
+	n := &secretNames{all: make(map[string]bool, len(model.AuthValueKeys)+4)}
+	name := func(k string) {
+		if !n.all[k] {
+			n.all[k] = true
+			n.order = append(n.order, k)
+		}
+	}
+	for _, k := range model.AuthValueKeys {
+		name(k)
+	}
+	var signing []string // few: compared directly, not hashed, for each parameter below
+	for i := range c.Methods {
+		if k := c.Methods[i].WebhookSignature.SecretParameter; k != "" && !slices.Contains(signing, k) {
+			signing = append(signing, k)
+			name(k)
+		}
+	}
+	if len(signing) > 0 {
+		n.signing = make(map[string]bool, len(signing))
+		for _, k := range signing {
+			n.signing[k] = true
+		}
+	}
+	scan := func(ps []model.Parameter) {
+		for i := range ps {
+			p := &ps[i]
+			if !p.IsSensitive && (len(signing) == 0 || !slices.Contains(signing, p.TargetName)) {
+				continue
+			}
+			name(p.TargetName)
+			for _, v := range p.Values {
+				if v != "" {
+					n.values = append(n.values, v)
+				}
+			}
+		}
+	}
+	scan(c.Parameters)
+	for i := range c.Methods {
+		scan(c.Methods[i].Parameters)
+	}
+	return n
+}
+
+// secrets lists the values a run must never show: the account's values of
+// the secret names and the secret parameters' own values.
+func (n *secretNames) secrets(account map[string]string) []string {
+	var out []string
+	for _, k := range n.order {
+		if v := account[k]; v != "" {
+			out = append(out, v)
+		}
+	}
+	return append(out, n.values...)
+}
+
 // secrets lists the values to mask: the auth values, the values of
 // Sensitive parameters and signing secrets and of the mergefields those are
 // made of, and secret account values, each once. Each name is
@@ -292,10 +370,13 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 		}
 		return false
 	}
-	signing := c.SignatureSecrets()
+	names := mf.v.names
+	if names == nil {
+		names = secretNamesOf(c)
+	}
 	for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
-		for _, p := range ps {
-			if p.IsSensitive || signing[p.TargetName] {
+		for i := range ps {
+			if p := &ps[i]; p.IsSensitive || names.signing[p.TargetName] {
 				add(p.TargetName)
 				madeOf(p, add)
 			}
@@ -304,7 +385,7 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 	// Account values that are secrets for another reason: a Sensitive
 	// parameter of another method, a signing secret.
 	for k := range mf.v.Account {
-		if !slices.Contains(model.AuthValueKeys, k) && !sensitive(k) && c.IsSecretValue(k) {
+		if !slices.Contains(model.AuthValueKeys, k) && !sensitive(k) && names.all[k] {
 			add(k)
 		}
 	}
@@ -314,7 +395,7 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 // madeOf calls add with each mergefield a secret parameter's value is made
 // of, such as Token in "Bearer {{Token}}": its value is a secret too. The
 // system fields never are.
-func madeOf(p model.Parameter, add func(name string)) {
+func madeOf(p *model.Parameter, add func(name string)) {
 	for _, v := range p.Values {
 		toks, _ := parseTemplate(v, false)
 		for _, t := range toks {

@@ -43,6 +43,8 @@ type Runner struct {
 	learnt       map[string]string
 	extraSecrets []string
 	runSecrets   []string
+	// names are the connector's secret names, listed once per run.
+	names *secretNames
 
 	// forms caches secretForms(formsOf): the list of secrets to mask is
 	// the same for most steps of a run, and for most runs of a Runner.
@@ -63,9 +65,10 @@ func (r *Runner) client() *Client {
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
 	r.cycle = nil
-	r.runSecrets = Secrets(r.Connector, r.Account)
+	r.names = secretNamesOf(r.Connector)
+	r.runSecrets = r.names.secrets(r.Account)
 	for k, v := range r.Inputs {
-		if r.Connector.IsSecretValue(k) && v != "" {
+		if r.names.all[k] && v != "" {
 			r.runSecrets = append(r.runSecrets, v)
 		}
 	}
@@ -130,7 +133,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if m.MethodType != model.MethodAction {
 		return fail(fmt.Errorf("method '%s' is a %s method, not an Action", m.Name, m.MethodType))
 	}
-	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.Account, System: system})
+	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.Account, System: system, names: r.names})
 	if err != nil {
 		return fail(err)
 	}

@@ -110,32 +110,5 @@ type Received struct {
 // values of Sensitive parameters and of signing secrets, from the connector
 // and the account.
 func Secrets(c *model.Connector, account map[string]string) []string {
-	var out []string
-	add := func(v string) {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	for _, k := range model.AuthValueKeys {
-		add(account[k])
-	}
-	signing := c.SignatureSecrets()
-	for k := range signing {
-		add(account[k])
-	}
-	sensitive := func(ps []model.Parameter) {
-		for _, p := range ps {
-			if p.IsSensitive || signing[p.TargetName] {
-				add(account[p.TargetName])
-				for _, v := range p.Values {
-					add(v)
-				}
-			}
-		}
-	}
-	sensitive(c.Parameters)
-	for _, m := range c.Methods {
-		sensitive(m.Parameters)
-	}
-	return out
+	return secretNamesOf(c).secrets(account)
 }

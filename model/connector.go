@@ -6,6 +6,8 @@
 // It stands on the standard library alone: no window, no SQL, no JavaScript.
 package model
 
+import "slices"
+
 // System fields and mergefields that Patchbay supplies itself.
 const (
 	// SystemFieldWebhookID is the Response Format System Field of a Create
@@ -271,14 +273,12 @@ func (c *Connector) Method(name string) *Method {
 // connector or of any method), or the secret a Webhook method checks
 // signatures with.
 func (c *Connector) IsSecretValue(key string) bool {
-	for _, k := range AuthValueKeys {
-		if k == key {
-			return true
-		}
+	if slices.Contains(AuthValueKeys, key) {
+		return true
 	}
 	sensitive := func(ps []Parameter) bool {
-		for _, p := range ps {
-			if p.TargetName == key && p.IsSensitive {
+		for i := range ps {
+			if ps[i].TargetName == key && ps[i].IsSensitive {
 				return true
 			}
 		}
@@ -287,7 +287,8 @@ func (c *Connector) IsSecretValue(key string) bool {
 	if sensitive(c.Parameters) {
 		return true
 	}
-	for _, m := range c.Methods {
+	for i := range c.Methods {
+		m := &c.Methods[i]
 		if sensitive(m.Parameters) || (m.WebhookSignature.SecretParameter == key && key != "") {
 			return true
 		}
@@ -300,8 +301,8 @@ func (c *Connector) IsSecretValue(key string) bool {
 // parameter of that name is marked Sensitive.
 func (c *Connector) SignatureSecrets() map[string]bool {
 	var out map[string]bool
-	for _, m := range c.Methods {
-		if name := m.WebhookSignature.SecretParameter; name != "" {
+	for i := range c.Methods {
+		if name := c.Methods[i].WebhookSignature.SecretParameter; name != "" {
 			if out == nil {
 				out = map[string]bool{}
 			}

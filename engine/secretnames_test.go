@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"patchbay/model"
+	"patchbay/model/modeltest"
+)
+
+// TestSecretNamesAgreeWithConnector checks the run's one-pass list of
+// secret names against the connector's own answers, key by key, on a
+// connector of 500 generated methods and on a small one with every kind of
+// secret: an auth value, Sensitive parameters of the connector and of a
+// method, a signing secret that is not Sensitive, and a method without one.
+func TestSecretNamesAgreeWithConnector(t *testing.T) {
+	small := &model.Connector{
+		Parameters: []model.Parameter{
+			{TargetName: "BaseUrl", Values: []string{"https://api.example.com"}},
+			{TargetName: "TenantKey", IsSensitive: true, Values: []string{"tenant-default"}},
+		},
+		Methods: []model.Method{
+			{Name: "List", Parameters: []model.Parameter{{TargetName: "Page", Values: []string{"1"}}, {TargetName: "Token", IsSensitive: true}}},
+			{Name: "Changed", MethodType: model.MethodWebhook, WebhookSignature: model.SignatureCheck{SecretParameter: "SigningSecret"}},
+			{Name: "Other", MethodType: model.MethodWebhook},
+			{Name: "Sign", Parameters: []model.Parameter{{TargetName: "SigningSecret", Values: []string{"sign-default"}}}},
+		},
+	}
+	for name, c := range map[string]*model.Connector{"small": small, "generated": modeltest.Connector(500, 20)} {
+		n := secretNamesOf(c)
+		keys := []string{"", "signingsecret"}
+		keys = append(keys, model.AuthValueKeys...)
+		for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
+			for _, p := range ps {
+				keys = append(keys, p.TargetName)
+			}
+		}
+		for _, k := range keys {
+			if n.all[k] != c.IsSecretValue(k) {
+				t.Errorf("%s: secret name %q: the run says %v, the connector %v", name, k, n.all[k], c.IsSecretValue(k))
+			}
+		}
+		if got, want := slices.Sorted(maps.Keys(n.signing)), slices.Sorted(maps.Keys(c.SignatureSecrets())); !slices.Equal(got, want) {
+			t.Errorf("%s: signing secrets %q, want %q", name, got, want)
+		}
+		if !slices.Equal(slices.Sorted(maps.Keys(n.all)), slices.Sorted(slices.Values(n.order))) {
+			t.Errorf("%s: order %q does not list the names %v once each", name, n.order, n.all)
+		}
+	}
+	got := Secrets(small, map[string]string{model.AuthValueKeys[0]: "the-key", "SigningSecret": "sig", "BaseUrl": "https://x", "Page": "2"})
+	want := []string{"the-key", "sig", "tenant-default", "sign-default"}
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("Secrets = %q, want %q", got, want)
+	}
+}
+
+func methodParameters(c *model.Connector) [][]model.Parameter {
+	var out [][]model.Parameter
+	for _, m := range c.Methods {
+		out = append(out, m.Parameters)
+	}
+	return out
+}
