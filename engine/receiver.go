@@ -44,6 +44,7 @@ type Receiver struct {
 	limit    int64
 	server   *receiverServer
 	mu       sync.Mutex
+	admitted int // deliveries taken in, counted before their bodies are read
 	received []Delivery
 	check    func(Delivery) string
 	notify   chan struct{}
@@ -147,8 +148,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		Headers:    req.Header.Clone(),
 		RemoteAddr: req.RemoteAddr,
 	}
+	// A place is taken before the body is read, so that a burst of
+	// deliveries cannot pass the count together.
 	r.mu.Lock()
-	full, check := len(r.received) >= maxDeliveries, r.check
+	full, check := r.admitted >= maxDeliveries, r.check
+	if !full {
+		r.admitted++
+	}
 	r.mu.Unlock()
 	if full {
 		http.Error(w, fmt.Sprintf("this test run keeps %d deliveries and has them", maxDeliveries), http.StatusTooManyRequests)

@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"patchbay/engine"
 )
@@ -27,5 +29,48 @@ func TestReceiverKeepsAHundredDeliveries(t *testing.T) {
 	}
 	if n := len(recv.Deliveries()); n != 100 || last != http.StatusTooManyRequests {
 		t.Errorf("%d deliveries kept, the 101st answered %d; want 100 and 429", n, last)
+	}
+}
+
+// A burst of deliveries whose bodies are still on their way when the
+// receiver counts them cannot pass the count together: 100 are kept and
+// the rest are told 429.
+func TestReceiverCountsABurstOfDeliveries(t *testing.T) {
+	recv, err := engine.OpenReceiver(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recv.Close()
+	const sent = 130
+	statuses := make(chan int, sent)
+	var bodies []*io.PipeWriter
+	for range sent {
+		pr, pw := io.Pipe()
+		bodies = append(bodies, pw)
+		go func() {
+			resp, err := http.Post(recv.URL, "application/json", pr)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	// Every request has its headers in and is waiting for its body: the
+	// receiver has counted each one before any body arrives.
+	time.Sleep(300 * time.Millisecond)
+	for _, pw := range bodies {
+		go func() {
+			pw.Write([]byte(`{"n": 1}`))
+			pw.Close()
+		}()
+	}
+	counts := map[int]int{}
+	for range sent {
+		counts[<-statuses]++
+	}
+	if n := len(recv.Deliveries()); n != 100 || counts[http.StatusOK] != 100 || counts[http.StatusTooManyRequests] != sent-100 {
+		t.Errorf("%d deliveries kept, answers %v; want 100 kept, 100 answered 200 and %d answered 429", n, counts, sent-100)
 	}
 }
