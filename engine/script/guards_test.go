@@ -158,6 +158,24 @@ func TestWorkerEndsNotPatchbay(t *testing.T) {
 	}
 }
 
+// A worker that dies is said to have died in the script that was running:
+// here the connector's, though the method's script has code too and would
+// be named for an error no script reported. Both the crash and the time
+// limit that may end it first name the connector script.
+func TestWorkerDeathNamesTheScriptThatRan(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	r := newRunner(t, Options{Timeout: time.Second},
+		"function after_action() { var a = []; a[4e9] = 1; a.sort(); }",
+		"function after_action() { return true; }")
+	defer r.Close()
+	_, err := r.Fire(context.Background(), EventAfterAction, &Globals{})
+	if err == nil || !strings.HasPrefix(err.Error(), connectorName+", after_action") {
+		t.Errorf("error %v; want it to name the %s", err, connectorName)
+	}
+}
+
 // Without WorkerMain, scripts run in the calling process, with the same
 // results.
 func TestInProcess(t *testing.T) {

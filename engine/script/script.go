@@ -109,6 +109,11 @@ type Options struct {
 	// wrote it. Nil discards them. It is called synchronously from the script
 	// and the time limit cannot interrupt it, so it should return quickly.
 	Console func(source, line string)
+
+	// running, if set, is told the name of each source before its code
+	// runs: a worker passes it on, so that a worker that dies is said to
+	// have died in the script that was running.
+	running func(source string)
 }
 
 // Event names a handler a script may define.
@@ -216,6 +221,9 @@ func (r *Runner) workerError(ctx context.Context, ev Event, err error) error {
 		return err
 	}
 	name := r.sourceName()
+	if r.w != nil && r.w.running != "" {
+		name = r.w.running
+	}
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s, %s: stopped: %w", name, eventLabel(ev), ctx.Err())
@@ -226,7 +234,8 @@ func (r *Runner) workerError(ctx context.Context, ev Event, err error) error {
 }
 
 // sourceName names the innermost source with code, for an error of the
-// worker's that no script reported.
+// worker's that no script reported, when the worker did not say which
+// script was running.
 func (r *Runner) sourceName() string {
 	name := "script"
 	for _, src := range r.sources {
@@ -276,6 +285,9 @@ func newInProcess(ctx context.Context, opts Options, sources ...Source) (*Runner
 	for i, u := range r.units {
 		if err := ctx.Err(); err != nil {
 			return nil, r.stopped(ctx, u, "", nil)
+		}
+		if opts.running != nil {
+			opts.running(u.src.Name)
 		}
 		err := u.armed(dctx, func() error { return u.runTopLevel(programs[i]) })
 		if err != nil {
@@ -368,6 +380,9 @@ func (r *Runner) fireInProcess(ctx context.Context, ev Event, g *Globals) (proce
 		}
 		if ctx.Err() != nil {
 			return false, r.stopped(ctx, u, ev, nil)
+		}
+		if r.opts.running != nil {
+			r.opts.running(u.src.Name)
 		}
 		goOn := true
 		err := u.armed(dctx, func() error {

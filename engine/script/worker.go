@@ -93,10 +93,11 @@ type request struct {
 	Globals *Globals      `json:"globals,omitempty"`
 }
 
-// reply is a console line from the worker, or the answer that ends a
-// request (Done).
+// reply is a console line from the worker, the name of the source whose
+// code starts running (Running), or the answer that ends a request (Done).
 type reply struct {
 	Console  *consoleLine `json:"console,omitempty"`
+	Running  string       `json:"running,omitempty"`
 	Done     bool         `json:"done,omitempty"`
 	Handlers []Event      `json:"handlers,omitempty"`
 	Proceed  bool         `json:"proceed,omitempty"`
@@ -187,7 +188,10 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		rep := reply{Done: true}
 		switch req.Op {
 		case "new":
-			opts := Options{Timeout: req.Timeout, Console: console}
+			opts := Options{Timeout: req.Timeout, Console: console, running: func(source string) {
+				data, _ := json.Marshal(reply{Running: source})
+				out.Write(append(data, '\n'))
+			}}
 			var err error
 			if r, err = newInProcess(context.Background(), opts, req.Sources...); err != nil {
 				rep.Err = toWire(err)
@@ -244,6 +248,9 @@ type worker struct {
 	stderr *cappedBuffer
 	exited chan struct{} // closed once the process has exited and is reaped
 	dead   error         // set once the worker was ended or died
+	// running names the source whose code the worker said it was
+	// running, in the call under way.
+	running string
 }
 
 // executable is the program to start as a worker: this very file, also
@@ -323,6 +330,7 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 		return reply{}, err // nothing was sent: the worker goes on
 	}
 	w.out.max = w.out.n.Load() + maxReply
+	w.running = ""
 	if _, err := w.in.Write(append(data, '\n')); err != nil {
 		return reply{}, w.died(fmt.Errorf("the script worker is gone: %w", err))
 	}
@@ -356,6 +364,10 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 				if console != nil {
 					console(rep.Console.Source, rep.Console.Line)
 				}
+				continue
+			}
+			if rep.Running != "" {
+				w.running = rep.Running
 				continue
 			}
 			return rep, nil
