@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,7 +85,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = fmt.Sprintf("the webhook ledger cannot record a new webhook, so none was created: %v", err)
 		return res
 	}
-	step, body := r.runAction(ctx, create, "Create webhook", system, 0)
+	step, body, sent := r.runAction(ctx, create, "Create webhook", system, 0)
 	res.Steps = append(res.Steps, step)
 	// The id is read from any answer of the 2xx kind, also when a later
 	// part of the step failed (another field's type, after_action): the
@@ -93,6 +94,9 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if body != nil && step.Response != nil && step.Response.Status/100 == 2 {
 		if id, err = WebhookID(create.ResponseFormat.Fields, body); err != nil && step.OK {
 			r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
+		}
+		if id != "" && !bytes.Equal(body, sent) {
+			id = idAsSent(create.ResponseFormat.Fields, id, sent)
 		}
 	}
 	if id == "" {
@@ -128,7 +132,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// The delete is not cancelled with the run, and its time limit starts
 	// once its turn under the rate limit has come: waiting for the turn
 	// must not cost the webhook its delete.
-	delStep, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout)
+	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout)
 	res.Steps = append(res.Steps, delStep)
 	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
@@ -299,7 +303,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			res.Steps = append(res.Steps, s)
 			return
 		}
-		s, _ := r.runAction(ctx, tm, "Trigger", nil, 0)
+		s, _, _ := r.runAction(ctx, tm, "Trigger", nil, 0)
 		res.Steps = append(res.Steps, s)
 		if !s.OK {
 			return

@@ -378,6 +378,38 @@ func TestAfterActionThrowOnCreateStillDeletes(t *testing.T) {
 	}
 }
 
+// A numeric id above 2^53 survives an after_action that rewrites the
+// response and leaves the id alone: JavaScript would round it, and the
+// delete would go to another webhook. An id the script changes is taken as
+// it left it.
+func TestLargeNumericIDSurvivesAfterAction(t *testing.T) {
+	const big = "12345678901234567891" // 1.2345678901234567e19 to JavaScript
+	for _, tc := range []struct {
+		name, script, want string
+	}{
+		{"id left alone", "function after_action() { method_response.seen = true; }", big},
+		{"id changed", "function after_action() { method_response.data.webhook.id = 42; }", "42"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var deleted string
+			api := &hooksAPI{
+				create: func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(http.StatusCreated)
+					io.WriteString(w, `{"data": {"webhook": {"id": `+big+`}}}`)
+				},
+				del: func(w http.ResponseWriter, r *http.Request) {
+					deleted = strings.TrimPrefix(r.URL.Path, "/v2/hooks/")
+					w.WriteHeader(http.StatusNoContent)
+				},
+			}
+			res, rows := hooksRun(t, api, func(c *model.Connector) { c.Methods[0].Script = tc.script }, &memLedger{})
+			if !res.OK || res.WebhookID != tc.want || deleted != tc.want || len(rows) != 0 {
+				t.Errorf("ok=%t id %q, deleted %q, pending %+v: %s; want %s", res.OK, res.WebhookID, deleted, rows, res.Error, tc.want)
+			}
+		})
+	}
+}
+
 // setIDFails is a ledger whose first failsFor SetWebhookID calls fail.
 type setIDFails struct {
 	memLedger

@@ -106,6 +106,12 @@ func resultValue(res gjson.Result) (any, error) {
 // exponent). A missing, empty, null, boolean, object or list id is an
 // error that says which path was looked for and shows the start of the body.
 func WebhookID(fields []model.Field, body []byte) (string, error) {
+	id, _, err := webhookID(fields, body)
+	return id, err
+}
+
+// webhookID is WebhookID, also saying whether the id was a number.
+func webhookID(fields []model.Field, body []byte) (id string, number bool, err error) {
 	var f *model.Field
 	for i := range fields {
 		if fields[i].SystemField == model.SystemFieldWebhookID {
@@ -114,24 +120,41 @@ func WebhookID(fields []model.Field, body []byte) (string, error) {
 		}
 	}
 	if f == nil {
-		return "", fmt.Errorf("no Response Format field has the System Field %s, so the webhook id cannot be captured", model.SystemFieldWebhookID)
+		return "", false, fmt.Errorf("no Response Format field has the System Field %s, so the webhook id cannot be captured", model.SystemFieldWebhookID)
 	}
 	path, err := gjsonPaths.get(f.ConnectorField)
 	if err != nil {
-		return "", fmt.Errorf("the %s field: %w", model.SystemFieldWebhookID, err)
+		return "", false, fmt.Errorf("the %s field: %w", model.SystemFieldWebhookID, err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "", fmt.Errorf("no %s at %q: the response body is empty", model.SystemFieldWebhookID, f.ConnectorField)
+		return "", false, fmt.Errorf("no %s at %q: the response body is empty", model.SystemFieldWebhookID, f.ConnectorField)
 	}
 	if !gjson.ValidBytes(body) {
-		return "", fmt.Errorf("no %s at %q: the response body is not JSON; it starts: %s", model.SystemFieldWebhookID, f.ConnectorField, bodyStart(body))
+		return "", false, fmt.Errorf("no %s at %q: the response body is not JSON; it starts: %s", model.SystemFieldWebhookID, f.ConnectorField, bodyStart(body))
 	}
 	res := gjson.GetBytes(body, path)
-	id, err := idOf(res)
+	id, err = idOf(res)
 	if err != nil {
-		return "", fmt.Errorf("no %s at %q: %v; the response body starts: %s", model.SystemFieldWebhookID, f.ConnectorField, err, bodyStart(body))
+		return "", false, fmt.Errorf("no %s at %q: %v; the response body starts: %s", model.SystemFieldWebhookID, f.ConnectorField, err, bodyStart(body))
 	}
-	return id, nil
+	return id, res.Type == gjson.Number, nil
+}
+
+// idAsSent returns the webhook id as the API sent it when after_action
+// rewrote the response and left the id's value alone: JavaScript rounds
+// an integer above 2^53, and the rounded id would delete another webhook,
+// or none. An id the script changed is taken as it left it.
+func idAsSent(fields []model.Field, id string, sent []byte) string {
+	orig, number, err := webhookID(fields, sent)
+	if err != nil || !number || orig == id {
+		return id
+	}
+	a, errA := strconv.ParseFloat(orig, 64)
+	b, errB := strconv.ParseFloat(id, 64)
+	if errA == nil && errB == nil && a == b {
+		return orig
+	}
+	return id
 }
 
 // idOf accepts a non-empty string or a number as an id.

@@ -106,29 +106,29 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
 		return res
 	}
-	step, _ := r.runAction(ctx, m, name, nil, 0)
+	step, _, _ := r.runAction(ctx, m, name, nil, 0)
 	res.Steps = append(res.Steps, step)
 	res.OK, res.Error, res.Mapped = step.OK, step.Error, step.Mapped
 	return res
 }
 
-// runAction runs an Action method as one step and returns the step and the
-// response body as mapped (after a script's changes). sendTimeout, if not
-// zero, makes the request one that must not be cut off, such as a
-// webhook's delete: ctx may end the wait for its turn under the rate limit,
-// but once the turn has come the request goes on without ctx, bounded by
-// sendTimeout, and so does what follows it.
-func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration) (*Step, []byte) {
-	step := &Step{Name: stepName, Method: m.Name, Status: StepRunning}
+// runAction runs an Action method as one step and returns the step, the
+// response body as mapped (after a script's changes) and the body as the
+// API sent it. sendTimeout, if not zero, makes the request one that must
+// not be cut off, such as a webhook's delete: ctx may end the wait for its
+// turn under the rate limit, but once the turn has come the request goes
+// on without ctx, bounded by sendTimeout, and so does what follows it.
+func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration) (step *Step, body, sent []byte) {
+	step = &Step{Name: stepName, Method: m.Name, Status: StepRunning}
 	r.notify(step)
 	start := time.Now()
 	secrets := r.secrets()
-	fail := func(err error) (*Step, []byte) {
+	fail := func(err error) (*Step, []byte, []byte) {
 		step.Status, step.OK = StepFailed, false
 		step.Error = MaskText(err.Error(), secrets)
 		step.DurationMS = time.Since(start).Milliseconds()
 		r.notify(step)
-		return step, nil
+		return step, nil, nil
 	}
 	if m.MethodType != model.MethodAction {
 		return fail(fmt.Errorf("method '%s' is a %s method, not an Action", m.Name, m.MethodType))
@@ -153,7 +153,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			step.Status, step.Error = StepStopped, "before_action returned false: the request was not sent"
 			step.DurationMS = time.Since(start).Milliseconds()
 			r.notify(step)
-			return step, nil
+			return step, nil, nil
 		}
 	}
 	if err := r.awaitTurn(ctx, m, step); err != nil {
@@ -187,7 +187,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		}
 		return fail(sendErr)
 	}
-	body := resp.Body
+	body = resp.Body
 	if scripts.Handles(script.EventAfterAction) {
 		g := r.responseGlobals(req, resp)
 		before := g.MethodResponse
@@ -195,27 +195,27 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		// may still need it (a webhook's id).
 		proceed, err := r.fire(ctx, scripts, script.EventAfterAction, g)
 		if err != nil {
-			failed, _ := fail(err)
-			return failed, resp.Body
+			failed, _, _ := fail(err)
+			return failed, resp.Body, resp.Body
 		}
 		if !reflect.DeepEqual(before, g.MethodResponse) {
 			if body, err = json.Marshal(g.MethodResponse); err != nil {
-				failed, _ := fail(fmt.Errorf("after_action left method_response that is not JSON: %w", err))
-				return failed, resp.Body
+				failed, _, _ := fail(fmt.Errorf("after_action left method_response that is not JSON: %w", err))
+				return failed, resp.Body, resp.Body
 			}
 		}
 		if !proceed {
 			step.Status, step.Error = StepStopped, "after_action returned false: the response was not mapped"
 			step.DurationMS = time.Since(start).Milliseconds()
 			r.notify(step)
-			return step, body
+			return step, body, resp.Body
 		}
 	}
 	if len(m.ResponseFormat.Fields) > 0 {
 		mapped, err := MapResponse(m, body)
 		if err != nil {
-			failed, _ := fail(err)
-			return failed, body // the caller may still need the body: a webhook's id
+			failed, _, _ := fail(err)
+			return failed, body, resp.Body // the caller may still need the body: a webhook's id
 		}
 		if r.learnMappedSecrets(mapped) {
 			secrets = append(r.secrets(), req.Secrets...)
@@ -226,7 +226,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	step.Status, step.OK = StepOK, true
 	step.DurationMS = time.Since(start).Milliseconds()
 	r.notify(step)
-	return step, body
+	return step, body, resp.Body
 }
 
 // awaitTurn waits for the request's turn under the method's or the
