@@ -79,7 +79,12 @@ func TestClientBodyCap(t *testing.T) {
 				t.Fatalf("error = %v, want one saying the response body is larger than 10 MiB", err)
 			}
 			if resp == nil || resp.Status != 200 {
-				t.Errorf("response = %+v, want the status kept with the error", resp)
+				t.Fatalf("response = %+v, want the status kept with the error", resp)
+			}
+			// A body announced as too large is not read at all; a streamed
+			// one is read up to the cap.
+			if want := map[bool]int{true: 0, false: MaxResponseBody}[tt.contentLength]; len(resp.Body) != want {
+				t.Errorf("%d bytes of the body read, want %d", len(resp.Body), want)
 			}
 		})
 	}
@@ -186,7 +191,13 @@ func TestClientRedirects(t *testing.T) {
 		t.Errorf("Redirects = %q, want %q", resp.Redirects, want)
 	}
 
-	if _, err := get(t, &Client{}, context.Background(), srv.URL+"/r/9"); err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
+	// Five redirects are followed; a sixth is not.
+	if resp, err := get(t, &Client{}, context.Background(), srv.URL+"/r/5"); err != nil {
+		t.Errorf("/r/5: %v; want the 5 redirects followed", err)
+	} else if len(resp.Redirects) != 5 {
+		t.Errorf("/r/5: %d redirects followed, want 5", len(resp.Redirects))
+	}
+	if _, err := get(t, &Client{}, context.Background(), srv.URL+"/r/6"); err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
 		t.Errorf("error = %v, want it to stop after 5 redirects", err)
 	}
 

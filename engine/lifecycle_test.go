@@ -432,3 +432,55 @@ func TestLifecycleDeleteWaitsBeyondItsTimeLimit(t *testing.T) {
 		t.Errorf("the ledger row is still pending: %+v", rows[0])
 	}
 }
+
+// A lifecycle cancelled while its create waits for a turn under the rate
+// limit sends nothing: the create counts as never sent, and its ledger row
+// is forgotten rather than left pending for a webhook that was never made.
+func TestLifecycleCancelledWhileCreateWaits(t *testing.T) {
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPost {
+			posts++
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte(`{"id":7}`))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := &model.Connector{Name: "Rate cancelled create", Methods: []model.Method{
+		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: srv.URL + "/hooks", RateLimit: 0.5,
+			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
+		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: srv.URL + "/hooks/{{Cyclr_Webhook_Id}}"},
+		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
+	}}
+	// The first lifecycle takes the create's turn; the second waits 2 s
+	// for its own, and is cancelled while it waits.
+	first := &memLedger{}
+	if res := (&engine.Runner{Connector: c}).RunWebhook(context.Background(), "Hook", engine.WebhookOptions{Ledger: first, WebhookURL: "https://example.com/in"}); !res.OK {
+		t.Fatalf("first run: %s", res.Error)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &engine.Runner{Connector: c, OnStep: func(s *engine.Step) {
+		if s.Waiting {
+			cancel()
+		}
+	}}
+	ledger := &memLedger{}
+	res := r.RunWebhook(ctx, "Hook", engine.WebhookOptions{Ledger: ledger, WebhookURL: "https://example.com/in"})
+	if res.OK || !strings.Contains(res.Error, "cancelled while waiting") {
+		t.Errorf("ok=%t error %q; want it cancelled while waiting", res.OK, res.Error)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if posts != 1 {
+		t.Errorf("%d creates sent, want only the first run's", posts)
+	}
+	if rows, _ := ledger.ListWebhooks(context.Background(), true); len(rows) != 0 {
+		t.Errorf("pending rows %+v, want the never-sent create's row forgotten", rows)
+	}
+}

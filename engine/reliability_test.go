@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"patchbay/engine"
 	"patchbay/model"
@@ -80,6 +81,10 @@ func TestBadResponses(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			io.WriteString(w, htmlPage)
 		}, nil, false, []string{"GET Get Order answered 502 Bad Gateway: <!DOCTYPE html>", "…"}},
+		{"non-ASCII error page", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, "x"+strings.Repeat("é", 300))
+		}, nil, false, []string{"GET Get Order answered 502 Bad Gateway: x" + strings.Repeat("é", 99) + "…"}},
 		{"HTML page with 200", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, htmlPage)
 		}, nil, false, []string{"Method 'Get Order' › Response Format: the body is not JSON; it starts: <!DOCTYPE html>"}},
@@ -129,6 +134,18 @@ func TestBadResponses(t *testing.T) {
 			}
 			if strings.Contains(res.Error, "goroutine") || strings.Contains(res.Error, "panic") {
 				t.Errorf("a Go panic reached the run log: %s", res.Error)
+			}
+			if !utf8.ValidString(res.Error) {
+				t.Errorf("the error is not valid UTF-8: %q", res.Error)
+			}
+			if !tc.ok && len(res.Mapped) != 0 {
+				t.Errorf("a failed step mapped %+v", res.Mapped)
+			}
+			if tc.name == "HTML error page" {
+				// The start of the page, cut at 200 bytes.
+				if want := ": " + htmlPage[:200] + "…"; !strings.HasSuffix(res.Error, want) {
+					t.Errorf("error %q\ndoes not end with the page's first 200 bytes: %q", res.Error, want)
+				}
 			}
 			if tc.name == "huge body" {
 				if resp := res.Steps[0].Response; resp == nil || resp.Status != 200 || len(resp.Body) != engine.MaxResponseBody {
@@ -295,6 +312,8 @@ func TestBadDeliveries(t *testing.T) {
 		{"rightly signed delivery", true, []push{{`{"n": 6}`, signed(`{"n": 6}`)}}, true, "6", 1, "", "[200]"},
 		{"an unsigned delivery, then a signed one", true, []push{{`{"n": 7}`, nil}, {`{"n": 8}`, signed(`{"n": 8}`)}}, true, "8", 2, "", "[401 200]"},
 		{"a ping without a body, then the event", false, []push{{``, nil}, {`{"n": 9}`, nil}}, true, "9", 2, "", "[200 200]"},
+		{"an unsigned delivery, then a wrongly signed one", true, []push{{`{"n": 10}`, nil}, {`{"n": 11}`, signed(`{"n": 12}`)}}, false, "", 2,
+			"Receive delivery: signature check failed: the X-Sig header does not match", "[401 401]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

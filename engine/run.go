@@ -518,14 +518,12 @@ func redirectHint(method string, resp *Response) string {
 	return fmt.Sprintf(" (to %s; a %d that turns a %s into a GET is not followed: use the new address in the Endpoint)", loc, resp.Status, method)
 }
 
-// bodyHint shows the start of an error response's body.
+// bodyHint shows the start of an error response's body, cut at 200 bytes
+// on a character's boundary.
 func bodyHint(body []byte) string {
 	s := strings.TrimSpace(string(body))
 	if s == "" {
 		return ""
 	}
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return ": " + s
+	return ": " + clip(s, 200)
 }

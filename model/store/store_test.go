@@ -155,6 +155,48 @@ func TestOpen_OddPath(t *testing.T) {
 	}
 }
 
+// A real database damaged past its first page, where opening reads
+// nothing, is refused by the quick_check Open runs before it writes: the
+// error names the file and SQLite's finding, and the file is left byte for
+// byte as it was.
+func TestOpen_DamagedPastItsFirstPage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "patchbay.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 { // pages enough to damage
+		c := model.Connector{Name: fmt.Sprintf("Big %d", i), Description: strings.Repeat("x", 4000)}
+		if err := db.SaveConnector(context.Background(), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) < 40000 {
+		t.Fatalf("a database of %d bytes: %v", len(data), err)
+	}
+	for i := 20480; i < 36864; i++ {
+		data[i] = 0xa5
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a damaged database: got no error, want one")
+	}
+	t.Logf("Open: %v", err)
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "the database file "+path+" is damaged (") ||
+		!strings.Contains(err.Error(), "page") {
+		t.Errorf("Open error %q: want ErrDamaged naming the file and quick_check's finding", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Error("the damaged file was written to")
+	}
+}
+
 func TestOpen_NotADatabase(t *testing.T) {
 	garbage := make([]byte, 8192)
 	r := rand.NewChaCha8([32]byte{1})
