@@ -411,12 +411,8 @@ func TestLifecycleDeleteWaitsBeyondItsTimeLimit(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := &model.Connector{Name: "Rate delete", RateLimit: 0.5, Methods: []model.Method{
-		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: srv.URL + "/hooks",
-			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
-		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: srv.URL + "/hooks/{{Cyclr_Webhook_Id}}"},
-		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
-	}}
+	c := plainHooks("Rate delete", srv.URL)
+	c.RateLimit = 0.5
 	ledger := &memLedger{}
 	res := (&engine.Runner{Connector: c}).RunWebhook(context.Background(), "Hook", engine.WebhookOptions{Ledger: ledger, WebhookURL: "https://example.com/in"})
 	if !res.OK {
@@ -451,12 +447,8 @@ func TestLifecycleCancelledWhileCreateWaits(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
-	c := &model.Connector{Name: "Rate cancelled create", Methods: []model.Method{
-		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: srv.URL + "/hooks", RateLimit: 0.5,
-			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
-		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: srv.URL + "/hooks/{{Cyclr_Webhook_Id}}"},
-		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
-	}}
+	c := plainHooks("Rate cancelled create", srv.URL)
+	c.Method("Create").RateLimit = 0.5
 	// The first lifecycle takes the create's turn; the second waits 2 s
 	// for its own, and is cancelled while it waits.
 	first := &memLedger{}
@@ -483,4 +475,44 @@ func TestLifecycleCancelledWhileCreateWaits(t *testing.T) {
 	if rows, _ := ledger.ListWebhooks(context.Background(), true); len(rows) != 0 {
 		t.Errorf("pending rows %+v, want the never-sent create's row forgotten", rows)
 	}
+}
+
+// The ledger row is written before the create request is sent: while the
+// API answers the create, the ledger already holds a pending row that says
+// where to look for the webhook, should the run be killed there.
+func TestLedgerRowBeforeTheCreateIsSent(t *testing.T) {
+	ledger := &memLedger{}
+	var during []model.WebhookRecord
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			during, _ = ledger.ListWebhooks(context.Background(), true)
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte(`{"id":7}`))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := plainHooks("Row first", srv.URL)
+	const url = "https://example.com/in/abc"
+	res := (&engine.Runner{Connector: c}).RunWebhook(context.Background(), "Hook", engine.WebhookOptions{Ledger: ledger, WebhookURL: url})
+	if !res.OK {
+		t.Fatalf("run: %s", res.Error)
+	}
+	if len(during) != 1 || during[0].URL != url || during[0].WebhookID != "" ||
+		!strings.Contains(during[0].LastError, "look on the API for a webhook to "+url) {
+		t.Errorf("while the API answered the create the ledger held %+v; want one pending row naming %s", during, url)
+	}
+}
+
+// plainHooks is a connector whose Webhook method Hook creates a webhook
+// with POST base/hooks, reads its id at "id", and deletes it with DELETE
+// base/hooks/{{Cyclr_Webhook_Id}}: no auth, no body, no script.
+func plainHooks(name, base string) *model.Connector {
+	return &model.Connector{Name: name, Methods: []model.Method{
+		{Name: "Create", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: base + "/hooks",
+			ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
+		{Name: "Delete", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: base + "/hooks/{{Cyclr_Webhook_Id}}"},
+		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
+	}}
 }

@@ -1,26 +1,78 @@
 package engine
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// FuzzMask plants a secret, in one of the spellings masking knows, between
-// any two texts: no spelling of it survives MaskText, and a cut made in
-// the text after the secret's first few characters leaves none of its start
-// before the clip mark.
+// spellings writes a secret as encoders put it in a URL or a JSON string,
+// built here with the encoders themselves, apart from the masking code, so
+// that a spelling masking forgets is one this test still plants: as it is;
+// query- and path-escaped, with upper- or lower-case hex; as JSON with <, >
+// and & escaped or not, / as \/ or not, and every non-ASCII character as
+// \uXXXX in lower or upper case or not.
+func spellings(secret string) []string {
+	lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`)
+	lower := func(s string) string { return lowerHex.ReplaceAllStringFunc(s, strings.ToLower) }
+	q, p := url.QueryEscape(secret), url.PathEscape(secret)
+	out := []string{secret, q, p, lower(q), lower(p)}
+	html, _ := json.Marshal(secret)
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false)
+	enc.Encode(secret)
+	for _, j := range []string{string(html), strings.TrimSpace(raw.String())} {
+		j = j[1 : len(j)-1]
+		for _, v := range []string{j, strings.ReplaceAll(j, "/", `\/`)} {
+			out = append(out, v, escapeNonASCII(v, "%04x"), escapeNonASCII(v, "%04X"))
+		}
+	}
+	return out
+}
+
+// escapeNonASCII writes each character beyond ASCII as \uXXXX, a pair of
+// them above U+FFFF, as Python's json module and PHP's json_encode do.
+func escapeNonASCII(s, hex string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&b, `\u`+hex, u)
+		}
+	}
+	return b.String()
+}
+
+// FuzzMask plants a secret, in one of the spellings encoders give it,
+// between any two texts: no spelling of it survives MaskText, and a cut
+// made in the text after the secret's first few characters leaves none of
+// its start before the clip mark.
 func FuzzMask(f *testing.F) {
 	f.Add("tok_ABCDEFGH", "key=", "&x=1", uint8(0), uint8(3))
 	f.Add("k3y/with+slash==", `{"a":"`, `"}`, uint8(5), uint8(9))
+	f.Add("k3y/with+slash==", "token=", "", uint8(3), uint8(2))  // query-escaped, lower-case hex
+	f.Add("k3y/with+slash==", "/hooks/", "", uint8(4), uint8(2)) // path-escaped, lower-case hex
 	f.Add("clé-ünïcode", "q=", "", uint8(7), uint8(20))
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(10), uint8(4)) // \/ and \uXXXX, lower case
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(11), uint8(4)) // \/ and \uXXXX, upper case
 	f.Add("a b&c<d>", "", "", uint8(2), uint8(0))
+	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(6), uint8(1)) // <, > and & escaped
 	f.Add("aaaa", "aaa", "aaa", uint8(1), uint8(5))
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return // the mask is made of •: a secret of them would match it
 		}
-		forms := secretForms([]string{secret})
+		forms := spellings(secret)
 		planted := forms[int(which)%len(forms)]
 		text := before + planted + after
 		masked := MaskText(text, []string{secret})

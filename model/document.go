@@ -157,6 +157,12 @@ func Import(data []byte) (*Connector, error) {
 // importChecked is Import's decoder for every document: it goes through
 // the whole document, collecting each problem with its location.
 func importChecked(data []byte) (*Connector, error) {
+	// A document that opens a list is no connector, whatever follows: it is
+	// refused before it is decoded, which for a data export picked by
+	// mistake would take eight times the file in memory.
+	if start := bytes.TrimLeft(data, " \t\r\n"); len(start) > 0 && start[0] == '[' {
+		return nil, &ImportError{Problems: []Problem{{Message: "want a JSON object, got a list"}}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -76,11 +76,13 @@ func checkFieldPathError(t *testing.T, path string, err error) {
 }
 
 // checkPrintable checks that a message is one line of printable text: a
-// control character from the input must be shown escaped, not written out.
+// control or format character from the input (a newline, U+2028, a
+// right-to-left override, a zero-width space) must be shown escaped, not
+// written out.
 func checkPrintable(t *testing.T, msg string) {
 	t.Helper()
-	if strings.ContainsFunc(msg, unicode.IsControl) {
-		t.Errorf("message %q holds a control character", msg)
+	if strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		t.Errorf("message %q holds a character that does not print", msg)
 	}
 }
 

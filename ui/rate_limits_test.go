@@ -36,12 +36,16 @@ func TestRateLimits(t *testing.T) {
 	if got := ed.method().RateLimit; got != 2.5 {
 		t.Errorf("2,5 gave the rate limit %v, want 2.5", got)
 	}
-	retype(ed.rates.rate.entry, "two")
-	if !ed.rates.rate.hint.Visible() || !strings.Contains(ed.rates.rate.hint.Text, `"two" is not a number`) {
-		t.Errorf("hint = %q (shown %v), want the text refused", ed.rates.rate.hint.Text, ed.rates.rate.hint.Visible())
-	}
-	if got := ed.method().RateLimit; !math.IsNaN(got) {
-		t.Errorf("after the refused text the rate limit is %v, want it not a number", got)
+	// Go's number syntax reads NaN and Inf; the field refuses them too.
+	for _, text := range []string{"NaN", "Inf", "two"} {
+		retype(ed.rates.rate.entry, "2")
+		retype(ed.rates.rate.entry, text)
+		if !ed.rates.rate.hint.Visible() || !strings.Contains(ed.rates.rate.hint.Text, `"`+text+`" is not a number`) {
+			t.Errorf("%s: hint = %q (shown %v), want the text refused", text, ed.rates.rate.hint.Text, ed.rates.rate.hint.Visible())
+		}
+		if got := ed.method().RateLimit; !math.IsNaN(got) {
+			t.Errorf("after the refused %q the rate limit is %v, want it not a number", text, got)
+		}
 	}
 	if len(findings(m, "rate-limit-invalid")) == 0 {
 		t.Error("the problems list does not show the refused rate")

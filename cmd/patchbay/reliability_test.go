@@ -381,10 +381,13 @@ func TestImportFiftyMegabytes(t *testing.T) {
 		name, file string
 		code       int
 		want       string
+		heap       uint64 // the most peak heap allowed, in times the file's size
 	}{
-		{"valid document", valid, exitOK, `imported "Huge"`},
-		{"random bytes", junk, exitUsage, "patchbay import: " + junk + ": the document is not a connector: not JSON: line 1, column 1: invalid character"},
-		{"JSON that is not a connector", wrong, exitUsage, "patchbay import: " + wrong + ": the document is not a connector: want a JSON object, got a list"},
+		// About 3 to 4 times the file, and the collector's slack.
+		{"valid document", valid, exitOK, `imported "Huge"`, 10},
+		// The file itself: refused at its first byte.
+		{"random bytes", junk, exitUsage, "patchbay import: " + junk + ": the document is not a connector: not JSON: line 1, column 1: invalid character", 3},
+		{"JSON that is not a connector", wrong, exitUsage, "patchbay import: " + wrong + ": the document is not a connector: want a JSON object, got a list", 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -405,6 +408,9 @@ func TestImportFiftyMegabytes(t *testing.T) {
 			noPanic(t, out+errOut)
 			if len(errOut) > 2000 {
 				t.Errorf("stderr is %d bytes long", len(errOut))
+			}
+			if peak > tc.heap*uint64(fi.Size()) {
+				t.Errorf("peak heap %d MiB, more than %d times the %d MiB file", peak>>20, tc.heap, fi.Size()>>20)
 			}
 		})
 	}

@@ -36,6 +36,8 @@ func TestBuiltinsWithinLimits(t *testing.T) {
 		{"deep value through a replacer", "var a = {}; for (var i = 0; i < 10000; i++) a = {a: a}; JSON.stringify({x: 1}, function (k, v) { return k === 'x' ? a : v; });",
 			"the value is nested deeper than 1000 levels"},
 		{"huge padding", `"x".padStart(1e9);`, "String.prototype.padStart"},
+		{"huge padding at the end", `"x".padEnd(1e9);`, "String.prototype.padEnd: a string of 1000000000 characters"},
+		{"huge join separators, counted in UTF-16", `[1, 2, 3].join("é".repeat(9000000));`, "Array.prototype.join: a string of 18000000 characters or more"},
 		{"huge join of an empty array", `new Array(5e7).join("ab");`, "Array.prototype.join: a string of 99999998 characters or more"},
 		{"backtracking regular expression", `/^(a+)+(?=$)/.test("a".repeat(40) + "b");`, "" /* the time limit: its worker is ended */},
 	}
@@ -78,6 +80,11 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		cycle_variables.once = calls + ' ' + gets + ' ' + JSON.stringify({a: 1, b: 2, deep: deep}, ['b']).replace('{"b":2}', 'x');
 		cycle_variables.names = [[].join, JSON.stringify, JSON.parse, [].flat, ''.repeat].map(function (f) { return f.name + ' ' + f.length; }).join(' ');
 		cycle_variables.utf16 = 'é'.repeat(9000000).length;
+		cycle_variables.joinUtf16 = [1, 2].join('é'.repeat(9000000)).length; // 18 MB as UTF-8, within the limit
+		var d = 1; for (var i = 0; i < 1200; i++) d = [d];
+		var f = [d].flat(Infinity), left = 0;
+		for (var x = f[0]; Array.isArray(x); x = x[0]) left++;
+		cycle_variables.flatLeft = left; // flat goes 1000 levels deep at most
 		var o = {}; for (var i = 0; i < 40; i++) o = {a: o};
 		cycle_variables.dup = JSON.stringify(o, ['a', 'a', true]).length; // each key once: not 2^40 walks
 		/(a+)+(?=b)|x$/.test('a'.repeat(5) + 'x');
@@ -86,14 +93,16 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"once":  "1 1 x",
-		"names": "join 1 stringify 3 parse 2 flat 0 repeat 1",
-		"utf16": float64(9000000),
-		"dup":   float64(242),
-		"text":  "1,2,3,4|1;2,3,4|1234|3",
-		"json":  `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
-		"pad":   "ababab--xx.",
-		"cycle": "TypeError",
+		"once":      "1 1 x",
+		"names":     "join 1 stringify 3 parse 2 flat 0 repeat 1",
+		"utf16":     float64(9000000),
+		"joinUtf16": float64(9000002),
+		"flatLeft":  float64(200),
+		"dup":       float64(242),
+		"text":      "1,2,3,4|1;2,3,4|1234|3",
+		"json":      `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
+		"pad":       "ababab--xx.",
+		"cycle":     "TypeError",
 	}
 	for k, v := range want {
 		if g.CycleVariables[k] != v {
@@ -155,6 +164,25 @@ func TestWorkerEndsNotPatchbay(t *testing.T) {
 	g, err := fireMethod(t, "function before_action() { cycle_variables.ok = 1; }", EventBeforeAction)
 	if err != nil || g.CycleVariables["ok"] != float64(1) {
 		t.Errorf("a new runner: %v, %v", g.CycleVariables, err)
+	}
+}
+
+// A worker whose heap grows past 1 GiB by many small steps, which Go's
+// own out-of-memory failure does not see, is ended by its watchdog, and
+// the step says why.
+func TestWorkerHeapLimit(t *testing.T) {
+	if !isolated.Load() {
+		t.Skip("scripts run in this process")
+	}
+	if testing.Short() {
+		t.Skip("fills a worker's heap to 1 GiB")
+	}
+	r := newRunner(t, Options{Timeout: 60 * time.Second}, "",
+		"function before_action() { var keep = []; for (;;) keep.push({n: keep.length, s: 'x' + keep.length}); }")
+	defer r.Close()
+	_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+	if err == nil || !strings.Contains(err.Error(), "the script used more than 1024 MiB of memory") {
+		t.Errorf("error %v; want the worker ended at its heap limit", err)
 	}
 }
 
