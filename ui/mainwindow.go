@@ -88,6 +88,10 @@ type MainWindow struct {
 	methodTab int
 	// closeAfterRun closes the window when the test run under way ends.
 	closeAfterRun bool
+	// running is the Test tab whose run is under way, on screen or left
+	// behind when the author opened something else; nil when none is. One
+	// run goes at a time.
+	running *testTab
 }
 
 // NewMainWindow builds the designer's window over deps.Store, opens the
@@ -329,12 +333,10 @@ func (m *MainWindow) confirmCloseNow() {
 		}, m.win)
 }
 
-// runningTest is the Test tab whose run is under way, or nil.
+// runningTest is the Test tab whose run is under way, on screen or not,
+// or nil.
 func (m *MainWindow) runningTest() *testTab {
-	if m.methEd != nil && m.methEd.test.stop != nil {
-		return m.methEd.test
-	}
-	return nil
+	return m.running
 }
 
 func (m *MainWindow) savePrefs() {

@@ -209,9 +209,10 @@ func (t *testTab) showDelivery(res *engine.Result) {
 // each with Retry.
 func (t *testTab) showPending() {
 	t.pending.RemoveAll()
-	ledger := t.ed.host.deps.Ledger
-	if ledger == nil {
-		return
+	host := t.ed.host
+	ledger := host.deps.Ledger
+	if ledger == nil || host.open == nil || host.methEd != t.ed {
+		return // a tab left behind, or its connector closed: nothing shows it
 	}
 	rows, err := ledger.ListWebhooks(t.ed.host.ctx, true)
 	if err != nil {

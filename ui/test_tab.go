@@ -47,6 +47,8 @@ type testTab struct {
 	values map[string]string
 	// stop cancels the run under way; nil when none is.
 	stop context.CancelFunc
+	// runName is the method the run under way runs.
+	runName string
 	// last is the result of the last run.
 	last *engine.Result
 }
@@ -118,6 +120,9 @@ func (t *testTab) refresh() {
 	t.rebuildInputs()
 	t.showPending()
 	t.updateButtons()
+	if r := t.ed.host.running; r != nil && r != t {
+		t.state.SetText(fmt.Sprintf("The test of %s is still running: Run test waits for it to end, and Cancel stops it (a webhook it created is still deleted).", r.runName))
+	}
 }
 
 // defaultTrigger picks the first method that is not the "none" choice.
@@ -237,8 +242,8 @@ func inputHint(f model.Field) string {
 // canRun reports whether Run test can run this method now.
 func (t *testTab) canRun() bool {
 	open := t.ed.host.open
-	if t.stop != nil || open == nil || t.ed.index >= len(open.conn.Methods) {
-		return false // running, or the method is being deleted
+	if t.ed.host.running != nil || open == nil || t.ed.index >= len(open.conn.Methods) {
+		return false // a run is under way, or the method is being deleted
 	}
 	mt := t.ed.method().MethodType
 	return mt == model.MethodAction || mt == model.MethodWebhook
@@ -253,8 +258,8 @@ func (t *testTab) updateButtons() {
 	} else {
 		t.run.Disable()
 	}
-	if t.stop != nil {
-		t.cancel.Enable()
+	if t.ed.host.running != nil {
+		t.cancel.Enable() // this tab's run, or one left behind on another method
 	} else {
 		t.cancel.Disable()
 	}
@@ -297,7 +302,7 @@ func (t *testTab) onRun() {
 	}
 
 	ctx, cancel := context.WithCancel(host.ctx)
-	t.stop = cancel
+	t.stop, t.runName, host.running = cancel, m.Name, t
 	t.last = nil
 	t.steps.Items = nil
 	t.steps.Refresh()
@@ -376,8 +381,13 @@ func saveRun(runs model.RunHistory, res *engine.Result) error {
 }
 
 func (t *testTab) onCancel() {
-	if t.stop != nil {
-		t.stop()
+	if r := t.ed.host.running; r != nil && r != t {
+		r.onCancel() // the run left behind on another method
+	}
+	if t.stop != nil || t.ed.host.running != nil {
+		if t.stop != nil {
+			t.stop()
+		}
 		t.state.SetText("Cancelling… a webhook that was created is still deleted.")
 	}
 }
@@ -419,7 +429,18 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
 	}
 	t.stop = nil
+	if host.running == t {
+		host.running = nil
+	}
 	t.updateButtons()
+	if e := host.methEd; e != nil && e.test != t {
+		// The author opened something else while it ran.
+		e.test.updateButtons()
+		e.test.showPending()
+		if e.test.last == nil {
+			e.test.state.SetText("Not run yet.")
+		}
+	}
 	host.tools.update()
 	if host.closeAfterRun {
 		host.closeAfterRun = false

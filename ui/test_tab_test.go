@@ -386,6 +386,79 @@ func TestTestTab_CloseWhileRunning(t *testing.T) {
 	}
 }
 
+// startLifecycle starts New Order's lifecycle with no trigger and a long
+// wait, and returns once its webhook exists on the sandbox.
+func startLifecycle(t *testing.T, sb *sandbox.Server, ed *methodEditor) {
+	t.Helper()
+	ed.test.trigger.SetSelected(noTrigger)
+	ed.test.wait.SetText("1m")
+	test.Tap(ed.test.run)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sb.Webhooks()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook was never created")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTestTab_RunGoesOnElsewhere: a run goes on while the author looks at
+// another method. Closing then still waits for the run to delete its
+// webhook; meanwhile the other method's Test tab says which test runs,
+// cannot start another, and its Cancel stops the one under way.
+func TestTestTab_RunGoesOnElsewhere(t *testing.T) {
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil)
+	startLifecycle(t, sb, ed)
+	closed := false
+	var other *methodEditor
+	fyne.DoAndWait(func() {
+		m.win.SetOnClosed(func() { closed = true })
+		other = openMethod(t, m, "Create Order")
+		other.selectTab(tabTest)
+		if !strings.Contains(other.test.state.Text, "The test of New Order is still running") || other.test.canRun() || other.test.cancel.Disabled() {
+			t.Errorf("the other method's Test tab: %q, can run %t, cancel disabled %t", other.test.state.Text, other.test.canRun(), other.test.cancel.Disabled())
+		}
+		m.onCloseRequested()
+	})
+	if closed {
+		t.Errorf("the window closed at once while the run still held webhook(s) %v on the API", sb.Webhooks())
+	}
+	waitRun(t, ed.test) // cancelled by the close, and its webhook deleted
+	if n := len(sb.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks left on the API", n)
+	}
+	if rows, _ := st.ListWebhooks(context.Background(), true); len(rows) != 0 {
+		t.Errorf("pending rows %+v", rows)
+	}
+	fyne.DoAndWait(func() {
+		if !closed {
+			t.Error("the window did not close once the run was over")
+		}
+	})
+}
+
+// TestTestTab_ConnectorDeletedWhileRunning: the connector whose test runs
+// is deleted; the run still deletes its webhook, and its end does not take
+// the window down.
+func TestTestTab_ConnectorDeletedWhileRunning(t *testing.T) {
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil)
+	// Another connector's webhook, pending: the run's end lists the ledger.
+	st.RecordWebhook(context.Background(), &model.WebhookRecord{Connector: "Other", Method: "Hook", URL: "http://x.test/h"})
+	startLifecycle(t, sb, ed)
+	fyne.DoAndWait(func() {
+		m.sidebar.tree.Select(m.open.key)
+		m.deleteConnector()
+		if m.open != nil {
+			t.Fatalf("the connector is still open")
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	if n := len(sb.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks left on the API", n)
+	}
+}
+
 // TestTestTab_WebhookNeedsSavedConnector: a webhook test of a connector
 // renamed but not saved is refused, since cleanup finds connectors by their
 // saved name.
