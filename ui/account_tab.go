@@ -40,9 +40,11 @@ func (t *accountTab) buildUI() fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(container.NewVBox(note, t.holder)))
 }
 
-// accountKey is one account value the tab offers.
+// accountKey is one account value the tab offers; unused when the
+// connector no longer uses it.
 type accountKey struct {
 	key, label string
+	unused     bool
 }
 
 // keys lists the account values the connector uses, then any others stored.
@@ -53,7 +55,7 @@ func (t *accountTab) keys() []accountKey {
 	add := func(key, label string) {
 		if key != "" && !seen[key] {
 			seen[key] = true
-			out = append(out, accountKey{key, label})
+			out = append(out, accountKey{key: key, label: label})
 		}
 	}
 	for _, a := range c.Authentication {
@@ -89,6 +91,7 @@ func (t *accountTab) keys() []accountKey {
 	slices.Sort(rest)
 	for _, k := range rest {
 		add(k, k+" (not used by the connector)")
+		out[len(out)-1].unused = true
 	}
 	return out
 }
@@ -101,8 +104,10 @@ func (t *accountTab) reload() {
 	t.entries = map[string]*widget.Entry{}
 	for _, k := range t.keys() {
 		e := &widget.Entry{
-			Text:      o.account[k.key],
-			Password:  c.IsSecretValue(k.key),
+			Text: o.account[k.key],
+			// A value no parameter explains any more may be a secret whose
+			// parameter was deleted: hidden until asked for.
+			Password:  k.unused || c.IsSecretValue(k.key),
 			OnChanged: func(s string) { t.onValueChanged(k.key, s) },
 		}
 		t.entries[k.key] = e

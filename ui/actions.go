@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -59,9 +60,13 @@ func (m *MainWindow) onDuplicate() {
 		m.show(j + 1)
 		return
 	}
+	key := m.open.key
 	m.confirmLeave(func() {
+		if m.open == nil && key != newKey {
+			m.openStored(key, -1) // changes discarded: the stored version is the one to copy
+		}
 		if m.open == nil {
-			return
+			return // a connector never saved, discarded: nothing left to copy
 		}
 		c := m.open.conn.Clone()
 		c.ID = 0
@@ -78,7 +83,14 @@ func (m *MainWindow) onDelete() {
 	}
 	if j := m.selectedMethod(); j >= 0 {
 		name := m.open.conn.Methods[j].Name
-		dialog.ShowConfirm("Delete method", fmt.Sprintf("Delete the method %q?\nIt goes when you save the connector.", name), func(ok bool) {
+		text := fmt.Sprintf("Delete the method %q?\nIt goes when you save the connector.", name)
+		if users := webhooksUsing(m.open.conn, name); len(users) > 0 {
+			text += fmt.Sprintf("\n\nThe Webhook method %s uses it to create or delete its webhooks:\nchoose another there, or its test cannot run.", strings.Join(users, ", "))
+		}
+		if n := m.pendingDeletes(m.open.storedName, name); n > 0 {
+			text += fmt.Sprintf("\n\nStill to be deleted with it: %s in the webhook ledger.\nWithout it Patchbay cannot delete those: retry from the Test tab first.", plural(n, "webhook"))
+		}
+		dialog.ShowConfirm("Delete method", text, func(ok bool) {
 			if ok {
 				m.deleteMethod(j)
 			}
@@ -100,6 +112,12 @@ func (m *MainWindow) onDelete() {
 // pendingWebhooks counts the connector's webhooks the ledger has not seen
 // deleted; 0 when there is no ledger or it cannot be read.
 func (m *MainWindow) pendingWebhooks(connector string) int {
+	return m.pendingDeletes(connector, "")
+}
+
+// pendingDeletes counts the connector's pending webhooks whose Delete
+// Webhook Method is deleteMethod, or all of them for "".
+func (m *MainWindow) pendingDeletes(connector, deleteMethod string) int {
 	if m.deps.Ledger == nil || connector == "" {
 		return 0
 	}
@@ -109,11 +127,23 @@ func (m *MainWindow) pendingWebhooks(connector string) int {
 	}
 	n := 0
 	for _, r := range rows {
-		if r.Connector == connector {
+		if r.Connector == connector && (deleteMethod == "" || r.DeleteMethod == deleteMethod) {
 			n++
 		}
 	}
 	return n
+}
+
+// webhooksUsing names the Webhook methods whose Create or Delete Webhook
+// Method is the method called name.
+func webhooksUsing(c *model.Connector, name string) []string {
+	var out []string
+	for _, w := range c.Methods {
+		if w.MethodType == model.MethodWebhook && (w.CreateWebhookMethod == name || w.DeleteWebhookMethod == name) {
+			out = append(out, fmt.Sprintf("%q", w.Name))
+		}
+	}
+	return out
 }
 
 func (m *MainWindow) deleteMethod(j int) {
@@ -138,13 +168,13 @@ func (m *MainWindow) deleteConnector() {
 }
 
 // onImport reads an export document and saves it as a connector, asking
-// before it replaces one of the same name.
+// before it replaces one of the same name. The open connector's unsaved
+// changes are asked about once the file has been read and found good: a
+// cancelled or bad import leaves everything as it was.
 func (m *MainWindow) onImport() {
-	m.confirmLeave(func() {
-		d := dialog.NewFileOpen(m.onImportChosen, m.win)
-		d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-		d.Show()
-	}, nil)
+	d := dialog.NewFileOpen(m.onImportChosen, m.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
 }
 
 func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
@@ -174,20 +204,23 @@ func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
 					if !ok {
 						return
 					}
-					// The secrets an export leaves out stay as stored.
-					old, err := m.store.LoadConnector(m.ctx, s.Name)
-					if err != nil {
-						m.showError(err)
-						return
-					}
-					model.KeepSecretValues(c, old)
-					c.ID = s.ID
-					m.saveImported(c)
+					m.confirmLeave(func() {
+						// The secrets an export leaves out stay as stored
+						// (saved just now, if the author chose to).
+						old, err := m.store.LoadConnector(m.ctx, s.Name)
+						if err != nil {
+							m.showError(err)
+							return
+						}
+						model.KeepSecretValues(c, old)
+						c.ID = s.ID
+						m.saveImported(c)
+					}, nil)
 				}, m.win)
 			return
 		}
 	}
-	m.saveImported(c)
+	m.confirmLeave(func() { m.saveImported(c) }, nil)
 }
 
 func (m *MainWindow) saveImported(c *model.Connector) {

@@ -70,9 +70,12 @@ func (e *connectorEditor) buildSettings() fyne.CanvasObject {
 	e.description.SetMinRowsVisible(3)
 	e.apiVersion = &widget.Entry{Text: c.ApiVersion, PlaceHolder: "e.g. 1 or v2", OnChanged: e.onAPIVersionChanged}
 	e.nameHint = newHint()
+	open := e.host.open
 	e.rate = newRateField("none", func() float64 { return e.conn().RateLimit }, func(r float64) {
 		e.conn().RateLimit = r
 		e.changed()
+	}, open.refusedRate(-1, "", c.RateLimit), func(text string) {
+		open.keepRefusedRate(-1, "", text)
 	})
 	note := &widget.Label{
 		Text:       "Methods are listed under the connector on the left. Select one to edit its Settings, Rate Limits, Field Mappings, Parameters and Script.",

@@ -271,3 +271,28 @@ func checkSeedWidgets(t *testing.T, m *MainWindow) {
 		t.Error("opening the connector and its methods marked it changed")
 	}
 }
+
+// TestUnusedAccountValueHidden: an account value the connector no longer
+// uses, such as the signing secret of a parameter since deleted, is shown
+// masked: nothing says any more whether it is a secret.
+func TestUnusedAccountValueHidden(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	if err := st.SetAccountValues(context.Background(), "Example", map[string]string{"OldSigningSecret": "PlantedSig9Zx"}); err != nil {
+		t.Fatal(err)
+	}
+	m := newWindow(t, test.NewTempApp(t), st)
+	m.sidebar.tree.Select(m.open.key)
+	ce := m.connEd
+	ce.tabs.SelectIndex(connTabAccount)
+	e := ce.account.entries["OldSigningSecret"]
+	if e == nil {
+		t.Fatalf("Account Values offers %v; want the unused OldSigningSecret listed", ce.account.keys())
+	}
+	if !e.Password {
+		t.Error("the unused value is shown in clear")
+	}
+	if url := ce.account.entries["BaseUrl"]; url == nil || url.Password {
+		t.Error("BaseUrl, which the connector uses and is no secret, should stay readable")
+	}
+}

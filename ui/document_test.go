@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"patchbay/model"
 )
@@ -62,14 +64,18 @@ func TestExportImport(t *testing.T) {
 	}
 	wantContains(t, "status", m.status.Text, "Exported")
 
-	// Importing it asks first (the edit is unsaved), then asks to replace.
+	// Importing it asks to replace the stored one, then about the unsaved
+	// edit.
 	r, err := storage.Reader(storage.NewFileURI(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.confirmLeave(func() { m.onImportChosen(r, nil) }, nil)
-	test.Tap(m.ask.discard)
+	m.onImportChosen(r, nil)
 	confirmDialog(t, m, true)
+	if m.ask == nil {
+		t.Fatal("the import did not ask about the unsaved edit")
+	}
+	test.Tap(m.ask.discard)
 	got, err := st.LoadConnector(ctx, "Example")
 	if err != nil {
 		t.Fatal(err)
@@ -118,4 +124,73 @@ func findParam(ps []model.Parameter, name string) *model.Parameter {
 		}
 	}
 	return nil
+}
+
+// TestImportAndDuplicateKeepWork: a bad import file changes nothing, not
+// even the open connector with its unsaved edit; and Duplicate › Discard
+// copies the connector as stored.
+func TestImportAndDuplicateKeepWork(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	stored := m.open.conn.Description
+	m.open.conn.Description = "edited, not saved"
+	m.changed()
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"Name": "Broken",`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := storage.Reader(storage.NewFileURI(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.onImportChosen(r, nil)
+	if m.ask != nil {
+		t.Error("a bad file asked about the unsaved edit")
+	}
+	if m.open == nil || m.open.conn.Description != "edited, not saved" || !m.open.dirty {
+		t.Fatalf("after a bad import the open connector is %+v, want Example with its edit", m.open)
+	}
+
+	m.sidebar.tree.Select(m.open.key) // the connector itself
+	m.onDuplicate()
+	if m.ask == nil {
+		t.Fatal("Duplicate did not ask about the unsaved edit")
+	}
+	test.Tap(m.ask.discard)
+	if m.open == nil || m.open.conn.Name != "Example copy" || m.open.conn.Description != stored {
+		t.Errorf("after Duplicate › Discard the open connector is %+v, want a copy of Example as stored", m.open)
+	}
+}
+
+// TestDeleteMethodWarnsOfItsUsers: deleting a method a Webhook method
+// creates or deletes its webhooks with says so, and counts the webhooks in
+// the ledger still to be deleted with it.
+func TestDeleteMethodWarnsOfItsUsers(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	if err := st.RecordWebhook(context.Background(), &model.WebhookRecord{Connector: "Example", Method: "New Order",
+		DeleteMethod: "Delete Webhook", WebhookID: "7", URL: "http://127.0.0.1:1/hooks/x"}); err != nil {
+		t.Fatal(err)
+	}
+	m := testWindow(t, st)
+	openMethod(t, m, "Delete Webhook")
+	m.onDelete()
+	top := m.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no question asked")
+	}
+	var text string
+	for _, o := range test.LaidOutObjects(top) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text + "\n"
+		}
+	}
+	for _, want := range []string{`Delete the method "Delete Webhook"?`, `The Webhook method "New Order" uses it`, "Still to be deleted with it: 1 webhook in the webhook ledger"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the question %q does not say %q", text, want)
+		}
+	}
+	confirmDialog(t, m, false)
 }

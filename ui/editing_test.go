@@ -294,3 +294,41 @@ func TestGridRowFindings(t *testing.T) {
 		t.Errorf("an empty Target Name is not outlined: %v", m.problems.findings)
 	}
 }
+
+// TestRenameKeepsWebhookReferences: a Webhook method's Create Webhook
+// Method follows a rename of the method it names, keystroke by keystroke,
+// also through an empty name; and a method renamed through another
+// method's name on the way does not take that method's references.
+func TestRenameKeepsWebhookReferences(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	refs := func() (string, string) {
+		w := m.open.conn.Method("New Order")
+		return w.CreateWebhookMethod, w.DeleteWebhookMethod
+	}
+
+	ed := openMethod(t, m, "Create Webhook")
+	retype(ed.settings.name, "Register Webhook") // cleared first, then typed
+	if c, d := refs(); c != "Register Webhook" || d != "Delete Webhook" {
+		t.Errorf("after the rename New Order uses %q and %q, want Register Webhook and Delete Webhook", c, d)
+	}
+	retype(ed.settings.name, "Create Webhook")
+
+	// A copy, renamed by deleting " copy" and typing " v2": on the way it
+	// is called "Create Webhook", as the original is.
+	m.onDuplicate()
+	copyEd := m.methEd
+	if got := copyEd.method().Name; got != "Create Webhook copy" {
+		t.Fatalf("the copy is called %q", got)
+	}
+	name := "Create Webhook copy"
+	for len(name) > len("Create Webhook") {
+		name = name[:len(name)-1]
+		copyEd.settings.name.SetText(name)
+	}
+	test.Type(copyEd.settings.name, " v2")
+	if c, _ := refs(); c != "Create Webhook" {
+		t.Errorf("after renaming the copy New Order uses %q, want the original Create Webhook", c)
+	}
+}

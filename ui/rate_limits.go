@@ -29,12 +29,30 @@ type rateField struct {
 	lint    []model.Finding
 	get     func() float64
 	set     func(float64)
+	// keep remembers the text refused, or forgets it with "", for when
+	// the field is built again.
+	keep func(refused string)
 }
 
-func newRateField(placeholder string, get func() float64, set func(float64)) *rateField {
-	f := &rateField{get: get, set: set, hint: newHint()}
-	f.entry = &widget.Entry{Text: rateString(get()), PlaceHolder: placeholder, OnChanged: f.onChanged}
+// newRateField builds the field; refused is text it refused before, shown
+// again (with its problem) while the rate is still not a number.
+func newRateField(placeholder string, get func() float64, set func(float64), refused string, keep func(string)) *rateField {
+	f := &rateField{get: get, set: set, keep: keep, hint: newHint()}
+	text := rateString(get())
+	if refused != "" {
+		text = refused
+	}
+	f.entry = &widget.Entry{Text: text, PlaceHolder: placeholder, OnChanged: f.onChanged}
+	if refused != "" {
+		f.problem = notARate(refused)
+		f.render()
+	}
 	return f
+}
+
+// notARate says that text is not a rate.
+func notARate(text string) string {
+	return fmt.Sprintf("%q is not a number of requests a second, such as 2 or 0.5", strings.TrimSpace(text))
 }
 
 // rateString writes a rate as the field shows it: "" for none.
@@ -54,7 +72,8 @@ func (f *rateField) onChanged(s string) {
 	if s != "" {
 		var err error
 		if r, err = strconv.ParseFloat(s, 64); err != nil || math.IsNaN(r) || math.IsInf(r, 0) {
-			f.problem = fmt.Sprintf("%q is not a number of requests a second, such as 2 or 0.5", strings.TrimSpace(f.entry.Text))
+			f.problem = notARate(f.entry.Text)
+			f.keep(f.entry.Text)
 			if !math.IsNaN(f.get()) {
 				f.set(math.NaN())
 			}
@@ -63,6 +82,7 @@ func (f *rateField) onChanged(s string) {
 		}
 	}
 	f.problem = ""
+	f.keep("")
 	if r != f.get() {
 		f.set(r) // lint runs, and shows its findings here
 	}
@@ -97,10 +117,13 @@ type rateLimitsTab struct {
 func newRateLimitsTab(ed *methodEditor) *rateLimitsTab { return &rateLimitsTab{ed: ed} }
 
 func (t *rateLimitsTab) buildUI() fyne.CanvasObject {
+	open, index := t.ed.host.open, t.ed.index
 	t.rate = newRateField("the connector's", func() float64 { return t.ed.method().RateLimit }, func(r float64) {
 		t.ed.method().RateLimit = r
 		t.refresh()
 		t.ed.changed()
+	}, open.refusedRate(index, t.ed.method().Name, t.ed.method().RateLimit), func(text string) {
+		open.keepRefusedRate(index, t.ed.method().Name, text)
 	})
 	t.inherited = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
 	t.refresh()

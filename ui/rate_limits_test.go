@@ -82,3 +82,34 @@ func TestRateLimits(t *testing.T) {
 		t.Errorf("stored rate limits: connector %v, Create Order %v; want 0.5 and 4", c.RateLimit, c.Method("Create Order").RateLimit)
 	}
 }
+
+// TestRefusedRateTextComesBack: text the rate field refused is shown again,
+// with its problem, when the author comes back to the method or the
+// connector, not "NaN".
+func TestRefusedRateTextComesBack(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	retype(m.connEd.rate.entry, "5 per s")
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	retype(ed.rates.rate.entry, "2,5/s")
+
+	openMethod(t, m, "Create Webhook")
+	ed = openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	if got := ed.rates.rate.entry.Text; got != "2,5/s" || !strings.Contains(ed.rates.rate.hint.Text, `"2,5/s" is not a number`) {
+		t.Errorf("back at the method the field shows %q, hint %q; want what was typed and why it is refused", got, ed.rates.rate.hint.Text)
+	}
+	m.sidebar.tree.Select(m.open.key)
+	if got := m.connEd.rate.entry.Text; got != "5 per s" {
+		t.Errorf("back at the connector the field shows %q, want %q", got, "5 per s")
+	}
+	// A number typed over it is the rate, and the refused text is gone.
+	retype(m.connEd.rate.entry, "3")
+	m.sidebar.tree.Select(nodeID(m.open.key, 0))
+	m.sidebar.tree.Select(m.open.key)
+	if got := m.connEd.rate.entry.Text; got != "3" || m.open.conn.RateLimit != 3 {
+		t.Errorf("after a number the field shows %q and the rate is %v", got, m.open.conn.RateLimit)
+	}
+}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +26,36 @@ type openConnector struct {
 	account, savedAccount map[string]string
 	dirty                 bool
 	findings              []model.Finding
+	// refusedRates keep the text a rate field refused, by method index
+	// (-1 for the connector's), so that the field shows it again rather
+	// than "NaN" when the author comes back to it.
+	refusedRates map[int]refusedRate
+}
+
+// refusedRate is text a rate field refused, and the name of the method
+// (or connector) it was typed for.
+type refusedRate struct{ name, text string }
+
+// refusedRate returns the text refused for the rate at index, if the rate
+// is still not a number and belongs to the same name.
+func (o *openConnector) refusedRate(index int, name string, rate float64) string {
+	if r, ok := o.refusedRates[index]; ok && r.name == name && math.IsNaN(rate) {
+		return r.text
+	}
+	return ""
+}
+
+// keepRefusedRate keeps, or with "" forgets, the text refused for the rate
+// at index.
+func (o *openConnector) keepRefusedRate(index int, name, text string) {
+	if text == "" {
+		delete(o.refusedRates, index)
+		return
+	}
+	if o.refusedRates == nil {
+		o.refusedRates = map[int]refusedRate{}
+	}
+	o.refusedRates[index] = refusedRate{name, text}
 }
 
 // newKey is the sidebar key of a connector that has never been saved.

@@ -31,6 +31,18 @@ type settingsTab struct {
 	// stash keeps what a change of Method Type set aside, so that changing
 	// it back restores it.
 	stash model.Method
+	// refs are the Webhook methods' Create and Delete Webhook Methods that
+	// named this method when its name first changed in this editor; nil
+	// until then. They follow every change of the name, to nothing and
+	// back, or through another method's name on the way.
+	refs []webhookRef
+}
+
+// webhookRef is a Webhook method's Create (create) or Delete Webhook
+// Method, by the Webhook method's index.
+type webhookRef struct {
+	index  int
+	create bool
 }
 
 func newSettingsTab(ed *methodEditor) *settingsTab {
@@ -163,19 +175,30 @@ func (t *settingsTab) refreshWebhookChoices() {
 
 func (t *settingsTab) onNameChanged(s string) {
 	m := t.ed.method()
-	old := m.Name
+	methods := t.ed.connector().Methods
+	if t.refs == nil {
+		t.refs = []webhookRef{}
+		for i := range methods {
+			if w := &methods[i]; w.MethodType == model.MethodWebhook && m.Name != "" && i != t.ed.index {
+				if w.CreateWebhookMethod == m.Name {
+					t.refs = append(t.refs, webhookRef{i, true})
+				}
+				if w.DeleteWebhookMethod == m.Name {
+					t.refs = append(t.refs, webhookRef{i, false})
+				}
+			}
+		}
+	}
 	m.Name = s
-	// Webhook methods naming this one follow the rename.
-	for i := range t.ed.connector().Methods {
-		w := &t.ed.connector().Methods[i]
-		if w.MethodType != model.MethodWebhook || old == "" {
+	// The Webhook methods that named this one follow the rename.
+	for _, r := range t.refs {
+		if r.index >= len(methods) || methods[r.index].MethodType != model.MethodWebhook {
 			continue
 		}
-		if w.CreateWebhookMethod == old {
-			w.CreateWebhookMethod = s
-		}
-		if w.DeleteWebhookMethod == old {
-			w.DeleteWebhookMethod = s
+		if r.create {
+			methods[r.index].CreateWebhookMethod = s
+		} else {
+			methods[r.index].DeleteWebhookMethod = s
 		}
 	}
 	t.ed.changed()
