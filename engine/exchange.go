@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -113,8 +114,9 @@ func MaskText(s string, secrets []string) string {
 
 // secretForms lists each secret with its escaped spellings, longest first,
 // so that a secret inside another is not masked only in part: as it is; as
-// a query string or a path escapes it, with upper- or lower-case hex; and
-// as JSON encoders write it in a string: with <, > and & escaped or not,
+// a query string or a path escapes it, with upper- or lower-case hex; as
+// an HTML or XML page writes it, with entities; and as JSON encoders write
+// it in a string: with <, > and & escaped or not,
 // with / escaped as \/ or not, and with every non-ASCII character as
 // \uXXXX in either case or not (PHP escapes both by default, Python the
 // latter).
@@ -132,6 +134,14 @@ func secretForms(secrets []string) []string {
 		q, p := url.QueryEscape(s), url.PathEscape(s)
 		for _, f := range [...]string{s, q, p, lowerHex(q), lowerHex(p)} {
 			add(f)
+		}
+		// As an HTML or XML error page writes it: &, <, >, " and ' as
+		// entities, the quotes in any of their usual spellings.
+		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
+		for _, dq := range [...]string{"&#34;", "&quot;"} {
+			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;"} {
+				add(strings.NewReplacer("&#34;", dq, "&#39;", sq).Replace(h))
+			}
 		}
 		js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
 		raw, _ := marshalJSON(s)

@@ -134,6 +134,9 @@ func TestMaskOtherSpellings(t *testing.T) {
 		{"PHP's default: \\/ and \\u together", "clé/s3cr3t+XyZ", `{"secret":"cl\u00e9\/s3cr3t+XyZ"}`},
 		{"\\u in upper case", "clé-ünïcode-1", `{"k":"cl\u00E9-\u00FCn\u00EFcode-1"}`},
 		{"a clip mark in the secret, clipped again", "tok_abcd…efghijklmnop…", `key=tok_abcd…efghijkl…`},
+		{"an HTML error page", "SeKr1t/K+y&z=9-slash", `<html><p>invalid key SeKr1t/K+y&amp;z=9-slash</p></html>`},
+		{"XML with &quot; and &apos;", `pa"ss'w<rd>&slash`, `<key>pa&quot;ss&apos;w&lt;rd&gt;&amp;slash</key>`},
+		{"HTML with numeric quotes", `pa"ss'w<rd>&slash`, `<p>pa&#34;ss&#x27;w&lt;rd&gt;&amp;slash</p>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := MaskText(tc.text, []string{tc.secret})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,14 +16,16 @@ import (
 // spellings writes a secret as encoders put it in a URL or a JSON string,
 // built here with the encoders themselves, apart from the masking code, so
 // that a spelling masking forgets is one this test still plants: as it is;
-// query- and path-escaped, with upper- or lower-case hex; as JSON with <, >
+// query- and path-escaped, with upper- or lower-case hex; with HTML's
+// entities; as JSON with <, >
 // and & escaped or not, / as \/ or not, and every non-ASCII character as
 // \uXXXX in lower or upper case or not.
 func spellings(secret string) []string {
 	lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`)
 	lower := func(s string) string { return lowerHex.ReplaceAllStringFunc(s, strings.ToLower) }
 	q, p := url.QueryEscape(secret), url.PathEscape(secret)
-	out := []string{secret, q, p, lower(q), lower(p)}
+	out := []string{secret, q, p, lower(q), lower(p), html.EscapeString(secret),
+		strings.NewReplacer("&#34;", "&quot;", "&#39;", "&apos;").Replace(html.EscapeString(secret))}
 	html, _ := json.Marshal(secret)
 	var raw bytes.Buffer
 	enc := json.NewEncoder(&raw)
@@ -68,6 +71,8 @@ func FuzzMask(f *testing.F) {
 	f.Add("a b&c<d>", "", "", uint8(2), uint8(0))
 	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(6), uint8(1)) // <, > and & escaped
 	f.Add("aaaa", "aaa", "aaa", uint8(1), uint8(5))
+	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(5), uint8(3)) // as an HTML error page writes it
+	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(6), uint8(3))         // &quot; and &apos;
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return // the mask is made of •: a secret of them would match it

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -148,6 +150,15 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		proceed, err := r.beforeAction(ctx, scripts, req)
 		if err != nil {
 			return fail(err)
+		}
+		// Credentials a script built (the Basic idiom: btoa of the key and
+		// a password) are secrets from here on, and so in the lines it
+		// logged while it built them.
+		if r.learnCredentials(req.Headers) {
+			secrets = append(r.secrets(), req.Secrets...)
+			for i, line := range step.Console {
+				step.Console[i] = MaskText(line, secrets)
+			}
 		}
 		if !proceed {
 			step.Status, step.Error = StepStopped, "before_action returned false: the request was not sent"
@@ -423,6 +434,56 @@ func (r *Runner) learnSecrets(m *model.Method, body []byte) bool {
 		r.learnt[f.SystemField] = v
 		r.extraSecrets = append(r.extraSecrets, v)
 		found = true
+	}
+	return found
+}
+
+// credentialHeaders are the request headers whose values are credentials,
+// whoever set them.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+// learnCredentials keeps as secrets the credentials in a request's
+// headers after a script may have set them: the Authorization and
+// Proxy-Authorization values and the authentication's API key header,
+// each without its scheme ("Basic ", "Bearer "), and for Basic the
+// username and password it encodes when they are long enough to be keys.
+// It reports whether it found any new.
+func (r *Runner) learnCredentials(headers map[string]string) bool {
+	names := credentialHeaders
+	if a := r.Connector.DefaultAuthentication(); a != nil && a.ApiKeyHeader != "" {
+		names = append(slices.Clip(names), a.ApiKeyHeader)
+	}
+	found := false
+	learn := func(v string) {
+		if utf8.RuneCountInString(v) < minClipped || slices.Contains(r.runSecrets, v) || slices.Contains(r.extraSecrets, v) {
+			return
+		}
+		r.extraSecrets = append(r.extraSecrets, v)
+		found = true
+	}
+	for k, v := range headers {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, k) }) {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		scheme, cred, ok := strings.Cut(v, " ")
+		if !ok {
+			learn(v)
+			continue
+		}
+		cred = strings.TrimSpace(cred)
+		learn(cred)
+		if !strings.EqualFold(scheme, "Basic") {
+			continue
+		}
+		if plain, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			user, pass, _ := strings.Cut(string(plain), ":")
+			for _, part := range [...]string{user, pass} {
+				if utf8.RuneCountInString(part) >= 8 {
+					learn(part)
+				}
+			}
+		}
 	}
 	return found
 }

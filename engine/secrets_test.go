@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -176,5 +177,37 @@ func TestSecretInsideASensitiveTemplate(t *testing.T) {
 	rows, _ := ledger.ListWebhooks(context.Background(), false)
 	if len(rows) != 1 || rows[0].RunValues["AccountId"] != "acct-4242" || rows[0].RunValues["Region"] != "eu" {
 		t.Errorf("ledger run values %v, want AccountId and Region for a later cleanup", rows[0].RunValues)
+	}
+}
+
+// Credentials a before_action builds, in the Basic idiom some APIs ask for
+// (the key as the username, "X" as the password), are masked like the key:
+// in the request log, the console line that showed them, the error that
+// echoes them and the run's result.
+func TestScriptBuiltCredentialsMasked(t *testing.T) {
+	const key = "FRESHKEY1234567"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error": "bad credentials", "got": "`+r.Header.Get("Authorization")+`"}`)
+	}))
+	defer srv.Close()
+	c := orderConnector(srv.URL)
+	c.Authentication = []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, IsDefault: true}}
+	c.Script = "function before_action() {\n" +
+		"  method_request_headers.Authorization = 'Basic ' + btoa(method_auth_value + ':X');\n" +
+		"  console.log('sending ' + method_request_headers.Authorization);\n}"
+	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}
+	res := r.RunMethod(context.Background(), "Get Order")
+	token := base64.StdEncoding.EncodeToString([]byte(key + ":X"))
+	out := dump(res) + res.Error
+	if res.OK || strings.Contains(out, token) || strings.Contains(out, key) {
+		t.Errorf("the script's credentials show:\n%s", out)
+	}
+	step := res.Steps[0]
+	if step.Request == nil || step.Request.Headers["Authorization"] != "Basic "+engine.Mask {
+		t.Errorf("the request log's Authorization is %q, want it masked", step.Request.Headers["Authorization"])
+	}
+	if len(step.Console) != 1 || step.Console[0] != "connector script: sending Basic "+engine.Mask {
+		t.Errorf("console %q, want the line with the credentials masked", step.Console)
 	}
 }

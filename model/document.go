@@ -228,25 +228,29 @@ func (d *decoder) seen(path string) bool {
 }
 
 func (d *decoder) decode(v any, rv reflect.Value, path string) {
+	kindOf := jsonKind
+	if strings.Contains(path, ".Values") {
+		kindOf = jsonKindOnly // a parameter's value may be a secret: never quoted
+	}
 	switch rv.Kind() {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			d.add(path, "want a string, got %s", jsonKind(v))
+			d.add(path, "want a string, got %s", kindOf(v))
 			return
 		}
 		rv.SetString(s)
 	case reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			d.add(path, "want true or false, got %s", jsonKind(v))
+			d.add(path, "want true or false, got %s", kindOf(v))
 			return
 		}
 		rv.SetBool(b)
 	case reflect.Float64:
 		n, ok := v.(json.Number)
 		if !ok {
-			d.add(path, "want a number, got %s", jsonKind(v))
+			d.add(path, "want a number, got %s", kindOf(v))
 			return
 		}
 		f, err := strconv.ParseFloat(n.String(), 64)
@@ -258,11 +262,7 @@ func (d *decoder) decode(v any, rv reflect.Value, path string) {
 	case reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
-			kind := jsonKind(v)
-			if _, isText := v.(string); isText && strings.HasSuffix(path, ".Values") {
-				kind = "a string" // a parameter's value may be a secret: not quoted
-			}
-			d.add(path, "want a list, got %s", kind)
+			d.add(path, "want a list, got %s", kindOf(v))
 			return
 		}
 		if len(arr) == 0 {
@@ -276,7 +276,7 @@ func (d *decoder) decode(v any, rv reflect.Value, path string) {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			d.add(path, "want an object, got %s", jsonKind(v))
+			d.add(path, "want an object, got %s", kindOf(v))
 			return
 		}
 		d.decodeStruct(obj, rv, path)
@@ -437,6 +437,21 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// jsonKindOnly names the kind of a JSON value without showing it.
+func jsonKindOnly(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "true or false"
+	case json.Number:
+		return "a number"
+	}
+	return jsonKind(v) // a list or an object, named without its content
 }
 
 func jsonText(v any) string {

@@ -232,6 +232,8 @@ func TestImportProblems(t *testing.T) {
 		{"a value not in a list, not quoted", edit(`"Values": [
         "http://127.0.0.1:8787"
       ]`, `"Values": "planted-secret-value"`), []string{"Parameters[0].Values: want a list, got a string"}},
+		{"a value that is a number, not quoted", edit(`"http://127.0.0.1:8787"`, `98765432`), []string{"Parameters[0].Values[0]: want a string, got a number"}},
+		{"a value that is true, not quoted", edit(`"http://127.0.0.1:8787"`, `true`), []string{"Parameters[0].Values[0]: want a string, got true or false"}},
 		{"unknown key", edit(`"Hide": true`, `"Hidden": true`), []string{"Methods[0].Hidden: unknown key"}},
 		{"a key twice", edit(`"Hide": true`, `"Hide": true, "Hide": false`), []string{"Methods[0].Hide: the key is given twice in its object; keep one"}},
 		{"a list twice, the second empty", edit(`"Methods": [`, `"Methods": [], "Methods": [`), []string{"Methods: the key is given twice"}},

@@ -146,7 +146,17 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, 
 	case len(pos) < minPos:
 		return nil, &usageError{verb: fs.Name(), msg: "too few arguments"}
 	case maxPos >= 0 && len(pos) > maxPos:
-		return nil, &usageError{verb: fs.Name(), msg: fmt.Sprintf("unexpected argument %q", pos[maxPos])}
+		// Never quoted: it may be a secret, as in "--set KEY VALUE" or a
+		// pair without --set.
+		most := fmt.Sprintf("at most %d", maxPos)
+		if maxPos == 0 {
+			most = "none"
+		}
+		msg := fmt.Sprintf("too many arguments: it takes %s (the %s argument is not shown here, as it may be a secret)", most, ordinal(maxPos+1))
+		if strings.Contains(pos[maxPos], "=") {
+			msg += "; a value for this run goes in --set KEY=VALUE"
+		}
+		return nil, &usageError{verb: fs.Name(), msg: msg}
 	}
 	return pos, nil
 }

@@ -98,7 +98,7 @@ func TestBadUsageAndInput(t *testing.T) {
 		{"unknown verb", []string{"frobnicate"}, `unknown verb "frobnicate"`},
 		{"unknown flag", []string{"list", "--colour"}, "flag provided but not defined: -colour"},
 		{"missing argument", []string{"export"}, "usage: patchbay export NAME"},
-		{"extra argument", []string{"lint", "a", "b"}, `unexpected argument "b"`},
+		{"extra argument", []string{"lint", "a", "b"}, "too many arguments: it takes at most 1 (the 2nd argument is not shown here, as it may be a secret)"},
 		{"unknown connector", []string{"export", "Nope"}, `no connector named "Nope"; the connectors are "Webhook Example"`},
 		{"missing file", []string{"import", "/nonexistent/x.json"}, "no such file"},
 		{"bad document", []string{"import", bad}, "Name: want a string, got the number 7"},
@@ -166,9 +166,20 @@ func TestSetMasksSecrets(t *testing.T) {
 		{"set", "Webhook Example", "Cyclr_Auth_Apikey=" + key}, // would be no secret, listed in the clear
 		{"run", "Webhook Example", "Create Order", "--set", "Cyclr_Auth_ApiKey " + key},
 		{"webhook", "test", "Webhook Example", "New Order", "--set", key},
+		// As a shell passes "--set KEY VALUE": the value is an argument of its own.
+		{"run", "Webhook Example", "Create Order", "--set", "Cyclr_Auth_ApiKey", key},
+		{"webhook", "test", "Webhook Example", "New Order", "--set", "Cyclr_Auth_ApiKey", key},
+		// A pair without --set.
+		{"run", "Webhook Example", "Create Order", "Cyclr_Auth_ApiKey=" + key},
+		{"webhook", "test", "Webhook Example", "New Order", "Cyclr_Auth_ApiKey=" + key},
+		// An auth value's key mistyped: no secret, and not used either.
+		{"set", "Webhook Example", "Cyclr_Auth_ApiKy=" + key},
+		{"run", "Webhook Example", "Create Order", "--set", "cyclr_auth_apikey=" + key},
+		{"webhook", "test", "Webhook Example", "New Order", "--set", "Cyclr_Auth_Api_Key=" + key},
 	} {
 		code, out, errOut := c.run(args...)
-		if code != exitUsage || !(strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(errOut, "Cyclr_Auth_Apikey: did you mean Cyclr_Auth_ApiKey?")) || strings.Contains(out+errOut, key) {
+		if code != exitUsage || !(strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(errOut, "did you mean Cyclr_Auth_ApiKey?") ||
+			strings.Contains(errOut, "goes in --set KEY=VALUE")) || strings.Contains(out+errOut, key) {
 			t.Errorf("patchbay %s: exit %d, printed\n%s%s", args[0], code, out, errOut)
 		}
 	}

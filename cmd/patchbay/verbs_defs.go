@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"patchbay/model"
@@ -88,9 +89,13 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// secretKeyTypo finds a key that differs only in case from the name of a
-// secret value (an auth value, a Sensitive parameter, a signing secret) and
-// returns it with that name.
+// secretKeyTypo finds a key that looks like the name of a secret value
+// but is not one: one that differs only in case from an auth value, a
+// Sensitive parameter or a signing secret, or one that begins as the auth
+// values do (Cyclr_Auth_) and is none of them. It returns the key and the
+// name meant. Taken as typed, the value would be no secret: listed in the
+// clear, kept with a webhook's run values, and not used either. An empty
+// value, which removes one stored under such a key, passes.
 func secretKeyTypo(c *model.Connector, values map[string]string) (key, want string) {
 	names := append([]string(nil), model.AuthValueKeys...)
 	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
@@ -99,13 +104,51 @@ func secretKeyTypo(c *model.Connector, values map[string]string) (key, want stri
 		}
 	}
 	for _, k := range sortedKeys(values) {
+		if values[k] == "" {
+			continue // removing a value stored under such a key is fine
+		}
 		for _, n := range names {
 			if k != n && strings.EqualFold(k, n) && c.IsSecretValue(n) && !c.IsSecretValue(k) {
 				return k, n
 			}
 		}
+		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(model.AuthValueKeys, k) {
+			return k, closest(k, model.AuthValueKeys)
+		}
 	}
 	return "", ""
+}
+
+// closest returns the name nearest to s by edit distance, ignoring case.
+func closest(s string, names []string) string {
+	best, bestD := "", -1
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); bestD < 0 || d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func methodParameters(c *model.Connector) [][]model.Parameter {

@@ -120,6 +120,15 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 	if err == nil {
 		err = checkMethod(r.Connector, method, want)
 	}
+	if err == nil {
+		if k, meant := secretKeyTypo(r.Connector, o.set.values); k != "" {
+			verb := "run"
+			if want == model.MethodWebhook {
+				verb = "webhook"
+			}
+			err = &usageError{verb: verb, msg: fmt.Sprintf("--set %s: did you mean %s? Keys are case-sensitive", k, meant)}
+		}
+	}
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -135,8 +144,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	var o runOptions
 	o.register(fs)
 	pos, err := parseFlags(fs, args, 2, 2)
-	if err == nil {
-		err = o.set.badSet("run")
+	// A --set typed the wrong way says so first: it explains an argument
+	// too many ("--set KEY VALUE").
+	if bad := o.set.badSet("run"); bad != nil {
+		return bad
 	}
 	if err != nil {
 		return err
@@ -174,8 +185,10 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
 	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver")
 	pos, err := parseFlags(fs, args, 2, 2)
-	if err == nil {
-		err = o.set.badSet("webhook")
+	// A --set typed the wrong way says so first: it explains an argument
+	// too many ("--set KEY VALUE").
+	if bad := o.set.badSet("webhook"); bad != nil {
+		return bad
 	}
 	if err != nil {
 		return err
