@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"patchbay/assets"
@@ -277,12 +278,23 @@ func TestExportRefusesBadTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbLink := filepath.Join(dir, "db-link.json")
+	if err := os.Symlink(c.db, dbLink); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, target, want string
 	}{
 		{"the database", c.db, "it is a SQLite database (Patchbay's own, perhaps), which an export must not overwrite; it was left as it is"},
+		{"a link to the database", dbLink, "it is a SQLite database"},
 		{"a folder", dir, "it is a folder; give a file name"},
 		{"a missing folder", filepath.Join(dir, "nope", "out.json"), "there is no folder " + filepath.Join(dir, "nope")},
+		{"a named pipe", fifo, "it is a named pipe, not a file; it was left as it is"},
+		{"a device", os.DevNull, "it is a device, not a file; it was left as it is: give a file name, or leave out -o to write to standard output"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := c.run("export", "Webhook Example", "-o", tc.target)
@@ -307,5 +319,34 @@ func TestExportRefusesBadTargets(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(file); !bytes.Equal(data, assets.ExampleConnector) {
 		t.Error("the export file differs from the example")
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("a new export file: %v, %v; want mode 0644", fi.Mode(), err)
+	}
+	// A file that is there keeps its permissions; a link stays a link and
+	// the file it points at is written.
+	if err := os.Chmod(file, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, []byte("old"), 0o640)
+	c.must("export", "Webhook Example", "-o", link)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if data, _ := os.ReadFile(file); !bytes.Equal(data, assets.ExampleConnector) {
+		t.Error("the file the link points at was not written")
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o640 {
+		t.Errorf("the file's mode became %v, want 0640 as it was", fi.Mode().Perm())
+	}
+	// An export with its secrets is for its owner alone.
+	secret := filepath.Join(dir, "with-secrets.json")
+	c.must("export", "Webhook Example", "--include-secrets", "-o", secret)
+	if fi, err := os.Stat(secret); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("an export with secrets: %v, %v; want mode 0600", fi.Mode(), err)
 	}
 }

@@ -187,31 +187,52 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		_, err = env.stdout.Write(data)
 		return err
 	}
-	return writeFileAtomic(*out, data)
+	perm := os.FileMode(0o644)
+	if *secrets {
+		perm = 0o600 // the Sensitive values are in it: for its owner alone
+	}
+	return writeFileAtomic(*out, data, perm)
 }
 
 // writeFileAtomic writes a file through a temporary file and a rename, so a
-// crash never leaves half a document where the old one was. It refuses a
-// folder and a database file (Patchbay's own, given by mistake), and its
-// errors name path, not the temporary file.
-func writeFileAtomic(path string, data []byte) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("write %s: it is a folder; give a file name, such as %s", path, filepath.Join(path, "connector.json"))
+// crash never leaves half a document where the old one was. A link is
+// followed and stays a link; a file that is there keeps its permissions,
+// and a new one gets perm. It refuses a folder, a device, a named pipe and
+// a database file (Patchbay's own, given by mistake), and its errors name
+// path, not the temporary file.
+func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	target := path
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return fmt.Errorf("write %s: it is a link to a file that cannot be reached (%v); give the file itself", path, unwrapPath(err))
+		}
 	}
-	if db, err := store.IsDatabaseFile(path); err != nil {
+	if fi, err := os.Stat(target); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("write %s: it is a folder; give a file name, such as %s", path, filepath.Join(path, "connector.json"))
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("write %s: it is a %s, not a file; it was left as it is: give a file name, or leave out -o to write to standard output", path, store.FileKind(fi.Mode()))
+		}
+		perm = fi.Mode().Perm()
+	}
+	if db, err := store.IsDatabaseFile(target); err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	} else if db {
 		return fmt.Errorf("write %s: it is a SQLite database (Patchbay's own, perhaps), which an export must not overwrite; it was left as it is: write to another file", path)
 	}
-	if dir := filepath.Dir(path); !isDir(dir) {
+	if dir := filepath.Dir(target); !isDir(dir) {
 		return fmt.Errorf("write %s: there is no folder %s", path, dir)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -219,7 +240,7 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(tmp.Name(), target)
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))

@@ -208,6 +208,10 @@ func fileURL(abs string) url.URL {
 // IsDatabaseFile reports whether the file at path begins like a SQLite
 // database: a file no export should overwrite. A missing file is not one.
 func IsDatabaseFile(path string) (bool, error) {
+	// Opening a named pipe would wait for a writer: look first.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return false, nil // a folder or a device is no database file
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -229,7 +233,7 @@ func IsDatabaseFile(path string) (bool, error) {
 func checkHeader(abs string) error {
 	// Opening a named pipe would wait for a writer: look first.
 	if fi, err := os.Stat(abs); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("open database %s: %w: it is a %s, not a file; it was left as it is", abs, ErrNotDatabase, fileKind(fi.Mode()))
+		return fmt.Errorf("open database %s: %w: it is a %s, not a file; it was left as it is", abs, ErrNotDatabase, FileKind(fi.Mode()))
 	}
 	f, err := os.Open(abs)
 	if errors.Is(err, os.ErrNotExist) {
@@ -252,8 +256,9 @@ func checkHeader(abs string) error {
 	return nil
 }
 
-// fileKind names what a path that is not a regular file is.
-func fileKind(m fs.FileMode) string {
+// FileKind names the kind of a file that is not a regular one: a folder,
+// a named pipe, a socket, a device.
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "folder"
