@@ -148,10 +148,17 @@ func (m *MainWindow) openStart(v StartView) {
 	if strings.EqualFold(tab, model.GridRequest) || strings.EqualFold(tab, model.GridResponse) {
 		tab = model.TabFieldMappings
 	}
+	found := tab == ""
+	var names []string
 	for i, item := range m.methEd.items {
+		names = append(names, item.Text)
 		if strings.EqualFold(item.Text, tab) {
 			m.methEd.selectTab(i)
+			found = true
 		}
+	}
+	if !found {
+		m.setStatus(widget.WarningImportance, "There is no tab %q; the tabs are %s.", v.Tab, strings.Join(names, ", "))
 	}
 	if strings.EqualFold(v.Tab, model.GridResponse) {
 		m.methEd.fields.grids.Select(m.methEd.fields.responseItem)

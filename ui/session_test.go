@@ -181,3 +181,25 @@ func confirmDialog(t *testing.T, m *MainWindow, yes bool) {
 	}
 	t.Fatalf("no %s button in the dialog", want)
 }
+
+// TestStartView: the window opens on the connector, method and tab the
+// command line names, and says in the status line what it did not find.
+func TestStartView(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	open := func(v StartView) *MainWindow {
+		m := newMainWindow(context.Background(), test.NewTempApp(t), Deps{Store: st, Start: v})
+		m.lintDelay = 0
+		return m
+	}
+	m := open(StartView{Connector: "Example", Method: "New Order", Tab: "script"})
+	if m.methEd == nil || m.methEd.method().Name != "New Order" || m.methEd.tabs.Selected().Text != "Script" {
+		t.Errorf("opened %+v, want New Order's Script tab", m.methEd)
+	}
+	m = open(StartView{Connector: "Example", Method: "New Order", Tab: "Scrpit"})
+	wantContains(t, "status", m.status.Text, `There is no tab "Scrpit"; the tabs are Settings, Rate Limits, Field Mappings, Parameters, Script, Test.`)
+	m = open(StartView{Connector: "Example", Method: "Old Order"})
+	wantContains(t, "status", m.status.Text, `"Example" has no method named "Old Order".`)
+	m = open(StartView{Connector: "Exampel"})
+	wantContains(t, "status", m.status.Text, `There is no connector named "Exampel".`)
+}

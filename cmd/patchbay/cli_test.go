@@ -350,3 +350,27 @@ func TestExportRefusesBadTargets(t *testing.T) {
 		t.Errorf("an export with secrets: %v, %v; want mode 0600", fi.Mode(), err)
 	}
 }
+
+// TestGUIWithoutADisplay: without a display the window cannot open, and
+// the command says so in a line instead of ending in the window library's
+// panic; start options that make no sense alone are refused first.
+func TestGUIWithoutADisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "there is no display to open the window on"},
+		{[]string{"gui", "--connector", "Webhook Example"}, "there is no display to open the window on"},
+		{[]string{"gui", "--method", "New Order"}, "--method needs --connector"},
+		{[]string{"gui", "--connector", "Webhook Example", "--tab", "Test"}, "--tab and --run need --method"},
+	} {
+		code, out, errOut := c.run(tc.args...)
+		if code == exitOK || !strings.Contains(errOut, tc.want) {
+			t.Errorf("patchbay %v: exit %d, stderr %q; want %q", tc.args, code, errOut, tc.want)
+		}
+		noPanic(t, out+errOut)
+	}
+}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -24,6 +27,15 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := parseFlags(fs, args, 0, 0); err != nil {
 		return err
 	}
+	switch {
+	case start.Method != "" && start.Connector == "":
+		return &usageError{verb: "gui", msg: "--method needs --connector: the method of which connector?"}
+	case (start.Tab != "" || start.Run) && start.Method == "":
+		return &usageError{verb: "gui", msg: "--tab and --run need --method, and --connector"}
+	}
+	if why := noDisplay(); why != "" {
+		return fmt.Errorf("%s: run it in a desktop session or under xvfb-run, or use the command line: 'patchbay help' lists the commands", why)
+	}
 	db, err := openDB(ctx, env)
 	if err != nil {
 		return err
@@ -39,4 +51,18 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	defer stop()
 	w.ShowAndRun()
 	return nil
+}
+
+// noDisplay says why no window can open here, or "": on Linux and the
+// BSDs a window needs an X or Wayland display, and without one the window
+// library would end the process with a panic.
+func noDisplay() string {
+	switch runtime.GOOS {
+	case "windows", "darwin", "android", "ios", "js":
+		return ""
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+	}
+	return ""
 }
