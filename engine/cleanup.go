@@ -18,7 +18,11 @@ type CleanupResult struct {
 	Step *Step
 	// Deleted is true when the webhook is gone and the row marked deleted.
 	Deleted bool
-	Error   string
+	// Meanwhile is true when the row was marked deleted by someone else
+	// (another cleanup, 'webhook forget') while this one ran: Deleted is
+	// true then too.
+	Meanwhile bool
+	Error     string
 }
 
 // Cleanup retries the delete of each pending webhook and updates the ledger:
@@ -44,6 +48,12 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			continue
 		}
 		res := CleanupResult{Record: rec}
+		// Another cleanup may have deleted it since the rows were listed.
+		if gone, err := deletedMeanwhile(ledgerCtx, ledger, rec.ID); err == nil && gone {
+			res.Deleted, res.Meanwhile = true, true
+			out = append(out, res)
+			continue
+		}
 		step, err := cleanupOne(ctx, load, client, rec, onStep)
 		res.Step = step
 		switch {
@@ -66,7 +76,9 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 		}
 		switch {
 		case model.ErrorCodeOf(err) == model.EConflict:
-			// Marked deleted meanwhile, by another cleanup or by hand.
+			// Marked deleted meanwhile, by another cleanup or by hand: the
+			// API's answer (a 404, most likely) says nothing more.
+			res.Deleted, res.Meanwhile, res.Error = true, true, ""
 		case err != nil:
 			res.Deleted = false
 			res.Error = fmt.Sprintf("updating the webhook ledger: %v", err)
@@ -74,6 +86,21 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 		out = append(out, res)
 	}
 	return out
+}
+
+// deletedMeanwhile reports whether the ledger no longer lists the row with
+// this id as pending.
+func deletedMeanwhile(ctx context.Context, ledger model.WebhookLedger, id int64) (bool, error) {
+	rows, err := ledger.ListWebhooks(ctx, true)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step)) (*Step, error) {

@@ -241,3 +241,42 @@ func TestCleanupCancelledAfterSending(t *testing.T) {
 		t.Errorf("%d webhooks left on the API, want 0", n)
 	}
 }
+
+// Two cleanups at once: a row the other one deleted before this one came
+// to it sends nothing, and one it deleted while this one's delete was on
+// its way (the API answers 404) is no failure either; both are reported
+// deleted meanwhile.
+func TestCleanupRowsDeletedMeanwhile(t *testing.T) {
+	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	_, load, ledger, pending := pendingWebhooks(t, "Cleanup meanwhile", 2, api)
+	// What the other cleanup does: delete the webhook, mark its row.
+	other := func(rec model.WebhookRecord) {
+		del := httptest.NewRequest(http.MethodDelete, "/webhooks/"+rec.WebhookID, nil)
+		del.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
+		api.sb.ServeHTTP(httptest.NewRecorder(), del)
+		ledger.MarkWebhookDeleted(context.Background(), rec.ID)
+	}
+	// The first row: done before this cleanup comes to it; the second
+	// while this one's delete is on its way.
+	other(pending[0])
+	onStep := func(s *engine.Step) {
+		if s.Status == engine.StepRunning && s.Request == nil {
+			other(pending[1])
+		}
+	}
+	out := engine.Cleanup(context.Background(), ledger, load, nil, pending, onStep)
+	if len(out) != 2 {
+		t.Fatalf("results %s", dump(out))
+	}
+	for i, r := range out {
+		if !r.Deleted || !r.Meanwhile || r.Error != "" {
+			t.Errorf("row %d: %s; want it deleted meanwhile, without an error", i+1, dump(r))
+		}
+	}
+	if out[0].Step != nil {
+		t.Error("a delete was sent for the row deleted before the cleanup came to it")
+	}
+	if n := len(api.sb.Webhooks()); n != 0 {
+		t.Errorf("%d webhooks left on the API", n)
+	}
+}

@@ -402,7 +402,11 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
-		if r.Deleted {
+		switch {
+		case r.Meanwhile:
+			fmt.Fprintf(env.stdout, "✓ webhook %s (%s › %s) was deleted meanwhile, by another cleanup or 'webhook forget'\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
+			continue
+		case r.Deleted:
 			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
 			continue
 		}
