@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -193,6 +194,12 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *wait < 0 {
+		return &usageError{verb: "webhook", msg: fmt.Sprintf("--wait %s: a wait cannot be negative", *wait)}
+	}
+	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return &usageError{verb: "webhook", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
+	}
 	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodWebhook, &o)
 	if err != nil {
 		return err
@@ -220,7 +227,7 @@ func checkMethod(c *model.Connector, name string, want model.MethodType) error {
 		return model.Errorf(model.ENotFound, "connector %q has no method %q; its %s methods are %s", c.Name, name, want, strings.Join(names, ", "))
 	}
 	if m.MethodType != want {
-		return model.Errorf(model.EInvalid, "method %q is an %s method; this needs a %s method", name, m.MethodType, want)
+		return model.Errorf(model.EInvalid, "method %q is %s method; this needs %s method", name, article(string(m.MethodType)), article(string(want)))
 	}
 	return nil
 }
@@ -455,6 +462,16 @@ func runSandbox(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(env.stderr, nil))
-	fmt.Fprintf(env.stdout, "the example webhook API listens on http://%s (Ctrl-C stops it); it wants the X-Api-Key of the example's account values\n", *addr)
-	return sandbox.ListenAndServe(ctx, *addr, sandbox.Options{Logger: logger})
+	listening := func(url string) {
+		fmt.Fprintf(env.stdout, "the example webhook API listens on %s (Ctrl-C stops it); it wants the X-Api-Key of the example's account values\n", url)
+	}
+	return sandbox.ListenAndServe(ctx, *addr, sandbox.Options{Logger: logger, Listening: listening})
+}
+
+// article puts "a" or "an" before a word: "an Action", "a Webhook".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

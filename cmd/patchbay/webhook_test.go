@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -143,6 +144,9 @@ func TestRunCommandFailures(t *testing.T) {
 		{"unknown trigger", []string{"webhook", "test", "Webhook Example", "New Order", "--trigger", "Nope"}, exitUsage, `no method "Nope"`},
 		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `the 1st --set is not KEY=VALUE`},
 		{"bad --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "soon"}, exitUsage, "invalid value"},
+		{"negative --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "-5s"}, exitUsage, "--wait -5s: a wait cannot be negative"},
+		{"bad --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "not a url"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
+		{"a Webhook as an action", []string{"run", "Webhook Example", "New Order"}, exitUsage, `"New Order" is a Webhook method; this needs an Action method`},
 		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
 	}
 	for _, tc := range cases {
@@ -291,5 +295,31 @@ func TestWebhookForget(t *testing.T) {
 	}
 	if code, _, errOut := c.run("webhook", "forget", "x"); code != exitUsage || !strings.Contains(errOut, "not a row number") {
 		t.Errorf("forget x: exit %d %s", code, errOut)
+	}
+}
+
+// TestSandboxCommand: the sandbox says where it listens once it does, with
+// the port it got, and says nothing of listening when the address is taken.
+func TestSandboxCommand(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"sandbox", "--addr", taken.Addr().String()}, &out, &errOut)
+	if code == exitOK || out.Len() != 0 || !strings.Contains(errOut.String(), "address already in use") {
+		t.Errorf("on a taken address: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	out.Reset()
+	errOut.Reset()
+	if code := run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0"}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "listens on http://127.0.0.1:") || strings.Contains(out.String(), "127.0.0.1:0 ") {
+		t.Errorf("stdout %q, want the port it got", out.String())
 	}
 }

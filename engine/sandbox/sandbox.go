@@ -79,6 +79,9 @@ type Options struct {
 	Logger *slog.Logger
 	// DeliveryTimeout bounds one delivery; DefaultDeliveryTimeout when zero.
 	DeliveryTimeout time.Duration
+	// Listening, if set, is told the server's URL once ListenAndServe
+	// listens: with port 0 the port is known only then.
+	Listening func(url string)
 }
 
 // Webhook is a registered delivery target.
@@ -146,6 +149,8 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	handler http.Handler
+	// listening is Options.Listening.
+	listening func(url string)
 
 	// ctx is the parent of every delivery; cancel ends them all when a
 	// server started by Start or ListenAndServe stops.
@@ -165,14 +170,15 @@ type Server struct {
 // New returns a sandbox server with no webhooks and no orders.
 func New(opts Options) *Server {
 	s := &Server{
-		apiKey:   opts.APIKey,
-		secret:   opts.SigningSecret,
-		client:   opts.Client,
-		log:      opts.Logger,
-		timeout:  opts.DeliveryTimeout,
-		webhooks: map[int]Webhook{},
-		orders:   map[int]Order{},
-		idle:     make(chan struct{}),
+		apiKey:    opts.APIKey,
+		secret:    opts.SigningSecret,
+		client:    opts.Client,
+		log:       opts.Logger,
+		timeout:   opts.DeliveryTimeout,
+		webhooks:  map[int]Webhook{},
+		listening: opts.Listening,
+		orders:    map[int]Order{},
+		idle:      make(chan struct{}),
 	}
 	close(s.idle)
 	if s.apiKey == "" {

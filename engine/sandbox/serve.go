@@ -39,6 +39,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 		return err
 	}
 	s.log.Info("sandbox listening", slog.String("url", r.url))
+	if s.listening != nil {
+		s.listening(r.url)
+	}
 	select {
 	case <-ctx.Done():
 		r.stop()
