@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,10 +51,12 @@ type cliEnv struct {
 	opened         string // the database file opened, once it is
 }
 
-// usageError is bad usage: the message, then the verb's usage line.
+// usageError is bad usage: the message, then the verb's usage line. With
+// help set, it is help asked for (-h): the usage, on stdout, exit 0.
 type usageError struct {
 	verb string
 	msg  string
+	help bool
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -69,9 +72,15 @@ func (e *failure) Error() string { return e.msg }
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := &cliEnv{stdout: stdout, stderr: stderr}
 	name := "gui"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	lead, args := leadingFlags(args)
+	switch {
+	case slices.ContainsFunc(lead, isHelpFlag):
+		name, args = "help", nil
+		lead = slices.DeleteFunc(lead, isHelpFlag)
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
+	args = append(lead, args...) // --db before the verb counts as after it
 	v := findVerb(name)
 	if v == nil {
 		fmt.Fprintf(stderr, "patchbay: unknown verb %q; run 'patchbay help' for the list\n", name)
@@ -82,6 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var fe *failure
 	switch {
 	case err == nil:
+		return exitOK
+	case errors.As(err, &ue) && ue.help:
+		fmt.Fprintf(stdout, "usage: %s\n\n%s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: patchbay %s %s\n", v.name, ue.msg, v.name, v.args)
@@ -101,6 +113,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+}
+
+// leadingFlags splits off the flags before the verb: --db PATH (or
+// --db=PATH) and -h or --help. The rest starts with the verb, if any.
+func leadingFlags(args []string) (lead, rest []string) {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" && args[0] != "--" {
+		switch flagName(args[0]) {
+		case "db":
+			n := 1
+			if !strings.Contains(args[0], "=") && len(args) > 1 {
+				n = 2
+			}
+			lead, args = append(lead, args[:n]...), args[n:]
+		case "h", "help":
+			lead, args = append(lead, args[0]), args[1:]
+		default:
+			return lead, args // a verb's own flag: gui's, as 'patchbay --connector X'
+		}
+	}
+	return lead, args
+}
+
+// flagName is the name of a flag argument: "db" for --db=x or -db.
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return name
+}
+
+func isHelpFlag(arg string) bool {
+	n := flagName(arg)
+	return strings.HasPrefix(arg, "-") && (n == "h" || n == "help")
 }
 
 func findVerb(name string) *verb {
@@ -127,7 +170,7 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, 
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &usageError{verb: fs.Name(), msg: "help asked for"}
+				return nil, &usageError{verb: fs.Name(), help: true}
 			}
 			return nil, &usageError{verb: fs.Name(), msg: err.Error()}
 		}

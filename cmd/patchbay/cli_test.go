@@ -374,3 +374,38 @@ func TestGUIWithoutADisplay(t *testing.T) {
 		noPanic(t, out+errOut)
 	}
 }
+
+// TestFlagsBeforeTheVerb: --db may come before the verb, and before the
+// webhook verb's own; -h and --help print the usage and exit 0.
+func TestFlagsBeforeTheVerb(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "first.db")
+	for _, args := range [][]string{
+		{"--db", db, "list"},
+		{"--db=" + db, "list"},
+		{"webhook", "--db", db, "list"},
+		{"--db", db, "webhook", "list", "--pending"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != exitOK {
+			t.Errorf("patchbay %v: exit %d: %s", args, code, errOut.String())
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("--db before the verb was not used: %v", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-h"}, "Patchbay designs HTTP API connectors"},
+		{[]string{"--help"}, "Patchbay designs HTTP API connectors"},
+		{[]string{"list", "-h"}, "usage: patchbay list\n\nlist connectors"},
+		{[]string{"webhook", "--help"}, "usage: patchbay webhook test CONNECTOR METHOD"},
+		{[]string{"export", "--help"}, "--include-secrets"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), tc.args, &out, &errOut); code != exitOK || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("patchbay %v: exit %d, stdout %q, stderr %q; want %q", tc.args, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,20 +163,26 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
+	// --db and -h may come before the webhook verb too.
+	lead, args := leadingFlags(args)
+	if slices.ContainsFunc(lead, isHelpFlag) {
+		return &usageError{verb: "webhook", help: true}
+	}
 	if len(args) == 0 {
 		return &usageError{verb: "webhook", msg: "say test, list, cleanup or forget"}
 	}
-	switch args[0] {
+	sub, rest := args[0], append(lead, args[1:]...)
+	switch sub {
 	case "test":
-		return runWebhookTest(ctx, env, args[1:])
+		return runWebhookTest(ctx, env, rest)
 	case "list":
-		return runWebhookList(ctx, env, args[1:])
+		return runWebhookList(ctx, env, rest)
 	case "cleanup":
-		return runWebhookCleanup(ctx, env, args[1:])
+		return runWebhookCleanup(ctx, env, rest)
 	case "forget":
-		return runWebhookForget(ctx, env, args[1:])
+		return runWebhookForget(ctx, env, rest)
 	}
-	return &usageError{verb: "webhook", msg: fmt.Sprintf("unknown webhook verb %q; say test, list, cleanup or forget", args[0])}
+	return &usageError{verb: "webhook", msg: fmt.Sprintf("unknown webhook verb %q; say test, list, cleanup or forget", sub)}
 }
 
 func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
