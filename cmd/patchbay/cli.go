@@ -159,7 +159,13 @@ func findVerb(name string) *verb {
 func newFlags(env *cliEnv, verbName string) *flag.FlagSet {
 	fs := flag.NewFlagSet(verbName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&env.dbPath, "db", "", "the database file")
+	fs.Func("db", "the database file", func(path string) error {
+		if strings.TrimSpace(path) == "" {
+			return errors.New("give the database file's path")
+		}
+		env.dbPath = path
+		return nil
+	})
 	return fs
 }
 

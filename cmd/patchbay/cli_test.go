@@ -409,3 +409,25 @@ func TestFlagsBeforeTheVerb(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabasePaths: an empty --db is refused rather than taken for the
+// default, and a leading ~/ is the home folder, also after --db= where no
+// shell expands it.
+func TestDatabasePaths(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"list", "--db="}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "give the database file's path") {
+		t.Errorf("--db=: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"list", "--db=~/tilde.db"}, &out, &errOut); code != exitOK {
+		t.Fatalf("--db=~/tilde.db: exit %d, stderr %q", code, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(home, "tilde.db")); err != nil {
+		t.Errorf("~/ was not the home folder: %v", err)
+	}
+	if _, err := os.Stat("~"); err == nil {
+		t.Error("a folder named ~ was made")
+	}
+}

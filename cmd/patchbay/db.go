@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"patchbay/assets"
 	"patchbay/model"
@@ -24,6 +26,10 @@ func openDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
 			return nil, err
 		}
 		path = p
+	}
+	path, err := homePath(path)
+	if err != nil {
+		return nil, err
 	}
 	db, err := store.Open(path)
 	if err != nil {
@@ -64,4 +70,18 @@ func openConnector(ctx context.Context, env *cliEnv, name string) (*store.DB, *m
 		return nil, nil, err
 	}
 	return db, c, nil
+}
+
+// homePath reads a leading ~/ as the home folder, as a shell would have
+// but does not after --db= or in PATCHBAY_DB="~/...".
+func homePath(path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~"+string(filepath.Separator))
+	if !ok {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("database %s: %w", path, err)
+	}
+	return filepath.Join(home, rest), nil
 }
