@@ -18,7 +18,11 @@
 // The engine imports no window toolkit and no store: it is handed what it needs.
 package engine
 
-import "strings"
+import (
+	"strings"
+
+	"patchbay/model"
+)
 
 // The builder tabs that error messages name, in Cyclr's words.
 const (
@@ -48,12 +52,12 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // MethodLabel("Delete Webhook", "Settings", "Endpoint") is
 // "Method 'Delete Webhook' › Settings › Endpoint".
 func MethodLabel(method string, parts ...string) string {
-	return label("Method '"+method+"'", parts)
+	return label("Method '"+model.Printable(method)+"'", parts)
 }
 
 // connectorLabel names a place in the connector's own settings.
 func connectorLabel(connector string, parts ...string) string {
-	return label("Connector '"+connector+"'", parts)
+	return label("Connector '"+model.Printable(connector)+"'", parts)
 }
 
 func label(head string, parts []string) string {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Severity says whether a finding must be fixed (an error) or deserves a
@@ -106,7 +107,7 @@ func (l Location) Where() string {
 	case l.Method == "":
 		parts = append(parts, fmt.Sprintf("Method %d (no name)", l.MethodIndex+1))
 	default:
-		parts = append(parts, "Method '"+l.Method+"'")
+		parts = append(parts, "Method '"+Printable(l.Method)+"'")
 	}
 	for _, p := range []string{l.Tab, l.Grid} {
 		if p != "" {
@@ -116,7 +117,7 @@ func (l Location) Where() string {
 	if l.Row >= 0 {
 		row := "row " + strconv.Itoa(l.Row+1)
 		if l.Label != "" {
-			row += " (" + l.Label + ")"
+			row += " (" + Printable(l.Label) + ")"
 		}
 		parts = append(parts, row)
 	}
@@ -217,6 +218,7 @@ var structuralRules = map[string]bool{
 	"target-type-invalid":         true,
 	"auth-type-invalid":           true,
 	"method-name-duplicate":       true,
+	"name-unprintable":            true,
 	"webhook-create-unknown":      true,
 	"webhook-delete-unknown":      true,
 	"signature-algorithm-invalid": true,
@@ -313,6 +315,7 @@ func (l *linter) lintConnector() {
 	if strings.TrimSpace(c.Name) == "" {
 		l.add(SeverityError, "connector-name-empty", settings.at("Name"), "the connector has no name: give it one")
 	}
+	l.lintName(settings.at("Name"), c.Name)
 	l.lintRateLimit(settings.at(ColumnRateLimit), c.RateLimit, "0 for no limit")
 
 	auth := Location{MethodIndex: -1, Row: -1, Tab: TabAuthentication}
@@ -409,9 +412,41 @@ func (l *linter) lintRateLimit(at Location, rate float64, zero string) bool {
 	return true
 }
 
+// Printable returns s as it is when every character prints, and else
+// with the ones that do not escaped as Go writes them (\n, \x1b, \u202e):
+// a name or value shown in a list, a message or on a terminal must not act
+// on it, nor hide what it holds.
+func Printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
+
+// lintName refuses a connector's or method's name holding a character that
+// does not print: a control character (an escape sequence would act on the
+// terminal that lists it, a newline break the list) or an invisible one,
+// such as a zero-width space or a right-to-left override. It warns of
+// spaces at either end, which make the name hard to type on the command
+// line.
+func (l *linter) lintName(at Location, name string) {
+	for i, r := range []rune(name) {
+		if !strconv.IsPrint(r) && r != utf8.RuneError {
+			l.add(SeverityError, "name-unprintable", at,
+				"the name holds a character that does not print (%U, character %d): names are listed in the window and on the command line; remove it", r, i+1)
+			return
+		}
+	}
+	if strings.TrimSpace(name) != name && strings.TrimSpace(name) != "" {
+		l.add(SeverityWarning, "name-spaces", at, "the name begins or ends with a space, which is easy to miss when you type it on the command line: remove it")
+	}
+}
+
 // lintSettings checks the Settings tab: name, types, HTTP method, Endpoint
 // and, on a Webhook method, its Create and Delete Webhook Methods.
 func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
+	l.lintName(at.at("Name"), m.Name)
 	if strings.TrimSpace(m.Name) == "" {
 		l.add(SeverityError, "method-name-empty", at.at("Name"), "the method has no name: give it one")
 	} else if first := l.c.Method(m.Name); first != m {

@@ -136,6 +136,16 @@ func TestLintRules(t *testing.T) {
 		want   []string // summaries, in order
 		msg    string   // part of the first finding's message, if given
 	}{
+		// Names that do not print, or end in a space.
+		{"connector name with an escape", func(c *Connector) { c.Name = "Shop\x1b[2J" },
+			[]string{"error name-unprintable @ Connector › Settings › Name"},
+			"the name holds a character that does not print (U+001B, character 5)"},
+		{"method name with a newline", func(c *Connector) { c.Methods[seedOrder].Name = "Create\nOrder" },
+			[]string{"error name-unprintable @ Method 'Create\\nOrder' › Settings › Name"}, "(U+000A, character 7)"},
+		{"method name with a right-to-left override", func(c *Connector) { c.Methods[seedOrder].Name = "Create \u202eOrder" },
+			[]string{"error name-unprintable @ Method 'Create \\u202eOrder' › Settings › Name"}, "U+202E"},
+		{"method name ending in a space", func(c *Connector) { c.Methods[seedOrder].Name = "Create Order " },
+			[]string{"warning name-spaces @ Method 'Create Order ' › Settings › Name"}, "begins or ends with a space"},
 		// The webhook lifecycle.
 		{"webhook without create", func(c *Connector) { c.Methods[seedWebhook].CreateWebhookMethod = "" },
 			[]string{"error webhook-create-missing @ Method 'New Order' › Settings › Create Webhook Method"},

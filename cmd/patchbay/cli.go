@@ -70,6 +70,7 @@ func (e *failure) Error() string { return e.msg }
 // run dispatches the command line and turns errors into an exit code and a
 // message on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stdout, stderr = &controlEscaper{w: stdout}, &controlEscaper{w: stderr}
 	env := &cliEnv{stdout: stdout, stderr: stderr}
 	name := "gui"
 	lead, args := leadingFlags(args)
@@ -266,4 +267,36 @@ func loadConnector(ctx context.Context, st model.Connectors, name string) (*mode
 		names[i] = fmt.Sprintf("%q", s.Name)
 	}
 	return nil, fmt.Errorf("%w; the connectors are %s", err, strings.Join(names, ", "))
+}
+
+// controlEscaper writes what it is given with control characters other
+// than newline and tab escaped (ESC as \x1b): an API's error page, a
+// webhook id or a connector's name printed on a terminal must not act on
+// it (clear it, move the cursor, rewrite the line with a carriage return).
+// JSON, which escapes those characters itself, passes unchanged.
+type controlEscaper struct{ w io.Writer }
+
+func (c *controlEscaper) Write(p []byte) (int, error) {
+	clean := true
+	for _, b := range p {
+		if b < 0x20 && b != '\n' && b != '\t' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return c.w.Write(p)
+	}
+	out := make([]byte, 0, len(p)+16)
+	for _, b := range p {
+		if b < 0x20 && b != '\n' && b != '\t' {
+			out = fmt.Appendf(out, "\\x%02x", b)
+		} else {
+			out = append(out, b)
+		}
+	}
+	if _, err := c.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

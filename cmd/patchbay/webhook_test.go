@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -321,5 +322,28 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "listens on http://127.0.0.1:") || strings.Contains(out.String(), "127.0.0.1:0 ") {
 		t.Errorf("stdout %q, want the port it got", out.String())
+	}
+}
+
+// TestControlCharactersEscaped: what an API sends, or a name holds, is
+// printed with its control characters escaped, so that an escape sequence
+// in an error page cannot clear or rewrite the author's terminal; --json
+// stays JSON.
+func TestControlCharactersEscaped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "upstream down\x1b[2J\x1b[1;1Hall good\r")
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	c.must("set", "Webhook Example", "BaseUrl="+srv.URL)
+	code, out, errOut := c.run("run", "Webhook Example", "Create Order")
+	if code != exitFailed || strings.ContainsAny(out+errOut, "\x1b\r") || !strings.Contains(out+errOut, `upstream down\x1b[2J\x1b[1;1Hall good`) {
+		t.Errorf("exit %d, the API's control characters printed as they are:\n%q\n%q", code, out, errOut)
+	}
+	_, out, _ = c.run("run", "Webhook Example", "Create Order", "--json")
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Errorf("--json is no longer JSON: %v\n%s", err, out)
 	}
 }
