@@ -70,7 +70,8 @@ func (e *failure) Error() string { return e.msg }
 // run dispatches the command line and turns errors into an exit code and a
 // message on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	stdout, stderr = &controlEscaper{w: stdout}, &controlEscaper{w: stderr}
+	out := &controlEscaper{w: stdout}
+	stdout, stderr = out, &controlEscaper{w: stderr}
 	env := &cliEnv{stdout: stdout, stderr: stderr}
 	name := "gui"
 	lead, args := leadingFlags(args)
@@ -88,6 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err := v.run(ctx, env, args)
+	if err == nil && out.err != nil {
+		// A full disk or a closed pipe: what was printed is not all there.
+		err = &failure{msg: fmt.Sprintf("writing the output: %v", out.err)}
+	}
 	var ue *usageError
 	var fe *failure
 	switch {
@@ -274,9 +279,22 @@ func loadConnector(ctx context.Context, st model.Connectors, name string) (*mode
 // webhook id or a connector's name printed on a terminal must not act on
 // it (clear it, move the cursor, rewrite the line with a carriage return).
 // JSON, which escapes those characters itself, passes unchanged.
-type controlEscaper struct{ w io.Writer }
+// It keeps the first write error, so that output that did not all get out
+// fails the command.
+type controlEscaper struct {
+	w   io.Writer
+	err error
+}
 
 func (c *controlEscaper) Write(p []byte) (int, error) {
+	n, err := c.write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *controlEscaper) write(p []byte) (int, error) {
 	clean := true
 	for _, b := range p {
 		if b < 0x20 && b != '\n' && b != '\t' {

@@ -431,3 +431,20 @@ func TestDatabasePaths(t *testing.T) {
 		t.Error("a folder named ~ was made")
 	}
 }
+
+// fullDisk fails every write, as /dev/full does.
+type fullDisk struct{}
+
+func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestOutputThatCannotBeWritten: a command whose output does not get out
+// (a full disk) fails and says so, rather than exiting 0.
+func TestOutputThatCannotBeWritten(t *testing.T) {
+	c := newCLI(t)
+	c.must("list") // make and seed the database
+	var errOut bytes.Buffer
+	code := run(context.Background(), []string{"list", "--db", c.db}, fullDisk{}, &errOut)
+	if code == exitOK || !strings.Contains(errOut.String(), "patchbay list: writing the output: no space left on device") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
