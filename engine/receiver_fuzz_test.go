@@ -86,7 +86,7 @@ func FuzzReceiver(f *testing.F) {
 		// Start each request with no deliveries, so that a long run does not
 		// keep them all.
 		r.mu.Lock()
-		r.received = nil
+		r.received, r.admitted = nil, 0
 		r.mu.Unlock()
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
