@@ -81,6 +81,12 @@ func TestBadResponses(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			io.WriteString(w, htmlPage)
 		}, nil, false, []string{"GET Get Order answered 502 Bad Gateway: <!DOCTYPE html>", "…"}},
+		{"nested ten million deep", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, strings.Repeat("[", 10_000_000))
+		}, nil, false, []string{"Method 'Get Order' › Response Format: the body nests arrays and objects more than 1000 deep, which Patchbay does not read"}},
+		{"a byte order mark before the JSON", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "\xef\xbb\xbf{\"id\": 7}")
+		}, nil, true, nil},
 		{"non-ASCII error page", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
 			io.WriteString(w, "x"+strings.Repeat("é", 300))

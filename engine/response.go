@@ -43,9 +43,12 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 	if len(fields) == 0 {
 		return nil, nil
 	}
+	body = withoutBOM(body)
 	empty := len(bytes.TrimSpace(body)) == 0
-	if !empty && !gjson.ValidBytes(body) {
-		return nil, fmt.Errorf("%s: the body is not JSON; it starts: %s", grid, bodyStart(body))
+	if !empty {
+		if err := checkJSON(body); err != nil {
+			return nil, fmt.Errorf("%s: the %w", grid, err)
+		}
 	}
 	out := make([]MappedField, 0, len(fields))
 	for _, f := range fields {
@@ -126,11 +129,12 @@ func webhookID(fields []model.Field, body []byte) (id string, number bool, err e
 	if err != nil {
 		return "", false, fmt.Errorf("the %s field: %w", model.SystemFieldWebhookID, err)
 	}
+	body = withoutBOM(body)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "", false, fmt.Errorf("no %s at %q: the response body is empty", model.SystemFieldWebhookID, f.ConnectorField)
 	}
-	if !gjson.ValidBytes(body) {
-		return "", false, fmt.Errorf("no %s at %q: the response body is not JSON; it starts: %s", model.SystemFieldWebhookID, f.ConnectorField, bodyStart(body))
+	if err := checkJSON(body); err != nil {
+		return "", false, fmt.Errorf("no %s at %q: the response %w", model.SystemFieldWebhookID, f.ConnectorField, err)
 	}
 	res := gjson.GetBytes(body, path)
 	id, err = idOf(res)
@@ -155,6 +159,54 @@ func idAsSent(fields []model.Field, id string, sent []byte) string {
 		return orig
 	}
 	return id
+}
+
+// maxJSONNesting is the deepest a body read with gjson may nest arrays
+// and objects. gjson checks and reads recursively: a body nested a few
+// million deep, well within the size cap, would overflow the stack and end
+// Patchbay (a Go stack overflow cannot be recovered).
+const maxJSONNesting = 1000
+
+// checkJSON says why body cannot be read as JSON: nested too deep, or not
+// JSON; nil when it can. Its errors begin "body …", to follow "the".
+func checkJSON(body []byte) error {
+	if tooDeep(body, maxJSONNesting) {
+		return fmt.Errorf("body nests arrays and objects more than %d deep, which Patchbay does not read; it starts: %s", maxJSONNesting, bodyStart(body))
+	}
+	if !gjson.ValidBytes(body) {
+		return fmt.Errorf("body is not JSON; it starts: %s", bodyStart(body))
+	}
+	return nil
+}
+
+// tooDeep reports whether body nests arrays and objects more than max
+// deep, counting brackets outside strings, in one pass that keeps no stack.
+func tooDeep(body []byte, max int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case inString && c == '\\':
+			i++ // the escaped character, which may be a quote
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
+
+// withoutBOM drops a UTF-8 byte order mark from the start of a body, as
+// some APIs send one before their JSON.
+func withoutBOM(body []byte) []byte {
+	return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 }
 
 // idOf accepts a non-empty string or a number as an id.

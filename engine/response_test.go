@@ -171,3 +171,30 @@ func TestWebhookIDErrors(t *testing.T) {
 		t.Errorf("no id field: %v", err)
 	}
 }
+
+// A body nested deeper than 1000 levels is refused before gjson reads it:
+// gjson recurses, and ten million brackets, within the size cap, ended the
+// process with a stack overflow. Brackets inside strings do not count.
+func TestDeepBodiesRefused(t *testing.T) {
+	fields := []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID}}
+	deep := []byte(strings.Repeat("[", 10_000_000))
+	if _, err := MapFields("grid", fields, deep); err == nil || !strings.Contains(err.Error(), "grid: the body nests arrays and objects more than 1000 deep") {
+		t.Errorf("MapFields: %v", err)
+	}
+	if _, err := WebhookID(fields, deep); err == nil || !strings.Contains(err.Error(), "the response body nests arrays and objects more than 1000 deep") {
+		t.Errorf("WebhookID: %v", err)
+	}
+	if _, ok := secretAt("id", deep); ok {
+		t.Error("secretAt read a secret from a body nested too deep")
+	}
+	within := []byte(strings.Repeat("[", 1000) + strings.Repeat("]", 1000))
+	inString := []byte(`{"id": "` + strings.Repeat("[{", 5000) + `\"[", "n": 1}`)
+	for _, body := range [][]byte{within, inString} {
+		if tooDeep(body, maxJSONNesting) {
+			t.Errorf("tooDeep(%.40s…) = true", body)
+		}
+	}
+	if id, err := WebhookID(fields, inString); err != nil || !strings.HasPrefix(id, "[{[{") {
+		t.Errorf("brackets in a string: %q, %v", id, err)
+	}
+}

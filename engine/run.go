@@ -406,7 +406,7 @@ func (r *Runner) responseGlobals(req *Request, resp *Response) *script.Globals {
 		g.StatusCode = resp.Status
 		g.MethodResponseHeaders = flatten(resp.Headers)
 		var v any
-		if len(resp.Body) > 0 && json.Unmarshal(resp.Body, &v) == nil {
+		if body := withoutBOM(resp.Body); len(body) > 0 && json.Unmarshal(body, &v) == nil {
 			g.MethodResponse = v
 		} else if len(resp.Body) > 0 {
 			g.MethodResponse = string(resp.Body)
@@ -514,7 +514,7 @@ func (r *Runner) learnMappedSecrets(mapped []MappedField) bool {
 // string or a number; false when there is none.
 func secretAt(connectorField string, body []byte) (string, bool) {
 	path, err := gjsonPaths.get(connectorField)
-	if err != nil || !gjson.ValidBytes(body) {
+	if body = withoutBOM(body); err != nil || checkJSON(body) != nil {
 		return "", false
 	}
 	res := gjson.GetBytes(body, path)
