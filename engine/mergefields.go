@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"patchbay/model"
@@ -178,6 +179,12 @@ func (mf *Mergefields) render(field func() string, text string, place Place, sta
 			return "", &FieldError{Field: field(), Err: &model.MergefieldError{
 				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
+		if place == PlaceURL {
+			if why := hostValueFault(out.String(), v); why != "" {
+				return "", &FieldError{Field: field(), Err: &model.MergefieldError{
+					Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: fmt.Sprintf("{{%s}} is in the host, and its value %s", t.Name, why)}}
+			}
+		}
 		out.WriteString(escapeFor(place, out.String(), inString, v))
 	}
 	return out.String(), nil
@@ -222,6 +229,25 @@ func escapeFor(place Place, before string, inString bool, v string) string {
 		}
 	}
 	return v
+}
+
+// hostValueFault says what is wrong with a value that goes into the host
+// part of a URL (after "://", before the path): one that holds /, ?, #, @
+// or \, a space or a control character would make the rest of the URL,
+// and the credentials sent with it, go to another host. "" when the value
+// is fine there, or does not go there: a value at the very start, such as
+// {{BaseUrl}}, is a URL of its own.
+func hostValueFault(before, v string) string {
+	if urlPartAt(before) != urlPrefix || !strings.Contains(before, "://") {
+		return ""
+	}
+	if i := strings.IndexFunc(v, func(r rune) bool {
+		return strings.ContainsRune("/?#@\\", r) || unicode.IsSpace(r) || unicode.IsControl(r)
+	}); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v[i:])
+		return fmt.Sprintf("holds %q, which would send the request, and its credentials, to another host; give a host name alone", r)
+	}
+	return ""
 }
 
 type urlPart int

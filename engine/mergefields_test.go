@@ -169,6 +169,31 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
+// A value in the host part of an Endpoint cannot carry the request, and
+// the credentials sent with it, to another host: a /, ?, #, @, \, space
+// or control character there is refused, naming the mergefield.
+func TestRenderHostValues(t *testing.T) {
+	c, m := tierConnector()
+	field := "Method 'Delete Webhook' › Settings › Endpoint"
+	const text = "http://{{Sub}}.api.example.invalid/v1/orders"
+	for _, v := range []string{"evil.test/", "evil.test#", "evil.test?", "user@evil.test/", `evil.test\`, "a b", "a\tb", "a\r\nHost: x"} {
+		_, err := Values{Inputs: map[string]string{"Sub": v}}.For(c, m).Render(field, text, PlaceURL)
+		assertFieldError(t, err, field, 8, "{{Sub}} is in the host, and its value holds")
+	}
+	for v, want := range map[string]string{
+		"acme":           "http://acme.api.example.invalid/v1/orders",
+		"eu-1.acme:8443": "http://eu-1.acme:8443.api.example.invalid/v1/orders",
+	} {
+		if got, err := (Values{Inputs: map[string]string{"Sub": v}}.For(c, m).Render(field, text, PlaceURL)); err != nil || got != want {
+			t.Errorf("Sub=%q: %q, %v; want %q", v, got, err, want)
+		}
+	}
+	// A value at the very start is a URL of its own, with its own slashes.
+	if got, err := (Values{Inputs: map[string]string{"Base": "https://api.example.com/v2"}}.For(c, m).Render(field, "{{Base}}/items", PlaceURL)); err != nil || got != "https://api.example.com/v2/items" {
+		t.Errorf("{{Base}}/items: %q, %v", got, err)
+	}
+}
+
 func TestAll(t *testing.T) {
 	c, m := tierConnector()
 	m.Parameters = append(m.Parameters, model.Parameter{TargetType: model.TargetMergeField, TargetName: "Broken", Values: []string{"{{Nope}}"}})
