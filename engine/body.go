@@ -269,6 +269,22 @@ func formOf(body any) (Form, error) {
 	return form, nil
 }
 
+// headerFault says what is wrong with a header HTTP cannot carry: a name
+// that is not a token, or a value with a line break or another control
+// character (a value from a parameter or an account value, whose line
+// break would start a header of its own); "" when it is fine.
+func headerFault(name, value string) string {
+	if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+	}) {
+		return "the name is not one HTTP allows (letters, digits and !#$%&'*+-.^_`|~ only)"
+	}
+	if i := strings.IndexFunc(value, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }); i >= 0 {
+		return fmt.Sprintf("the value holds a control character (%U at byte %d), such as a line break, which HTTP does not allow in a header", rune(value[i]), i+1)
+	}
+	return ""
+}
+
 // HTTPRequest encodes the request as it stands, after a script's changes,
 // and returns it with the body it carries (for the run log). It adds the
 // Content-Type of the Data Type when a body has none, and a User-Agent.
@@ -301,6 +317,12 @@ func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		if why := headerFault(k, r.Headers[k]); why != "" {
+			// Go would refuse it when sending; said here, it is plainly
+			// a request never sent. The value is not shown: it may be a
+			// secret.
+			return nil, nil, fmt.Errorf("header %q: %s", model.Printable(k), why)
+		}
 		if strings.EqualFold(k, "Host") {
 			hr.Host = r.Headers[k]
 			continue

@@ -486,3 +486,38 @@ func TestForgottenRowWithFailedDelete(t *testing.T) {
 		t.Errorf("pending rows %+v, want a new row keeping wh_1 with the delete's error", rows)
 	}
 }
+
+// A create that could not be encoded never left Patchbay: a header value
+// with a line break, or an endpoint a script turned into something not
+// http. The run says why, nothing reaches the API, and no ledger row is
+// left pending as if a webhook might exist.
+func TestUnsentCreateLeavesNoRow(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *model.Connector)
+		want string
+	}{
+		{"a line break in a header value", func(c *model.Connector) {
+			c.Methods[0].Parameters = append(c.Methods[0].Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Tenant",
+				Values: []string{"acme\r\nX-Injected: 1"}})
+		}, `header "X-Tenant": the value holds a control character (U+000D at byte 5)`},
+		{"a script's endpoint that is not http", func(c *model.Connector) {
+			c.Methods[0].Script = "function before_action() { method_endpoint = 'ftp://nowhere/x'; }"
+		}, "is not an absolute http or https URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &hooksAPI{create: createdWH1}
+			res, rows := hooksRun(t, api, tc.edit, &memLedger{})
+			creates, _ := api.counts()
+			if res.OK || creates != 0 || !strings.Contains(res.Error, tc.want) {
+				t.Errorf("ok=%t, %d creates reached the API, error %q; want %q", res.OK, creates, res.Error, tc.want)
+			}
+			if len(rows) != 0 {
+				t.Errorf("pending rows %+v, want none: nothing was sent", rows)
+			}
+			if strings.Contains(res.Error, "X-Injected") {
+				t.Errorf("the error shows the header's value: %s", res.Error)
+			}
+		})
+	}
+}

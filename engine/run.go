@@ -184,7 +184,9 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		secrets = append(r.secrets(), req.Secrets...)
 	}
 	step.Request, step.Response = ex.logForms(r.secretForms(secrets))
-	step.notSent = sendErr != nil && neverSent(sendErr)
+	// A request that could not be encoded (a bad header, a script's bad
+	// endpoint) never left Patchbay either.
+	step.notSent = sendErr != nil && (ex.Request == nil || neverSent(sendErr))
 	if sendErr == nil && !resp.OK() {
 		sendErr = fmt.Errorf("%s %s answered %d%s%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(resp.Body))
 	}
