@@ -180,9 +180,14 @@ func (mf *Mergefields) render(field func() string, text string, place Place, sta
 				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
 		if place == PlaceURL {
-			if why := hostValueFault(out.String(), v); why != "" {
+			why := hostValueFault(out.String(), v)
+			if (v == "." || v == "..") && urlPartAt(out.String()) == urlPath {
+				// Escaping does not help: servers read %2E as a dot too.
+				why = fmt.Sprintf("is %q, which servers read as a step in the path, not a name: the request would go to another resource", v)
+			}
+			if why != "" {
 				return "", &FieldError{Field: field(), Err: &model.MergefieldError{
-					Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: fmt.Sprintf("{{%s}} is in the host, and its value %s", t.Name, why)}}
+					Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: fmt.Sprintf("{{%s}} %s", t.Name, why)}}
 			}
 		}
 		out.WriteString(escapeFor(place, out.String(), inString, v))
@@ -245,7 +250,7 @@ func hostValueFault(before, v string) string {
 		return strings.ContainsRune("/?#@\\", r) || unicode.IsSpace(r) || unicode.IsControl(r)
 	}); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(v[i:])
-		return fmt.Sprintf("holds %q, which would send the request, and its credentials, to another host; give a host name alone", r)
+		return fmt.Sprintf("is in the host, and its value holds %q, which would send the request, and its credentials, to another host; give a host name alone", r)
 	}
 	return ""
 }

@@ -188,6 +188,15 @@ func TestRenderHostValues(t *testing.T) {
 			t.Errorf("Sub=%q: %q, %v; want %q", v, got, err, want)
 		}
 	}
+	// A path segment of . or .. would be read as a step in the path: a
+	// delete of /webhooks/.. would go to /.
+	for _, v := range []string{".", ".."} {
+		_, err := Values{Inputs: map[string]string{"Sub": v}}.For(c, m).Render(field, "https://x.test/webhooks/{{Sub}}", PlaceURL)
+		assertFieldError(t, err, field, 25, "which servers read as a step in the path")
+	}
+	if got, err := (Values{Inputs: map[string]string{"Sub": "..."}}.For(c, m).Render(field, "https://x.test/webhooks/{{Sub}}", PlaceURL)); err != nil || got != "https://x.test/webhooks/..." {
+		t.Errorf("a value of three dots: %q, %v", got, err)
+	}
 	// A value at the very start is a URL of its own, with its own slashes.
 	if got, err := (Values{Inputs: map[string]string{"Base": "https://api.example.com/v2"}}.For(c, m).Render(field, "{{Base}}/items", PlaceURL)); err != nil || got != "https://api.example.com/v2/items" {
 		t.Errorf("{{Base}}/items: %q, %v", got, err)
