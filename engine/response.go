@@ -219,7 +219,7 @@ func idOf(res gjson.Result) (string, error) {
 	case res.Type == gjson.String:
 		return res.Str, nil
 	case res.Type == gjson.Number:
-		return numberText(res.Raw), nil
+		return numberText(res.Raw)
 	case res.Type == gjson.Null:
 		return "", errors.New("the id is null")
 	case res.IsArray():
@@ -230,21 +230,28 @@ func idOf(res gjson.Result) (string, error) {
 	return "", fmt.Errorf("the id is %s, not a string or number", res.Raw)
 }
 
+// maxIDExponent bounds the exponent of an id written as a number with one
+// (1e3): written out in full, 1e20000000 is twenty million digits, and
+// working them out takes half a minute.
+const maxIDExponent = 40
+
 // numberText writes a JSON number in full: an integral one without
-// exponent or decimals, exactly however large.
-func numberText(raw string) string {
-	if _, err := strconv.ParseInt(raw, 10, 64); err == nil && raw != "-0" {
-		return raw // an integer that fits in 64 bits is written in full already
+// exponent or decimals, exactly; one with a fraction as it was sent.
+func numberText(raw string) (string, error) {
+	mant, exp, hasExp := strings.Cut(strings.ToLower(raw), "e")
+	if !hasExp && !strings.Contains(mant, ".") {
+		return raw, nil // digits alone: already in full
 	}
-	f, ok := new(big.Float).SetPrec(1024).SetString(raw)
-	if !ok {
-		return raw
+	if hasExp {
+		if e, err := strconv.Atoi(strings.TrimPrefix(exp, "+")); err != nil || e > maxIDExponent || e < -maxIDExponent {
+			return "", fmt.Errorf("the id is the number %s, whose exponent is too large to write it out as an id", clip(raw, 40))
+		}
 	}
-	if f.IsInt() {
-		i, _ := f.Int(nil)
-		return i.String()
+	r, ok := new(big.Rat).SetString(raw)
+	if !ok || !r.IsInt() {
+		return raw, nil
 	}
-	return f.Text('f', -1)
+	return r.Num().String(), nil
 }
 
 // bodyStart shows the first 200 or so characters of a body.

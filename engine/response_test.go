@@ -121,6 +121,8 @@ func TestWebhookID(t *testing.T) {
 		{"id", `{"id": 12345678901234567890123}`, "12345678901234567890123"},
 		{"id", `{"id": -5}`, "-5"},
 		{"id", `{"id": 1.5}`, "1.5"},
+		{"id", `{"id": 1.5e2}`, "150"},
+		{"id", `{"id": 1E+40}`, "1" + strings.Repeat("0", 40)},
 		{`\hook.id\`, `{"hook.id": "h"}`, "h"},
 	}
 	for _, tt := range tests {
@@ -196,5 +198,18 @@ func TestDeepBodiesRefused(t *testing.T) {
 	}
 	if id, err := WebhookID(fields, inString); err != nil || !strings.HasPrefix(id, "[{[{") {
 		t.Errorf("brackets in a string: %q, %v", id, err)
+	}
+}
+
+// An id written with a huge exponent is refused at once: written out, 1e20000000
+// is twenty million digits, which took half a minute to work out and went
+// into the ledger and the delete's URL.
+func TestWebhookIDHugeExponent(t *testing.T) {
+	fields := []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID}}
+	for _, body := range []string{`{"id": 1e20000000}`, `{"id": 1e41}`, `{"id": 5e-100}`} {
+		id, err := WebhookID(fields, []byte(body))
+		if err == nil || !strings.Contains(err.Error(), "whose exponent is too large to write it out as an id") || len(err.Error()) > 400 {
+			t.Errorf("%s: id %.40q, error %.300v", body, id, err)
+		}
 	}
 }
