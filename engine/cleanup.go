@@ -22,7 +22,11 @@ type CleanupResult struct {
 	// (another cleanup, 'webhook forget') while this one ran: Deleted is
 	// true then too.
 	Meanwhile bool
-	Error     string
+	// InUse names the process of a test run that is still using the row
+	// (its lifecycle deletes the webhook itself): nothing was sent, and
+	// nothing is wrong.
+	InUse string
+	Error string
 }
 
 // Cleanup retries the delete of each pending webhook and updates the ledger:
@@ -48,9 +52,17 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			continue
 		}
 		res := CleanupResult{Record: rec}
-		// Another cleanup may have deleted it since the rows were listed.
-		if gone, err := deletedMeanwhile(ledgerCtx, ledger, rec.ID); err == nil && gone {
+		// The row as it is now: another cleanup may have deleted it since
+		// the rows were listed, and a test run still going deletes its
+		// own webhook.
+		now, found, err := currentRow(ledgerCtx, ledger, rec.ID)
+		switch {
+		case err == nil && !found:
 			res.Deleted, res.Meanwhile = true, true
+			out = append(out, res)
+			continue
+		case err == nil && now.Owner != "" && ownerAlive(now.Owner):
+			res.InUse = ownerPID(now.Owner)
 			out = append(out, res)
 			continue
 		}
@@ -88,19 +100,19 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 	return out
 }
 
-// deletedMeanwhile reports whether the ledger no longer lists the row with
-// this id as pending.
-func deletedMeanwhile(ctx context.Context, ledger model.WebhookLedger, id int64) (bool, error) {
+// currentRow reads the pending ledger row with this id as it is now; found
+// is false when it is no longer pending.
+func currentRow(ctx context.Context, ledger model.WebhookLedger, id int64) (rec model.WebhookRecord, found bool, err error) {
 	rows, err := ledger.ListWebhooks(ctx, true)
 	if err != nil {
-		return false, err
+		return rec, false, err
 	}
 	for _, r := range rows {
 		if r.ID == id {
-			return false, nil
+			return r, true, nil
 		}
 	}
-	return true, nil
+	return rec, false, nil
 }
 
 func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step)) (*Step, error) {

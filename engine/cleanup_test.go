@@ -3,7 +3,9 @@ package engine_test
 import (
 	"context"
 	"net/http"
+	"os"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,5 +280,52 @@ func TestCleanupRowsDeletedMeanwhile(t *testing.T) {
 	}
 	if n := len(api.sb.Webhooks()); n != 0 {
 		t.Errorf("%d webhooks left on the API", n)
+	}
+}
+
+// A cleanup while a lifecycle is still running leaves its row to it: the
+// run owns the row until it ends, and deletes its webhook itself. A row
+// whose run's process is gone is cleaned up as before.
+func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
+	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := exampleConnector(t)
+	c.Name = "Cleanup during a run"
+	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	ledger := &memLedger{}
+	var during []engine.CleanupResult
+	r := &engine.Runner{Connector: c, Account: account, OnStep: func(s *engine.Step) {
+		if s.Name == "Receive delivery" && s.Status == engine.StepRunning && during == nil {
+			pending, _ := ledger.ListWebhooks(context.Background(), true)
+			during = engine.Cleanup(context.Background(), ledger, load, nil, pending, nil)
+		}
+	}}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger, Wait: 50 * time.Millisecond, Trigger: "Create Order"})
+	if len(during) != 1 || during[0].InUse != strconv.Itoa(os.Getpid()) || during[0].Step != nil || during[0].Deleted {
+		t.Fatalf("the cleanup during the run: %s", dump(during))
+	}
+	if res.Steps[len(res.Steps)-1].Name != "Delete webhook" || !res.Steps[len(res.Steps)-1].OK {
+		t.Errorf("the run's own delete: %s", dump(res))
+	}
+	if rows, _ := ledger.ListWebhooks(context.Background(), false); len(rows) != 1 || rows[0].Pending() || rows[0].Owner != "" {
+		t.Errorf("ledger %s, want the row deleted by the run and no owner left", dump(rows))
+	}
+
+	// A row whose run died (its process is gone) is the cleanup's.
+	api.fail.Store(true)
+	(&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+	api.fail.Store(false)
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(pending) != 1 || pending[0].Owner != "" {
+		t.Fatalf("after a failed delete: %s, want one pending row without an owner", dump(pending))
+	}
+	ledger.mu.Lock()
+	ledger.rows[pending[0].ID-1].Owner = "999999999 started 1" // as a killed run leaves it
+	ledger.mu.Unlock()
+	pending, _ = ledger.ListWebhooks(context.Background(), true)
+	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil); len(out) != 1 || !out[0].Deleted || out[0].InUse != "" {
+		t.Errorf("a dead run's row: %s", dump(out))
 	}
 }

@@ -79,6 +79,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// The row goes in before the create request is sent: a process killed
 	// while the API answers still leaves a trace of what it may have made.
 	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
+		Owner:     runOwner(), // a cleanup meanwhile leaves the row to this run
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
 	ledgerCtx := context.WithoutCancel(ctx)
 	if err := opts.Ledger.RecordWebhook(ledgerCtx, rec); err != nil {
@@ -246,7 +247,7 @@ func (r *Runner) keepUndeleted(ctx context.Context, ledger model.WebhookLedger, 
 	case model.ErrorCodeOf(err) == model.EConflict:
 		// Marked deleted meanwhile, while the webhook is still there.
 		fresh := *rec
-		fresh.LastError = why
+		fresh.LastError, fresh.Owner = why, "" // the run is over: cleanup's now
 		if ledger.RecordWebhook(ctx, &fresh) == nil {
 			return nil
 		}

@@ -62,7 +62,7 @@ func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.rows[id-1].DeletedAt = time.Now()
-	l.rows[id-1].LastError = ""
+	l.rows[id-1].LastError, l.rows[id-1].Owner = "", ""
 	return nil
 }
 
@@ -72,7 +72,7 @@ func (l *memLedger) MarkWebhookFailed(_ context.Context, id int64, reason string
 	if !l.rows[id-1].Pending() { // as the store: a row deleted meanwhile stays so
 		return model.Errorf(model.EConflict, "mark webhook failed %d: the row was marked deleted meanwhile", id)
 	}
-	l.rows[id-1].LastError = reason
+	l.rows[id-1].LastError, l.rows[id-1].Owner = reason, ""
 	return nil
 }
 

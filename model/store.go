@@ -100,6 +100,11 @@ type WebhookRecord struct {
 	DeletedAt time.Time
 	// LastError is why the last delete failed, if it did.
 	LastError string
+	// Owner names the test run using the row while it runs (its process,
+	// as the engine writes it); empty once the run is over. A cleanup
+	// leaves a row whose owner is alive to it. MarkWebhookDeleted and
+	// MarkWebhookFailed clear it.
+	Owner string
 }
 
 // Pending reports whether the webhook has not been deleted yet.

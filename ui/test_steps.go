@@ -333,6 +333,8 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 		fyne.Do(func() {
 			switch {
 			case len(out) != 1:
+			case out[0].InUse != "":
+				host.setStatus(widget.MediumImportance, "Webhook %s is still in use by a running test (process %s), which deletes it when it ends.", rec.WebhookID, out[0].InUse)
 			case out[0].Meanwhile:
 				host.setStatus(widget.SuccessImportance, "Webhook %s was deleted meanwhile, by a cleanup on the command line or 'webhook forget'.", rec.WebhookID)
 			case out[0].Deleted:

@@ -417,6 +417,9 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
 		switch {
+		case r.InUse != "":
+			fmt.Fprintf(env.stdout, "… webhook %s (%s › %s) is left to the test run still using it (process %s), which deletes it when it ends\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.InUse)
+			continue
 		case r.Meanwhile:
 			fmt.Fprintf(env.stdout, "✓ webhook %s (%s › %s) was deleted meanwhile, by another cleanup or 'webhook forget'\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
 			continue

@@ -35,9 +35,9 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	}
 	defer rollback(tx)
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, created_at, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		rec.Connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError)
+		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, created_at, last_error, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.Connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError, rec.Owner)
 	if err != nil {
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
@@ -77,21 +77,21 @@ func (db *DB) ForgetWebhook(ctx context.Context, id int64) error {
 }
 
 // MarkWebhookDeleted marks the ledger row deleted now and clears its
-// LastError. Marking a row deleted again keeps the first time; an unknown ID
-// is an ENotFound error.
+// LastError and Owner. Marking a row deleted again keeps the first time; an
+// unknown ID is an ENotFound error.
 func (db *DB) MarkWebhookDeleted(ctx context.Context, id int64) error {
 	return db.updateWebhook(ctx, id, "mark webhook deleted",
-		`UPDATE webhook_ledger SET deleted_at = ?, last_error = '' WHERE id = ? AND deleted_at IS NULL`,
+		`UPDATE webhook_ledger SET deleted_at = ?, last_error = '', owner = '' WHERE id = ? AND deleted_at IS NULL`,
 		formatTime(db.nowUTC()), id)
 }
 
 // MarkWebhookFailed records on a pending ledger row why deleting the webhook
-// failed; the row stays pending. A row marked deleted meanwhile is left as
-// it is, with an EConflict error (the webhook may still be there); an
-// unknown ID is an ENotFound error.
+// failed, and clears its Owner; the row stays pending. A row marked deleted
+// meanwhile is left as it is, with an EConflict error (the webhook may
+// still be there); an unknown ID is an ENotFound error.
 func (db *DB) MarkWebhookFailed(ctx context.Context, id int64, reason string) error {
 	return db.updateWebhook(ctx, id, "mark webhook failed",
-		`UPDATE webhook_ledger SET last_error = ? WHERE id = ? AND deleted_at IS NULL`,
+		`UPDATE webhook_ledger SET last_error = ?, owner = '' WHERE id = ? AND deleted_at IS NULL`,
 		reason, id)
 }
 
@@ -148,7 +148,7 @@ func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.Webho
 
 func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.WebhookRecord, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, last_error
+		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, last_error, owner
 		FROM webhook_ledger
 		WHERE deleted_at IS NULL OR NOT ?
 		ORDER BY created_at DESC, id DESC`, pendingOnly)
@@ -162,7 +162,7 @@ func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.We
 		var runValues string
 		var created, deleted sql.NullString
 		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.DeleteMethod, &r.WebhookID, &r.URL,
-			&runValues, &created, &deleted, &r.LastError); err != nil {
+			&runValues, &created, &deleted, &r.LastError, &r.Owner); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(runValues), &r.RunValues); err != nil {

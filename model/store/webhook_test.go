@@ -197,3 +197,46 @@ func TestLedgerKeepsDeleteMethod(t *testing.T) {
 		t.Errorf("pending rows %+v, want one with Method \"New Order\" and DeleteMethod \"Delete Webhook\"", rows)
 	}
 }
+
+// A row's owner, the test run using it, is kept until the run ends: a
+// failed delete or a delete recorded clears it.
+func TestLedgerOwner(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenPath(t, t.TempDir()+"/ledger.db")
+	for _, mark := range []func(id int64) error{
+		func(id int64) error { return db.MarkWebhookFailed(ctx, id, "503") },
+		func(id int64) error { return db.MarkWebhookDeleted(ctx, id) },
+	} {
+		rec := &model.WebhookRecord{Connector: "C", Method: "M", Owner: "4242 started 99"}
+		if err := db.RecordWebhook(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetWebhookID(ctx, rec.ID, "7"); err != nil {
+			t.Fatal(err)
+		}
+		if got := ledgerRow(t, db, rec.ID); got.Owner != "4242 started 99" {
+			t.Errorf("row %d while its run goes on: owner %q", rec.ID, got.Owner)
+		}
+		if err := mark(rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := ledgerRow(t, db, rec.ID); got.Owner != "" {
+			t.Errorf("row %d after its run: owner %q, want none", rec.ID, got.Owner)
+		}
+	}
+}
+
+func ledgerRow(t *testing.T, db *DB, id int64) model.WebhookRecord {
+	t.Helper()
+	rows, err := db.ListWebhooks(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no ledger row %d", id)
+	return model.WebhookRecord{}
+}

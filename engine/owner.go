@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// runOwner names this process as the owner of the ledger rows its
+// lifecycles write while they run (model.WebhookRecord.Owner): its process
+// id and, where the system tells, when it started, so that a later process
+// given the same id is not taken for it.
+var runOwner = sync.OnceValue(func() string { return ownerOf(os.Getpid()) })
+
+func ownerOf(pid int) string {
+	if _, start := processStat(pid); start != "" {
+		return fmt.Sprintf("%d started %s", pid, start)
+	}
+	return strconv.Itoa(pid)
+}
+
+// processStat reads a process's state (R, S, Z for a zombie, …) and when
+// it started, in clock ticks since boot, from /proc; "" where there is
+// none.
+func processStat(pid int) (state, start string) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", ""
+	}
+	// The command's name, in parentheses, may hold spaces: count the
+	// fields after it. The first is the state (field 3), the start time is
+	// field 22.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return "", ""
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 20 {
+		return "", ""
+	}
+	return fields[0], fields[19]
+}
+
+// ownerAlive reports whether the run that owns a ledger row may still be
+// going: its process is alive, and it is the same process by its start
+// time where that is known. This process's own rows count as alive: a
+// lifecycle clears its row's owner when it ends.
+func ownerAlive(owner string) bool {
+	pidText, start, _ := strings.Cut(owner, " started ")
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if state, got := processStat(pid); start != "" && got != "" {
+		return got == start && state != "Z" && state != "X" // a zombie runs nothing
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ownerPID is the process id an owner names, for messages.
+func ownerPID(owner string) string {
+	pid, _, _ := strings.Cut(owner, " started ")
+	return pid
+}
