@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -155,5 +156,25 @@ func TestMaskOtherSpellings(t *testing.T) {
 	// Logs are never cut: their clip marks are left alone.
 	if got := maskForms("the password…", secretForms([]string{"password-Zq81x"})); got != "the password…" {
 		t.Errorf("maskForms masked the start of a secret in a log: %q", got)
+	}
+}
+
+// The run history keeps the first 64 KiB of each body and says how long it
+// was; the result itself, as shown, keeps them whole.
+func TestForHistoryCutsBodies(t *testing.T) {
+	big := strings.Repeat("é", HistoryBodyLimit) // twice the limit in bytes
+	res := &Result{Steps: []*Step{{Request: &RequestLog{Body: "small"}, Response: &ResponseLog{Status: 200, Body: big}}},
+		Delivery: &Received{Body: big}}
+	h := res.ForHistory()
+	want := clip(big, HistoryBodyLimit) + fmt.Sprintf(" (%d bytes in all; the run history keeps the first 64 KiB)", len(big))
+	if h.Steps[0].Response.Body != want || h.Delivery.Body != want || h.Steps[0].Request.Body != "small" {
+		t.Errorf("history bodies: response %d bytes, delivery %d bytes, request %q", len(h.Steps[0].Response.Body), len(h.Delivery.Body), h.Steps[0].Request.Body)
+	}
+	if res.Steps[0].Response.Body != big || res.Delivery.Body != big {
+		t.Error("ForHistory changed the result itself")
+	}
+	rec, err := res.HistoryRecord()
+	if err != nil || len(rec.Log) > 3*HistoryBodyLimit {
+		t.Errorf("the history record's log is %d bytes: %v", len(rec.Log), err)
 	}
 }

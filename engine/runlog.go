@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"patchbay/model"
@@ -111,4 +113,55 @@ type Received struct {
 // and the account.
 func Secrets(c *model.Connector, account map[string]string) []string {
 	return secretNamesOf(c).secrets(account)
+}
+
+// HistoryBodyLimit is how much of each body a run's history record keeps:
+// the run log on screen has them whole, but a history of responses of up
+// to 10 MiB each would grow the database by as much for every run.
+const HistoryBodyLimit = 64 << 10
+
+// ForHistory returns a copy of the result to keep in the run history: each
+// request, response and delivery body cut at HistoryBodyLimit bytes, on a
+// character's boundary, saying how long it was. The bodies are masked
+// already, so a cut never leaves part of a secret.
+func (res *Result) ForHistory() *Result {
+	out := *res
+	cut := func(body string) string {
+		if len(body) <= HistoryBodyLimit {
+			return body
+		}
+		return fmt.Sprintf("%s (%d bytes in all; the run history keeps the first %d KiB)", clip(body, HistoryBodyLimit), len(body), HistoryBodyLimit>>10)
+	}
+	out.Steps = make([]*Step, len(res.Steps))
+	for i, s := range res.Steps {
+		c := *s
+		if s.Request != nil {
+			r := *s.Request
+			r.Body = cut(r.Body)
+			c.Request = &r
+		}
+		if s.Response != nil {
+			r := *s.Response
+			r.Body = cut(r.Body)
+			c.Response = &r
+		}
+		out.Steps[i] = &c
+	}
+	if res.Delivery != nil {
+		d := *res.Delivery
+		d.Body = cut(d.Body)
+		out.Delivery = &d
+	}
+	return &out
+}
+
+// HistoryRecord is the run history's record of the result, its log cut as
+// ForHistory cuts it.
+func (res *Result) HistoryRecord() (*model.RunRecord, error) {
+	log, err := json.Marshal(res.ForHistory())
+	if err != nil {
+		return nil, err
+	}
+	return &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
+		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log}, nil
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -372,12 +371,11 @@ func saveRun(runs model.RunHistory, res *engine.Result) error {
 	if runs == nil {
 		return nil
 	}
-	log, err := json.Marshal(res)
+	rec, err := res.HistoryRecord()
 	if err != nil {
 		return err
 	}
-	return runs.SaveRun(context.Background(), &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
-		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log})
+	return runs.SaveRun(context.Background(), rec)
 }
 
 func (t *testTab) onCancel() {

@@ -242,12 +242,10 @@ func checkMethod(c *model.Connector, name string, want model.MethodType) error {
 // finish saves the run in the history, prints the result and turns a failed
 // run into exit code 1.
 func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, asJSON bool) error {
-	logJSON, err := json.Marshal(res)
+	rec, err := res.HistoryRecord()
 	if err != nil {
 		return err
 	}
-	rec := &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
-		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: logJSON}
 	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
 	}

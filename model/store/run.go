@@ -9,9 +9,14 @@ import (
 	"patchbay/model"
 )
 
-// SaveRun adds a run to the history and sets rec.ID. A run needs a
-// StartedAt; its Log, if any, must be valid JSON (EInvalid otherwise). A zero
-// FinishedAt is kept as such (a run that never finished).
+// RunsKept is how many runs of a connector the history keeps: SaveRun
+// removes older ones, so that the database does not grow with every run.
+const RunsKept = 100
+
+// SaveRun adds a run to the history and sets rec.ID, and removes the
+// connector's runs beyond the newest RunsKept. A run needs a StartedAt; its
+// Log, if any, must be valid JSON (EInvalid otherwise). A zero FinishedAt
+// is kept as such (a run that never finished).
 func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 	if rec == nil {
 		return model.Errorf(model.EInvalid, "save run: no run given")
@@ -41,6 +46,12 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		DELETE FROM runs WHERE connector = ? AND id NOT IN (
+			SELECT id FROM runs WHERE connector = ? ORDER BY started_at DESC, id DESC LIMIT ?)`,
+		rec.Connector, rec.Connector, RunsKept); err != nil {
+		return fmt.Errorf("save run of %q: removing older runs: %w", rec.Method, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)

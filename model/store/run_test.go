@@ -84,3 +84,29 @@ func TestSaveRun_Invalid(t *testing.T) {
 		t.Errorf("refused runs were stored: %d rows", n)
 	}
 }
+
+// The history keeps a connector's newest RunsKept runs and removes older
+// ones as new ones come; other connectors' runs are not touched.
+func TestRunHistoryKeepsTheNewest(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	start := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	if err := db.SaveRun(ctx, &model.RunRecord{Connector: "Other", Method: "M", StartedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range RunsKept + 5 {
+		if err := db.SaveRun(ctx, &model.RunRecord{Connector: "C", Method: "M", StartedAt: start.Add(time.Duration(i) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := db.ListRuns(ctx, "C", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != RunsKept || !runs[0].StartedAt.Equal(start.Add((RunsKept+4)*time.Minute)) || !runs[len(runs)-1].StartedAt.Equal(start.Add(5*time.Minute)) {
+		t.Errorf("%d runs kept, from %v to %v; want the newest %d", len(runs), runs[len(runs)-1].StartedAt, runs[0].StartedAt, RunsKept)
+	}
+	if other, _ := db.ListRuns(ctx, "Other", 0); len(other) != 1 {
+		t.Errorf("the other connector keeps %d runs, want 1", len(other))
+	}
+}
