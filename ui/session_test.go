@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"patchbay/model/store"
 )
 
 // TestUnsavedChanges_AskBeforeSwitch edits one connector and tries to
@@ -202,4 +204,52 @@ func TestStartView(t *testing.T) {
 	wantContains(t, "status", m.status.Text, `"Example" has no method named "Old Order".`)
 	m = open(StartView{Connector: "Exampel"})
 	wantContains(t, "status", m.status.Text, `There is no connector named "Exampel".`)
+}
+
+// TestSaveOverAnotherPatchbaysSave: the connector was saved by another
+// Patchbay since the window opened it. Save refuses once, saying why, and
+// keeps the edits; Save again overwrites, as the author then chose.
+func TestSaveOverAnotherPatchbaysSave(t *testing.T) {
+	st, path := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	c, err := other.LoadConnector(context.Background(), "Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Description = "saved by the other Patchbay"
+	if err := other.SaveConnector(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	m.open.conn.Description = "edited in the window"
+	m.changed()
+	if m.save() {
+		t.Fatal("the save over the other Patchbay's went through")
+	}
+	if !m.open.dirty || m.open.conn.Description != "edited in the window" {
+		t.Error("the refused save lost the window's edit")
+	}
+	if top := m.win.Canvas().Overlays().Top(); top == nil {
+		t.Error("no message about the other save")
+	} else {
+		var text string
+		for _, o := range test.LaidOutObjects(top) {
+			if l, ok := o.(*widget.Label); ok {
+				text += l.Text
+			}
+		}
+		wantContains(t, "the message", text, "saved from another window or Patchbay since it was opened here")
+		top.Hide()
+	}
+	if !m.save() {
+		t.Fatal("the second save did not overwrite")
+	}
+	if got, _ := other.LoadConnector(context.Background(), "Example"); got.Description != "edited in the window" {
+		t.Errorf("stored %q after the second save", got.Description)
+	}
 }

@@ -19,7 +19,9 @@ import (
 // authentication methods, parameters and methods (with their fields) replaced. Its
 // account values are kept. A name another connector has is an EConflict
 // error, an ID that is not stored an ENotFound one, a Rate Limit that is
-// NaN (which SQLite cannot store) an EInvalid one.
+// NaN (which SQLite cannot store) an EInvalid one. A connector this handle
+// loaded, and another handle saved since, is an EConflict error once: the
+// next save overwrites.
 func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 	if c == nil {
 		return model.Errorf(model.EInvalid, "save connector: no connector given")
@@ -35,7 +37,19 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 		return fmt.Errorf("save connector %q: %w", c.Name, lockAdvice(err))
 	}
 	defer rollback(tx)
-	id, err := saveConnector(ctx, tx, c, db.nowUTC())
+	if seen, ok := db.versionSeen(c.ID); ok && c.ID != 0 {
+		var now sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT updated_at FROM connectors WHERE id = ?`, c.ID).Scan(&now)
+		if err == nil && now.String != seen {
+			// Refused once: the next save overwrites, as the author chose.
+			db.forgetVersion(c.ID)
+			return model.Errorf(model.EConflict, "save connector %q: it was saved from another window or Patchbay since it was opened here, "+
+				"and saving now would undo those changes; yours are not saved yet: save again to overwrite the other ones, "+
+				"or copy yours aside and reopen the connector to see them", c.Name)
+		}
+	}
+	now := db.nowUTC()
+	id, err := saveConnector(ctx, tx, c, now)
 	if err != nil {
 		return wrap(lockAdvice(err), "save connector %q", c.Name)
 	}
@@ -43,6 +57,7 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 		return fmt.Errorf("save connector %q: %w", c.Name, lockAdvice(err))
 	}
 	c.ID = id
+	db.sawVersion(id, formatTime(now).(string))
 	return nil
 }
 

@@ -18,35 +18,42 @@ func (db *DB) LoadConnector(ctx context.Context, name string) (*model.Connector,
 		return nil, fmt.Errorf("load connector %q: %w", name, err)
 	}
 	defer rollback(tx)
-	c, err := loadConnector(ctx, tx, name)
+	c, version, err := loadConnector(ctx, tx, name)
 	if err != nil {
 		return nil, wrap(err, "load connector %q", name)
 	}
-	return c, tx.Commit()
-}
-
-func loadConnector(ctx context.Context, tx *sql.Tx, name string) (*model.Connector, error) {
-	c := &model.Connector{}
-	err := tx.QueryRowContext(ctx, `
-		SELECT id, name, description, api_version, script, rate_limit
-		FROM connectors WHERE name = ?`, name).
-		Scan(&c.ID, &c.Name, &c.Description, &c.ApiVersion, &c.Script, &c.RateLimit)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, model.Errorf(model.ENotFound, "no connector named %q", name)
-	}
-	if err != nil {
+	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	db.sawVersion(c.ID, version)
+	return c, nil
+}
+
+// loadConnector reads the connector called name, and its version: when it
+// was last saved.
+func loadConnector(ctx context.Context, tx *sql.Tx, name string) (c *model.Connector, version string, err error) {
+	c = &model.Connector{}
+	var updated sql.NullString
+	err = tx.QueryRowContext(ctx, `
+		SELECT id, name, description, api_version, script, rate_limit, updated_at
+		FROM connectors WHERE name = ?`, name).
+		Scan(&c.ID, &c.Name, &c.Description, &c.ApiVersion, &c.Script, &c.RateLimit, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", model.Errorf(model.ENotFound, "no connector named %q", name)
+	}
+	if err != nil {
+		return nil, "", err
+	}
 	if c.Authentication, err = loadAuthentication(ctx, tx, c.ID); err != nil {
-		return nil, fmt.Errorf("authentication: %w", err)
+		return nil, "", fmt.Errorf("authentication: %w", err)
 	}
 	if c.Parameters, err = loadParameters(ctx, tx, c.ID); err != nil {
-		return nil, fmt.Errorf("parameters: %w", err)
+		return nil, "", fmt.Errorf("parameters: %w", err)
 	}
 	if err := loadMethods(ctx, tx, c); err != nil {
-		return nil, fmt.Errorf("methods: %w", err)
+		return nil, "", fmt.Errorf("methods: %w", err)
 	}
-	return c, nil
+	return c, updated.String, nil
 }
 
 func loadAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64) ([]model.Authentication, error) {

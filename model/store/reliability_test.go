@@ -271,3 +271,51 @@ func TestOpenNewFileTwiceAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Two handles on one database, as two windows or two Patchbays: a save
+// over a version the other one saved since it was loaded is refused once,
+// saying so, and nothing is lost; saving again overwrites, as the author
+// then chose. A handle's own saves never conflict.
+func TestSaveOverAnotherHandlesSave(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "two.db")
+	a, b := mustOpenPath(t, path), mustOpenPath(t, path)
+	if err := a.SaveConnector(ctx, &model.Connector{Name: "X", Description: "v0"}); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := a.LoadConnector(ctx, "X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := b.LoadConnector(ctx, "X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb.Description = "saved by B"
+	cb.Methods = append(cb.Methods, model.Method{Name: "Added by B", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: "https://x.test"})
+	if err := b.SaveConnector(ctx, cb); err != nil {
+		t.Fatal(err)
+	}
+	ca.Description = "saved by A"
+	err = a.SaveConnector(ctx, ca)
+	if model.ErrorCodeOf(err) != model.EConflict || !strings.Contains(err.Error(), "it was saved from another window or Patchbay since it was opened here") {
+		t.Fatalf("A's save over B's: %v, want EConflict", err)
+	}
+	if got, _ := b.LoadConnector(ctx, "X"); got.Description != "saved by B" || len(got.Methods) != 1 {
+		t.Errorf("after the refused save: %q with %d methods, want B's", got.Description, len(got.Methods))
+	}
+	// Refused once: A's author saves again, and A's copy overwrites.
+	if err := a.SaveConnector(ctx, ca); err != nil {
+		t.Fatalf("A's save again: %v", err)
+	}
+	if got, _ := b.LoadConnector(ctx, "X"); got.Description != "saved by A" {
+		t.Errorf("after the second save: %q", got.Description)
+	}
+	// A handle's own saves, one after the other, never conflict.
+	for i := range 3 {
+		ca.Description = fmt.Sprint("A again ", i)
+		if err := a.SaveConnector(ctx, ca); err != nil {
+			t.Fatalf("A's own save %d: %v", i, err)
+		}
+	}
+}

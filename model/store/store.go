@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -84,6 +85,37 @@ type DB struct {
 	created bool
 	// now is the clock; tests may replace it.
 	now func() time.Time
+
+	// seen holds, by connector ID, the updated_at this handle last loaded
+	// or saved the connector with: a save over a version saved since by
+	// another handle (another Patchbay, another window) is refused once.
+	seenMu sync.Mutex
+	seen   map[int64]string
+}
+
+// sawVersion notes the version of a connector this handle loaded or saved.
+func (db *DB) sawVersion(id int64, updatedAt string) {
+	db.seenMu.Lock()
+	defer db.seenMu.Unlock()
+	if db.seen == nil {
+		db.seen = map[int64]string{}
+	}
+	db.seen[id] = updatedAt
+}
+
+// versionSeen returns the version of a connector this handle last saw.
+func (db *DB) versionSeen(id int64) (string, bool) {
+	db.seenMu.Lock()
+	defer db.seenMu.Unlock()
+	v, ok := db.seen[id]
+	return v, ok
+}
+
+// forgetVersion drops it, so that the next save overwrites.
+func (db *DB) forgetVersion(id int64) {
+	db.seenMu.Lock()
+	defer db.seenMu.Unlock()
+	delete(db.seen, id)
 }
 
 // DefaultPath returns where Patchbay keeps its database unless told
