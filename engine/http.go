@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -247,7 +251,11 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	if n := hr.ContentLength; n > 0 && (hr.Request == nil || hr.Request.Method != http.MethodHead) {
 		buf.Grow(int(n) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(io.LimitReader(hr.Body, limit+1))
+	rd, err := decoded(hr)
+	if err != nil {
+		return nil, err
+	}
+	_, err = buf.ReadFrom(io.LimitReader(rd, limit+1))
 	body := buf.Bytes()
 	if err != nil {
 		return body, err
@@ -256,6 +264,31 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 		return body[:limit], &BodyTooLargeError{Limit: limit}
 	}
 	return body, nil
+}
+
+// decoded is the body as the API meant it: Go's transport decodes gzip
+// itself when it asked for it, but not when the request's headers asked
+// (a connector's own Accept-Encoding), and then the body is gzip or zlib
+// data. A body that does not begin as its Content-Encoding says is read as
+// it is. The cap on the body counts the decoded bytes, so a small
+// compressed body cannot fill the memory.
+func decoded(hr *http.Response) (io.Reader, error) {
+	if hr.Uncompressed {
+		return hr.Body, nil
+	}
+	enc := strings.ToLower(strings.TrimSpace(hr.Header.Get("Content-Encoding")))
+	if enc != "gzip" && enc != "x-gzip" && enc != "deflate" {
+		return hr.Body, nil
+	}
+	br := bufio.NewReader(hr.Body)
+	head, _ := br.Peek(2)
+	switch {
+	case enc != "deflate" && len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return gzip.NewReader(br)
+	case enc == "deflate" && len(head) == 2 && head[0]&0x0f == 8 && (uint(head[0])<<8|uint(head[1]))%31 == 0:
+		return zlib.NewReader(br)
+	}
+	return br, nil
 }
 
 // sendError explains why a request got no (whole) response.

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -272,5 +275,52 @@ func TestClientTrustsTheBodyNotItsLength(t *testing.T) {
 	resp, err := (&Client{Transport: rt}).Do(context.Background(), req)
 	if err != nil || string(resp.Body) != "hello world" {
 		t.Errorf("Do = %+v, %v; want the whole body", resp, err)
+	}
+}
+
+// A body compressed because the connector's own headers asked for it (Go
+// decodes only what it asked for itself) is decoded, and the cap counts
+// the decoded bytes; a body that only says it is compressed is read as it
+// is.
+func TestClientDecodesWhatTheConnectorAskedFor(t *testing.T) {
+	var gz, zl bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"id": 7}`))
+	w.Close()
+	z := zlib.NewWriter(&zl)
+	z.Write([]byte(`{"id": 8}`))
+	z.Close()
+	var bomb bytes.Buffer
+	w = gzip.NewWriter(&bomb)
+	w.Write(bytes.Repeat([]byte(" "), MaxResponseBody+1))
+	w.Close()
+	for _, tc := range []struct {
+		name, encoding string
+		body           []byte
+		want           string
+		tooLarge       bool
+	}{
+		{"gzip", "gzip", gz.Bytes(), `{"id": 7}`, false},
+		{"deflate", "deflate", zl.Bytes(), `{"id": 8}`, false},
+		{"said to be gzip, and plain", "gzip", []byte(`{"id": 9}`), `{"id": 9}`, false},
+		{"a bomb past the cap", "gzip", bomb.Bytes(), "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", tc.encoding)
+				w.Write(tc.body)
+			}))
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+			req.Header.Set("Accept-Encoding", "gzip, deflate") // as a connector's parameter would
+			resp, err := (&Client{}).Do(context.Background(), req)
+			var big *BodyTooLargeError
+			switch {
+			case tc.tooLarge && !errors.As(err, &big):
+				t.Errorf("error %v, want the body too large", err)
+			case !tc.tooLarge && (err != nil || string(resp.Body) != tc.want):
+				t.Errorf("body %q, %v; want %s", resp.Body, err, tc.want)
+			}
+		})
 	}
 }

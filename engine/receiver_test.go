@@ -1,7 +1,10 @@
 package engine_test
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,5 +75,31 @@ func TestReceiverCountsABurstOfDeliveries(t *testing.T) {
 	}
 	if n := len(recv.Deliveries()); n != 100 || counts[http.StatusOK] != 100 || counts[http.StatusTooManyRequests] != sent-100 {
 		t.Errorf("%d deliveries kept, answers %v; want 100 kept, 100 answered 200 and %d answered 429", n, counts, sent-100)
+	}
+}
+
+// A delivery that announces a body over the limit, asking first whether
+// to send it (Expect: 100-continue), is told 413 at once: its body is
+// never invited, never read.
+func TestReceiverRefusesAnnouncedOversizedBody(t *testing.T) {
+	recv, err := engine.OpenReceiver(1 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recv.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.SplitN(recv.URL, "/hooks/", 2)[0], "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	path := "/hooks/" + strings.SplitN(recv.URL, "/hooks/", 2)[1]
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\nExpect: 100-continue\r\n\r\n", path)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "413") {
+		t.Errorf("the receiver answered %q (%v), want 413 before any body", status, err)
+	}
+	if ds := recv.Deliveries(); len(ds) != 1 || !strings.Contains(ds[0].Rejected, "larger than 1024 bytes") {
+		t.Errorf("deliveries %+v, want one rejected for its size", ds)
 	}
 }

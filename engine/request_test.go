@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -528,5 +529,23 @@ func TestPrepareEmptyBody(t *testing.T) {
 				t.Errorf("Content-Type header present = %v with Body %#v", has, req.Body)
 			}
 		})
+	}
+}
+
+// A proxy's password, and the Basic token Go sends the proxy, are secrets
+// of every run: a proxy refusing them may echo them in its answer.
+func TestProxyCredentialsAreSecrets(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://bob:Pr0xyPa55@proxy.example:3128")
+	t.Setenv("http_proxy", "alice:0therPa55@proxy2.example:8080") // no scheme, as Go accepts
+	got := proxySecrets()
+	for _, want := range []string{"Pr0xyPa55", "Ym9iOlByMHh5UGE1NQ==", "0therPa55"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("proxy secrets %q lack %q", got, want)
+		}
+	}
+	r := &Runner{Connector: &model.Connector{Name: "C"}}
+	r.begin()
+	if masked := MaskText("407: Proxy-Authorization Basic Ym9iOlByMHh5UGE1NQ== refused", r.secrets()); strings.Contains(masked, "Ym9i") {
+		t.Errorf("the run does not mask the proxy's token: %s", masked)
 	}
 }

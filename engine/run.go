@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -68,7 +70,7 @@ func (r *Runner) client() *Client {
 func (r *Runner) begin() {
 	r.cycle = nil
 	r.names = secretNamesOf(r.Connector)
-	r.runSecrets = r.names.secrets(r.Account)
+	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
 	for k, v := range r.Inputs {
 		if r.names.all[k] && v != "" {
 			r.runSecrets = append(r.runSecrets, v)
@@ -438,6 +440,37 @@ func (r *Runner) learnSecrets(m *model.Method, body []byte) bool {
 		found = true
 	}
 	return found
+}
+
+// proxySecrets are the credentials of the proxies the environment names
+// (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, in either case): the password, and
+// the Basic token Go sends the proxy with them, which a proxy refusing
+// them may echo in its answer.
+func proxySecrets() []string {
+	var out []string
+	for _, name := range [...]string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"} {
+		v := os.Getenv(name)
+		if v == "" {
+			continue
+		}
+		if !strings.Contains(v, "://") {
+			v = "http://" + v // as Go reads a proxy given without a scheme
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.User == nil {
+			continue
+		}
+		pass, ok := u.User.Password()
+		if !ok || pass == "" {
+			continue
+		}
+		for _, s := range [...]string{pass, base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))} {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // credentialHeaders are the request headers whose values are credentials,
