@@ -14,7 +14,7 @@ import (
 // with none gives an empty, non-nil map; an unknown connector an ENotFound
 // error.
 func (db *DB) AccountValues(ctx context.Context, connector string) (map[string]string, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.rd.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("account values of %q: %w", connector, err)
 	}

@@ -13,7 +13,7 @@ import (
 // in their saved order and empty lists as nil. An unknown name is an
 // ENotFound error.
 func (db *DB) LoadConnector(ctx context.Context, name string) (*model.Connector, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.rd.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load connector %q: %w", name, err)
 	}
@@ -180,7 +180,7 @@ func loadParameters(ctx context.Context, tx *sql.Tx, connectorID int64) ([]model
 // Hide flags in their saved order. Connectors are ordered by name, ignoring
 // case first.
 func (db *DB) ListConnectors(ctx context.Context) ([]model.ConnectorSummary, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.rd.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list connectors: %w", err)
 	}

@@ -319,3 +319,32 @@ func TestSaveOverAnotherHandlesSave(t *testing.T) {
 		}
 	}
 }
+
+// While another process holds the write lock (a long import, a save), an
+// open handle still reads: connectors, account values, the ledger and the
+// run history. Only writes wait for the lock.
+func TestReadsWhileAnotherProcessWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "reads.db")
+	db := mustOpenPath(t, path)
+	if err := db.SaveConnector(ctx, &model.Connector{Name: "Kept", Description: "readable"}); err != nil {
+		t.Fatal(err)
+	}
+	release := storetest.LockedBy(t, path)
+	defer release()
+	if c, err := db.LoadConnector(ctx, "Kept"); err != nil || c.Description != "readable" {
+		t.Errorf("load while locked: %v", err)
+	}
+	if _, err := db.ListConnectors(ctx); err != nil {
+		t.Errorf("list connectors while locked: %v", err)
+	}
+	if _, err := db.AccountValues(ctx, "Kept"); err != nil {
+		t.Errorf("account values while locked: %v", err)
+	}
+	if _, err := db.ListWebhooks(ctx, true); err != nil {
+		t.Errorf("list webhooks while locked: %v", err)
+	}
+	if _, err := db.ListRuns(ctx, "Kept", 0); err != nil {
+		t.Errorf("list runs while locked: %v", err)
+	}
+}

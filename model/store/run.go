@@ -64,7 +64,7 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 // at most limit of them; limit <= 0 means all. Times load in UTC and a run
 // saved without a log has a nil Log.
 func (db *DB) ListRuns(ctx context.Context, connector string, limit int) ([]model.RunRecord, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.rd.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list runs of %q: %w", connector, err)
 	}

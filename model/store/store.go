@@ -80,7 +80,11 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 
 // DB is an open Patchbay database.
 type DB struct {
-	db      *sql.DB
+	db *sql.DB
+	// rd reads: its transactions are deferred, so that in WAL mode they
+	// read a snapshot without waiting for another process's write (db's
+	// transactions take the write lock at once, which saves need).
+	rd      *sql.DB
 	path    string
 	created bool
 	// now is the clock; tests may replace it.
@@ -159,7 +163,7 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 		return nil, openError(abs, err)
 	}
 
-	sqldb, err := sql.Open("sqlite3", dsn(abs))
+	sqldb, err := sql.Open("sqlite3", dsn(abs, "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
@@ -176,19 +180,23 @@ func openAt(ctx context.Context, path string, upTo int) (*DB, error) {
 		sqldb.Close()
 		return nil, openError(abs, err)
 	}
+	if db.rd, err = sql.Open("sqlite3", dsn(abs, "deferred")); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
 	return db, nil
 }
 
 // dsn is the go-sqlite3 data source name for the file at the absolute path
 // abs: a file: URI, so that any character may appear in the path.
-func dsn(abs string) string {
+func dsn(abs, txlock string) string {
 	u := fileURL(abs)
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
-	q.Set("_txlock", "immediate")
+	q.Set("_txlock", txlock)
 	return u.String() + "?" + q.Encode()
 }
 
@@ -420,6 +428,9 @@ func dirWritable(dir string) bool {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.rd != nil {
+		db.rd.Close()
+	}
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}

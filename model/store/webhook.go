@@ -134,7 +134,7 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 // ListWebhooks returns the ledger rows, newest first; only the pending ones
 // (not deleted yet) if pendingOnly.
 func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.WebhookRecord, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.rd.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
