@@ -329,6 +329,15 @@ func checkForeign(ctx context.Context, abs string) error {
 		return nil
 	}
 	u := fileURL(abs)
+	if _, err := os.Stat(abs + "-journal"); err == nil {
+		// A hot journal, left by a program that stopped mid-write: a
+		// read-only connection cannot roll it back, and fails. A plain
+		// connection, which changes nothing else (no WAL yet), reads the
+		// schema and so rolls it back, as any SQLite program would.
+		if err := recoverJournal(ctx, u.String()); err != nil {
+			return err
+		}
+	}
 	ro, err := sql.Open("sqlite3", u.String()+"?mode=ro")
 	if err != nil {
 		return err
@@ -342,6 +351,18 @@ func checkForeign(ctx context.Context, abs string) error {
 		return fmt.Errorf("%w: it has tables but no schema_migrations table; it was left as it is", ErrForeignDatabase)
 	}
 	return nil
+}
+
+// recoverJournal opens the database at the file: URI with no settings of
+// Patchbay's and reads its schema, which rolls back a hot journal.
+func recoverJournal(ctx context.Context, uri string) error {
+	rw, err := sql.Open("sqlite3", uri)
+	if err != nil {
+		return err
+	}
+	defer rw.Close()
+	var n int
+	return rw.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n)
 }
 
 // checkWritable refuses an existing file that this user may not write,

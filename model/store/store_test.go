@@ -423,3 +423,52 @@ func TestDamaged(t *testing.T) {
 		}
 	}
 }
+
+// A database another program left with a hot rollback journal (it stopped
+// in the middle of a write) is rolled back as any SQLite program would,
+// and then looked at: here another program's, refused as such, instead of
+// "attempt to write a readonly database", blaming permissions.
+func TestOpen_HotJournal(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	raw, err := sql.Open("sqlite3", src+"?_journal_mode=DELETE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	for _, q := range []string{`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`,
+		`INSERT INTO notes (body) VALUES ('kept')`, `PRAGMA cache_size = 1`, `BEGIN`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	for range 200 { // more than the cache holds: pages go to the file, originals to the journal
+		if _, err := raw.Exec(`INSERT INTO notes (body) VALUES (?)`, strings.Repeat("x", 2000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The file and its journal as they are mid-write: a crash, copied.
+	path := filepath.Join(dir, "crashed.db")
+	for _, suffix := range []string{"", "-journal"} {
+		data, err := os.ReadFile(src + suffix)
+		if err != nil {
+			t.Fatalf("no %s to copy: %v", suffix, err)
+		}
+		if err := os.WriteFile(path+suffix, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Exec(`ROLLBACK`)
+	db, err := Open(path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open: got no error, want another program's database refused")
+	}
+	if !errors.Is(err, ErrForeignDatabase) {
+		t.Errorf("Open: %v; want ErrForeignDatabase once the journal is rolled back", err)
+	}
+	if _, err := os.Stat(path + "-journal"); err == nil {
+		t.Error("the hot journal is still there")
+	}
+}
