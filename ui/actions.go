@@ -56,6 +56,7 @@ func (m *MainWindow) onDuplicate() {
 		dup := c.Clone().Methods[j]
 		dup.Name = uniqueName(dup.Name+" copy", methodNames(c))
 		c.Methods = slices.Insert(c.Methods, j+1, dup)
+		m.open.methodsMoved()
 		m.changed()
 		m.show(j + 1)
 		return
@@ -87,7 +88,7 @@ func (m *MainWindow) onDelete() {
 		if users := webhooksUsing(m.open.conn, name); len(users) > 0 {
 			text += fmt.Sprintf("\n\nThe Webhook method %s uses it to create or delete its webhooks:\nchoose another there, or its test cannot run.", strings.Join(users, ", "))
 		}
-		if n := m.pendingDeletes(m.open.storedName, name); n > 0 {
+		if n := m.pendingDeletes(m.open.storedName, name, m.open.conn); n > 0 {
 			text += fmt.Sprintf("\n\nStill to be deleted with it: %s in the webhook ledger.\nWithout it Patchbay cannot delete those: retry from the Test tab first.", plural(n, "webhook"))
 		}
 		dialog.ShowConfirm("Delete method", text, func(ok bool) {
@@ -112,12 +113,15 @@ func (m *MainWindow) onDelete() {
 // pendingWebhooks counts the connector's webhooks the ledger has not seen
 // deleted; 0 when there is no ledger or it cannot be read.
 func (m *MainWindow) pendingWebhooks(connector string) int {
-	return m.pendingDeletes(connector, "")
+	return m.pendingDeletes(connector, "", nil)
 }
 
-// pendingDeletes counts the connector's pending webhooks whose Delete
-// Webhook Method is deleteMethod, or all of them for "".
-func (m *MainWindow) pendingDeletes(connector, deleteMethod string) int {
+// pendingDeletes counts the connector's pending webhooks that the method
+// deleteMethod deletes, or all of them for "": those whose recorded Delete
+// Webhook Method it is, and those whose Webhook method in c deletes with
+// it (cleanup goes through the Webhook method first, whose Delete Webhook
+// Method follows a rename).
+func (m *MainWindow) pendingDeletes(connector, deleteMethod string, c *model.Connector) int {
 	if m.deps.Ledger == nil || connector == "" {
 		return 0
 	}
@@ -127,7 +131,14 @@ func (m *MainWindow) pendingDeletes(connector, deleteMethod string) int {
 	}
 	n := 0
 	for _, r := range rows {
-		if r.Connector == connector && (deleteMethod == "" || r.DeleteMethod == deleteMethod) {
+		if r.Connector != connector {
+			continue
+		}
+		var wm *model.Method
+		if c != nil {
+			wm = c.Method(r.Method)
+		}
+		if deleteMethod == "" || r.DeleteMethod == deleteMethod || (wm != nil && wm.DeleteWebhookMethod == deleteMethod) {
 			n++
 		}
 	}
@@ -149,6 +160,7 @@ func webhooksUsing(c *model.Connector, name string) []string {
 func (m *MainWindow) deleteMethod(j int) {
 	c := m.open.conn
 	c.Methods = slices.Delete(c.Methods, j, j+1)
+	m.open.methodsMoved()
 	m.changed()
 	m.show(-1)
 }
@@ -196,6 +208,14 @@ func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
 		m.showError(fmt.Errorf("import %s: %w", r.URI().Name(), err))
 		return
 	}
+	// The open connector's unsaved changes first: saving them may rename
+	// it, which decides whether the imported one replaces a stored one.
+	m.confirmLeave(func() { m.importConnector(c) }, nil)
+}
+
+// importConnector saves an imported connector, asking first before it
+// replaces a stored one of the same name.
+func (m *MainWindow) importConnector(c *model.Connector) {
 	for _, s := range m.stored {
 		if s.Name == c.Name {
 			dialog.ShowConfirm("Replace connector",
@@ -204,23 +224,20 @@ func (m *MainWindow) onImportChosen(r fyne.URIReadCloser, err error) {
 					if !ok {
 						return
 					}
-					m.confirmLeave(func() {
-						// The secrets an export leaves out stay as stored
-						// (saved just now, if the author chose to).
-						old, err := m.store.LoadConnector(m.ctx, s.Name)
-						if err != nil {
-							m.showError(err)
-							return
-						}
-						model.KeepSecretValues(c, old)
-						c.ID = s.ID
-						m.saveImported(c)
-					}, nil)
+					// The secrets an export leaves out stay as stored.
+					old, err := m.store.LoadConnector(m.ctx, s.Name)
+					if err != nil {
+						m.showError(err)
+						return
+					}
+					model.KeepSecretValues(c, old)
+					c.ID = s.ID
+					m.saveImported(c)
 				}, m.win)
 			return
 		}
 	}
-	m.confirmLeave(func() { m.saveImported(c) }, nil)
+	m.saveImported(c)
 }
 
 func (m *MainWindow) saveImported(c *model.Connector) {

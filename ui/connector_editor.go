@@ -74,8 +74,8 @@ func (e *connectorEditor) buildSettings() fyne.CanvasObject {
 	e.rate = newRateField("none", func() float64 { return e.conn().RateLimit }, func(r float64) {
 		e.conn().RateLimit = r
 		e.changed()
-	}, open.refusedRate(-1, "", c.RateLimit), func(text string) {
-		open.keepRefusedRate(-1, "", text)
+	}, open.refusedRate(-1, c.RateLimit), func(text string) {
+		open.keepRefusedRate(-1, text)
 	})
 	note := &widget.Label{
 		Text:       "Methods are listed under the connector on the left. Select one to edit its Settings, Rate Limits, Field Mappings, Parameters and Script.",

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"patchbay/assets"
 	"patchbay/model"
 )
 
@@ -64,18 +65,18 @@ func TestExportImport(t *testing.T) {
 	}
 	wantContains(t, "status", m.status.Text, "Exported")
 
-	// Importing it asks to replace the stored one, then about the unsaved
-	// edit.
+	// Importing it asks about the unsaved edit, then to replace the stored
+	// one.
 	r, err := storage.Reader(storage.NewFileURI(path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.onImportChosen(r, nil)
-	confirmDialog(t, m, true)
 	if m.ask == nil {
 		t.Fatal("the import did not ask about the unsaved edit")
 	}
 	test.Tap(m.ask.discard)
+	confirmDialog(t, m, true)
 	got, err := st.LoadConnector(ctx, "Example")
 	if err != nil {
 		t.Fatal(err)
@@ -193,4 +194,50 @@ func TestDeleteMethodWarnsOfItsUsers(t *testing.T) {
 		}
 	}
 	confirmDialog(t, m, false)
+
+	// Renamed since the row was written: cleanup goes through New Order,
+	// whose Delete Webhook Method followed the rename, so the row still
+	// counts.
+	ed := openMethod(t, m, "Delete Webhook")
+	retype(ed.settings.name, "Remove Webhook")
+	m.onDelete()
+	text = ""
+	for _, o := range test.LaidOutObjects(m.win.Canvas().Overlays().Top()) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text + "\n"
+		}
+	}
+	if !strings.Contains(text, "Still to be deleted with it: 1 webhook") {
+		t.Errorf("after a rename the question %q does not count the row", text)
+	}
+	confirmDialog(t, m, false)
+}
+
+// TestImportAfterSavingARename: the open connector, renamed and not saved,
+// takes the imported one's name when its changes are saved: the import
+// then asks to replace it, rather than failing on the name.
+func TestImportAfterSavingARename(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	m.open.conn.Name = "Imported"
+	m.changed()
+	doc := strings.Replace(string(assets.ExampleConnector), `"Name": "Webhook Example"`, `"Name": "Imported"`, 1)
+	file := filepath.Join(t.TempDir(), "imported.json")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := storage.Reader(storage.NewFileURI(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.onImportChosen(r, nil)
+	if m.ask == nil {
+		t.Fatal("the import did not ask about the unsaved rename")
+	}
+	test.Tap(m.ask.save)
+	confirmDialog(t, m, true) // replace the one just saved under that name
+	if list, _ := st.ListConnectors(context.Background()); len(list) != 1 || list[0].Name != "Imported" {
+		t.Errorf("stored %+v, want one connector, the imported one", list)
+	}
 }

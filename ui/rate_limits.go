@@ -122,8 +122,8 @@ func (t *rateLimitsTab) buildUI() fyne.CanvasObject {
 		t.ed.method().RateLimit = r
 		t.refresh()
 		t.ed.changed()
-	}, open.refusedRate(index, t.ed.method().Name, t.ed.method().RateLimit), func(text string) {
-		open.keepRefusedRate(index, t.ed.method().Name, text)
+	}, open.refusedRate(index, t.ed.method().RateLimit), func(text string) {
+		open.keepRefusedRate(index, text)
 	})
 	t.inherited = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
 	t.refresh()

@@ -113,3 +113,21 @@ func TestRefusedRateTextComesBack(t *testing.T) {
 		t.Errorf("after a number the field shows %q and the rate is %v", got, m.open.conn.RateLimit)
 	}
 }
+
+// TestRefusedRateTextSurvivesARename: the refused text is the method's,
+// whatever it is called meanwhile.
+func TestRefusedRateTextSurvivesARename(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	retype(ed.rates.rate.entry, "fast")
+	retype(ed.settings.name, "Create Order 2")
+	openMethod(t, m, "Create Webhook")
+	ed = openMethod(t, m, "Create Order 2")
+	ed.selectTab(tabRateLimits)
+	if got := ed.rates.rate.entry.Text; got != "fast" {
+		t.Errorf("after a rename the rate field shows %q, want %q", got, "fast")
+	}
+}

@@ -28,34 +28,41 @@ type openConnector struct {
 	findings              []model.Finding
 	// refusedRates keep the text a rate field refused, by method index
 	// (-1 for the connector's), so that the field shows it again rather
-	// than "NaN" when the author comes back to it.
-	refusedRates map[int]refusedRate
+	// than "NaN" when the author comes back to it. A method added or
+	// removed clears them: the indexes move.
+	refusedRates map[int]string
 }
 
-// refusedRate is text a rate field refused, and the name of the method
-// (or connector) it was typed for.
-type refusedRate struct{ name, text string }
-
-// refusedRate returns the text refused for the rate at index, if the rate
-// is still not a number and belongs to the same name.
-func (o *openConnector) refusedRate(index int, name string, rate float64) string {
-	if r, ok := o.refusedRates[index]; ok && r.name == name && math.IsNaN(rate) {
-		return r.text
+// refusedRate returns the text refused for the rate at index, while the
+// rate is still not a number.
+func (o *openConnector) refusedRate(index int, rate float64) string {
+	if math.IsNaN(rate) {
+		return o.refusedRates[index]
 	}
 	return ""
 }
 
+// methodsMoved forgets the methods' refused rate texts, whose indexes a
+// method inserted or deleted has moved; the connector's stays.
+func (o *openConnector) methodsMoved() {
+	for i := range o.refusedRates {
+		if i >= 0 {
+			delete(o.refusedRates, i)
+		}
+	}
+}
+
 // keepRefusedRate keeps, or with "" forgets, the text refused for the rate
 // at index.
-func (o *openConnector) keepRefusedRate(index int, name, text string) {
+func (o *openConnector) keepRefusedRate(index int, text string) {
 	if text == "" {
 		delete(o.refusedRates, index)
 		return
 	}
 	if o.refusedRates == nil {
-		o.refusedRates = map[int]refusedRate{}
+		o.refusedRates = map[int]string{}
 	}
-	o.refusedRates[index] = refusedRate{name, text}
+	o.refusedRates[index] = text
 }
 
 // newKey is the sidebar key of a connector that has never been saved.

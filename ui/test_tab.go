@@ -393,9 +393,52 @@ func (t *testTab) onCancel() {
 // finish shows the whole result once the run is over. The run counts as
 // under way (stop is set) until all of it is shown.
 func (t *testTab) finish(res *engine.Result, saveErr error) {
-	t.last = res
 	t.progress.Stop()
 	t.progress.Hide()
+	t.showResult(res)
+	t.showPending()
+	host := t.ed.host
+	switch {
+	case host.closeAfterRun:
+	case saveErr != nil:
+		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
+	case res.OK:
+		host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
+	default:
+		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
+	}
+	t.stop = nil
+	if host.running == t {
+		host.running = nil
+	}
+	t.updateButtons()
+	if e := host.methEd; e != nil && e.test != t {
+		// The author opened something else while it ran: the Test tab on
+		// screen is free again, and shows the run if it is the same
+		// method's.
+		e.test.updateButtons()
+		e.test.showPending()
+		switch {
+		case host.open != nil && host.open.storedName == res.Connector && e.method().Name == res.Method:
+			e.test.showResult(res)
+			for _, s := range res.Steps {
+				e.test.showStep(s)
+			}
+		case e.test.last == nil:
+			e.test.state.SetText("Not run yet.")
+		}
+	}
+	host.tools.update()
+	if host.closeAfterRun {
+		host.closeAfterRun = false
+		host.onCloseRequested()
+	}
+}
+
+// showResult shows how a run ended: passed or failed, the captured id and
+// the delivery.
+func (t *testTab) showResult(res *engine.Result) {
+	t.last = res
 	switch {
 	case res.OK && res.Kind == "webhook":
 		t.state.SetText(fmt.Sprintf("Passed: webhook created, tested and deleted in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
@@ -415,35 +458,6 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		t.webhookID.Refresh()
 	}
 	t.showDelivery(res)
-	t.showPending()
-	host := t.ed.host
-	switch {
-	case host.closeAfterRun:
-	case saveErr != nil:
-		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
-	case res.OK:
-		host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
-	default:
-		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
-	}
-	t.stop = nil
-	if host.running == t {
-		host.running = nil
-	}
-	t.updateButtons()
-	if e := host.methEd; e != nil && e.test != t {
-		// The author opened something else while it ran.
-		e.test.updateButtons()
-		e.test.showPending()
-		if e.test.last == nil {
-			e.test.state.SetText("Not run yet.")
-		}
-	}
-	host.tools.update()
-	if host.closeAfterRun {
-		host.closeAfterRun = false
-		host.onCloseRequested()
-	}
 }
 
 func (t *testTab) showProblem(msg string) {

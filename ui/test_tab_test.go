@@ -430,11 +430,19 @@ func TestTestTab_RunGoesOnElsewhere(t *testing.T) {
 	if rows, _ := st.ListWebhooks(context.Background(), true); len(rows) != 0 {
 		t.Errorf("pending rows %+v", rows)
 	}
-	fyne.DoAndWait(func() {
-		if !closed {
-			t.Error("the window did not close once the run was over")
+	// The close comes at the very end of the run's end: wait for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var done bool
+		fyne.DoAndWait(func() { done = closed })
+		if done {
+			return
 		}
-	})
+		if time.Now().After(deadline) {
+			t.Fatal("the window did not close once the run was over")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestTestTab_ConnectorDeletedWhileRunning: the connector whose test runs
@@ -538,5 +546,34 @@ func TestTestTab_SecretInputsMasked(t *testing.T) {
 	}
 	if p, ok := password["Region"]; !ok || p {
 		t.Errorf("Region: asked %t, password entry %t; want a plain entry", ok, p)
+	}
+}
+
+// TestTestTab_RunShownOnItsMethodAgain: the author opens another method
+// while New Order's test runs, then New Order again: when the run ends its
+// Test tab shows how it ended, with its steps.
+func TestTestTab_RunShownOnItsMethodAgain(t *testing.T) {
+	sb, _, _, m, ed := sandboxTest(t, "New Order", nil)
+	startLifecycle(t, sb, ed)
+	var again *methodEditor
+	fyne.DoAndWait(func() {
+		openMethod(t, m, "Create Order")
+		again = openMethod(t, m, "New Order")
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	// The run's end reaches the tab on screen last: wait for it there.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var state string
+		var steps int
+		fyne.DoAndWait(func() { state, steps = again.test.state.Text, len(again.test.steps.Items) })
+		if state == "Failed." && steps > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("New Order's Test tab after its run: %q, %d steps", state, steps)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -100,6 +100,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, &ue) && ue.help:
 		fmt.Fprintf(stdout, "usage: %s\n\n%s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
+		if out.err != nil {
+			fmt.Fprintf(stderr, "patchbay %s: writing the output: %v\n", v.name, out.err)
+			return exitFailed
+		}
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: patchbay %s %s\n", v.name, ue.msg, v.name, v.args)
@@ -275,10 +279,12 @@ func loadConnector(ctx context.Context, st model.Connectors, name string) (*mode
 }
 
 // controlEscaper writes what it is given with control characters other
-// than newline and tab escaped (ESC as \x1b): an API's error page, a
-// webhook id or a connector's name printed on a terminal must not act on
-// it (clear it, move the cursor, rewrite the line with a carriage return).
-// JSON, which escapes those characters itself, passes unchanged.
+// than newline and tab escaped: C0 ones as \x1b, DEL and the C1 ones
+// (U+0080 to U+009F, U+009B being an escape sequence's start too) as
+// \u007f: an API's error page, a webhook id or a connector's name printed
+// on a terminal must not act on it (clear it, move the cursor, rewrite the
+// line with a carriage return). JSON, which escapes C0 characters itself,
+// stays JSON: \u escapes of the others read back as the same string.
 // It keeps the first write error, so that output that did not all get out
 // fails the command.
 type controlEscaper struct {
@@ -294,10 +300,23 @@ func (c *controlEscaper) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// unsafeAt returns the length of the control character at p[i], 0 when
+// there is none.
+func unsafeAt(p []byte, i int) int {
+	b := p[i]
+	switch {
+	case b < 0x20 && b != '\n' && b != '\t', b == 0x7f:
+		return 1
+	case b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f:
+		return 2
+	}
+	return 0
+}
+
 func (c *controlEscaper) write(p []byte) (int, error) {
 	clean := true
-	for _, b := range p {
-		if b < 0x20 && b != '\n' && b != '\t' {
+	for i := range p {
+		if unsafeAt(p, i) > 0 {
 			clean = false
 			break
 		}
@@ -306,11 +325,19 @@ func (c *controlEscaper) write(p []byte) (int, error) {
 		return c.w.Write(p)
 	}
 	out := make([]byte, 0, len(p)+16)
-	for _, b := range p {
-		if b < 0x20 && b != '\n' && b != '\t' {
-			out = fmt.Appendf(out, "\\x%02x", b)
-		} else {
-			out = append(out, b)
+	for i := 0; i < len(p); i++ {
+		switch unsafeAt(p, i) {
+		case 1:
+			if p[i] == 0x7f {
+				out = append(out, `\u007f`...)
+			} else {
+				out = fmt.Appendf(out, "\\x%02x", p[i])
+			}
+		case 2:
+			out = fmt.Appendf(out, "\\u%04x", rune(p[i+1]))
+			i++
+		default:
+			out = append(out, p[i])
 		}
 	}
 	if _, err := c.w.Write(out); err != nil {

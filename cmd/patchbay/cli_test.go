@@ -447,4 +447,38 @@ func TestOutputThatCannotBeWritten(t *testing.T) {
 	if code == exitOK || !strings.Contains(errOut.String(), "patchbay list: writing the output: no space left on device") {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"list", "-h"}, fullDisk{}, &errOut); code == exitOK {
+		t.Errorf("-h on a full disk: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// A connector's own parameter whose name begins like the auth values is
+// a key set and --set take as it is.
+func TestSetOwnCyclrAuthParameter(t *testing.T) {
+	c := newCLI(t)
+	doc := strings.Replace(string(assets.ExampleConnector), `"Name": "Webhook Example"`, `"Name": "Tenant API"`, 1)
+	doc = strings.Replace(doc, `"Parameters": [`, `"Parameters": [
+    {
+      "TargetType": "MergeField",
+      "TargetName": "Cyclr_Auth_Tenant",
+      "IsAccountConnectorProperty": true
+    },`, 1)
+	c.must("import", writeFile(t, "tenant.json", doc))
+	if out := c.must("set", "Tenant API", "Cyclr_Auth_Tenant=acme"); !strings.Contains(out, "Cyclr_Auth_Tenant") {
+		t.Errorf("set said %q", out)
+	}
+}
+
+// A new export file gets the permissions the umask leaves, as any file
+// the user makes would.
+func TestExportFileHonoursTheUmask(t *testing.T) {
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	c := newCLI(t)
+	file := filepath.Join(t.TempDir(), "private.json")
+	c.must("export", "Webhook Example", "-o", file)
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("under umask 077 the new export is %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +114,7 @@ func secretKeyTypo(c *model.Connector, values map[string]string) (key, want stri
 				return k, n
 			}
 		}
-		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(model.AuthValueKeys, k) {
+		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(names, k) {
 			return k, closest(k, model.AuthValueKeys)
 		}
 	}
@@ -201,7 +203,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 // a database file (Patchbay's own, given by mistake), and its errors name
 // path, not the temporary file.
 func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	target := path
+	target, keep := path, false
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if target, err = filepath.EvalSymlinks(path); err != nil {
 			return fmt.Errorf("write %s: it is a link to a file that cannot be reached (%v); give the file itself", path, unwrapPath(err))
@@ -214,7 +216,7 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		case !fi.Mode().IsRegular():
 			return fmt.Errorf("write %s: it is a %s, not a file; it was left as it is: give a file name, or leave out -o to write to standard output", path, store.FileKind(fi.Mode()))
 		}
-		perm = fi.Mode().Perm()
+		perm, keep = fi.Mode().Perm(), true
 	}
 	if db, err := store.IsDatabaseFile(target); err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
@@ -224,14 +226,16 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if dir := filepath.Dir(target); !isDir(dir) {
 		return fmt.Errorf("write %s: there is no folder %s", path, dir)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
+	// Made with perm, so that the umask applies to a new file as it does
+	// to any other; CreateTemp would make it 0600 whatever the umask.
+	tmp, err := createTemp(filepath.Dir(target), "."+filepath.Base(target)+".", perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
+	if err == nil && keep {
+		err = tmp.Chmod(perm) // the file that is there keeps its permissions
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -246,6 +250,19 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	return nil
+}
+
+// createTemp creates a new file in dir named prefix and a random suffix,
+// with perm less the umask.
+func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
+	for {
+		var b [6]byte
+		rand.Read(b[:])
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
 }
 
 // unwrapPath drops the path an *fs.PathError or *os.LinkError names: the

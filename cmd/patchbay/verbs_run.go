@@ -204,7 +204,7 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	if *wait < 0 {
 		return &usageError{verb: "webhook", msg: fmt.Sprintf("--wait %s: a wait cannot be negative", *wait)}
 	}
-	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "") {
 		return &usageError{verb: "webhook", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
 	}
 	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodWebhook, &o)
@@ -414,12 +414,16 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
+		which := "webhook " + r.Record.WebhookID
+		if r.Record.WebhookID == "" {
+			which = fmt.Sprintf("row %d, a webhook of unknown id so far", r.Record.ID)
+		}
 		switch {
 		case r.InUse != "":
-			fmt.Fprintf(env.stdout, "… webhook %s (%s › %s) is left to the test run still using it (process %s), which deletes it when it ends\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.InUse)
+			fmt.Fprintf(env.stdout, "… %s (%s › %s) is left to the test run still using it (process %s), which deletes it when it ends\n", which, r.Record.Connector, r.Record.Method, r.InUse)
 			continue
 		case r.Meanwhile:
-			fmt.Fprintf(env.stdout, "✓ webhook %s (%s › %s) was deleted meanwhile, by another cleanup or 'webhook forget'\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
+			fmt.Fprintf(env.stdout, "✓ %s (%s › %s) was deleted meanwhile, by another cleanup or 'webhook forget'\n", which, r.Record.Connector, r.Record.Method)
 			continue
 		case r.Deleted:
 			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)

@@ -146,6 +146,7 @@ func TestRunCommandFailures(t *testing.T) {
 		{"bad --set", []string{"run", "Webhook Example", "Create Order", "--set", "Total"}, exitUsage, `the 1st --set is not KEY=VALUE`},
 		{"bad --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "soon"}, exitUsage, "invalid value"},
 		{"negative --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "-5s"}, exitUsage, "--wait -5s: a wait cannot be negative"},
+		{"--webhook-url without a host name", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "https://:443/in"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
 		{"bad --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "not a url"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
 		{"a Webhook as an action", []string{"run", "Webhook Example", "New Order"}, exitUsage, `"New Order" is a Webhook method; this needs an Action method`},
 		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
@@ -332,13 +333,13 @@ func TestSandboxCommand(t *testing.T) {
 func TestControlCharactersEscaped(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, "upstream down\x1b[2J\x1b[1;1Hall good\r")
+		fmt.Fprint(w, "upstream down\x1b[2J\x1b[1;1Hall good\r and \u009b2J\x7f")
 	}))
 	defer srv.Close()
 	c := newCLI(t)
 	c.must("set", "Webhook Example", "BaseUrl="+srv.URL)
 	code, out, errOut := c.run("run", "Webhook Example", "Create Order")
-	if code != exitFailed || strings.ContainsAny(out+errOut, "\x1b\r") || !strings.Contains(out+errOut, `upstream down\x1b[2J\x1b[1;1Hall good`) {
+	if code != exitFailed || strings.ContainsAny(out+errOut, "\x1b\r\u009b\x7f") || !strings.Contains(out+errOut, `upstream down\x1b[2J\x1b[1;1Hall good\x0d and \u009b2J\u007f`) {
 		t.Errorf("exit %d, the API's control characters printed as they are:\n%q\n%q", code, out, errOut)
 	}
 	_, out, _ = c.run("run", "Webhook Example", "Create Order", "--json")
