@@ -2,9 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -327,5 +328,43 @@ func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
 	pending, _ = ledger.ListWebhooks(context.Background(), true)
 	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil); len(out) != 1 || !out[0].Deleted || out[0].InUse != "" {
 		t.Errorf("a dead run's row: %s", dump(out))
+	}
+}
+
+// markFailedFails is a ledger whose first MarkWebhookFailed fails, as when
+// the database stays locked: the row keeps its run's owner.
+type markFailedFails struct {
+	memLedger
+	failed bool
+}
+
+func (l *markFailedFails) MarkWebhookFailed(ctx context.Context, id int64, reason string) error {
+	if !l.failed {
+		l.failed = true
+		return errors.New("database is locked")
+	}
+	return l.memLedger.MarkWebhookFailed(ctx, id, reason)
+}
+
+// A run that ended without clearing its row's owner (its last ledger write
+// failed) does not keep the row from a cleanup in the same process.
+func TestCleanupAfterARunThatLeftItsOwner(t *testing.T) {
+	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := exampleConnector(t)
+	c.Name = "Owner left behind"
+	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	ledger := &markFailedFails{}
+	api.fail.Store(true)
+	(&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+	api.fail.Store(false)
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(pending) != 1 || pending[0].Owner == "" {
+		t.Fatalf("after the failed delete and ledger write: %s, want one pending row still owned", dump(pending))
+	}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil); len(out) != 1 || !out[0].Deleted {
+		t.Errorf("cleanup of a row its ended run still owns: %s", dump(out))
 	}
 }

@@ -138,8 +138,9 @@ func secretForms(secrets []string) []string {
 		// As an HTML or XML error page writes it: &, <, >, " and ' as
 		// entities, the quotes in any of their usual spellings.
 		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
-		for _, dq := range [...]string{"&#34;", "&quot;"} {
-			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;"} {
+		// XML text and PHP's default leave quotes as they are.
+		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
+			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
 				add(strings.NewReplacer("&#34;", dq, "&#39;", sq).Replace(h))
 			}
 		}

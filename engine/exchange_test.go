@@ -3,9 +3,9 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -138,6 +138,7 @@ func TestMaskOtherSpellings(t *testing.T) {
 		{"an HTML error page", "SeKr1t/K+y&z=9-slash", `<html><p>invalid key SeKr1t/K+y&amp;z=9-slash</p></html>`},
 		{"XML with &quot; and &apos;", `pa"ss'w<rd>&slash`, `<key>pa&quot;ss&apos;w&lt;rd&gt;&amp;slash</key>`},
 		{"HTML with numeric quotes", `pa"ss'w<rd>&slash`, `<p>pa&#34;ss&#x27;w&lt;rd&gt;&amp;slash</p>`},
+		{"XML text, quotes left as they are", `pa"ss'w<rd>&slash`, `<error>bad key pa"ss'w&lt;rd&gt;&amp;slash</error>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := MaskText(tc.text, []string{tc.secret})

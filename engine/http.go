@@ -117,7 +117,8 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	resp.Duration = time.Since(start)
 	if err != nil {
 		var big *BodyTooLargeError
-		if errors.As(err, &big) {
+		var undecodable *decodeError
+		if errors.As(err, &big) || errors.As(err, &undecodable) {
 			return resp, fmt.Errorf("%s %s: %w", req.Method, req.URL.Host, err)
 		}
 		return nil, c.sendError(ctx, req, timeout, brokenBody(hr.ContentLength, len(resp.Body), err))
@@ -282,13 +283,44 @@ func decoded(hr *http.Response) (io.Reader, error) {
 	}
 	br := bufio.NewReader(hr.Body)
 	head, _ := br.Peek(2)
+	var zr io.Reader
+	var err error
 	switch {
 	case enc != "deflate" && len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
-		return gzip.NewReader(br)
+		zr, err = gzip.NewReader(br)
 	case enc == "deflate" && len(head) == 2 && head[0]&0x0f == 8 && (uint(head[0])<<8|uint(head[1]))%31 == 0:
-		return zlib.NewReader(br)
+		zr, err = zlib.NewReader(br)
+	default:
+		return br, nil
 	}
-	return br, nil
+	if err != nil {
+		return nil, &decodeError{err}
+	}
+	return decodeErrors{zr}, nil
+}
+
+// decodeError is a compressed body that does not decode: the answer came
+// whole, and its status stands.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string {
+	return "the body does not decode as its Content-Encoding says: " + e.err.Error()
+}
+func (e *decodeError) Unwrap() error { return e.err }
+
+// decodeErrors marks the errors of a decompressing reader as decodeErrors;
+// the end of the body stays io.EOF.
+type decodeErrors struct{ r io.Reader }
+
+func (d decodeErrors) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		var ne net.Error
+		if !errors.As(err, &ne) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			err = &decodeError{err}
+		}
+	}
+	return n, err
 }
 
 // sendError explains why a request got no (whole) response.

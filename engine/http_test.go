@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -304,6 +305,7 @@ func TestClientDecodesWhatTheConnectorAskedFor(t *testing.T) {
 		{"deflate", "deflate", zl.Bytes(), `{"id": 8}`, false},
 		{"said to be gzip, and plain", "gzip", []byte(`{"id": 9}`), `{"id": 9}`, false},
 		{"a bomb past the cap", "gzip", bomb.Bytes(), "", true},
+		{"gzip that does not decode", "gzip", append(slices.Clone(gz.Bytes()[:len(gz.Bytes())-8]), 1, 2, 3, 4, 5, 6, 7, 8), "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -316,6 +318,12 @@ func TestClientDecodesWhatTheConnectorAskedFor(t *testing.T) {
 			resp, err := (&Client{}).Do(context.Background(), req)
 			var big *BodyTooLargeError
 			switch {
+			case tc.want == "" && !tc.tooLarge:
+				// The answer came whole: its status stands, and the error
+				// says the body does not decode.
+				if err == nil || resp == nil || resp.Status != 200 || !strings.Contains(err.Error(), "the body does not decode as its Content-Encoding says") {
+					t.Errorf("resp %+v, error %v", resp, err)
+				}
 			case tc.tooLarge && !errors.As(err, &big):
 				t.Errorf("error %v, want the body too large", err)
 			case !tc.tooLarge && (err != nil || string(resp.Body) != tc.want):

@@ -72,6 +72,8 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	res.WebhookURL = url
 	system := map[string]string{model.SystemFieldWebhookURL: url}
+	owner, endRun := startRun()
+	defer endRun()
 
 	if f := wm.WebhookSignature.SecretResponseField; f != "" {
 		r.secretFields = map[string]bool{f: true}
@@ -79,7 +81,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// The row goes in before the create request is sent: a process killed
 	// while the API answers still leaves a trace of what it may have made.
 	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
-		Owner:     runOwner(), // a cleanup meanwhile leaves the row to this run
+		Owner:     owner, // a cleanup meanwhile leaves the row to this run
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
 	ledgerCtx := context.WithoutCancel(ctx)
 	if err := opts.Ledger.RecordWebhook(ledgerCtx, rec); err != nil {
@@ -333,7 +335,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			break
 		}
 		got = r.mapDelivery(ctx, wm, d, step, secret)
-		if got.Rejected == "" && json.Valid(d.Body) {
+		if got.Rejected == "" && json.Valid(withoutBOM(d.Body)) {
 			break
 		}
 	}
@@ -373,7 +375,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	if out.Rejected != "" {
 		return out
 	}
-	body := d.Body
+	body := withoutBOM(d.Body) // the signature was checked on the body as sent
 	var payload any
 	if err := json.Unmarshal(body, &payload); err != nil {
 		out.Error = fmt.Sprintf("the delivery is not JSON: %v", err)

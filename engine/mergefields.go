@@ -179,9 +179,12 @@ func (mf *Mergefields) render(field func() string, text string, place Place, sta
 			return "", &FieldError{Field: field(), Err: &model.MergefieldError{
 				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
-		if place == PlaceURL {
+		if place == PlaceURL || place == PlacePlain {
+			// Plain text too: a parameter's template such as BaseUrl's
+			// https://{{Subdomain}}.example.com is rendered as plain text,
+			// and then goes first in an Endpoint, as it is.
 			why := hostValueFault(out.String(), v)
-			if (v == "." || v == "..") && urlPartAt(out.String()) == urlPath {
+			if (v == "." || v == "..") && place == PlaceURL && urlPartAt(out.String()) == urlPath {
 				// Escaping does not help: servers read %2E as a dot too.
 				why = fmt.Sprintf("is %q, which servers read as a step in the path, not a name: the request would go to another resource", v)
 			}
@@ -244,6 +247,12 @@ func escapeFor(place Place, before string, inString bool, v string) string {
 // {{BaseUrl}}, is a URL of its own.
 func hostValueFault(before, v string) string {
 	if urlPartAt(before) != urlPrefix || !strings.Contains(before, "://") {
+		return ""
+	}
+	// After a host that is there already (https://api.example.com{{Path}}),
+	// a value that begins the path, the query or the fragment leaves the
+	// host as the template wrote it.
+	if _, host, _ := strings.Cut(before, "://"); host != "" && v != "" && strings.ContainsRune("/?#", rune(v[0])) {
 		return ""
 	}
 	if i := strings.IndexFunc(v, func(r rune) bool {

@@ -197,6 +197,27 @@ func TestRenderHostValues(t *testing.T) {
 	if got, err := (Values{Inputs: map[string]string{"Sub": "..."}}.For(c, m).Render(field, "https://x.test/webhooks/{{Sub}}", PlaceURL)); err != nil || got != "https://x.test/webhooks/..." {
 		t.Errorf("a value of three dots: %q, %v", got, err)
 	}
+	// A value after a host that is there already may begin the path.
+	for text, want := range map[string]string{
+		"https://api.example.com{{Path}}": "https://api.example.com/v1/orders",
+		"{{Base}}{{Path}}":                "https://api.example.com/v1/orders",
+	} {
+		mf := Values{Inputs: map[string]string{"Path": "/v1/orders", "Base": "https://api.example.com"}}.For(c, m)
+		if got, err := mf.Render(field, text, PlaceURL); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", text, got, err, want)
+		}
+	}
+	// A parameter's template, rendered as plain text and then put first in
+	// an Endpoint, is checked the same way: the BaseUrl idiom.
+	bc := &model.Connector{Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "BaseUrl", Values: []string{"https://{{Subdomain}}.example.com/v2"}}}}
+	bm := &model.Method{Name: "Get"}
+	_, err := Values{Inputs: map[string]string{"Subdomain": "evil.test/"}}.For(bc, bm).Render(field, "{{BaseUrl}}/orders", PlaceURL)
+	if err == nil || !strings.Contains(err.Error(), "{{Subdomain}} is in the host") {
+		t.Errorf("Subdomain through BaseUrl: %v", err)
+	}
+	if got, err := (Values{Inputs: map[string]string{"Subdomain": "acme"}}.For(bc, bm).Render(field, "{{BaseUrl}}/orders", PlaceURL)); err != nil || got != "https://acme.example.com/v2/orders" {
+		t.Errorf("a plain Subdomain through BaseUrl: %q, %v", got, err)
+	}
 	// A value at the very start is a URL of its own, with its own slashes.
 	if got, err := (Values{Inputs: map[string]string{"Base": "https://api.example.com/v2"}}.For(c, m).Render(field, "{{Base}}/items", PlaceURL)); err != nil || got != "https://api.example.com/v2/items" {
 		t.Errorf("{{Base}}/items: %q, %v", got, err)

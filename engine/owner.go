@@ -11,11 +11,34 @@ import (
 	"syscall"
 )
 
-// runOwner names this process as the owner of the ledger rows its
+// processOwner names this process as the owner of the ledger rows its
 // lifecycles write while they run (model.WebhookRecord.Owner): its process
 // id and, where the system tells, when it started, so that a later process
 // given the same id is not taken for it.
-var runOwner = sync.OnceValue(func() string { return ownerOf(os.Getpid()) })
+var processOwner = sync.OnceValue(func() string { return ownerOf(os.Getpid()) })
+
+// liveRuns holds the owners of this process's lifecycles still running:
+// its own rows are told apart by run, since a run's last ledger write may
+// fail and leave its owner on the row after it ended.
+var liveRuns = struct {
+	sync.Mutex
+	next int
+	live map[string]bool
+}{live: map[string]bool{}}
+
+// startRun returns a new run's owner, live until end is called.
+func startRun() (owner string, end func()) {
+	liveRuns.Lock()
+	defer liveRuns.Unlock()
+	liveRuns.next++
+	owner = fmt.Sprintf("%s run %d", processOwner(), liveRuns.next)
+	liveRuns.live[owner] = true
+	return owner, func() {
+		liveRuns.Lock()
+		defer liveRuns.Unlock()
+		delete(liveRuns.live, owner)
+	}
+}
 
 func ownerOf(pid int) string {
 	if _, start := processStat(pid); start != "" {
@@ -47,11 +70,16 @@ func processStat(pid int) (state, start string) {
 }
 
 // ownerAlive reports whether the run that owns a ledger row may still be
-// going: its process is alive, and it is the same process by its start
-// time where that is known. This process's own rows count as alive: a
-// lifecycle clears its row's owner when it ends.
+// going: in this process, the run is still going; in another, that process
+// is alive, and the same process by its start time where that is known.
 func ownerAlive(owner string) bool {
-	pidText, start, _ := strings.Cut(owner, " started ")
+	process, _, _ := strings.Cut(owner, " run ")
+	if process == processOwner() {
+		liveRuns.Lock()
+		defer liveRuns.Unlock()
+		return liveRuns.live[owner]
+	}
+	pidText, start, _ := strings.Cut(process, " started ")
 	pid, err := strconv.Atoi(pidText)
 	if err != nil || pid <= 0 {
 		return false

@@ -4,14 +4,21 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 )
 
 // ownerAlive knows this process, and knows a process that ended, reaped or
 // not, and one given the same id later, by its start time.
 func TestOwnerAlive(t *testing.T) {
-	if !ownerAlive(runOwner()) || runOwner() != ownerOf(os.Getpid()) {
-		t.Errorf("this process, %q, is not alive", runOwner())
+	// This process's runs: alive while they run, not after.
+	owner, end := startRun()
+	if !ownerAlive(owner) || !strings.HasPrefix(owner, ownerOf(os.Getpid())+" run ") {
+		t.Errorf("a run of this process, %q, is not alive", owner)
+	}
+	end()
+	if ownerAlive(owner) {
+		t.Errorf("a run of this process that ended, %q, is alive", owner)
 	}
 	cmd := exec.Command("sleep", "30")
 	if err := cmd.Start(); err != nil {

@@ -318,6 +318,7 @@ func TestBadDeliveries(t *testing.T) {
 		{"rightly signed delivery", true, []push{{`{"n": 6}`, signed(`{"n": 6}`)}}, true, "6", 1, "", "[200]"},
 		{"an unsigned delivery, then a signed one", true, []push{{`{"n": 7}`, nil}, {`{"n": 8}`, signed(`{"n": 8}`)}}, true, "8", 2, "", "[401 200]"},
 		{"a ping without a body, then the event", false, []push{{``, nil}, {`{"n": 9}`, nil}}, true, "9", 2, "", "[200 200]"},
+		{"a byte order mark before the JSON", false, []push{{"\xef\xbb\xbf{\"n\": 13}", nil}}, true, "13", 1, "", "[200]"},
 		{"an unsigned delivery, then a wrongly signed one", true, []push{{`{"n": 10}`, nil}, {`{"n": 11}`, signed(`{"n": 12}`)}}, false, "", 2,
 			"Receive delivery: signature check failed: the X-Sig header does not match", "[401 401]"},
 	}

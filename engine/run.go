@@ -149,18 +149,18 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	defer scripts.Close()
 	// Globals cross into JavaScript only for an event a script handles.
 	if scripts.Handles(script.EventBeforeAction) {
-		proceed, err := r.beforeAction(ctx, scripts, req)
-		if err != nil {
-			return fail(err)
-		}
+		proceed, learnt, err := r.beforeAction(ctx, scripts, req)
 		// Credentials a script built (the Basic idiom: btoa of the key and
 		// a password) are secrets from here on, and so in the lines it
-		// logged while it built them.
-		if r.learnCredentials(req.Headers) {
+		// logged while it built them, also when it then stopped or threw.
+		if learnt {
 			secrets = append(r.secrets(), req.Secrets...)
 			for i, line := range step.Console {
 				step.Console[i] = MaskText(line, secrets)
 			}
+		}
+		if err != nil {
+			return fail(err)
 		}
 		if !proceed {
 			step.Status, step.Error = StepStopped, "before_action returned false: the request was not sent"
@@ -334,7 +334,7 @@ const (
 
 // beforeAction fires before_action and takes over what the handlers
 // changed: endpoint, headers and body.
-func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Request) (bool, error) {
+func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Request) (proceed, learnt bool, err error) {
 	body := scriptBody(req)
 	g := &script.Globals{
 		MethodEndpoint:           req.Endpoint,
@@ -344,9 +344,12 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 		MethodRequestMergefields: req.Mergefields(),
 		MethodAuthValue:          req.AuthValue,
 	}
-	proceed, err := r.fire(ctx, s, script.EventBeforeAction, g)
+	proceed, err = r.fire(ctx, s, script.EventBeforeAction, g)
+	// The headers as the handlers left them, also after a throw (the
+	// globals come back with it) or a false: what they built may be logged.
+	learnt = r.learnCredentials(g.MethodRequestHeaders)
 	if err != nil || !proceed {
-		return proceed, err
+		return proceed, learnt, err
 	}
 	req.Endpoint = g.MethodEndpoint
 	req.Headers = g.MethodRequestHeaders
@@ -355,12 +358,12 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 		if req.DataType == model.BodyJson {
 			raw, err := json.Marshal(g.MethodRequest)
 			if err != nil {
-				return false, fmt.Errorf("before_action left method_request that is not JSON: %w", err)
+				return false, learnt, fmt.Errorf("before_action left method_request that is not JSON: %w", err)
 			}
 			req.Body = json.RawMessage(raw)
 		}
 	}
-	return true, nil
+	return true, learnt, nil
 }
 
 // scriptBody is the request body as scripts see it: JSON decoded to plain

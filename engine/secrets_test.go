@@ -191,14 +191,25 @@ func TestScriptBuiltCredentialsMasked(t *testing.T) {
 		io.WriteString(w, `{"error": "bad credentials", "got": "`+r.Header.Get("Authorization")+`"}`)
 	}))
 	defer srv.Close()
-	c := orderConnector(srv.URL)
-	c.Authentication = []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, IsDefault: true}}
-	c.Script = "function before_action() {\n" +
-		"  method_request_headers.Authorization = 'Basic ' + btoa(method_auth_value + ':X');\n" +
-		"  console.log('sending ' + method_request_headers.Authorization);\n}"
-	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}
-	res := r.RunMethod(context.Background(), "Get Order")
 	token := base64.StdEncoding.EncodeToString([]byte(key + ":X"))
+	run := func(end string) *engine.Result {
+		c := orderConnector(srv.URL)
+		c.Authentication = []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, IsDefault: true}}
+		c.Script = "function before_action() {\n" +
+			"  method_request_headers.Authorization = 'Basic ' + btoa(method_auth_value + ':X');\n" +
+			"  console.log('sending ' + method_request_headers.Authorization);\n" + end + "}"
+		r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}
+		return r.RunMethod(context.Background(), "Get Order")
+	}
+	// Also when the handler then stops the step, or throws with the header
+	// in its message.
+	for _, end := range []string{"return false;", "throw new Error(method_request_headers.Authorization);"} {
+		res := run(end)
+		if out := dump(res) + res.Error; strings.Contains(out, token) || strings.Contains(out, key) {
+			t.Errorf("with %q the script's credentials show:\n%s", end, out)
+		}
+	}
+	res := run("")
 	out := dump(res) + res.Error
 	if res.OK || strings.Contains(out, token) || strings.Contains(out, key) {
 		t.Errorf("the script's credentials show:\n%s", out)

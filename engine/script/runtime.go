@@ -233,7 +233,15 @@ func (u *unit) fire(ev Event, g *Globals) (bool, error) {
 	}
 	res, err := fn(goja.Undefined())
 	if err != nil {
-		return false, u.convert(ev, err)
+		err = u.convert(ev, err)
+		var se *ScriptError
+		if errors.As(err, &se) {
+			// What the handler set before it threw comes back too: the
+			// step fails, but a credential it built may be in its message,
+			// and the caller masks it only if it sees it.
+			u.readGlobals(ev, g)
+		}
+		return false, err
 	}
 	// An async handler returns a promise, settled by now unless it waits:
 	// its failure fails the step, and its value decides as a plain one.

@@ -212,7 +212,8 @@ func serveWorker(in io.Reader, out io.Writer) int {
 				g = &Globals{}
 			}
 			// g comes back also after a failure: with what the handlers
-			// before the failed one changed, as in process.
+			// before the failed one changed, and what a handler that threw
+			// set before it did, as in process.
 			proceed, err := r.fireInProcess(context.Background(), req.Event, g)
 			rep.Proceed, rep.Err, rep.Globals = proceed, toWire(err), g
 		default:
