@@ -177,6 +177,9 @@ func TestSetMasksSecrets(t *testing.T) {
 		{"set", "Webhook Example", "Cyclr_Auth_ApiKy=" + key},
 		{"run", "Webhook Example", "Create Order", "--set", "cyclr_auth_apikey=" + key},
 		{"webhook", "test", "Webhook Example", "New Order", "--set", "Cyclr_Auth_Api_Key=" + key},
+		// Bytes that are not UTF-8 would come back from the database changed.
+		{"set", "Webhook Example", "Token=" + key + "\xff"},
+		{"run", "Webhook Example", "Create Order", "--set", "Token=" + key + "\xff"},
 	} {
 		code, out, errOut := c.run(args...)
 		if code != exitUsage || !(strings.Contains(errOut, "is not KEY=VALUE") || strings.Contains(errOut, "did you mean Cyclr_Auth_ApiKey?") ||

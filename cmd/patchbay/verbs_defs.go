@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"patchbay/model"
 	"patchbay/model/store"
@@ -321,9 +322,10 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 	values := map[string]string{}
 	for i, kv := range pos[1:] {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			// Not quoted: it may be a secret typed the wrong way.
-			return &usageError{verb: "set", msg: fmt.Sprintf("the %s pair after the connector's name is not KEY=VALUE (no '=', or no key before it); it is not shown here, as it may be a secret", ordinal(i+1))}
+		if !ok || strings.TrimSpace(k) == "" || !utf8.ValidString(kv) {
+			// Not quoted: it may be a secret typed the wrong way. Bytes that
+			// are not UTF-8 would come back from the database changed.
+			return &usageError{verb: "set", msg: fmt.Sprintf("the %s pair after the connector's name is not KEY=VALUE (no '=', no key before it, or bytes that are not UTF-8 text); it is not shown here, as it may be a secret", ordinal(i+1))}
 		}
 		k = strings.TrimSpace(k)
 		if k == model.SystemFieldWebhookID || k == model.SystemFieldWebhookURL {

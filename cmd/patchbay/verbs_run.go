@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"patchbay/engine"
 	"patchbay/engine/sandbox"
@@ -48,7 +49,7 @@ func (s *setFlag) String() string {
 func (s *setFlag) Set(kv string) error {
 	s.n++
 	k, v, ok := strings.Cut(kv, "=")
-	if !ok || strings.TrimSpace(k) == "" {
+	if !ok || strings.TrimSpace(k) == "" || !utf8.ValidString(kv) {
 		s.bad = append(s.bad, s.n)
 		return nil
 	}
@@ -65,7 +66,7 @@ func (s *setFlag) badSet(verb string) error {
 	for i, n := range s.bad {
 		nums[i] = ordinal(n)
 	}
-	return &usageError{verb: verb, msg: fmt.Sprintf("the %s --set is not KEY=VALUE (no '=', or no key before it); it is not shown here, as it may be a secret",
+	return &usageError{verb: verb, msg: fmt.Sprintf("the %s --set is not KEY=VALUE (no '=', no key before it, or bytes that are not UTF-8 text); it is not shown here, as it may be a secret",
 		strings.Join(nums, " and "))}
 }
 
