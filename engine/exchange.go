@@ -12,12 +12,10 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"patchbay/model"
 )
 
 // Mask is what a secret is replaced with in the run log.
-const Mask = model.SecretMask
+const Mask = "••••••"
 
 // Exchange is one request as it was sent and what came of it, unmasked:
 // Log turns it into the run log's records, every secret masked.

@@ -296,10 +296,6 @@ func (c *Connector) IsSecretValue(key string) bool {
 	return false
 }
 
-// SecretMask is what a secret is replaced with wherever Patchbay shows or
-// keeps a run.
-const SecretMask = "••••••"
-
 // SignatureSecrets are the names of the parameters or account values that
 // Webhook methods check signatures with: secrets whether or not a
 // parameter of that name is marked Sensitive.

@@ -7,13 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"patchbay/internal/jsonstr"
 	"patchbay/model"
 )
 
@@ -54,9 +50,6 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 	}
 	now := db.nowUTC()
 	id, err := saveConnector(ctx, tx, c, now)
-	if err == nil {
-		err = scrubRuns(ctx, tx, id, c)
-	}
 	if err != nil {
 		return wrap(lockAdvice(err), "save connector %q", c.Name)
 	}
@@ -129,64 +122,6 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 		return 0, err
 	}
 	return id, nil
-}
-
-// scrubRuns masks, in the connector's run history, the values that are
-// secrets now: a parameter made Sensitive (or a signing secret) after runs
-// showed its value in the clear leaves no trace of it there. It looks for
-// each value as the history's JSON writes it, as it is and as a query
-// string or a path escapes it; values of fewer than 4 characters are left
-// alone, as a run log does for a clipped secret.
-func scrubRuns(ctx context.Context, tx *sql.Tx, id int64, c *model.Connector) error {
-	var values []string
-	add := func(v string) {
-		if utf8.RuneCountInString(v) >= 4 && !slices.Contains(values, v) {
-			values = append(values, v)
-		}
-	}
-	signing := c.SignatureSecrets()
-	secret := func(ps []model.Parameter) {
-		for i := range ps {
-			if p := &ps[i]; p.IsSensitive || signing[p.TargetName] {
-				for _, v := range p.Values {
-					add(v)
-				}
-			}
-		}
-	}
-	secret(c.Parameters)
-	for i := range c.Methods {
-		secret(c.Methods[i].Parameters)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT key, value FROM account_values WHERE connector_id = ?`, id)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return err
-		}
-		if c.IsSecretValue(k) {
-			add(v)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, v := range values {
-		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
-			q := jsonstr.Append(nil, form)
-			inJSON := string(q[1 : len(q)-1])
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET log = replace(log, ?, ?) WHERE connector = ? AND instr(log, ?) > 0`,
-				inJSON, model.SecretMask, c.Name, inJSON); err != nil {
-				return fmt.Errorf("mask a secret in the run history: %w", err)
-			}
-		}
-	}
-	return nil
 }
 
 // nanRateLimit names the first Rate Limit of c that is NaN, which SQLite
