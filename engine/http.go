@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -294,9 +295,23 @@ func decoded(hr *http.Response) (io.Reader, error) {
 		return br, nil
 	}
 	if err != nil {
-		return nil, &decodeError{err}
+		return nil, asDecodeError(err)
 	}
 	return decodeErrors{zr}, nil
+}
+
+// asDecodeError marks an error of a decompressor as the compressed data's
+// fault; a broken connection, a time limit or a cancellation stays as it
+// is, for the caller to say so.
+func asDecodeError(err error) error {
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum),
+		errors.Is(err, zlib.ErrHeader), errors.Is(err, zlib.ErrChecksum), errors.Is(err, zlib.ErrDictionary),
+		errors.As(err, &corrupt):
+		return &decodeError{err}
+	}
+	return err
 }
 
 // decodeError is a compressed body that does not decode: the answer came
@@ -308,17 +323,14 @@ func (e *decodeError) Error() string {
 }
 func (e *decodeError) Unwrap() error { return e.err }
 
-// decodeErrors marks the errors of a decompressing reader as decodeErrors;
-// the end of the body stays io.EOF.
+// decodeErrors marks the errors of a decompressing reader that are the
+// data's fault as decodeErrors (see asDecodeError).
 type decodeErrors struct{ r io.Reader }
 
 func (d decodeErrors) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
-		var ne net.Error
-		if !errors.As(err, &ne) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			err = &decodeError{err}
-		}
+		err = asDecodeError(err)
 	}
 	return n, err
 }

@@ -332,3 +332,21 @@ func TestClientDecodesWhatTheConnectorAskedFor(t *testing.T) {
 		})
 	}
 }
+
+// A compressed body cut off inside its header is a broken body, not one
+// that does not decode: the connection broke.
+func TestClientCompressedBodyCutOff(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 100\r\n\r\n\x1f\x8b\x08")
+		buf.Flush()
+		conn.Close()
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	_, err := (&Client{}).Do(context.Background(), req)
+	if err == nil || strings.Contains(err.Error(), "does not decode") || !strings.Contains(err.Error(), "broke off") {
+		t.Errorf("error %v, want the body broken off", err)
+	}
+}

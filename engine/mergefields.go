@@ -72,15 +72,21 @@ const (
 	// Braces are read leniently ("}}" may close nested objects); a value
 	// inside a JSON string is escaped for it, elsewhere it goes in raw.
 	PlaceJSON
+	// placeURLStart is a parameter's template whose value starts an
+	// Endpoint, as BaseUrl's https://{{Subdomain}}.example.com does: values
+	// go in as they are, as in plain text, but none may move the host.
+	placeURLStart
 )
 
 // Lookup returns the value of {{name}}, whether there is one, and the error
 // that stopped a parameter's template from rendering.
 func (mf *Mergefields) Lookup(name string) (string, bool, error) {
-	return mf.lookup(name, nil)
+	return mf.lookup(name, nil, PlacePlain)
 }
 
-func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
+// lookup is Lookup within the templates on stack; place is where a
+// parameter's template renders to: PlacePlain, or placeURLStart.
+func (mf *Mergefields) lookup(name string, stack []tier, place Place) (string, bool, error) {
 	// The webhook's own id and URL, when the lifecycle set them, win over
 	// anything an input or an account value says: the delete must go to the
 	// webhook this run created and no other.
@@ -97,7 +103,7 @@ func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
 	if mf.method != nil && !slices.Contains(stack, tier{name, true}) {
 		if p := findParameter(mf.method.Parameters, name); p != nil && p.Value() != "" {
 			where := func() string { return MethodLabel(mf.method.Name, TabParameters, name) }
-			return mf.template(where, tier{name, true}, p.Value(), stack)
+			return mf.template(where, tier{name, true}, p.Value(), stack, place)
 		}
 	}
 	// Account values come before system values, auth values after them.
@@ -113,7 +119,7 @@ func (mf *Mergefields) lookup(name string, stack []tier) (string, bool, error) {
 	}
 	if p := findParameter(mf.connector.Parameters, name); p != nil && p.Value() != "" && !slices.Contains(stack, tier{name, false}) {
 		where := func() string { return connectorLabel(mf.connector.Name, TabParameters, name) }
-		return mf.template(where, tier{name, false}, p.Value(), stack)
+		return mf.template(where, tier{name, false}, p.Value(), stack, place)
 	}
 	return "", false, nil
 }
@@ -130,8 +136,8 @@ func isSystemField(name string) bool {
 }
 
 // template renders a parameter's value; key says which parameter it is.
-func (mf *Mergefields) template(where func() string, key tier, text string, stack []tier) (string, bool, error) {
-	s, err := mf.render(where, text, PlacePlain, append(slices.Clip(stack), key))
+func (mf *Mergefields) template(where func() string, key tier, text string, stack []tier, place Place) (string, bool, error) {
+	s, err := mf.render(where, text, place, append(slices.Clip(stack), key))
 	return s, err == nil, err
 }
 
@@ -165,13 +171,23 @@ func (mf *Mergefields) render(field func() string, text string, place Place, sta
 	var out strings.Builder
 	out.Grow(len(text) + 64)
 	inString := false // within a JSON string literal, for PlaceJSON
+	// hostFromValue: a value went into the host after "://", so the host
+	// is not the template's own up to here.
+	hostFromValue := false
+	urlish := place == PlaceURL || place == placeURLStart
 	for _, t := range toks {
 		if !t.IsMergefield() {
 			out.WriteString(t.Literal)
 			inString = jsonStringState(t.Literal, inString)
 			continue
 		}
-		v, ok, err := mf.lookup(t.Name, stack)
+		before := out.String()
+		atStart := urlish && urlPartAt(before) == urlPrefix && !strings.Contains(before, "://")
+		inner := PlacePlain
+		if atStart {
+			inner = placeURLStart // a template here starts the URL: its host is checked too
+		}
+		v, ok, err := mf.lookup(t.Name, stack, inner)
 		if err != nil {
 			return "", err
 		}
@@ -179,12 +195,12 @@ func (mf *Mergefields) render(field func() string, text string, place Place, sta
 			return "", &FieldError{Field: field(), Err: &model.MergefieldError{
 				Pos: t.Pos, Char: utf8.RuneCountInString(text[:t.Pos]) + 1, Msg: mf.noValue(t.Name, stack)}}
 		}
-		if place == PlaceURL || place == PlacePlain {
-			// Plain text too: a parameter's template such as BaseUrl's
-			// https://{{Subdomain}}.example.com is rendered as plain text,
-			// and then goes first in an Endpoint, as it is.
-			why := hostValueFault(out.String(), v)
-			if (v == "." || v == "..") && place == PlaceURL && urlPartAt(out.String()) == urlPath {
+		if urlish {
+			why := hostValueFault(before, v, hostFromValue)
+			if urlPartAt(before) == urlPrefix && strings.Contains(before, "://") {
+				hostFromValue = true
+			}
+			if (v == "." || v == "..") && place == PlaceURL && urlPartAt(before) == urlPath {
 				// Escaping does not help: servers read %2E as a dot too.
 				why = fmt.Sprintf("is %q, which servers read as a step in the path, not a name: the request would go to another resource", v)
 			}
@@ -245,14 +261,14 @@ func escapeFor(place Place, before string, inString bool, v string) string {
 // and the credentials sent with it, go to another host. "" when the value
 // is fine there, or does not go there: a value at the very start, such as
 // {{BaseUrl}}, is a URL of its own.
-func hostValueFault(before, v string) string {
+func hostValueFault(before, v string, hostFromValue bool) string {
 	if urlPartAt(before) != urlPrefix || !strings.Contains(before, "://") {
 		return ""
 	}
-	// After a host that is there already (https://api.example.com{{Path}}),
-	// a value that begins the path, the query or the fragment leaves the
-	// host as the template wrote it.
-	if _, host, _ := strings.Cut(before, "://"); host != "" && v != "" && strings.ContainsRune("/?#", rune(v[0])) {
+	// After a host the template wrote itself (https://api.example.com{{Path}}),
+	// a value that begins the path, the query or the fragment leaves it as
+	// it is; after part of a host from another value, it would not.
+	if _, host, _ := strings.Cut(before, "://"); host != "" && !hostFromValue && v != "" && strings.ContainsRune("/?#", rune(v[0])) {
 		return ""
 	}
 	if i := strings.IndexFunc(v, func(r rune) bool {

@@ -218,6 +218,23 @@ func TestRenderHostValues(t *testing.T) {
 	if got, err := (Values{Inputs: map[string]string{"Subdomain": "acme"}}.For(bc, bm).Render(field, "{{BaseUrl}}/orders", PlaceURL)); err != nil || got != "https://acme.example.com/v2/orders" {
 		t.Errorf("a plain Subdomain through BaseUrl: %q, %v", got, err)
 	}
+	// Part of the host from one value, then another that would begin the
+	// path: the host is not the template's own, so it is refused.
+	two := Values{Inputs: map[string]string{"Tenant": "evil.test", "Region": "/"}}.For(c, m)
+	if _, err := two.Render(field, "https://{{Tenant}}.{{Region}}.example.com/v1/orders", PlaceURL); err == nil {
+		t.Error("https://{{Tenant}}.{{Region}}… with Region=/ was not refused")
+	}
+	tc := &model.Connector{Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "BaseUrl", Values: []string{"https://{{Tenant}}.{{Region}}.example.com/v2"}}}}
+	if _, err := (Values{Inputs: map[string]string{"Tenant": "evil.test", "Region": "#"}}.For(tc, bm).Render(field, "{{BaseUrl}}/orders", PlaceURL)); err == nil {
+		t.Error("the same through BaseUrl was not refused")
+	}
+	// Plain text elsewhere, a header or a body, may hold a URL and a value
+	// after it: it is not where the request goes.
+	for _, text := range []string{"AcmeSync (+https://acme.example) {{Tenant}}", "Order placed on https://shop.example.com: {{Tenant}}"} {
+		if got, err := (Values{Inputs: map[string]string{"Tenant": "Big Shop/2"}}.For(c, m).Render(field, text, PlacePlain)); err != nil || !strings.HasSuffix(got, "Big Shop/2") {
+			t.Errorf("%s: %q, %v", text, got, err)
+		}
+	}
 	// A value at the very start is a URL of its own, with its own slashes.
 	if got, err := (Values{Inputs: map[string]string{"Base": "https://api.example.com/v2"}}.For(c, m).Render(field, "{{Base}}/items", PlaceURL)); err != nil || got != "https://api.example.com/v2/items" {
 		t.Errorf("{{Base}}/items: %q, %v", got, err)

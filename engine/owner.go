@@ -97,6 +97,7 @@ func ownerAlive(owner string) bool {
 
 // ownerPID is the process id an owner names, for messages.
 func ownerPID(owner string) string {
-	pid, _, _ := strings.Cut(owner, " started ")
+	process, _, _ := strings.Cut(owner, " run ")
+	pid, _, _ := strings.Cut(process, " started ")
 	return pid
 }

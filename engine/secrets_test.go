@@ -209,6 +209,18 @@ func TestScriptBuiltCredentialsMasked(t *testing.T) {
 			t.Errorf("with %q the script's credentials show:\n%s", end, out)
 		}
 	}
+	// An async handler whose promise is rejected, the same.
+	{
+		c := orderConnector(srv.URL)
+		c.Authentication = []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, IsDefault: true}}
+		c.Script = "async function before_action() {\n" +
+			"  method_request_headers.Authorization = 'Basic ' + btoa(method_auth_value + ':X');\n" +
+			"  throw new Error(method_request_headers.Authorization);\n}"
+		res := (&engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}).RunMethod(context.Background(), "Get Order")
+		if out := dump(res) + res.Error; res.OK || strings.Contains(out, token) || strings.Contains(out, key) {
+			t.Errorf("an async handler rejected: the script's credentials show:\n%s", out)
+		}
+	}
 	res := run("")
 	out := dump(res) + res.Error
 	if res.OK || strings.Contains(out, token) || strings.Contains(out, key) {

@@ -116,7 +116,13 @@ func secretKeyTypo(c *model.Connector, values map[string]string) (key, want stri
 			}
 		}
 		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(names, k) {
-			return k, closest(k, model.AuthValueKeys)
+			var auth []string // the auth values, and the connector's own such names
+			for _, n := range names {
+				if strings.HasPrefix(strings.ToLower(n), "cyclr_auth_") {
+					auth = append(auth, n)
+				}
+			}
+			return k, closest(k, auth)
 		}
 	}
 	return "", ""

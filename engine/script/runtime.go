@@ -252,6 +252,7 @@ func (u *unit) fire(ev Event, g *Globals) (bool, error) {
 			if err != nil {
 				return false, err // describing it ran into the time limit
 			}
+			u.readGlobals(ev, g) // as for a handler that threw: see above
 			return false, &ScriptError{Source: u.src.Name, Event: ev, Name: name, Message: msg}
 		case goja.PromiseStatePending:
 			return false, &ScriptError{Source: u.src.Name, Event: ev, Name: "TypeError",
