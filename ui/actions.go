@@ -56,7 +56,7 @@ func (m *MainWindow) onDuplicate() {
 		dup := c.Clone().Methods[j]
 		dup.Name = uniqueName(dup.Name+" copy", methodNames(c))
 		c.Methods = slices.Insert(c.Methods, j+1, dup)
-		m.open.methodsMoved()
+		m.open.methodsMoved(j+1, 1)
 		m.changed()
 		m.show(j + 1)
 		return
@@ -160,7 +160,7 @@ func webhooksUsing(c *model.Connector, name string) []string {
 func (m *MainWindow) deleteMethod(j int) {
 	c := m.open.conn
 	c.Methods = slices.Delete(c.Methods, j, j+1)
-	m.open.methodsMoved()
+	m.open.methodsMoved(j, -1)
 	m.changed()
 	m.show(-1)
 }

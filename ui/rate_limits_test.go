@@ -131,3 +131,25 @@ func TestRefusedRateTextSurvivesARename(t *testing.T) {
 		t.Errorf("after a rename the rate field shows %q, want %q", got, "fast")
 	}
 }
+
+// TestRefusedRateTextMovesWithItsMethod: deleting or duplicating another
+// method keeps a method's refused text with it.
+func TestRefusedRateTextMovesWithItsMethod(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Create Order") // index 2
+	ed.selectTab(tabRateLimits)
+	retype(ed.rates.rate.entry, "fast")
+	m.deleteMethod(0) // Create Webhook goes: Create Order moves to index 1
+	openMethod(t, m, "New Order")
+	m.onDuplicate() // New Order copy after New Order: Create Order stays
+	ed = openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	if got := ed.rates.rate.entry.Text; got != "fast" {
+		t.Errorf("after a delete and a duplicate the rate field shows %q, want %q", got, "fast")
+	}
+	if other := openMethod(t, m, "New Order"); other.rates.rate.entry.Text == "fast" {
+		t.Error("the text went to another method")
+	}
+}

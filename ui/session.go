@@ -42,14 +42,22 @@ func (o *openConnector) refusedRate(index int, rate float64) string {
 	return ""
 }
 
-// methodsMoved forgets the methods' refused rate texts, whose indexes a
-// method inserted or deleted has moved; the connector's stays.
-func (o *openConnector) methodsMoved() {
-	for i := range o.refusedRates {
-		if i >= 0 {
-			delete(o.refusedRates, i)
+// methodsMoved moves the methods' refused rate texts with their methods
+// when by methods were inserted (by > 0) or deleted (by < 0) at index at:
+// the texts of deleted methods go, those after them shift.
+func (o *openConnector) methodsMoved(at, by int) {
+	moved := make(map[int]string, len(o.refusedRates))
+	for i, text := range o.refusedRates {
+		switch {
+		case i < at:
+			moved[i] = text // the connector's (-1), and methods before
+		case by < 0 && i < at-by:
+			// deleted with its method
+		default:
+			moved[i+by] = text
 		}
 	}
+	o.refusedRates = moved
 }
 
 // keepRefusedRate keeps, or with "" forgets, the text refused for the rate

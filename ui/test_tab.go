@@ -46,8 +46,10 @@ type testTab struct {
 	values map[string]string
 	// stop cancels the run under way; nil when none is.
 	stop context.CancelFunc
-	// runName is the method the run under way runs.
+	// runName is the method the run under way runs, and runOpen the
+	// connector it was opened in.
 	runName string
+	runOpen *openConnector
 	// last is the result of the last run.
 	last *engine.Result
 }
@@ -301,7 +303,7 @@ func (t *testTab) onRun() {
 	}
 
 	ctx, cancel := context.WithCancel(host.ctx)
-	t.stop, t.runName, host.running = cancel, m.Name, t
+	t.stop, t.runName, t.runOpen, host.running = cancel, m.Name, host.open, t
 	t.last = nil
 	t.steps.Items = nil
 	t.steps.Refresh()
@@ -419,7 +421,7 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		e.test.updateButtons()
 		e.test.showPending()
 		switch {
-		case host.open != nil && host.open.storedName == res.Connector && e.method().Name == res.Method:
+		case host.open != nil && host.open == t.runOpen && e.method().Name == t.runName:
 			e.test.showResult(res)
 			for _, s := range res.Steps {
 				e.test.showStep(s)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"patchbay/model"
 	"patchbay/model/store"
@@ -284,7 +285,8 @@ func loadConnector(ctx context.Context, st model.Connectors, name string) (*mode
 // \u007f: an API's error page, a webhook id or a connector's name printed
 // on a terminal must not act on it (clear it, move the cursor, rewrite the
 // line with a carriage return). JSON, which escapes C0 characters itself,
-// stays JSON: \u escapes of the others read back as the same string.
+// stays JSON: \u escapes of the others read back as the same string. A
+// lone byte from 0x80 to 0x9F that is not UTF-8 is written as \x9b.
 // It keeps the first write error, so that output that did not all get out
 // fails the command.
 type controlEscaper struct {
@@ -300,45 +302,48 @@ func (c *controlEscaper) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// unsafeAt returns the length of the control character at p[i], 0 when
-// there is none.
-func unsafeAt(p []byte, i int) int {
+// controlAt returns the length of the character at p[i] and, if it is a
+// control character to escape, its escaped form: C0 ones but newline and
+// tab as \x1b, DEL and the C1 ones (U+0080 to U+009F) as \u009b, and a
+// lone byte from 0x80 to 0x9F that is not UTF-8 as \x9b.
+func controlAt(p []byte, i int) (size int, escaped string) {
 	b := p[i]
-	switch {
-	case b < 0x20 && b != '\n' && b != '\t', b == 0x7f:
-		return 1
-	case b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f:
-		return 2
+	if b < utf8.RuneSelf {
+		switch {
+		case b < 0x20 && b != '\n' && b != '\t':
+			return 1, fmt.Sprintf("\\x%02x", b)
+		case b == 0x7f:
+			return 1, `\u007f`
+		}
+		return 1, ""
 	}
-	return 0
+	r, size := utf8.DecodeRune(p[i:])
+	switch {
+	case r == utf8.RuneError && size == 1 && b <= 0x9f:
+		return 1, fmt.Sprintf("\\x%02x", b)
+	case r >= 0x80 && r <= 0x9f:
+		return size, fmt.Sprintf("\\u%04x", r)
+	}
+	return size, ""
 }
 
 func (c *controlEscaper) write(p []byte) (int, error) {
-	clean := true
-	for i := range p {
-		if unsafeAt(p, i) > 0 {
-			clean = false
-			break
+	var out []byte // nil while p needs no escape
+	for i := 0; i < len(p); {
+		size, esc := controlAt(p, i)
+		if esc != "" && out == nil {
+			out = append(make([]byte, 0, len(p)+16), p[:i]...)
 		}
+		switch {
+		case esc != "":
+			out = append(out, esc...)
+		case out != nil:
+			out = append(out, p[i:i+size]...)
+		}
+		i += size
 	}
-	if clean {
+	if out == nil {
 		return c.w.Write(p)
-	}
-	out := make([]byte, 0, len(p)+16)
-	for i := 0; i < len(p); i++ {
-		switch unsafeAt(p, i) {
-		case 1:
-			if p[i] == 0x7f {
-				out = append(out, `\u007f`...)
-			} else {
-				out = fmt.Appendf(out, "\\x%02x", p[i])
-			}
-		case 2:
-			out = fmt.Appendf(out, "\\u%04x", rune(p[i+1]))
-			i++
-		default:
-			out = append(out, p[i])
-		}
 	}
 	if _, err := c.w.Write(out); err != nil {
 		return 0, err

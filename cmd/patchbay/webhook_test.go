@@ -333,13 +333,13 @@ func TestSandboxCommand(t *testing.T) {
 func TestControlCharactersEscaped(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, "upstream down\x1b[2J\x1b[1;1Hall good\r and \u009b2J\x7f")
+		fmt.Fprint(w, "upstream down\x1b[2J\x1b[1;1Hall good\r and \u009b2J\x7f, \x9b3J, é€")
 	}))
 	defer srv.Close()
 	c := newCLI(t)
 	c.must("set", "Webhook Example", "BaseUrl="+srv.URL)
 	code, out, errOut := c.run("run", "Webhook Example", "Create Order")
-	if code != exitFailed || strings.ContainsAny(out+errOut, "\x1b\r\u009b\x7f") || !strings.Contains(out+errOut, `upstream down\x1b[2J\x1b[1;1Hall good\x0d and \u009b2J\u007f`) {
+	if code != exitFailed || strings.ContainsAny(out+errOut, "\x1b\r\u009b\x7f") || strings.Contains(out+errOut, "\x9b") || !strings.Contains(out+errOut, `upstream down\x1b[2J\x1b[1;1Hall good\x0d and \u009b2J\u007f, \x9b3J, é€`) {
 		t.Errorf("exit %d, the API's control characters printed as they are:\n%q\n%q", code, out, errOut)
 	}
 	_, out, _ = c.run("run", "Webhook Example", "Create Order", "--json")

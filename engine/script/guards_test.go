@@ -362,3 +362,19 @@ func TestStringifyKeyListCannotSkipTheGuard(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// A handler that throws after leaving a getter that never returns in the
+// globals: reading them back runs into the time limit, and that is what
+// the step says, not the throw.
+func TestGlobalsReadAfterAThrowWithinTheLimit(t *testing.T) {
+	r := newRunner(t, Options{Timeout: 300 * time.Millisecond}, "", `function before_action() {
+		Object.defineProperty(method_request_headers, 'X-Loop', {enumerable: true, get: function () { for (;;) {} }});
+		throw new Error('boom');
+	}`)
+	defer r.Close()
+	_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{MethodRequestHeaders: map[string]string{}})
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Errorf("error %v, want the time limit", err)
+	}
+}

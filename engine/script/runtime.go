@@ -238,8 +238,12 @@ func (u *unit) fire(ev Event, g *Globals) (bool, error) {
 		if errors.As(err, &se) {
 			// What the handler set before it threw comes back too: the
 			// step fails, but a credential it built may be in its message,
-			// and the caller masks it only if it sees it.
-			u.readGlobals(ev, g)
+			// and the caller masks it only if it sees it. Reading them may
+			// run into the time limit: that is what the step then says.
+			var ie *goja.InterruptedError
+			if rerr := u.readGlobals(ev, g); errors.As(rerr, &ie) {
+				return false, rerr
+			}
 		}
 		return false, err
 	}
