@@ -142,11 +142,7 @@ func remove(ms []model.Method, name string) []model.Method {
 // rows and the sandbox n webhooks; then it lets deletes through.
 func pendingWebhooks(t *testing.T, name string, n int, api *failingDeletes) (*model.Connector, engine.LoadFunc, *memLedger, []model.WebhookRecord) {
 	t.Helper()
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	c := exampleConnector(t)
-	c.Name = name
-	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	c, account, load := exampleAgainst(t, name, api)
 	ledger := &memLedger{}
 	api.fail.Store(true)
 	for range n {
@@ -159,8 +155,21 @@ func pendingWebhooks(t *testing.T, name string, n int, api *failingDeletes) (*mo
 	if len(pending) != n || len(api.sb.Webhooks()) != n {
 		t.Fatalf("%d pending rows and %d webhooks, want %d", len(pending), len(api.sb.Webhooks()), n)
 	}
-	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
 	return c, load, ledger, pending
+}
+
+// exampleAgainst serves api on loopback and returns the example connector,
+// named name, with account values pointing at it, and a LoadFunc that
+// gives both to a cleanup.
+func exampleAgainst(t *testing.T, name string, api http.Handler) (*model.Connector, map[string]string, engine.LoadFunc) {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	c := exampleConnector(t)
+	c.Name = name
+	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	return c, account, load
 }
 
 // Cancelling a cleanup while a delete waits for its turn under the rate
@@ -289,12 +298,7 @@ func TestCleanupRowsDeletedMeanwhile(t *testing.T) {
 // whose run's process is gone is cleaned up as before.
 func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
 	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	c := exampleConnector(t)
-	c.Name = "Cleanup during a run"
-	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
-	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	c, account, load := exampleAgainst(t, "Cleanup during a run", api)
 	ledger := &memLedger{}
 	var during []engine.CleanupResult
 	r := &engine.Runner{Connector: c, Account: account, OnStep: func(s *engine.Step) {
@@ -350,11 +354,7 @@ func (l *markFailedFails) MarkWebhookFailed(ctx context.Context, id int64, reaso
 // failed) does not keep the row from a cleanup in the same process.
 func TestCleanupAfterARunThatLeftItsOwner(t *testing.T) {
 	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	c := exampleConnector(t)
-	c.Name = "Owner left behind"
-	account := map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	c, account, load := exampleAgainst(t, "Owner left behind", api)
 	ledger := &markFailedFails{}
 	api.fail.Store(true)
 	(&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
@@ -363,7 +363,6 @@ func TestCleanupAfterARunThatLeftItsOwner(t *testing.T) {
 	if len(pending) != 1 || pending[0].Owner == "" {
 		t.Fatalf("after the failed delete and ledger write: %s, want one pending row still owned", dump(pending))
 	}
-	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
 	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil); len(out) != 1 || !out[0].Deleted {
 		t.Errorf("cleanup of a row its ended run still owns: %s", dump(out))
 	}

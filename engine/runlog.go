@@ -108,13 +108,6 @@ type Received struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// Secrets lists the values a run must never show: the auth values and the
-// values of Sensitive parameters and of signing secrets, from the connector
-// and the account.
-func Secrets(c *model.Connector, account map[string]string) []string {
-	return secretNamesOf(c).secrets(account)
-}
-
 // HistoryBodyLimit is how much of each body a run's history record keeps:
 // the run log on screen has them whole, but a history of responses of up
 // to 10 MiB each would grow the database by as much for every run.

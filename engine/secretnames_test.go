@@ -48,10 +48,10 @@ func TestSecretNamesAgreeWithConnector(t *testing.T) {
 			t.Errorf("%s: order %q does not list the names %v once each", name, n.order, n.all)
 		}
 	}
-	got := Secrets(small, map[string]string{model.AuthValueKeys[0]: "the-key", "SigningSecret": "sig", "BaseUrl": "https://x", "Page": "2"})
+	got := secretNamesOf(small).secrets(map[string]string{model.AuthValueKeys[0]: "the-key", "SigningSecret": "sig", "BaseUrl": "https://x", "Page": "2"})
 	want := []string{"the-key", "sig", "tenant-default", "sign-default"}
 	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
-		t.Errorf("Secrets = %q, want %q", got, want)
+		t.Errorf("secrets = %q, want %q", got, want)
 	}
 }
 

@@ -36,13 +36,13 @@ func runList(ctx context.Context, env *cliEnv, args []string) error {
 		return nil
 	}
 	for _, c := range list {
-		fmt.Fprintf(env.stdout, "%s (%s)\n", model.Printable(c.Name), plural(len(c.Methods), "method"))
+		fmt.Fprintf(env.stdout, "%s (%s)\n", c.Name, plural(len(c.Methods), "method"))
 		for _, m := range c.Methods {
 			hidden := ""
 			if m.Hide {
 				hidden = "  (hidden)"
 			}
-			fmt.Fprintf(env.stdout, "  %-8s %s%s\n", m.MethodType, model.Printable(m.Name), hidden)
+			fmt.Fprintf(env.stdout, "  %-8s %s%s\n", m.MethodType, m.Name, hidden)
 		}
 	}
 	return nil
