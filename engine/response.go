@@ -16,8 +16,8 @@ import (
 
 // MappedField is one field of a grid read from a JSON body.
 type MappedField struct {
-	ConnectorField string          `json:"connector_field"`
-	SystemField    string          `json:"system_field,omitempty"`
+	ConnectorField string          `json:"connector_field" mask:"never"`
+	SystemField    string          `json:"system_field,omitempty" mask:"never"`
 	DataType       model.FieldType `json:"data_type"`
 	// Found is false when the body has nothing at the field's path.
 	Found bool `json:"found"`

@@ -1,11 +1,7 @@
 package engine
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
-
-	"patchbay/model"
 )
 
 // StepStatus is where a step stands.
@@ -24,12 +20,14 @@ const (
 
 // Result is a run's structured log: what the window shows, what --json
 // prints and what the run history keeps. Every secret in it is masked.
+// Fields tagged mask:"never" hold Patchbay's and the connector's own
+// names, never run data: FromHistory leaves them as they are.
 type Result struct {
 	OK        bool   `json:"ok"`
-	Connector string `json:"connector"`
-	Method    string `json:"method"`
+	Connector string `json:"connector" mask:"never"`
+	Method    string `json:"method" mask:"never"`
 	// Kind is "method" for one method, "webhook" for a lifecycle.
-	Kind       string    `json:"kind"`
+	Kind       string    `json:"kind" mask:"never"`
 	WebhookID  string    `json:"webhook_id,omitempty"`
 	WebhookURL string    `json:"webhook_url,omitempty"`
 	Steps      []*Step   `json:"steps"`
@@ -48,8 +46,8 @@ type Result struct {
 // Step is one step of a run: one request and its response, or waiting for a
 // delivery.
 type Step struct {
-	Name       string       `json:"name"`
-	Method     string       `json:"method,omitempty"`
+	Name       string       `json:"name" mask:"never"`
+	Method     string       `json:"method,omitempty" mask:"never"`
 	Status     StepStatus   `json:"status"`
 	OK         bool         `json:"ok"`
 	Request    *RequestLog  `json:"request,omitempty"`
@@ -106,55 +104,4 @@ type Received struct {
 	Mapped   []MappedField `json:"mapped,omitempty"`
 	Console  []string      `json:"console,omitempty"`
 	Error    string        `json:"error,omitempty"`
-}
-
-// HistoryBodyLimit is how much of each body a run's history record keeps:
-// the run log on screen has them whole, but a history of responses of up
-// to 10 MiB each would grow the database by as much for every run.
-const HistoryBodyLimit = 64 << 10
-
-// ForHistory returns a copy of the result to keep in the run history: each
-// request, response and delivery body cut at HistoryBodyLimit bytes, on a
-// character's boundary, saying how long it was. The bodies are masked
-// already, so a cut never leaves part of a secret.
-func (res *Result) ForHistory() *Result {
-	out := *res
-	cut := func(body string) string {
-		if len(body) <= HistoryBodyLimit {
-			return body
-		}
-		return fmt.Sprintf("%s (%d bytes in all; the run history keeps the first %d KiB)", clip(body, HistoryBodyLimit), len(body), HistoryBodyLimit>>10)
-	}
-	out.Steps = make([]*Step, len(res.Steps))
-	for i, s := range res.Steps {
-		c := *s
-		if s.Request != nil {
-			r := *s.Request
-			r.Body = cut(r.Body)
-			c.Request = &r
-		}
-		if s.Response != nil {
-			r := *s.Response
-			r.Body = cut(r.Body)
-			c.Response = &r
-		}
-		out.Steps[i] = &c
-	}
-	if res.Delivery != nil {
-		d := *res.Delivery
-		d.Body = cut(d.Body)
-		out.Delivery = &d
-	}
-	return &out
-}
-
-// HistoryRecord is the run history's record of the result, its log cut as
-// ForHistory cuts it.
-func (res *Result) HistoryRecord() (*model.RunRecord, error) {
-	log, err := json.Marshal(res.ForHistory())
-	if err != nil {
-		return nil, err
-	}
-	return &model.RunRecord{Connector: res.Connector, Method: res.Method, Kind: res.Kind,
-		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log}, nil
 }

@@ -151,4 +151,9 @@ type RunHistory interface {
 	SaveRun(ctx context.Context, rec *RunRecord) error
 	// ListRuns returns a connector's runs, newest first, at most limit of them.
 	ListRuns(ctx context.Context, connector string, limit int) ([]RunRecord, error)
+	// ListMethodRuns returns the runs of one method of a connector, newest
+	// first, without their logs: a list to choose from.
+	ListMethodRuns(ctx context.Context, connector, method string) ([]RunRecord, error)
+	// LoadRun returns one run with its log; ENotFound when there is none.
+	LoadRun(ctx context.Context, id int64) (*RunRecord, error)
 }

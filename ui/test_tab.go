@@ -41,6 +41,9 @@ type testTab struct {
 	steps       *widget.Accordion
 	delivery    *fyne.Container
 	pending     *fyne.Container
+	// history lists the method's earlier runs, historyRecs their records.
+	history     *widget.Select
+	historyRecs []model.RunRecord
 
 	// values are the inputs typed so far, kept while the form is rebuilt.
 	values map[string]string
@@ -74,17 +77,19 @@ func (t *testTab) buildUI() fyne.CanvasObject {
 	t.progress = widget.NewProgressBarInfinite()
 	t.progress.Stop()
 	t.progress.Hide()
-	t.state = &widget.Label{Text: "Not run yet.", Wrapping: fyne.TextWrapWord}
+	t.state = &widget.Label{Text: notRunYet, Wrapping: fyne.TextWrapWord}
 	t.webhookID = &canvas.Text{TextSize: 26, TextStyle: fyne.TextStyle{Bold: true}, Color: theme.Color(theme.ColorNamePrimary)}
 	t.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	t.problem.Hide()
 	t.steps = widget.NewAccordion()
 	t.delivery = container.NewVBox()
 	t.pending = container.NewVBox()
+	t.history = &widget.Select{}
 
 	controls := container.NewVBox(
 		container.NewHBox(t.run, t.cancel),
 		t.progress,
+		t.history,
 		t.webhookBox,
 		&widget.Label{Text: "Values for this run", TextStyle: fyne.TextStyle{Bold: true}},
 		t.inputsBox,
@@ -120,6 +125,7 @@ func (t *testTab) refresh() {
 	}
 	t.rebuildInputs()
 	t.showPending()
+	t.showHistory()
 	t.updateButtons()
 	if r := t.ed.host.running; r != nil && r != t {
 		t.state.SetText(fmt.Sprintf("The test of %s is still running: Run test waits for it to end, and Cancel stops it (a webhook it created is still deleted).", r.runName))
@@ -304,13 +310,8 @@ func (t *testTab) onRun() {
 
 	ctx, cancel := context.WithCancel(host.ctx)
 	t.stop, t.runName, t.runOpen, host.running = cancel, m.Name, host.open, t
-	t.last = nil
-	t.steps.Items = nil
-	t.steps.Refresh()
-	t.delivery.RemoveAll()
-	t.problem.Hide()
-	t.webhookID.Text = ""
-	t.webhookID.Refresh()
+	t.clearResults()
+	t.history.ClearSelected()
 	t.state.SetText(fmt.Sprintf("Running %s…", m.Name))
 	t.progress.Show()
 	t.progress.Start()
@@ -399,6 +400,7 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 	t.progress.Hide()
 	t.showResult(res)
 	t.showPending()
+	t.showHistory()
 	host := t.ed.host
 	switch {
 	case host.closeAfterRun:
@@ -420,6 +422,7 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		// method's.
 		e.test.updateButtons()
 		e.test.showPending()
+		e.test.showHistory()
 		switch {
 		case host.open != nil && host.open == t.runOpen && e.method().Name == t.runName:
 			e.test.showResult(res)
@@ -427,7 +430,7 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 				e.test.showStep(s)
 			}
 		case e.test.last == nil:
-			e.test.state.SetText("Not run yet.")
+			e.test.showNotRun()
 		}
 	}
 	host.tools.update()

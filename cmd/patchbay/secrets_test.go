@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,7 +107,12 @@ func TestSecretsNeverShow(t *testing.T) {
 	}
 	for _, r := range runs {
 		seen.Write(r.Log)
+		id := strconv.FormatInt(r.ID, 10)
+		record("history", "Leaky", "--run", id)
+		record("history", "Leaky", "--run", id, "--json")
 	}
+	record("history", "Leaky")
+	record("history", "Leaky", "--json")
 	hooks, _ := db.ListWebhooks(context.Background(), false)
 	for _, h := range hooks {
 		seen.WriteString(h.LastError + h.URL)

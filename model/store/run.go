@@ -80,11 +80,51 @@ func listRuns(ctx context.Context, tx *sql.Tx, connector string, limit int) ([]m
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	return queryRuns(ctx, tx, true, `WHERE connector = ? ORDER BY started_at DESC, id DESC LIMIT ?`, connector, limit)
+}
+
+// ListMethodRuns returns the runs of one method of the named connector,
+// newest first, without their logs (LoadRun reads one).
+func (db *DB) ListMethodRuns(ctx context.Context, connector, method string) ([]model.RunRecord, error) {
+	tx, err := db.rd.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %q › %q: %w", connector, method, err)
+	}
+	defer rollback(tx)
+	list, err := queryRuns(ctx, tx, false, `WHERE connector = ? AND method = ? ORDER BY started_at DESC, id DESC`, connector, method)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of %q › %q: %w", connector, method, err)
+	}
+	return list, tx.Commit()
+}
+
+// LoadRun returns the run with the given ID, its log included, or an
+// ENotFound error.
+func (db *DB) LoadRun(ctx context.Context, id int64) (*model.RunRecord, error) {
+	tx, err := db.rd.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load run %d: %w", id, err)
+	}
+	defer rollback(tx)
+	list, err := queryRuns(ctx, tx, true, `WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load run %d: %w", id, err)
+	}
+	if len(list) == 0 {
+		return nil, model.Errorf(model.ENotFound, "the run history has no run %d (only the newest %d runs of each connector are kept)", id, RunsKept)
+	}
+	return &list[0], tx.Commit()
+}
+
+// queryRuns reads the runs the clause selects, with their logs or not.
+func queryRuns(ctx context.Context, tx *sql.Tx, withLogs bool, clause string, args ...any) ([]model.RunRecord, error) {
+	logColumn := "NULL"
+	if withLogs {
+		logColumn = "log"
+	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, kind, started_at, finished_at, ok, log
-		FROM runs WHERE connector = ?
-		ORDER BY started_at DESC, id DESC
-		LIMIT ?`, connector, limit)
+		SELECT id, connector, method, kind, started_at, finished_at, ok, `+logColumn+`
+		FROM runs `+clause, args...)
 	if err != nil {
 		return nil, err
 	}

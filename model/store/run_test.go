@@ -62,6 +62,28 @@ func TestRunHistory(t *testing.T) {
 			}
 		})
 	}
+	t.Run("one method's, without logs", func(t *testing.T) {
+		got, err := db.ListMethodRuns(ctx, "Shop", "Create Order")
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second := *runs[0], *runs[2]
+		first.Log = nil
+		if want := []model.RunRecord{first, second}; !reflect.DeepEqual(got, want) {
+			t.Errorf("ListMethodRuns:\n got %+v\nwant %+v", got, want)
+		}
+		if got, err := db.ListMethodRuns(ctx, "Other", "Create Order"); err != nil || len(got) != 0 {
+			t.Errorf("another connector's method: %+v, %v", got, err)
+		}
+	})
+	t.Run("one run, with its log", func(t *testing.T) {
+		got, err := db.LoadRun(ctx, runs[0].ID)
+		if err != nil || !reflect.DeepEqual(*got, *runs[0]) {
+			t.Errorf("LoadRun(%d): %+v, %v", runs[0].ID, got, err)
+		}
+		_, err = db.LoadRun(ctx, 999)
+		wantCode(t, err, model.ENotFound)
+	})
 }
 
 func TestSaveRun_Invalid(t *testing.T) {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"patchbay/engine/sandbox"
+	"patchbay/model"
+)
+
+// The history lists a connector's runs newest first, of one method when
+// asked, and shows any of them step by step, as text or JSON.
+func TestHistory(t *testing.T) {
+	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	defer srv.Close()
+	c := newCLI(t)
+	const ex = "Webhook Example"
+	if out := c.must("history", ex); !strings.Contains(out, "no runs of Webhook Example in the history") {
+		t.Errorf("empty history: %q", out)
+	}
+	c.must("set", ex, "BaseUrl="+srv.URL)
+	c.must("webhook", "test", ex, "New Order", "--trigger", "Create Order")
+	c.must("run", ex, "Create Order")
+
+	out := c.must("history", ex)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "method  Create Order  passed in") || !strings.Contains(lines[1], "webhook New Order  passed in") ||
+		!strings.HasSuffix(lines[1], "(webhook 1)") || lines[2] != "To see a run step by step: patchbay history 'Webhook Example' --run N" {
+		t.Errorf("history:\n%s", out)
+	}
+	var list []runSummary
+	if err := json.Unmarshal([]byte(c.must("history", ex, "New Order", "--json")), &list); err != nil || len(list) != 1 ||
+		list[0].Method != "New Order" || !list[0].OK || list[0].WebhookID != "1" || list[0].Kind != "webhook" {
+		t.Fatalf("New Order's runs as JSON: %+v, %v", list, err)
+	}
+	id := strconv.FormatInt(list[0].ID, 10)
+	shown := c.must("history", ex, "--run", id)
+	for _, want := range []string{"run " + id + " of Webhook Example › New Order", "✓ Create webhook (Create Webhook)  POST " + srv.URL + "/webhooks → 201",
+		"    CustomerEmail = \"ada@example.com\"", "✓ Delete webhook (Delete Webhook)  DELETE " + srv.URL + "/webhooks/1 → 204", "Cyclr_Webhook_Id: 1"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("run %s lacks %q:\n%s", id, want, shown)
+		}
+	}
+	var res struct {
+		OK    bool
+		Steps []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(c.must("history", ex, "--run", id, "--json")), &res); err != nil || !res.OK || len(res.Steps) != 4 {
+		t.Errorf("run %s as JSON: %+v, %v", id, res, err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"history", ex, "--run", "99"}, `connector "Webhook Example" has no run 99 in the history; patchbay history 'Webhook Example' lists them`},
+		{[]string{"history", ex, "Create Order", "--run", id}, `has no run ` + id + ` in the history › Create Order`},
+		{[]string{"history", ex, "Nope"}, `connector "Webhook Example" has no method "Nope", and no run of one is kept`},
+		{[]string{"history", "Nope"}, `"Nope"`},
+		{[]string{"history", ex, "--run", "-1"}, "--run -1: runs are numbered from 1"},
+		{[]string{"history"}, "too few arguments"},
+	} {
+		if code, _, errOut := c.run(tc.args...); code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// A value shown in runs before its parameter was made Sensitive is masked
+// when those runs are listed or shown now.
+func TestHistoryMasksValuesMadeSecretSince(t *testing.T) {
+	const tenant = "tenant-Q8w3zLr5"
+	base := echoAPI(t)
+	c := newCLI(t)
+	doc := func(sensitive bool) string {
+		return writeFile(t, "t.json", `{"Format": "patchbay.connector/1", "Name": "Tenant",
+  "Parameters": [{"TargetType": "HttpHeader", "TargetName": "X-Tenant", "IsSensitive": `+strconv.FormatBool(sensitive)+`, "Values": ["`+tenant+`"]}],
+  "Methods": [{"Name": "Fail", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+base+`/fail"}]}`)
+	}
+	c.must("import", doc(false))
+	c.run("run", "Tenant", "Fail") // 401, the header echoed in the error
+	if out := c.must("history", "Tenant", "--run", "1", "--json"); !strings.Contains(out, tenant) {
+		t.Fatalf("the run does not show the value before it is a secret:\n%s", out)
+	}
+	c.must("import", "--replace", doc(true))
+	var all strings.Builder
+	for _, args := range [][]string{{"history", "Tenant"}, {"history", "Tenant", "--json"}, {"history", "Tenant", "--run", "1"}, {"history", "Tenant", "--run", "1", "--json"}} {
+		all.WriteString(c.must(args...))
+	}
+	if out := all.String(); strings.Contains(out, tenant) || !strings.Contains(out, model.SecretPlaceholder) {
+		t.Errorf("the value made Sensitive shows, or nothing was masked:\n%s", out)
+	}
+}

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"patchbay/engine"
+	"patchbay/model"
+)
+
+// The Test tab's earlier runs: the method's runs the history keeps, newest
+// first, each shown as it was when chosen, masked again with the secrets
+// the connector has now.
+
+// historyRuns lists the open method's runs from the history, newest
+// first, without their logs: one is read when it is chosen.
+func (t *testTab) historyRuns() ([]model.RunRecord, error) {
+	host := t.ed.host
+	if host.deps.Runs == nil || host.open == nil || host.open.storedName == "" {
+		return nil, nil
+	}
+	return host.deps.Runs.ListMethodRuns(host.ctx, host.open.storedName, t.ed.method().Name)
+}
+
+// historyLabel is a run's line in the Earlier runs list.
+func historyLabel(r model.RunRecord) string {
+	outcome := "failed"
+	if r.OK {
+		outcome = "passed"
+	}
+	when := r.StartedAt.Local().Format("2 Jan 15:04:05")
+	if r.FinishedAt.IsZero() {
+		return fmt.Sprintf("#%d · %s · %s", r.ID, when, outcome)
+	}
+	return fmt.Sprintf("#%d · %s · %s in %s", r.ID, when, outcome, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+}
+
+// showHistory fills the Earlier runs list.
+func (t *testTab) showHistory() {
+	if t.history == nil {
+		return
+	}
+	recs, err := t.historyRuns()
+	t.historyRecs = recs
+	opts := make([]string, len(recs))
+	for i, r := range recs {
+		opts[i] = historyLabel(r)
+	}
+	t.history.OnChanged = nil
+	t.history.Options = opts
+	t.history.ClearSelected()
+	switch {
+	case err != nil:
+		t.history.PlaceHolder = "The run history cannot be read: " + err.Error()
+	case len(recs) == 0:
+		t.history.PlaceHolder = "No earlier runs of this method"
+	default:
+		t.history.PlaceHolder = fmt.Sprintf("Earlier runs of this method (%d)", len(recs))
+	}
+	if len(recs) == 0 {
+		t.history.Disable()
+	} else {
+		t.history.Enable()
+	}
+	t.history.Refresh()
+	t.history.OnChanged = t.onHistoryChosen
+	if t.last == nil && t.stop == nil && (t.state.Text == notRunYet || t.state.Text == notRunHere) {
+		t.showNotRun()
+	}
+}
+
+// What the results pane says before the method has run in this window.
+const (
+	notRunYet  = "Not run yet."
+	notRunHere = "Not run in this window yet: choose one of its earlier runs in the list on the left to see it."
+)
+
+// showNotRun says the method has not run yet, and where its earlier runs are.
+func (t *testTab) showNotRun() {
+	if len(t.historyRecs) > 0 {
+		t.state.SetText(notRunHere)
+	} else {
+		t.state.SetText(notRunYet)
+	}
+}
+
+// onHistoryChosen shows the chosen run in place of the last one.
+func (t *testTab) onHistoryChosen(label string) {
+	if t.stop != nil || label == "" {
+		return // a run on screen is under way: it keeps the results pane
+	}
+	for _, r := range t.historyRecs {
+		if historyLabel(r) != label {
+			continue
+		}
+		host := t.ed.host
+		var res *engine.Result
+		rec, err := host.deps.Runs.LoadRun(host.ctx, r.ID)
+		if err == nil {
+			res, err = engine.FromHistory(*rec, host.open.conn, host.open.account)
+		}
+		t.clearResults()
+		if err != nil {
+			t.state.SetText("")
+			t.showProblem(err.Error())
+			return
+		}
+		t.showResult(res)
+		for _, s := range res.Steps {
+			t.showStep(s)
+		}
+		t.state.SetText(fmt.Sprintf("Run #%d of %s, from the history. %s", r.ID, r.StartedAt.Local().Format("2 Jan 2006 15:04:05"), t.state.Text))
+		return
+	}
+}
+
+// clearResults empties the results pane.
+func (t *testTab) clearResults() {
+	t.last = nil
+	t.steps.Items = nil
+	t.steps.Refresh()
+	t.delivery.RemoveAll()
+	t.problem.Hide()
+	t.webhookID.Text = ""
+	t.webhookID.Refresh()
+	t.state.Importance = widget.MediumImportance
+}

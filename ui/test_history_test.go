@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"patchbay/model"
+)
+
+// The Test tab lists the method's earlier runs from the history, newest
+// first, and shows a chosen one step by step, masked with the secrets the
+// connector has now: a header value made Sensitive after the run is
+// masked in it.
+func TestTestTab_EarlierRuns(t *testing.T) {
+	const tenant = "tenant-Jd82kQp1"
+	_, _, _, m, ed := sandboxTest(t, "Create Order", func(c *model.Connector) {
+		co := c.Method("Create Order")
+		co.Parameters = append(co.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Tenant", Values: []string{tenant}})
+	})
+	tab := ed.test
+	fyne.DoAndWait(func() {
+		if !tab.history.Disabled() || tab.history.PlaceHolder != "No earlier runs of this method" {
+			t.Errorf("before any run: disabled %t, %q", tab.history.Disabled(), tab.history.PlaceHolder)
+		}
+	})
+	for _, email := range []string{"bo@example.com", "cy@example.com"} {
+		fyne.DoAndWait(func() {
+			typeInput(t, tab, "Customer email", email)
+			tab.onRun()
+		})
+		waitRun(t, tab)
+	}
+
+	var older string
+	fyne.DoAndWait(func() {
+		if tab.history.Disabled() || tab.history.PlaceHolder != "Earlier runs of this method (2)" || len(tab.history.Options) != 2 ||
+			!strings.HasPrefix(tab.history.Options[0], "#2 · ") || !strings.HasPrefix(tab.history.Options[1], "#1 · ") ||
+			!strings.Contains(tab.history.Options[1], " · passed in ") {
+			t.Fatalf("after two runs: %q, %q", tab.history.PlaceHolder, tab.history.Options)
+		}
+		older = tab.history.Options[1]
+		// The author ticks Sensitive on the header after the runs.
+		m.open.conn.Method("Create Order").Parameters[0].IsSensitive = true
+		tab.history.SetSelected(older)
+	})
+	fyne.DoAndWait(func() {
+		if !strings.HasPrefix(tab.state.Text, "Run #1 of ") || !strings.Contains(tab.state.Text, "from the history. Passed in ") || len(tab.steps.Items) != 1 {
+			t.Fatalf("the older run shows as %q with %d steps", tab.state.Text, len(tab.steps.Items))
+		}
+		tab.steps.OpenAll()
+		markup := test.RenderToMarkup(m.win.Canvas())
+		// The second run's email was typed after the first's, in the same entry.
+		if body := tab.last.Steps[0].Request.Body; !strings.Contains(body, `"bo@example.com"`) {
+			t.Errorf("the older run's request body is %s", body)
+		}
+		if strings.Contains(markup, tenant) || !strings.Contains(markup, "X-Tenant: ••••••") {
+			t.Error("the header made Sensitive since the run shows unmasked")
+		}
+	})
+
+	// Another method has its own history; a new run clears the choice.
+	fyne.DoAndWait(func() {
+		other := openMethod(t, m, "New Order")
+		other.selectTab(tabTest)
+		if other.test.history.PlaceHolder != "No earlier runs of this method" {
+			t.Errorf("New Order's earlier runs: %q", other.test.history.PlaceHolder)
+		}
+		back := openMethod(t, m, "Create Order")
+		back.selectTab(tabTest)
+		tab = back.test
+		if len(tab.history.Options) != 2 {
+			t.Errorf("Create Order's earlier runs after reopening: %q", tab.history.Options)
+		}
+		tab.history.SetSelected(tab.history.Options[1])
+		tab.onRun()
+	})
+	waitRun(t, tab)
+	fyne.DoAndWait(func() {
+		if tab.history.Selected != "" || len(tab.history.Options) != 3 || strings.HasPrefix(tab.state.Text, "Run #") {
+			t.Errorf("after a new run: selected %q, %d runs, state %q", tab.history.Selected, len(tab.history.Options), tab.state.Text)
+		}
+	})
+}
