@@ -46,7 +46,7 @@ type WebhookOptions struct {
 // run was cancelled; a failed delete leaves the ledger row pending for
 // Cleanup.
 func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOptions) *Result {
-	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "webhook", StartedAt: time.Now()}
+	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "webhook", StartedAt: time.Now()}
 	defer func() { res.FinishedAt = time.Now() }()
 	r.begin()
 	wm, create, del, err := webhookMethods(r.Connector, name)
@@ -80,7 +80,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	// The row goes in before the create request is sent: a process killed
 	// while the API answers still leaves a trace of what it may have made.
-	rec := &model.WebhookRecord{Connector: r.Connector.Name, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
 		Owner:     owner, // a cleanup meanwhile leaves the row to this run
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
 	ledgerCtx := context.WithoutCancel(ctx)

@@ -102,7 +102,7 @@ func (r *Runner) notify(s *Step) {
 // RunMethod runs one Action method: prepare, before_action, send,
 // after_action or after_error, and map the response.
 func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
-	res := &Result{Connector: r.Connector.Name, Method: name, Kind: "method", StartedAt: time.Now()}
+	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "method", StartedAt: time.Now()}
 	defer func() { res.FinishedAt = time.Now() }()
 	r.begin()
 	m := r.Connector.Method(name)

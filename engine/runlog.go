@@ -25,7 +25,10 @@ const (
 type Result struct {
 	OK        bool   `json:"ok"`
 	Connector string `json:"connector" mask:"never"`
-	Method    string `json:"method" mask:"never"`
+	// ConnectorID is the stored connector's ID, 0 for one never saved:
+	// the history keeps the run under the connector's name when it ends.
+	ConnectorID int64  `json:"-"`
+	Method      string `json:"method" mask:"never"`
 	// Kind is "method" for one method, "webhook" for a lifecycle.
 	Kind       string    `json:"kind" mask:"never"`
 	WebhookID  string    `json:"webhook_id,omitempty"`

@@ -83,6 +83,11 @@ type WebhookRecord struct {
 	// Connector and Method name the connector and its Webhook method.
 	Connector string
 	Method    string
+	// ConnectorID is the stored connector's ID when the run knows it (not
+	// kept on the row): the row is written under the connector's name at
+	// that moment, so that a rename saved while the run goes on does not
+	// leave it under the old one, where cleanup finds no connector.
+	ConnectorID int64
 	// DeleteMethod names the Delete Webhook Method the webhook was created
 	// with, so that cleanup can still delete it after the Webhook method was
 	// renamed or removed. Empty on rows written before it was recorded.
@@ -135,7 +140,11 @@ type WebhookLedger interface {
 type RunRecord struct {
 	ID        int64
 	Connector string
-	Method    string
+	// ConnectorID is the stored connector's ID when the run knows it (not
+	// kept on the row): the run is saved under the connector's name at
+	// that moment, as WebhookRecord's is.
+	ConnectorID int64
+	Method      string
 	// Kind is "method" for a single method run, "webhook" for a lifecycle.
 	Kind       string
 	StartedAt  time.Time

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -81,6 +82,37 @@ func TestTestTab_EarlierRuns(t *testing.T) {
 	fyne.DoAndWait(func() {
 		if tab.history.Selected != "" || len(tab.history.Options) != 3 || strings.HasPrefix(tab.state.Text, "Run #") {
 			t.Errorf("after a new run: selected %q, %d runs, state %q", tab.history.Selected, len(tab.history.Options), tab.state.Text)
+		}
+	})
+}
+
+// A rename saved while a webhook test runs: the run's ledger row and its
+// history record follow the connector's new name, so the Test tab lists
+// the run and cleanup still finds the connector.
+func TestTestTab_RenameSavedWhileRunning(t *testing.T) {
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil)
+	startLifecycle(t, sb, ed)
+	fyne.DoAndWait(func() {
+		m.open.conn.Name = "Example v2"
+		m.open.dirty = true
+		if !m.save() {
+			t.Fatal("the rename was not saved")
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	ctx := context.Background()
+	if runs, err := st.ListRuns(ctx, "Example v2", 0); err != nil || len(runs) != 1 || runs[0].Method != "New Order" {
+		t.Errorf("runs under the new name: %+v, %v", runs, err)
+	}
+	rows, err := st.ListWebhooks(ctx, false)
+	if err != nil || len(rows) != 1 || rows[0].Connector != "Example v2" || rows[0].Pending() {
+		t.Errorf("ledger rows: %+v, %v", rows, err)
+	}
+	fyne.DoAndWait(func() {
+		tab := openMethod(t, m, "New Order").test
+		if len(tab.history.Options) != 1 {
+			t.Errorf("New Order's earlier runs after the rename: %q", tab.history.Options)
 		}
 	})
 }

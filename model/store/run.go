@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"patchbay/model"
@@ -36,10 +37,14 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
 	defer rollback(tx)
+	connector, err := currentName(ctx, tx, rec.ConnectorID, rec.Connector)
+	if err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO runs (connector, method, kind, started_at, finished_at, ok, log)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		rec.Connector, rec.Method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
+		connector, rec.Method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
 	if err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
@@ -50,14 +55,32 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 	if _, err := tx.ExecContext(ctx, `
 		DELETE FROM runs WHERE connector = ? AND id NOT IN (
 			SELECT id FROM runs WHERE connector = ? ORDER BY started_at DESC, id DESC LIMIT ?)`,
-		rec.Connector, rec.Connector, RunsKept); err != nil {
+		connector, connector, RunsKept); err != nil {
 		return fmt.Errorf("save run of %q: removing older runs: %w", rec.Method, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
-	rec.ID = id
+	rec.ID, rec.Connector = id, connector
 	return nil
+}
+
+// currentName is the name the connector with the given ID has now, for a
+// record made under its name earlier: name when id is 0 or the connector
+// is gone.
+func currentName(ctx context.Context, tx *sql.Tx, id int64, name string) (string, error) {
+	if id == 0 {
+		return name, nil
+	}
+	var now string
+	err := tx.QueryRowContext(ctx, `SELECT name FROM connectors WHERE id = ?`, id).Scan(&now)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return name, nil
+	case err != nil:
+		return "", err
+	}
+	return now, nil
 }
 
 // ListRuns returns the named connector's runs, newest (by StartedAt) first,

@@ -132,3 +132,58 @@ func TestRunHistoryKeepsTheNewest(t *testing.T) {
 		t.Errorf("the other connector keeps %d runs, want 1", len(other))
 	}
 }
+
+// A run that began before its connector was renamed, and saved after, is
+// kept under the connector's name at that moment, and so is a ledger row
+// it writes then: the history lists it, and cleanup finds the connector.
+// A record of a connector never saved, or deleted since, keeps its name.
+func TestRecordsFollowARenameSavedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	c := &model.Connector{Name: "Shop"}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	id := c.ID
+	c.Name = "Shop v2" // saved while the run goes on
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		connectorID int64
+		want        string
+	}{
+		{"renamed", id, "Shop v2"},
+		{"never saved", 0, "Shop"},
+		{"deleted since", id + 100, "Shop"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := &model.RunRecord{Connector: "Shop", ConnectorID: tc.connectorID, Method: "M", Kind: "method", StartedAt: start}
+			if err := db.SaveRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			hook := &model.WebhookRecord{Connector: "Shop", ConnectorID: tc.connectorID, Method: "Hook", URL: "http://127.0.0.1:1/h"}
+			if err := db.RecordWebhook(ctx, hook); err != nil {
+				t.Fatal(err)
+			}
+			if run.Connector != tc.want || hook.Connector != tc.want {
+				t.Errorf("records made under %q, %q; want %q", run.Connector, hook.Connector, tc.want)
+			}
+			stored, err := db.LoadRun(ctx, run.ID)
+			if err != nil || stored.Connector != tc.want {
+				t.Errorf("run kept under %+v, %v; want %q", stored, err, tc.want)
+			}
+			rows, err := db.ListWebhooks(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r.ID == hook.ID && r.Connector != tc.want {
+					t.Errorf("ledger row under %q, want %q", r.Connector, tc.want)
+				}
+			}
+		})
+	}
+}

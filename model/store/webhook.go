@@ -34,10 +34,14 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	defer rollback(tx)
+	connector, err := currentName(ctx, tx, rec.ConnectorID, rec.Connector)
+	if err != nil {
+		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
+	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, created_at, last_error, owner)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rec.Connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError, rec.Owner)
+		connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError, rec.Owner)
 	if err != nil {
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
@@ -48,7 +52,7 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
-	rec.ID, rec.CreatedAt, rec.DeletedAt = id, now, time.Time{}
+	rec.ID, rec.Connector, rec.CreatedAt, rec.DeletedAt = id, connector, now, time.Time{}
 	return nil
 }
 
