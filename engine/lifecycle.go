@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"patchbay/engine/script"
@@ -31,12 +33,45 @@ type WebhookOptions struct {
 	// such as "Create Order"; "" for none.
 	Trigger string
 	// Wait is how long to wait for a delivery. Zero means
-	// DefaultDeliveryWait with a trigger and no waiting without one.
+	// DefaultDeliveryWait with a trigger or a tunnel, and no waiting
+	// without either.
 	Wait time.Duration
 	// WebhookURL, when set, is registered instead of the local receiver's
 	// URL: for an API outside this machine, which cannot reach 127.0.0.1.
 	// Deliveries to it are not seen by the run.
 	WebhookURL string
+	// Tunnel, when set, is the public address of a tunnel that forwards to
+	// the receiver at TunnelAddr (cloudflared, ngrok, ssh -R): the webhook
+	// is registered at Tunnel with the receiver's unguessable path, and
+	// the deliveries that come through it are seen and mapped as local
+	// ones are. An API outside this machine can deliver this way.
+	Tunnel string
+	// TunnelAddr is the loopback address the receiver listens on for a
+	// Tunnel; DefaultTunnelAddr when empty.
+	TunnelAddr string
+}
+
+// DefaultTunnelAddr is where the receiver listens for a run through a
+// tunnel: a fixed port, so that the tunnel outlives the runs.
+const DefaultTunnelAddr = "127.0.0.1:8788"
+
+// TunnelURL checks the public address of a tunnel: an absolute http or
+// https URL of a host alone, since a tunnel forwards each path as it is,
+// and the receiver's path follows it. It returns the address without a
+// trailing slash.
+func TunnelURL(tunnel string) (string, error) {
+	u, err := url.Parse(tunnel)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("tunnel %q is not a URL: %v", tunnel, errors.Unwrap(err))
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		return "", fmt.Errorf("tunnel %q is not an absolute http or https URL, such as https://example.trycloudflare.com", tunnel)
+	case u.User != nil:
+		return "", fmt.Errorf("tunnel %q holds a user name or password, which the API would be handed with the webhook", u.Redacted())
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("tunnel %q has a path, query or fragment: give the tunnel's address alone, as it forwards each path as it is", tunnel)
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // RunWebhook runs the lifecycle of a Webhook method: start the local
@@ -59,16 +94,13 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		return res
 	}
 
-	var recv *Receiver
-	url := opts.WebhookURL
-	if url == "" {
-		// A fresh path on the process's shared loopback receiver.
-		if recv, err = OpenReceiver(0); err != nil {
-			res.Error = err.Error()
-			return res
-		}
+	recv, url, err := openReceiver(opts)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if recv != nil {
 		defer recv.Close()
-		url = recv.URL
 	}
 	res.WebhookURL = url
 	system := map[string]string{model.SystemFieldWebhookURL: url}
@@ -158,6 +190,38 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
 	}
 	return res
+}
+
+// openReceiver opens the run's receiver and returns the URL to register:
+// the receiver's own, its path behind a tunnel, or a URL the author gave
+// (no receiver then).
+func openReceiver(opts WebhookOptions) (*Receiver, string, error) {
+	switch {
+	case opts.WebhookURL != "" && opts.Tunnel != "":
+		return nil, "", errors.New("give a webhook URL or a tunnel, not both: a webhook URL's deliveries are not seen here, a tunnel's are")
+	case opts.WebhookURL != "":
+		return nil, opts.WebhookURL, nil
+	case opts.Tunnel != "":
+		public, err := TunnelURL(opts.Tunnel)
+		if err != nil {
+			return nil, "", err
+		}
+		addr := opts.TunnelAddr
+		if addr == "" {
+			addr = DefaultTunnelAddr
+		}
+		recv, err := OpenReceiverAt(addr, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		return recv, public + recv.path, nil
+	}
+	// A fresh path on the process's shared loopback receiver.
+	recv, err := OpenReceiver(0)
+	if err != nil {
+		return nil, "", err
+	}
+	return recv, recv.URL, nil
 }
 
 // webhookMethods finds a Webhook method and its Create and Delete Webhook
@@ -313,7 +377,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		}
 	}
 	wait := opts.Wait
-	if wait == 0 && opts.Trigger != "" {
+	if wait == 0 && (opts.Trigger != "" || opts.Tunnel != "") {
 		wait = DefaultDeliveryWait
 	}
 	if wait <= 0 || recv == nil {
@@ -344,7 +408,11 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 	res.Deliveries = len(recv.Deliveries())
 	switch {
 	case got == nil && errors.Is(err, context.DeadlineExceeded):
-		r.failStep(step, fmt.Errorf("no delivery arrived at %s within %s", recv.URL, wait))
+		where := recv.URL
+		if res.WebhookURL != recv.URL {
+			where = fmt.Sprintf("%s (through the tunnel to %s)", res.WebhookURL, strings.TrimPrefix(recv.server.base, "http://"))
+		}
+		r.failStep(step, fmt.Errorf("no delivery arrived at %s within %s", where, wait))
 		return
 	case got == nil:
 		r.failStep(step, fmt.Errorf("waiting for a delivery: %w", err))

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -68,11 +70,15 @@ type receiverServer struct {
 	open map[string]*Receiver
 }
 
-func startServer() (*receiverServer, error) {
-	const addr = "127.0.0.1:0" // a free port, on the loopback interface only
+// startServer starts a receiver server on addr, a loopback address; port
+// 0 takes a free one.
+func startServer(addr string) (*receiverServer, error) {
 	var lc net.ListenConfig
 	lc.SetMultipathTCP(false) // plain TCP on loopback; MPTCP only costs here
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("the webhook receiver cannot listen on %s: another program (another Patchbay?) uses that port; choose another one, and point the tunnel at it", addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start the webhook receiver on %s: %w", addr, err)
 	}
@@ -110,28 +116,63 @@ func (s *receiverServer) newReceiver(limit int64) (*Receiver, error) {
 	return r, nil
 }
 
+// shared holds the process's receiver servers by the address they were
+// asked for: "127.0.0.1:0" for the one on a free port, and one for each
+// fixed address a tunnel points at.
 var shared struct {
-	mu     sync.Mutex
-	server *receiverServer
+	mu      sync.Mutex
+	servers map[string]*receiverServer
 }
 
 // OpenReceiver opens a receiver on the process's shared loopback server,
-// started on first use and kept for the life of the process, so that a run
-// pays for a path, not for a server. A server that failed to start is tried
-// again by the next run. Close the receiver when the run ends.
+// started on first use on a free port and kept for the life of the
+// process, so that a run pays for a path, not for a server. A server that
+// failed to start is tried again by the next run. Close the receiver when
+// the run ends.
 func OpenReceiver(limit int64) (*Receiver, error) {
+	return OpenReceiverAt("127.0.0.1:0", limit)
+}
+
+// OpenReceiverAt opens a receiver on the shared server at a fixed loopback
+// address, such as the one a tunnel forwards to, started on first use and
+// kept as OpenReceiver's is. An address that is not loopback is refused:
+// the receiver is never reachable from another machine but through a
+// tunnel the author set up.
+func OpenReceiverAt(addr string, limit int64) (*Receiver, error) {
+	if err := CheckReceiverAddr(addr); err != nil {
+		return nil, err
+	}
 	shared.mu.Lock()
-	if shared.server == nil {
-		s, err := startServer()
-		if err != nil {
+	s := shared.servers[addr]
+	if s == nil {
+		var err error
+		if s, err = startServer(addr); err != nil {
 			shared.mu.Unlock()
 			return nil, err
 		}
-		shared.server = s
+		if shared.servers == nil {
+			shared.servers = map[string]*receiverServer{}
+		}
+		shared.servers[addr] = s
 	}
-	s := shared.server
 	shared.mu.Unlock()
 	return s.newReceiver(limit)
+}
+
+// CheckReceiverAddr accepts only HOST:PORT with a loopback IP for HOST:
+// where a receiver may listen.
+func CheckReceiverAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("the receiver's address %q is not HOST:PORT, such as %s", addr, DefaultTunnelAddr)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("the receiver's address %q is not on this machine's loopback interface (127.0.0.1 or ::1): the receiver is reached from outside only through a tunnel", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("the receiver's address %q has no port number from 0 to 65535", addr)
+	}
+	return nil
 }
 
 // ServeHTTP takes a delivery on the receiver's path and answers 404

@@ -32,6 +32,7 @@ type testTab struct {
 	trigger     *widget.Select
 	wait        *widget.Entry
 	hookURL     *widget.Entry
+	tunnel      *widget.Entry
 	inputsBox   *fyne.Container
 	webhookBox  *fyne.Container
 	progress    *widget.ProgressBarInfinite
@@ -67,12 +68,20 @@ func (t *testTab) buildUI() fyne.CanvasObject {
 	t.cancel.Disable()
 	t.trigger = &widget.Select{OnChanged: func(string) { t.rebuildInputs() }}
 	t.wait = &widget.Entry{Text: "10s", PlaceHolder: "10s"}
-	t.hookURL = &widget.Entry{PlaceHolder: "optional: a public URL, for an API outside this machine"}
+	t.hookURL = &widget.Entry{PlaceHolder: "optional: registered instead"}
+	t.tunnel = &widget.Entry{PlaceHolder: "optional: https://…"}
 	t.inputsBox = container.NewVBox()
-	t.webhookBox = container.New(layout.NewFormLayout(),
-		widget.NewLabel("Trigger"), t.trigger,
-		widget.NewLabel("Wait for delivery"), t.wait,
-		widget.NewLabel("Webhook URL"), t.hookURL,
+	port := t.tunnelAddr()[strings.LastIndex(t.tunnelAddr(), ":")+1:]
+	t.webhookBox = container.NewVBox(
+		container.New(layout.NewFormLayout(),
+			widget.NewLabel("Trigger"), t.trigger,
+			widget.NewLabel("Wait for delivery"), t.wait,
+			widget.NewLabel("Tunnel"), t.tunnel,
+			widget.NewLabel("Webhook URL"), t.hookURL,
+		),
+		&widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord, Text: fmt.Sprintf(
+			"An API outside this machine cannot deliver to 127.0.0.1. Run a tunnel to the receiver (cloudflared tunnel --url http://%s, or ngrok http %s) and give its public URL as the Tunnel: its deliveries are mapped here. A Webhook URL is registered as it is, and its deliveries are not seen here.",
+			t.tunnelAddr(), port)},
 	)
 	t.progress = widget.NewProgressBarInfinite()
 	t.progress.Stop()
@@ -299,6 +308,17 @@ func (t *testTab) onRun() {
 		}
 		wait = d
 	}
+	tunnel := strings.TrimSpace(t.tunnel.Text)
+	if tunnel != "" {
+		if _, err := engine.TunnelURL(tunnel); err != nil {
+			t.showProblem("Tunnel: " + err.Error() + ".")
+			return
+		}
+		if strings.TrimSpace(t.hookURL.Text) != "" {
+			t.showProblem("Give a Tunnel or a Webhook URL, not both: a Webhook URL's deliveries are not seen here, a Tunnel's are.")
+			return
+		}
+	}
 	if m.MethodType == model.MethodWebhook && host.open.storedName != conn.Name {
 		// The ledger names the connector, and cleanup loads it by that name.
 		t.showProblem("Save the connector first (Ctrl+S): the webhook ledger finds it by its saved name to delete the webhook later.")
@@ -333,13 +353,21 @@ func (t *testTab) onRun() {
 	go func() {
 		var res *engine.Result
 		if isWebhook {
-			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL})
+			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL, Tunnel: tunnel, TunnelAddr: t.tunnelAddr()})
 		} else {
 			res = r.RunMethod(ctx, name)
 		}
 		saveErr := saveRun(host.deps.Runs, res)
 		fyne.Do(func() { t.finish(res, saveErr) })
 	}()
+}
+
+// tunnelAddr is where the receiver listens for a test through a tunnel.
+func (t *testTab) tunnelAddr() string {
+	if a := t.ed.host.deps.TunnelAddr; a != "" {
+		return a
+	}
+	return engine.DefaultTunnelAddr
 }
 
 // ensureExampleAPI starts the bundled example's sandbox API when the run

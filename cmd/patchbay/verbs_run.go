@@ -23,7 +23,7 @@ import (
 func init() {
 	verbs = append(verbs[:len(verbs)-1],
 		verb{"run", "CONNECTOR METHOD [--set KEY=VALUE]... [--json]", "run one method against the API", runRun},
-		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL] [--json] | list [--pending] | cleanup | forget ROW",
+		verb{"webhook", "test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL | --tunnel URL [--receiver-addr HOST:PORT]] [--json] | list [--pending] | cleanup | forget ROW",
 			"test a webhook's lifecycle; list or clean up the webhooks Patchbay created; forget a row whose webhook you removed by hand", runWebhook},
 		verb{"sandbox", "[--addr HOST:PORT]", "serve the example webhook API the bundled connector uses", runSandbox},
 		verbs[len(verbs)-1], // help stays last
@@ -192,7 +192,9 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	o.register(fs)
 	trigger := fs.String("trigger", "", "an Action method that makes the API send an event")
 	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
-	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver")
+	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver; its deliveries are not seen")
+	tunnel := fs.String("tunnel", "", "the public address of a tunnel to the receiver (cloudflared, ngrok): deliveries through it are seen and mapped")
+	receiverAddr := fs.String("receiver-addr", engine.DefaultTunnelAddr, "where the receiver listens for --tunnel: point the tunnel here")
 	pos, err := parseFlags(fs, args, 2, 2)
 	// A --set typed the wrong way says so first: it explains an argument
 	// too many ("--set KEY VALUE").
@@ -208,6 +210,17 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "") {
 		return &usageError{verb: "webhook", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
 	}
+	if *tunnel != "" {
+		if *hookURL != "" {
+			return &usageError{verb: "webhook", msg: "give --webhook-url or --tunnel, not both: --webhook-url's deliveries are not seen here, --tunnel's are"}
+		}
+		if _, err := engine.TunnelURL(*tunnel); err != nil {
+			return &usageError{verb: "webhook", msg: "--" + err.Error()}
+		}
+		if err := engine.CheckReceiverAddr(*receiverAddr); err != nil {
+			return &usageError{verb: "webhook", msg: "--receiver-addr: " + err.Error()}
+		}
+	}
 	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodWebhook, &o)
 	if err != nil {
 		return err
@@ -218,7 +231,8 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	res := r.RunWebhook(ctx, pos[1], engine.WebhookOptions{Ledger: db, Trigger: *trigger, Wait: *wait, WebhookURL: *hookURL})
+	res := r.RunWebhook(ctx, pos[1], engine.WebhookOptions{Ledger: db, Trigger: *trigger, Wait: *wait, WebhookURL: *hookURL,
+		Tunnel: *tunnel, TunnelAddr: *receiverAddr})
 	return finish(ctx, env, db, res, o.asJSON)
 }
 

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -148,6 +150,9 @@ func TestRunCommandFailures(t *testing.T) {
 		{"negative --wait", []string{"webhook", "test", "Webhook Example", "New Order", "--wait", "-5s"}, exitUsage, "--wait -5s: a wait cannot be negative"},
 		{"--webhook-url without a host name", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "https://:443/in"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
 		{"bad --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "not a url"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
+		{"--tunnel with a path", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example/in"}, exitUsage, `--tunnel "https://t.example/in" has a path, query or fragment`},
+		{"--tunnel and --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example", "--webhook-url", "https://h.example/in"}, exitUsage, "give --webhook-url or --tunnel, not both"},
+		{"--receiver-addr not loopback", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example", "--receiver-addr", "0.0.0.0:8788"}, exitUsage, `--receiver-addr: the receiver's address "0.0.0.0:8788" is not on this machine's loopback interface`},
 		{"a Webhook as an action", []string{"run", "Webhook Example", "New Order"}, exitUsage, `"New Order" is a Webhook method; this needs an Action method`},
 		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
 	}
@@ -259,6 +264,44 @@ func TestWebhookURLFlag(t *testing.T) {
 	}
 	if !res.OK || res.WebhookURL != public || !strings.Contains(res.Steps[0].Request.Body, public) {
 		t.Errorf("ok=%t webhook_url=%q create body %q", res.OK, res.WebhookURL, res.Steps[0].Request.Body)
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the sandbox")
+	}
+}
+
+// TestTunnelFlag: through --tunnel, the webhook is registered at the
+// tunnel's address, and the delivery the API sends through it reaches the
+// receiver at --receiver-addr and is mapped.
+func TestTunnelFlag(t *testing.T) {
+	sb := startSandbox(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	tunnel := httptest.NewServer(proxy)
+	defer tunnel.Close()
+	public := strings.Replace(tunnel.URL, "127.0.0.1", "localhost", 1)
+
+	c := newCLI(t)
+	out := c.must("webhook", "test", "Webhook Example", "New Order", "--set", "BaseUrl="+sandboxURL(), "--trigger", "Create Order",
+		"--tunnel", public, "--receiver-addr", addr)
+	for _, want := range []string{"✓ Create webhook (Create Webhook)", "✓ Receive delivery (New Order)", `    Event = "order.created"`, "webhook 1 created, tested and deleted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.ListWebhooks(context.Background(), false)
+	if err != nil || len(rows) != 1 || !strings.HasPrefix(rows[0].URL, public+"/hooks/") {
+		t.Errorf("ledger %+v, %v; want the tunnel's URL registered", rows, err)
 	}
 	if len(sb.Webhooks()) != 0 {
 		t.Error("the webhook was left on the sandbox")
