@@ -65,59 +65,83 @@ func (res *Result) HistoryRecord() (*model.RunRecord, error) {
 }
 
 // FromHistory reads a run back from the history for showing, masked again
-// with the secrets the connector and its account values have now: a
-// parameter made Sensitive, or an account value that became a secret,
-// after the run was kept is masked in it too. Only the log's text is
-// masked (its strings, and the keys of its headers and mapped objects),
-// never a number, a status or its structure, so a secret such as "true"
-// or "ok" cannot break it. Numbers come back exactly as they were kept. c
-// is the connector as it is now; nil masks nothing more.
+// with the secrets the connector and its account values have now (see
+// HistoryReader). c is the connector as it is now; nil masks nothing more.
 func FromHistory(rec model.RunRecord, c *model.Connector, account map[string]string) (*Result, error) {
-	res := &Result{}
-	dec := json.NewDecoder(bytes.NewReader(rec.Log))
-	dec.UseNumber()
-	err := dec.Decode(res)
-	if len(rec.Log) == 0 {
-		err = errors.New("it was kept without its log")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("run %d of %s in the history cannot be read: %w", rec.ID, rec.Method, err)
-	}
-	if c != nil {
-		forms := secretForms(historySecrets(c, account, res))
-		maskStrings(reflect.ValueOf(res).Elem(), func(s string) string {
-			s = maskForms(s, forms)
-			if strings.Contains(s, clipMark) {
-				s = maskClipped(s, forms) // an error message cut short
-			}
-			return s
-		})
-	}
-	return res, nil
+	return NewHistoryReader(c, account).Read(rec)
 }
 
-// historySecrets are the secrets a run kept in the history is masked with
-// when it is shown: those of the account and the connector, and those of
-// each method its steps ran, as Prepare lists them, with the Basic
-// credential the account's username and password make.
-func historySecrets(c *model.Connector, account map[string]string, res *Result) []string {
+// HistoryReader reads runs back from the history, masked again with the
+// secrets one connector and its account values have now: a parameter made
+// Sensitive, or an account value that became a secret, after a run was
+// kept is masked in it too. Only the log's text is masked (its strings,
+// and the keys of its headers and mapped objects), never a number, a
+// status or its structure, so a secret such as "true" or "ok" cannot break
+// it. Numbers come back exactly as they were kept.
+type HistoryReader struct {
+	forms []string
+}
+
+// NewHistoryReader lists the secrets of c and its account values once, for
+// reading any number of its runs. The secrets are those a run of any of
+// c's methods would mask, and those of the connector alone: a run of a
+// method renamed or deleted since is masked as strictly as any other.
+func NewHistoryReader(c *model.Connector, account map[string]string) *HistoryReader {
+	if c == nil {
+		return &HistoryReader{}
+	}
 	names := secretNamesOf(c)
 	out := append(names.secrets(account), proxySecrets()...)
-	methods := []string{res.Method}
-	for _, s := range res.Steps {
-		if s != nil && !slices.Contains(methods, s.Method) {
-			methods = append(methods, s.Method)
-		}
+	methods := []*model.Method{{}} // the connector's own parameters
+	for i := range c.Methods {
+		methods = append(methods, &c.Methods[i])
 	}
-	for _, name := range methods {
-		if m := c.Method(name); m != nil {
-			out = append(out, secrets(c, m, Values{Account: account, names: names}.For(c, m))...)
+	for _, m := range methods {
+		for _, v := range secrets(c, m, Values{Account: account, names: names}.For(c, m)) {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
 		}
 	}
 	if a := c.DefaultAuthentication(); a != nil && a.AuthType == model.AuthBasic && account[model.SystemFieldAuthUsername] != "" {
 		out = append(out, base64.StdEncoding.EncodeToString([]byte(account[model.SystemFieldAuthUsername]+":"+account[model.SystemFieldAuthPassword])))
 	}
-	return out
+	return &HistoryReader{forms: secretForms(out)}
+}
+
+// Read decodes one run of the history and masks it. A log that is not a
+// run's (not a JSON object) is an error naming the run.
+func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {
+	res := &Result{}
+	dec := json.NewDecoder(bytes.NewReader(rec.Log))
+	dec.UseNumber()
+	err := dec.Decode(res)
+	if log := bytes.TrimSpace(rec.Log); err == nil && (len(log) == 0 || log[0] != '{') {
+		err = errors.New("it was kept without a run's log")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run %d of %s in the history cannot be read: %w", rec.ID, rec.Method, err)
+	}
+	res.Steps = slices.DeleteFunc(res.Steps, func(s *Step) bool { return s == nil })
+	if len(h.forms) == 0 {
+		return res, nil
+	}
+	maskStrings(reflect.ValueOf(res).Elem(), func(s string) string { return maskForms(s, h.forms) })
+	// Error messages were cut short where they quote a body: the start of
+	// a secret left before the clip mark is masked there, as MaskText does.
+	errs := []*string{&res.Error}
+	for _, s := range res.Steps {
+		errs = append(errs, &s.Error)
+	}
+	if d := res.Delivery; d != nil {
+		errs = append(errs, &d.Error, &d.Rejected)
+	}
+	for _, e := range errs {
+		if strings.Contains(*e, clipMark) {
+			*e = maskClipped(*e, h.forms)
+		}
+	}
+	return res, nil
 }
 
 var (

@@ -109,9 +109,66 @@ func TestFromHistoryKeepsStructure(t *testing.T) {
 	}
 }
 
-// A history row that is not a run log says which run it is.
+// A run of a method renamed or deleted since is masked as strictly as any
+// other: a connector parameter made Sensitive since, and the account value
+// it is made of, as in Bearer {{ApiToken}}.
+func TestFromHistoryMasksRunsOfMethodsGone(t *testing.T) {
+	const token = "tok-Zq81mWx3"
+	res := &engine.Result{Connector: "Tok", Method: "Fail", Kind: "method", StartedAt: time.Now(),
+		Steps: []*engine.Step{{Name: "Fail", Method: "Fail", Status: engine.StepFailed,
+			Request: &engine.RequestLog{Method: "GET", URL: "http://api.test/x", Headers: map[string]string{"Authorization": "Bearer " + token}},
+			Error:   "GET Fail answered 401 Unauthorized: {\"token\":\"" + token + "\"}"}}}
+	rec, err := res.HistoryRecord()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &model.Connector{Name: "Tok",
+		Parameters: []model.Parameter{{TargetType: model.TargetHttpHeader, TargetName: "Authorization", IsSensitive: true, Values: []string{"Bearer {{ApiToken}}"}}},
+		Methods:    []model.Method{{Name: "Fail v2", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: "http://api.test/x"}}}
+	got, err := engine.FromHistory(*rec, c, map[string]string{"ApiToken": token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := dump(got); strings.Contains(out, token) {
+		t.Errorf("the run of a method renamed since shows the token:\n%s", out)
+	}
+}
+
+// Only error messages were cut short with a clip mark: a body or a console
+// line that holds "…" after the start of a secret is left as it was, and
+// an error's cut secret is masked.
+func TestFromHistoryClipMarks(t *testing.T) {
+	const password = "welcome-2026"
+	res := &engine.Result{Connector: "C", Method: "M", Kind: "method", StartedAt: time.Now(), Error: "M answered 500: {\"pw\":\"welco…",
+		Steps: []*engine.Step{{Name: "M", Method: "M", Status: engine.StepFailed, Error: "M answered 500: {\"pw\":\"welco…",
+			Console:  []string{"A warm welcome…"},
+			Response: &engine.ResponseLog{Status: 500, Body: "A warm welcome… and so on"}}}}
+	rec, err := res.HistoryRecord()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &model.Connector{Name: "C", Authentication: []model.Authentication{{AuthName: "B", AuthType: model.AuthBasic, IsDefault: true}}}
+	got, err := engine.FromHistory(*rec, c, map[string]string{model.SystemFieldAuthUsername: "ada", model.SystemFieldAuthPassword: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Steps[0]
+	if s.Response.Body != "A warm welcome… and so on" || s.Console[0] != "A warm welcome…" {
+		t.Errorf("text that was never cut changed: %q, %q", s.Response.Body, s.Console)
+	}
+	if want := "M answered 500: {\"pw\":\"" + engine.Mask + "…"; s.Error != want || got.Error != want {
+		t.Errorf("cut errors read back as %q and %q, want %q", s.Error, got.Error, want)
+	}
+}
+
+// A history row that is not a run log says which run it is; a step that
+// is null is left out.
 func TestFromHistoryUnreadable(t *testing.T) {
-	for _, log := range []string{"", `{"steps": 3}`, `[1`} {
+	got, err := engine.FromHistory(model.RunRecord{ID: 3, Log: json.RawMessage(`{"method": "M", "steps": [null, {"name": "Create Order"}, null]}`)}, &model.Connector{}, nil)
+	if err != nil || len(got.Steps) != 1 || got.Steps[0].Name != "Create Order" {
+		t.Errorf("a log with null steps: %+v, %v", got, err)
+	}
+	for _, log := range []string{"", `{"steps": 3}`, `[1`, "null", " [] ", `"x"`} {
 		_, err := engine.FromHistory(model.RunRecord{ID: 12, Method: "Create Order", Log: json.RawMessage(log)}, nil, nil)
 		if err == nil || !strings.Contains(err.Error(), "run 12 of Create Order") {
 			t.Errorf("log %q: error %v", log, err)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2/widget"
@@ -50,7 +51,9 @@ func (t *testTab) showHistory() {
 	}
 	t.history.OnChanged = nil
 	t.history.Options = opts
-	t.history.ClearSelected()
+	if !slices.Contains(opts, t.history.Selected) {
+		t.history.ClearSelected() // the run on show aged out, or a new one ran
+	}
 	switch {
 	case err != nil:
 		t.history.PlaceHolder = "The run history cannot be read: " + err.Error()

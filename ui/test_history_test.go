@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -115,4 +116,54 @@ func TestTestTab_RenameSavedWhileRunning(t *testing.T) {
 			t.Errorf("New Order's earlier runs after the rename: %q", tab.history.Options)
 		}
 	})
+}
+
+// An earlier run on show in a method's reopened Test tab gives way to the
+// method's run that was going on meanwhile when that run ends: the pane
+// shows the finished run alone, not both runs' steps together.
+func TestTestTab_EarlierRunGivesWayToTheFinishedRun(t *testing.T) {
+	sb, _, _, m, ed := sandboxTest(t, "New Order", nil)
+	fyne.DoAndWait(func() {
+		ed.test.trigger.SetSelected(noTrigger)
+		ed.test.wait.SetText("0s")
+		ed.test.onRun()
+	})
+	waitRun(t, ed.test)
+	startLifecycle(t, sb, ed)
+	var again *methodEditor
+	fyne.DoAndWait(func() {
+		openMethod(t, m, "Create Order")
+		again = openMethod(t, m, "New Order")
+		again.selectTab(tabTest)
+		if len(again.test.history.Options) != 1 {
+			t.Fatalf("earlier runs: %q", again.test.history.Options)
+		}
+		again.test.history.SetSelected(again.test.history.Options[0])
+		if !strings.HasPrefix(again.test.state.Text, "Run #1 of ") {
+			t.Errorf("the earlier run is not on show: %q", again.test.state.Text)
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var state, selected string
+		var steps, want int
+		fyne.DoAndWait(func() {
+			state, selected, steps = again.test.state.Text, again.test.history.Selected, len(again.test.steps.Items)
+			if again.test.last != nil {
+				want = len(again.test.last.Steps)
+			}
+		})
+		if state == "Failed." {
+			if steps != want || selected != "" {
+				t.Errorf("after the run: %d steps shown for a run of %d, %q still chosen", steps, want, selected)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("New Order's Test tab after its run: %q, %d steps", state, steps)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -453,6 +453,8 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		e.test.showHistory()
 		switch {
 		case host.open != nil && host.open == t.runOpen && e.method().Name == t.runName:
+			e.test.clearResults() // an earlier run may be on show there
+			e.test.history.ClearSelected()
 			e.test.showResult(res)
 			for _, s := range res.Steps {
 				e.test.showStep(s)

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"patchbay/engine/sandbox"
 	"patchbay/model"
+	"patchbay/model/store"
 )
 
 // The history lists a connector's runs newest first, of one method when
@@ -57,7 +60,7 @@ func TestHistory(t *testing.T) {
 		want string
 	}{
 		{[]string{"history", ex, "--run", "99"}, `connector "Webhook Example" has no run 99 in the history; patchbay history 'Webhook Example' lists them`},
-		{[]string{"history", ex, "Create Order", "--run", id}, `has no run ` + id + ` in the history › Create Order`},
+		{[]string{"history", ex, "Create Order", "--run", id}, `method "Create Order" of connector "Webhook Example" has no run ` + id + ` in the history`},
 		{[]string{"history", ex, "Nope"}, `connector "Webhook Example" has no method "Nope", and no run of one is kept`},
 		{[]string{"history", "Nope"}, `"Nope"`},
 		{[]string{"history", ex, "--run", "-1"}, "--run -1: runs are numbered from 1"},
@@ -66,6 +69,33 @@ func TestHistory(t *testing.T) {
 		if code, _, errOut := c.run(tc.args...); code != exitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// A run kept without a run's log (a row written by hand, or damaged) is
+// listed as unreadable, and showing it fails with exit 1, naming it; a
+// null step is left out.
+func TestHistoryUnreadableRun(t *testing.T) {
+	c := newCLI(t)
+	c.must("list") // creates and seeds the database
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, log := range []string{`null`, `{"method": "New Order", "kind": "webhook", "steps": [null]}`} {
+		if err := db.SaveRun(context.Background(), &model.RunRecord{Connector: "Webhook Example", Method: "New Order", Kind: "webhook", StartedAt: time.Now(), Log: json.RawMessage(log)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if out := c.must("history", "Webhook Example"); !strings.Contains(out, "failed: run 1 of New Order in the history cannot be read: it was kept without a run's log") {
+		t.Errorf("history:\n%s", out)
+	}
+	if code, _, errOut := c.run("history", "Webhook Example", "--run", "1"); code != exitFailed || !strings.Contains(errOut, "run 1 of New Order in the history cannot be read") {
+		t.Errorf("--run 1: exit %d, %q", code, errOut)
+	}
+	if out := c.must("history", "Webhook Example", "--run", "2"); !strings.Contains(out, "run 2 of ") {
+		t.Errorf("--run 2 with a null step:\n%s", out)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,19 +59,23 @@ func runHistory(ctx context.Context, env *cliEnv, args []string) error {
 			return model.Errorf(model.ENotFound, "connector %q has no method %q, and no run of one is kept", c.Name, method)
 		}
 	}
+	reader := engine.NewHistoryReader(c, account)
 	if *runID != 0 {
 		for _, rec := range recs {
 			if rec.ID == *runID && (method == "" || rec.Method == method) {
-				return showRun(env.stdout, rec, c, account, *asJSON)
+				return showRun(env.stdout, rec, reader, *asJSON)
 			}
 		}
-		return model.Errorf(model.ENotFound, "connector %q has no run %d in the history%s; patchbay history %s lists them",
-			c.Name, *runID, ofMethod(method), quoteArg(c.Name))
+		of := "connector " + strconv.Quote(c.Name)
+		if method != "" {
+			of = fmt.Sprintf("method %q of %s", method, of)
+		}
+		return model.Errorf(model.ENotFound, "%s has no run %d in the history; patchbay history %s lists them", of, *runID, quoteArg(c.Name))
 	}
 	var list []runSummary
 	for _, rec := range recs {
 		if method == "" || rec.Method == method {
-			list = append(list, summarize(rec, c, account))
+			list = append(list, summarize(rec, reader))
 		}
 	}
 	if *asJSON {
@@ -104,12 +109,12 @@ type runSummary struct {
 	Error      string    `json:"error,omitempty"`
 }
 
-func summarize(rec model.RunRecord, c *model.Connector, account map[string]string) runSummary {
+func summarize(rec model.RunRecord, reader *engine.HistoryReader) runSummary {
 	s := runSummary{ID: rec.ID, Method: rec.Method, Kind: rec.Kind, StartedAt: rec.StartedAt, OK: rec.OK}
 	if !rec.FinishedAt.IsZero() {
 		s.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Milliseconds()
 	}
-	res, err := engine.FromHistory(rec, c, account)
+	res, err := reader.Read(rec)
 	if err != nil {
 		s.OK, s.Error = false, err.Error()
 		return s
@@ -134,10 +139,10 @@ func (s runSummary) outcome() string {
 
 // showRun prints one run from the history as the run itself printed it:
 // each step, then how it ended.
-func showRun(w io.Writer, rec model.RunRecord, c *model.Connector, account map[string]string, asJSON bool) error {
-	res, err := engine.FromHistory(rec, c, account)
+func showRun(w io.Writer, rec model.RunRecord, reader *engine.HistoryReader, asJSON bool) error {
+	res, err := reader.Read(rec)
 	if err != nil {
-		return err
+		return &failure{msg: err.Error()} // the history's fault, not the command's
 	}
 	if asJSON {
 		out, _ := json.MarshalIndent(res, "", "  ")

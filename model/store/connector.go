@@ -73,14 +73,18 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 
 	id := c.ID
 	if id == 0 {
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO connectors (name, description, api_version, script, rate_limit, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now))
-		if err != nil {
+		// Never an id given before (see migration 0008).
+		if err := tx.QueryRowContext(ctx, `
+			SELECT MAX(last, (SELECT COALESCE(MAX(id), 0) FROM connectors)) + 1 FROM connector_ids`).Scan(&id); err != nil {
 			return 0, err
 		}
-		if id, err = res.LastInsertId(); err != nil {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO connectors (id, name, description, api_version, script, rate_limit, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now)); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE connector_ids SET last = ?`, id); err != nil {
 			return 0, err
 		}
 	} else {

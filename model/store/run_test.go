@@ -158,6 +158,7 @@ func TestRecordsFollowARenameSavedMeanwhile(t *testing.T) {
 		{"renamed", id, "Shop v2"},
 		{"never saved", 0, "Shop"},
 		{"deleted since", id + 100, "Shop"},
+		{"deleted, its id freed", deletedID(t, db), "Shop"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := &model.RunRecord{Connector: "Shop", ConnectorID: tc.connectorID, Method: "M", Kind: "method", StartedAt: start}
@@ -186,4 +187,27 @@ func TestRecordsFollowARenameSavedMeanwhile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deletedID saves a connector as the newest, deletes it and saves another,
+// which must not be given its id again (migration 0008), and returns the
+// deleted one's id.
+func deletedID(t *testing.T, db *DB) int64 {
+	t.Helper()
+	ctx := context.Background()
+	gone := &model.Connector{Name: "Gone"}
+	if err := db.SaveConnector(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteConnector(ctx, "Gone"); err != nil {
+		t.Fatal(err)
+	}
+	next := &model.Connector{Name: "Billing"}
+	if err := db.SaveConnector(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if next.ID == gone.ID {
+		t.Fatalf("a new connector took the id %d of one deleted", gone.ID)
+	}
+	return gone.ID
 }
