@@ -233,7 +233,8 @@ func appendQuery(u string, pairs ...FormField) string {
 // applyAuth applies the connector's default authentication. An ApiKey goes
 // in the header ApiKeyHeader names and/or the query parameter
 // ApiKeyQueryParameter names; with neither, only AuthValue holds it, for a
-// script (the documented Bearer idiom).
+// script (the documented Bearer idiom). An OAuth2 access token, kept where
+// the API key is, goes in Authorization as a Bearer token.
 func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 	a := c.DefaultAuthentication()
 	if a == nil || a.AuthType == model.AuthNone || a.AuthType == "" {
@@ -262,6 +263,15 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 		req.AuthValue = base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 		req.Headers["Authorization"] = "Basic " + req.AuthValue
 		req.Secrets = append(req.Secrets, req.AuthValue)
+	case model.AuthOAuth2:
+		// The access token the account values hold, sent as a Bearer
+		// token, as Cyclr sends an OAuth2 connector's token.
+		token, ok, err := mf.Lookup(model.SystemFieldAuthAPIKey)
+		if err != nil || !ok || token == "" {
+			return &FieldError{Field: where(), Err: fmt.Errorf("no access token: set %s in the account values to an OAuth2 access token for the API (test runs do not run the OAuth2 flow to get one)", model.SystemFieldAuthAPIKey)}
+		}
+		req.AuthValue = token
+		req.Headers["Authorization"] = "Bearer " + token
 	default:
 		return &FieldError{Field: where(), Err: fmt.Errorf("%s authentication is not supported by test runs yet", a.AuthType)}
 	}

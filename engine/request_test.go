@@ -230,6 +230,12 @@ func TestPrepareAuth(t *testing.T) {
 					t.Errorf("basic auth = %v %q %q, want ann / p:w", r.BasicOK, r.User, r.Pass)
 				}
 			}, "YW5uOnA6dw=="},
+		{"OAuth2 with an access token", []model.Authentication{{AuthName: "OAuth", AuthType: model.AuthOAuth2}},
+			false, func(t *testing.T, r received) {
+				if got := r.Header.Get("Authorization"); got != "Bearer "+key {
+					t.Errorf("Authorization = %q, want the access token as a Bearer token", got)
+				}
+			}, key},
 		{"None", []model.Authentication{{AuthName: "None", AuthType: model.AuthNone}},
 			false, noAuthSent, ""},
 		{"IgnoreAuthentication", []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, ApiKeyHeader: "X-Api-Key", ApiKeyQueryParameter: "api_key"}},
@@ -458,9 +464,10 @@ func TestPrepareErrors(t *testing.T) {
 		{"Basic without username", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			c.Authentication = []model.Authentication{{AuthName: "Login", AuthType: model.AuthBasic}}
 		}, nil, "Connector 'Example' › Authentication › Login", "no username: set Cyclr_Auth_Username"},
-		{"OAuth2", "Create Webhook", func(c *model.Connector, m *model.Method) {
+		{"OAuth2 without a token", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			c.Authentication = []model.Authentication{{AuthName: "OAuth", AuthType: model.AuthOAuth2}}
-		}, nil, "Connector 'Example' › Authentication › OAuth", "OAuth2 authentication is not supported"},
+			delete(account, model.SystemFieldAuthAPIKey)
+		}, nil, "Connector 'Example' › Authentication › OAuth", "no access token: set Cyclr_Auth_ApiKey in the account values to an OAuth2 access token"},
 		{"unknown HTTP method", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			m.HttpMethod = "FETCH"
 		}, nil, "Method 'Create Webhook' › Settings › HTTP Method", `"FETCH" is not one of GET, POST`},
