@@ -61,17 +61,27 @@ const DefaultTunnelAddr = "127.0.0.1:8788"
 // trailing slash.
 func TunnelURL(tunnel string) (string, error) {
 	u, err := url.Parse(tunnel)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("tunnel %q is not a URL: %v", tunnel, errors.Unwrap(err))
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
-		return "", fmt.Errorf("tunnel %q is not an absolute http or https URL, such as https://example.trycloudflare.com", tunnel)
-	case u.User != nil:
-		return "", fmt.Errorf("tunnel %q holds a user name or password, which the API would be handed with the webhook", u.Redacted())
-	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("tunnel %q has a path, query or fragment: give the tunnel's address alone, as it forwards each path as it is", tunnel)
+	if err != nil {
+		// Not quoted: it may hold a password.
+		return "", fmt.Errorf("the tunnel is not a URL: %v", errors.Unwrap(err))
 	}
-	return u.Scheme + "://" + u.Host, nil
+	shown := u.Redacted()
+	switch {
+	case u.User != nil:
+		return "", fmt.Errorf("tunnel %q holds a user name or password, which the API would be handed with the webhook", shown)
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		return "", fmt.Errorf("tunnel %q is not an absolute http or https URL, such as https://example.trycloudflare.com", shown)
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("tunnel %q has a path, query or fragment: give the tunnel's address alone, as it forwards each path as it is", shown)
+	}
+	host := u.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" {
+		host += ":" + port
+	}
+	return u.Scheme + "://" + host, nil
 }
 
 // RunWebhook runs the lifecycle of a Webhook method: start the local

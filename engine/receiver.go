@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -68,6 +69,12 @@ type receiverServer struct {
 	base string // http://HOST:PORT
 	mu   sync.Mutex
 	open map[string]*Receiver
+	// fixed is the address of a server on a fixed port, as shared holds
+	// it; "" for the one on a free port. A fixed port is given back when
+	// its last receiver closes, so that another Patchbay can use it.
+	fixed string
+	srv   *http.Server
+	ln    net.Listener
 }
 
 // startServer starts a receiver server on addr, a loopback address; port
@@ -82,9 +89,9 @@ func startServer(addr string) (*receiverServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the webhook receiver on %s: %w", addr, err)
 	}
-	s := &receiverServer{base: "http://" + ln.Addr().String(), open: map[string]*Receiver{}}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
-	go srv.Serve(ln) // for the life of the process
+	s := &receiverServer{base: "http://" + ln.Addr().String(), open: map[string]*Receiver{}, ln: ln}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	go s.srv.Serve(ln)
 	return s, nil
 }
 
@@ -130,49 +137,60 @@ var shared struct {
 // failed to start is tried again by the next run. Close the receiver when
 // the run ends.
 func OpenReceiver(limit int64) (*Receiver, error) {
-	return OpenReceiverAt("127.0.0.1:0", limit)
+	return openReceiverOn("127.0.0.1:0", "", limit)
 }
 
-// OpenReceiverAt opens a receiver on the shared server at a fixed loopback
-// address, such as the one a tunnel forwards to, started on first use and
-// kept as OpenReceiver's is. An address that is not loopback is refused:
-// the receiver is never reachable from another machine but through a
-// tunnel the author set up.
+// OpenReceiverAt opens a receiver on the server at a fixed loopback
+// address, such as the one a tunnel forwards to (see CheckTunnelAddr),
+// started on first use and shared by the runs that use it at the same
+// time. The port is given back when the last of them closes its receiver.
 func OpenReceiverAt(addr string, limit int64) (*Receiver, error) {
-	if err := CheckReceiverAddr(addr); err != nil {
+	key, err := CheckTunnelAddr(addr)
+	if err != nil {
 		return nil, err
 	}
+	return openReceiverOn(key, key, limit)
+}
+
+func openReceiverOn(addr, fixed string, limit int64) (*Receiver, error) {
 	shared.mu.Lock()
+	defer shared.mu.Unlock()
 	s := shared.servers[addr]
 	if s == nil {
 		var err error
 		if s, err = startServer(addr); err != nil {
-			shared.mu.Unlock()
 			return nil, err
 		}
+		s.fixed = fixed
 		if shared.servers == nil {
 			shared.servers = map[string]*receiverServer{}
 		}
 		shared.servers[addr] = s
 	}
-	shared.mu.Unlock()
 	return s.newReceiver(limit)
 }
 
-// CheckReceiverAddr accepts only HOST:PORT with a loopback IP for HOST:
-// where a receiver may listen.
-func CheckReceiverAddr(addr string) error {
+// CheckTunnelAddr checks where the receiver is to listen for a tunnel: a
+// loopback IP or localhost, and a fixed port, which the tunnel points at.
+// It returns the address written one way (127.0.0.1:8788), so that one
+// port is one server however it was spelt.
+func CheckTunnelAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("the receiver's address %q is not HOST:PORT, such as %s", addr, DefaultTunnelAddr)
+		return "", fmt.Errorf("the receiver's address %q is not HOST:PORT, such as %s", addr, DefaultTunnelAddr)
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("the receiver's address %q is not on this machine's loopback interface (127.0.0.1 or ::1): the receiver is reached from outside only through a tunnel", addr)
+	ip := net.ParseIP(host)
+	if strings.EqualFold(host, "localhost") {
+		ip = net.IPv4(127, 0, 0, 1)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("the receiver's address %q has no port number from 0 to 65535", addr)
+	if ip == nil || !ip.IsLoopback() {
+		return "", fmt.Errorf("the receiver's address %q is not on this machine's loopback interface (127.0.0.1, ::1 or localhost): the receiver is reached from outside only through a tunnel", addr)
 	}
-	return nil
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("the receiver's address %q needs a port from 1 to 65535, where the tunnel forwards to", addr)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(n)), nil
 }
 
 // ServeHTTP takes a delivery on the receiver's path and answers 404
@@ -264,14 +282,26 @@ func (r *Receiver) Wait(ctx context.Context, n int) (Delivery, error) {
 	}
 }
 
-// Close stops taking deliveries on the receiver's path; the shared server
-// goes on serving other runs.
+// Close stops taking deliveries on the receiver's path. The server goes on
+// serving other runs; one on a tunnel's fixed port stops when no run uses
+// it any more.
 func (r *Receiver) Close() error {
-	if r.server == nil {
+	s := r.server
+	if s == nil {
 		return nil
 	}
-	r.server.mu.Lock()
-	delete(r.server.open, r.path)
-	r.server.mu.Unlock()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	s.mu.Lock()
+	delete(s.open, r.path)
+	last := len(s.open) == 0
+	s.mu.Unlock()
+	if last && s.fixed != "" && shared.servers[s.fixed] == s {
+		delete(shared.servers, s.fixed)
+		// The tunnel's port, given back; the listener is closed here too,
+		// as Serve may not have taken it over yet.
+		s.srv.Close()
+		s.ln.Close()
+	}
 	return nil
 }

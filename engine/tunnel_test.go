@@ -72,6 +72,13 @@ func TestLifecycleThroughATunnel(t *testing.T) {
 	if forwarded.Load() != 1 || res.Delivery == nil || mappedValues(res.Delivery.Mapped)["Event"] != `"order.created"` {
 		t.Errorf("%d requests through the tunnel, delivery %+v", forwarded.Load(), res.Delivery)
 	}
+	// The port is given back once no run uses it: another program, or
+	// another Patchbay, may take it now.
+	if ln, err := net.Listen("tcp", addr); err != nil {
+		t.Errorf("the tunnel's port is still held after the run: %v", err)
+	} else {
+		ln.Close()
+	}
 	if len(sb.Webhooks()) != 0 {
 		t.Error("the webhook was left on the API")
 	}
@@ -102,6 +109,9 @@ func TestTunnelRefused(t *testing.T) {
 		{"not http", engine.WebhookOptions{Tunnel: "t.example:443"}, "is not an absolute http or https URL"},
 		{"not loopback", engine.WebhookOptions{Tunnel: "https://t.example", TunnelAddr: "0.0.0.0:8788"}, `the receiver's address "0.0.0.0:8788" is not on this machine's loopback interface`},
 		{"no port", engine.WebhookOptions{Tunnel: "https://t.example", TunnelAddr: "127.0.0.1"}, `the receiver's address "127.0.0.1" is not HOST:PORT, such as 127.0.0.1:8788`},
+		{"port 0", engine.WebhookOptions{Tunnel: "https://t.example", TunnelAddr: "127.0.0.1:0"}, `the receiver's address "127.0.0.1:0" needs a port from 1 to 65535`},
+		{"not http, with a password", engine.WebhookOptions{Tunnel: "ftp://user:hunter2@t.example"}, `tunnel "ftp://user:xxxxx@t.example" holds a user name or password`},
+		{"not a URL, with a password", engine.WebhookOptions{Tunnel: "https://user:hunter2@t.exa mple"}, "the tunnel is not a URL: invalid character"},
 		{"a port in use", engine.WebhookOptions{Tunnel: "https://t.example", TunnelAddr: busy.Addr().String()}, "another program (another Patchbay?) uses that port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,12 +120,50 @@ func TestTunnelRefused(t *testing.T) {
 			tc.opts.Ledger = ledger
 			res := r.RunWebhook(context.Background(), "New Order", tc.opts)
 			rows, _ := ledger.ListWebhooks(context.Background(), false)
-			if res.OK || !strings.Contains(res.Error, tc.want) || len(res.Steps) != 0 || len(rows) != 0 || len(sb.Webhooks()) != 0 {
+			if res.OK || !strings.Contains(res.Error, tc.want) || strings.Contains(res.Error, "hunter2") || len(res.Steps) != 0 || len(rows) != 0 || len(sb.Webhooks()) != 0 {
 				t.Errorf("error %q (want %q), %d steps, %d ledger rows", res.Error, tc.want, len(res.Steps), len(rows))
 			}
 		})
 	}
-	if p, err := engine.TunnelURL("https://T.example:8443/"); err != nil || p != "https://T.example:8443" {
-		t.Errorf("TunnelURL: %q, %v", p, err)
+	for in, want := range map[string]string{"https://T.example:8443/": "https://T.example:8443", "HTTPS://t.example": "https://t.example",
+		"https://t.example:": "https://t.example", "http://[::1]:9/": "http://[::1]:9"} {
+		if p, err := engine.TunnelURL(in); err != nil || p != want {
+			t.Errorf("TunnelURL(%q) = %q, %v; want %q", in, p, err, want)
+		}
 	}
+	for in, want := range map[string]string{"127.0.0.1:08788": "127.0.0.1:8788", "[::ffff:127.0.0.1]:8788": "127.0.0.1:8788",
+		"localhost:8788": "127.0.0.1:8788", "[::1]:8788": "[::1]:8788"} {
+		if got, err := engine.CheckTunnelAddr(in); err != nil || got != want {
+			t.Errorf("CheckTunnelAddr(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+// Runs through one tunnel share its port, however its address is spelt,
+// each on its own path; the port is given back when the last one ends.
+func TestTunnelPortShared(t *testing.T) {
+	addr := freeLoopbackAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	a, err := engine.OpenReceiverAt(addr, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := engine.OpenReceiverAt("[::ffff:127.0.0.1]:"+port, 0)
+	if err != nil {
+		t.Fatalf("a second run through the same port, spelt another way: %v", err)
+	}
+	if a.URL == b.URL || !strings.HasPrefix(b.URL, "http://"+addr+"/hooks/") {
+		t.Errorf("receivers at %q and %q, want two paths on %s", a.URL, b.URL, addr)
+	}
+	a.Close()
+	if ln, err := net.Listen("tcp", addr); err == nil {
+		ln.Close()
+		t.Fatal("the port was given back while a run still used it")
+	}
+	b.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the port is still held after both runs ended: %v", err)
+	}
+	ln.Close()
 }

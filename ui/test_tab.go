@@ -33,6 +33,8 @@ type testTab struct {
 	wait        *widget.Entry
 	hookURL     *widget.Entry
 	tunnel      *widget.Entry
+	tunnelTo    *widget.Entry // the loopback address the tunnel forwards to
+	tunnelHint  *widget.Label
 	inputsBox   *fyne.Container
 	webhookBox  *fyne.Container
 	progress    *widget.ProgressBarInfinite
@@ -71,17 +73,19 @@ func (t *testTab) buildUI() fyne.CanvasObject {
 	t.hookURL = &widget.Entry{PlaceHolder: "optional: registered instead"}
 	t.tunnel = &widget.Entry{PlaceHolder: "optional: https://…"}
 	t.inputsBox = container.NewVBox()
-	port := t.tunnelAddr()[strings.LastIndex(t.tunnelAddr(), ":")+1:]
+	t.tunnelTo = &widget.Entry{Text: t.defaultTunnelAddr()}
+	t.tunnelHint = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
+	t.tunnelTo.OnChanged = func(string) { t.showTunnelHint() }
+	t.showTunnelHint()
 	t.webhookBox = container.NewVBox(
 		container.New(layout.NewFormLayout(),
 			widget.NewLabel("Trigger"), t.trigger,
 			widget.NewLabel("Wait for delivery"), t.wait,
 			widget.NewLabel("Tunnel"), t.tunnel,
+			widget.NewLabel("Forwards to"), t.tunnelTo,
 			widget.NewLabel("Webhook URL"), t.hookURL,
 		),
-		&widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord, Text: fmt.Sprintf(
-			"An API outside this machine cannot deliver to 127.0.0.1. Run a tunnel to the receiver (cloudflared tunnel --url http://%s, or ngrok http %s) and give its public URL as the Tunnel: its deliveries are mapped here. A Webhook URL is registered as it is, and its deliveries are not seen here.",
-			t.tunnelAddr(), port)},
+		t.tunnelHint,
 	)
 	t.progress = widget.NewProgressBarInfinite()
 	t.progress.Stop()
@@ -308,10 +312,14 @@ func (t *testTab) onRun() {
 		}
 		wait = d
 	}
-	tunnel := strings.TrimSpace(t.tunnel.Text)
+	tunnel, tunnelAddr := strings.TrimSpace(t.tunnel.Text), strings.TrimSpace(t.tunnelTo.Text)
 	if tunnel != "" {
 		if _, err := engine.TunnelURL(tunnel); err != nil {
 			t.showProblem("Tunnel: " + err.Error() + ".")
+			return
+		}
+		if _, err := engine.CheckTunnelAddr(tunnelAddr); err != nil {
+			t.showProblem("Forwards to: " + err.Error() + ".")
 			return
 		}
 		if strings.TrimSpace(t.hookURL.Text) != "" {
@@ -353,7 +361,7 @@ func (t *testTab) onRun() {
 	go func() {
 		var res *engine.Result
 		if isWebhook {
-			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL, Tunnel: tunnel, TunnelAddr: t.tunnelAddr()})
+			res = r.RunWebhook(ctx, name, engine.WebhookOptions{Ledger: host.deps.Ledger, Trigger: trigger, Wait: wait, WebhookURL: hookURL, Tunnel: tunnel, TunnelAddr: tunnelAddr})
 		} else {
 			res = r.RunMethod(ctx, name)
 		}
@@ -362,12 +370,22 @@ func (t *testTab) onRun() {
 	}()
 }
 
-// tunnelAddr is where the receiver listens for a test through a tunnel.
-func (t *testTab) tunnelAddr() string {
+// defaultTunnelAddr is where the receiver listens for a test through a
+// tunnel unless the author says otherwise.
+func (t *testTab) defaultTunnelAddr() string {
 	if a := t.ed.host.deps.TunnelAddr; a != "" {
 		return a
 	}
 	return engine.DefaultTunnelAddr
+}
+
+// showTunnelHint says how to run a tunnel to the address in Forwards to.
+func (t *testTab) showTunnelHint() {
+	addr := strings.TrimSpace(t.tunnelTo.Text)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	t.tunnelHint.SetText(fmt.Sprintf("An API outside this machine cannot deliver to 127.0.0.1. Run a tunnel to the receiver "+
+		"(cloudflared tunnel --url http://%s, or ngrok http %s) and give its public URL as the Tunnel: its deliveries are mapped here. "+
+		"A Webhook URL is registered as it is, and its deliveries are not seen here.", addr, port))
 }
 
 // ensureExampleAPI starts the bundled example's sandbox API when the run

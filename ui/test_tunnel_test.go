@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"patchbay/engine/sandbox"
 	"patchbay/model"
@@ -58,9 +57,22 @@ func TestTestTab_Tunnel(t *testing.T) {
 			}
 		})
 	}
-	if hint := tab.webhookBox.Objects[1].(*widget.Label).Text; !strings.Contains(hint, "cloudflared tunnel --url http://"+addr) {
-		t.Errorf("the Test tab does not say where a tunnel must forward to: %q", hint)
+	if hint := tab.tunnelHint.Text; tab.tunnelTo.Text != addr || !strings.Contains(hint, "cloudflared tunnel --url http://"+addr) {
+		t.Errorf("the Test tab does not say where a tunnel must forward to: %q, %q", tab.tunnelTo.Text, hint)
 	}
+	// The port in use elsewhere: the author points the tunnel at another.
+	fyne.DoAndWait(func() {
+		tab.tunnel.SetText(public)
+		tab.tunnelTo.SetText("127.0.0.1:0")
+		tab.onRun()
+		if tab.stop != nil || !strings.HasPrefix(tab.problem.Text, `Forwards to: the receiver's address "127.0.0.1:0" needs a port from 1 to 65535`) {
+			t.Errorf("port 0: running %t, problem %q", tab.stop != nil, tab.problem.Text)
+		}
+		tab.tunnelTo.SetText(addr)
+		if !strings.Contains(tab.tunnelHint.Text, "ngrok http "+addr[strings.LastIndex(addr, ":")+1:]) {
+			t.Errorf("the hint does not follow the address: %q", tab.tunnelHint.Text)
+		}
+	})
 
 	fyne.DoAndWait(func() {
 		tab.tunnel.SetText(public)

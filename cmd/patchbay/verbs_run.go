@@ -191,7 +191,7 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	var o runOptions
 	o.register(fs)
 	trigger := fs.String("trigger", "", "an Action method that makes the API send an event")
-	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger)")
+	wait := fs.Duration("wait", 0, "how long to wait for a delivery (default 10s with --trigger or --tunnel)")
 	hookURL := fs.String("webhook-url", "", "a public URL to register instead of the local receiver; its deliveries are not seen")
 	tunnel := fs.String("tunnel", "", "the public address of a tunnel to the receiver (cloudflared, ngrok): deliveries through it are seen and mapped")
 	receiverAddr := fs.String("receiver-addr", engine.DefaultTunnelAddr, "where the receiver listens for --tunnel: point the tunnel here")
@@ -210,6 +210,11 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "") {
 		return &usageError{verb: "webhook", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
 	}
+	addrGiven := false
+	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "receiver-addr" })
+	if addrGiven && *tunnel == "" {
+		return &usageError{verb: "webhook", msg: "--receiver-addr is where the receiver listens for --tunnel; give the tunnel's public URL in --tunnel too"}
+	}
 	if *tunnel != "" {
 		if *hookURL != "" {
 			return &usageError{verb: "webhook", msg: "give --webhook-url or --tunnel, not both: --webhook-url's deliveries are not seen here, --tunnel's are"}
@@ -217,7 +222,7 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 		if _, err := engine.TunnelURL(*tunnel); err != nil {
 			return &usageError{verb: "webhook", msg: "--" + err.Error()}
 		}
-		if err := engine.CheckReceiverAddr(*receiverAddr); err != nil {
+		if _, err := engine.CheckTunnelAddr(*receiverAddr); err != nil {
 			return &usageError{verb: "webhook", msg: "--receiver-addr: " + err.Error()}
 		}
 	}
@@ -230,6 +235,13 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 		if err := checkMethod(r.Connector, *trigger, model.MethodAction); err != nil {
 			return err
 		}
+	}
+	if *tunnel != "" && *trigger == "" && !o.asJSON {
+		w := *wait
+		if w == 0 {
+			w = engine.DefaultDeliveryWait
+		}
+		fmt.Fprintf(env.stdout, "Deliveries come through %s to the receiver on %s. Once the webhook is created, make the API send an event: Patchbay waits %s for it.\n", *tunnel, *receiverAddr, w)
 	}
 	res := r.RunWebhook(ctx, pos[1], engine.WebhookOptions{Ledger: db, Trigger: *trigger, Wait: *wait, WebhookURL: *hookURL,
 		Tunnel: *tunnel, TunnelAddr: *receiverAddr})

@@ -152,6 +152,8 @@ func TestRunCommandFailures(t *testing.T) {
 		{"bad --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--webhook-url", "not a url"}, exitUsage, "--webhook-url is not an absolute http or https URL"},
 		{"--tunnel with a path", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example/in"}, exitUsage, `--tunnel "https://t.example/in" has a path, query or fragment`},
 		{"--tunnel and --webhook-url", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example", "--webhook-url", "https://h.example/in"}, exitUsage, "give --webhook-url or --tunnel, not both"},
+		{"--receiver-addr without --tunnel", []string{"webhook", "test", "Webhook Example", "New Order", "--receiver-addr", "nonsense"}, exitUsage, "--receiver-addr is where the receiver listens for --tunnel"},
+		{"--receiver-addr port 0", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example", "--receiver-addr", "127.0.0.1:0"}, exitUsage, "needs a port from 1 to 65535"},
 		{"--receiver-addr not loopback", []string{"webhook", "test", "Webhook Example", "New Order", "--tunnel", "https://t.example", "--receiver-addr", "0.0.0.0:8788"}, exitUsage, `--receiver-addr: the receiver's address "0.0.0.0:8788" is not on this machine's loopback interface`},
 		{"a Webhook as an action", []string{"run", "Webhook Example", "New Order"}, exitUsage, `"New Order" is a Webhook method; this needs an Action method`},
 		{"webhook without verb", []string{"webhook"}, exitUsage, "say test, list, cleanup or forget"},
@@ -302,6 +304,14 @@ func TestTunnelFlag(t *testing.T) {
 	rows, err := db.ListWebhooks(context.Background(), false)
 	if err != nil || len(rows) != 1 || !strings.HasPrefix(rows[0].URL, public+"/hooks/") {
 		t.Errorf("ledger %+v, %v; want the tunnel's URL registered", rows, err)
+	}
+
+	// Without a trigger, the author makes the API send the event: the
+	// command says so, and how long it waits.
+	code, out, _ := c.run("webhook", "test", "Webhook Example", "New Order", "--set", "BaseUrl="+sandboxURL(),
+		"--tunnel", public, "--receiver-addr", addr, "--wait", "50ms")
+	if want := "Deliveries come through " + public + " to the receiver on " + addr + ". Once the webhook is created, make the API send an event: Patchbay waits 50ms for it."; code != exitFailed || !strings.Contains(out, want) {
+		t.Errorf("without a trigger: exit %d, output lacks %q:\n%s", code, want, out)
 	}
 	if len(sb.Webhooks()) != 0 {
 		t.Error("the webhook was left on the sandbox")
