@@ -103,6 +103,14 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = "no webhook ledger to record the webhook in"
 		return res
 	}
+	// An access token first: without one, nothing is created.
+	if s := r.authorize(ctx); s != nil {
+		res.Steps = append(res.Steps, s)
+		if !s.OK {
+			res.Error = s.Error
+			return res
+		}
+	}
 
 	recv, url, err := openReceiver(opts)
 	if err != nil {

@@ -56,6 +56,10 @@ type Runner struct {
 	// cycle holds cycle_variables from one script event of a run to the
 	// next.
 	cycle map[string]any
+	// token is the OAuth2 access token authorize got for the run, and
+	// tokenAccount the account values with it (see account).
+	token        string
+	tokenAccount map[string]string
 }
 
 func (r *Runner) client() *Client {
@@ -69,6 +73,7 @@ func (r *Runner) client() *Client {
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
 	r.cycle = nil
+	r.token, r.tokenAccount = "", nil
 	r.names = secretNamesOf(r.Connector)
 	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
 	for k, v := range r.Inputs {
@@ -110,6 +115,13 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
 		return res
 	}
+	if s := r.authorize(ctx); s != nil {
+		res.Steps = append(res.Steps, s)
+		if !s.OK {
+			res.Error = s.Error
+			return res
+		}
+	}
 	step, _, _ := r.runAction(ctx, m, name, nil, 0)
 	res.Steps = append(res.Steps, step)
 	res.OK, res.Error, res.Mapped = step.OK, step.Error, step.Mapped
@@ -137,7 +149,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if m.MethodType != model.MethodAction {
 		return fail(fmt.Errorf("method '%s' is a %s method, not an Action", m.Name, m.MethodType))
 	}
-	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.Account, System: system, names: r.names})
+	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.account(), System: system, names: r.names})
 	if err != nil {
 		return fail(err)
 	}

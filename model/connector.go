@@ -23,6 +23,11 @@ const (
 	SystemFieldAuthUsername = "Cyclr_Auth_Username"
 	// SystemFieldAuthPassword is the mergefield holding the Basic auth password.
 	SystemFieldAuthPassword = "Cyclr_Auth_Password"
+	// SystemFieldAuthClientID and SystemFieldAuthClientSecret hold an
+	// OAuth2 authentication's client credentials, with which a test run
+	// gets an access token from its Token URL.
+	SystemFieldAuthClientID     = "Cyclr_Auth_ClientId"
+	SystemFieldAuthClientSecret = "Cyclr_Auth_ClientSecret"
 )
 
 // SystemFields lists every mergefield Patchbay supplies itself, in the order
@@ -30,11 +35,13 @@ const (
 var SystemFields = []string{
 	SystemFieldWebhookID, SystemFieldWebhookURL,
 	SystemFieldAuthAPIKey, SystemFieldAuthUsername, SystemFieldAuthPassword,
+	SystemFieldAuthClientID, SystemFieldAuthClientSecret,
 }
 
 // AuthValueKeys are the account values that hold credentials. They are
 // secrets: masked on screen and never exported.
-var AuthValueKeys = []string{SystemFieldAuthAPIKey, SystemFieldAuthUsername, SystemFieldAuthPassword}
+var AuthValueKeys = []string{SystemFieldAuthAPIKey, SystemFieldAuthUsername, SystemFieldAuthPassword,
+	SystemFieldAuthClientID, SystemFieldAuthClientSecret}
 
 // Connector is one API connector: how to authenticate, its connector-level
 // parameters and script, and its methods.
@@ -76,7 +83,14 @@ type Authentication struct {
 	// ApiKeyQueryParameter names the query-string parameter an ApiKey is sent
 	// in, for APIs that want it in the URL rather than a header.
 	ApiKeyQueryParameter string `json:"ApiKeyQueryParameter,omitempty"`
-	IsDefault            bool   `json:"IsDefault,omitempty"`
+	// TokenUrl is an OAuth2 authentication's token endpoint, which may
+	// hold mergefields ({{BaseUrl}}/oauth/token). A test run with the
+	// client id and secret in the account values, and no access token,
+	// gets one there with the client credentials grant.
+	TokenUrl string `json:"TokenUrl,omitempty"`
+	// Scope is asked for with the access token, if set ("orders webhooks").
+	Scope     string `json:"Scope,omitempty"`
+	IsDefault bool   `json:"IsDefault,omitempty"`
 }
 
 // MethodType says what kind of method a Method is.

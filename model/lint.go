@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -94,6 +95,8 @@ var columnKeys = map[string]string{
 	"Auth Type":               "AuthType",
 	"Api Key Header":          "ApiKeyHeader",
 	"Api Key Query Parameter": "ApiKeyQueryParameter",
+	"Token URL":               "TokenUrl",
+	"Scope":                   "Scope",
 	"Default":                 "IsDefault",
 }
 
@@ -328,6 +331,14 @@ func (l *linter) lintConnector() {
 		if a.AuthType == AuthApiKey && a.ApiKeyHeader == "" && a.ApiKeyQueryParameter == "" {
 			l.add(SeverityError, "auth-apikey-location-missing", row.at("Api Key Header"),
 				"an ApiKey authentication must say where the key goes: fill in the Api Key Header (e.g. X-Api-Key) or the Api Key Query Parameter")
+		}
+		switch {
+		case a.TokenUrl != "" && a.AuthType != AuthOAuth2:
+			l.add(SeverityWarning, "auth-token-url-unused", row.at("Token URL"),
+				"only an OAuth2 authentication uses a Token URL: clear it, or make the Auth Type OAuth2")
+		case a.TokenUrl != "" && !strings.Contains(a.TokenUrl, "{{") && !absoluteHTTP(a.TokenUrl):
+			l.add(SeverityError, "auth-token-url-invalid", row.at("Token URL"),
+				"the Token URL %q is not an absolute http or https URL, such as https://api.example.com/oauth/token or {{BaseUrl}}/oauth/token", a.TokenUrl)
 		}
 		if a.IsDefault {
 			defaults++
@@ -829,4 +840,10 @@ func paramAccesses(line string) []paramAccess {
 func isIdentByte(b byte) bool {
 	return b == '_' || b == '$' || b == '.' ||
 		(b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+}
+
+// absoluteHTTP reports whether s is an absolute http or https URL.
+func absoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

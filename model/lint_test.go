@@ -390,6 +390,16 @@ func TestLintRules(t *testing.T) {
 		{"api key sent nowhere", func(c *Connector) { c.Authentication[0].ApiKeyHeader = "" },
 			[]string{"error auth-apikey-location-missing @ Connector › Authentication › row 1 (API Key) › Api Key Header"},
 			"fill in the Api Key Header (e.g. X-Api-Key) or the Api Key Query Parameter"},
+		{"token url on an api key", func(c *Connector) { c.Authentication[0].TokenUrl = "https://api.example.com/oauth/token" },
+			[]string{"warning auth-token-url-unused @ Connector › Authentication › row 1 (API Key) › Token URL"},
+			"only an OAuth2 authentication uses a Token URL"},
+		{"token url not a url", func(c *Connector) {
+			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "/oauth/token", IsDefault: true}
+		}, []string{"error auth-token-url-invalid @ Connector › Authentication › row 1 (OAuth) › Token URL"},
+			`the Token URL "/oauth/token" is not an absolute http or https URL`},
+		{"token url with a mergefield", func(c *Connector) {
+			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "{{BaseUrl}}/oauth/token", IsDefault: true}
+		}, nil, ""},
 		{"two defaults", func(c *Connector) {
 			c.Authentication = append(c.Authentication,
 				Authentication{AuthName: "None", AuthType: AuthNone},
@@ -493,7 +503,7 @@ func TestLintFindingLocations(t *testing.T) {
 			"error: Method 'Create Webhook' › Field Mappings › Response Format: this method is the Create Webhook Method of 'New Order', but no Response Format field has the System Field Cyclr_Webhook_Id, so the new webhook's id is never saved and the webhook cannot be deleted later: map the id in the response to Cyclr_Webhook_Id",
 			"Methods[0].ResponseFormat.Fields", 0},
 		{"connector parameter value", func(c *Connector) { c.Parameters[0].Values = []string{"a", "{{Host}}"} },
-			"error: Connector › Parameters › row 1 (BaseUrl) › Values: {{Host}} in \"{{Host}}\" is not supplied by anything: add Host as a MergeField parameter on the connector's Parameters tab, or use a system field (Cyclr_Webhook_Id, Cyclr_Webhook_Url, Cyclr_Auth_ApiKey, Cyclr_Auth_Username, Cyclr_Auth_Password)",
+			"error: Connector › Parameters › row 1 (BaseUrl) › Values: {{Host}} in \"{{Host}}\" is not supplied by anything: add Host as a MergeField parameter on the connector's Parameters tab, or use a system field (Cyclr_Webhook_Id, Cyclr_Webhook_Url, Cyclr_Auth_ApiKey, Cyclr_Auth_Username, Cyclr_Auth_Password, Cyclr_Auth_ClientId, Cyclr_Auth_ClientSecret)",
 			"Parameters[0].Values[1]", 0},
 		{"webhook reference", func(c *Connector) { c.Methods[seedWebhook].DeleteWebhookMethod = "Remove Webhook" },
 			`error: Method 'New Order' › Settings › Delete Webhook Method: Delete Webhook Method "Remove Webhook" names no method of this connector: choose the Action that removes the webhook from the API`,

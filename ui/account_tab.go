@@ -64,7 +64,13 @@ func (t *accountTab) keys() []accountKey {
 		case model.AuthApiKey:
 			add(model.SystemFieldAuthAPIKey, "The key the "+name+" authentication sends.")
 		case model.AuthOAuth2:
-			add(model.SystemFieldAuthAPIKey, "The access token the "+name+" authentication sends.")
+			if a.TokenUrl != "" {
+				add(model.SystemFieldAuthClientID, "The client id the "+name+" authentication gets an access token with.")
+				add(model.SystemFieldAuthClientSecret, "The client secret the "+name+" authentication gets an access token with.")
+				add(model.SystemFieldAuthAPIKey, "An access token the "+name+" authentication sends; leave it empty to get one at its Token URL with the client id and secret.")
+			} else {
+				add(model.SystemFieldAuthAPIKey, "The access token the "+name+" authentication sends.")
+			}
 		case model.AuthBasic:
 			add(model.SystemFieldAuthUsername, "The username of the "+name+" authentication.")
 			add(model.SystemFieldAuthPassword, "The password of the "+name+" authentication.")

@@ -9,12 +9,15 @@ import (
 
 // authColumns are the Authentication grid's columns. An ApiKey goes in the
 // header named by Api Key Header, or in the query string under Api Key
-// Query Parameter.
+// Query Parameter; an OAuth2 access token is got at the Token URL, for the
+// Scope.
 var authColumns = []column{
-	{title: "Auth Name", min: 150, weight: 2},
-	{title: "Auth Type", min: 130},
-	{title: "Api Key Header", min: 150, weight: 2},
-	{title: "Api Key Query Parameter", min: 150, weight: 2},
+	{title: "Auth Name", min: 130, weight: 2},
+	{title: "Auth Type", min: 120},
+	{title: "Api Key Header", min: 130, weight: 2},
+	{title: "Api Key Query Parameter", min: 130, weight: 2},
+	{title: "Token URL", min: 180, weight: 3},
+	{title: "Scope", min: 110, weight: 2},
 	{title: "Default"},
 }
 
@@ -28,6 +31,7 @@ type authGrid struct {
 
 type authRow struct {
 	name, header, query *widget.Entry
+	tokenURL, scope     *widget.Entry
 	authType            *widget.Select
 	isDefault           *widget.Check
 	hint                *widget.Label
@@ -55,7 +59,7 @@ func (g *authGrid) reload() {
 	for i, a := range as {
 		r := g.newRow(i, a)
 		g.rows = append(g.rows, r)
-		objs = append(objs, g.view.row(i, r.hint, r.name, r.authType, r.header, r.query, r.isDefault))
+		objs = append(objs, g.view.row(i, r.hint, r.name, r.authType, r.header, r.query, r.tokenURL, r.scope, r.isDefault))
 	}
 	g.view.setRows(objs)
 	g.showFindings(g.findings)
@@ -78,6 +82,8 @@ func (g *authGrid) newRow(i int, a model.Authentication) *authRow {
 		}},
 		header:    text(a.ApiKeyHeader, "X-Api-Key", func(a *model.Authentication, s string) { a.ApiKeyHeader = s }),
 		query:     text(a.ApiKeyQueryParameter, "api_key", func(a *model.Authentication, s string) { a.ApiKeyQueryParameter = s }),
+		tokenURL:  text(a.TokenUrl, "{{BaseUrl}}/oauth/token", func(a *model.Authentication, s string) { a.TokenUrl = s }),
+		scope:     text(a.Scope, "optional", func(a *model.Authentication, s string) { a.Scope = s }),
 		isDefault: &widget.Check{Checked: a.IsDefault, OnChanged: func(on bool) { g.onDefault(i, on) }},
 		hint:      newHint(),
 	}
@@ -135,6 +141,6 @@ func (r *authRow) rowHint() *widget.Label { return r.hint }
 func (r *authRow) cells() (fyne.CanvasObject, map[string]fyne.CanvasObject) {
 	return r.name, map[string]fyne.CanvasObject{
 		"Auth Name": r.name, "Auth Type": r.authType, "Api Key Header": r.header,
-		"Api Key Query Parameter": r.query, "Default": r.isDefault,
+		"Api Key Query Parameter": r.query, "Token URL": r.tokenURL, "Scope": r.scope, "Default": r.isDefault,
 	}
 }

@@ -191,11 +191,11 @@ func insertDefinition(ctx context.Context, tx *sql.Tx, connectorID int64, c *mod
 
 func insertAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64, auths []model.Authentication) error {
 	w := newRowWriter(ctx, tx, "auth_methods", "connector_id", "position", "auth_name", "auth_type",
-		"api_key_header", "api_key_query_parameter", "is_default")
+		"api_key_header", "api_key_query_parameter", "token_url", "scope", "is_default")
 	defer w.close()
 	for i, a := range auths {
 		if err := w.add(connectorID, i, a.AuthName, string(a.AuthType),
-			a.ApiKeyHeader, a.ApiKeyQueryParameter, a.IsDefault); err != nil {
+			a.ApiKeyHeader, a.ApiKeyQueryParameter, a.TokenUrl, a.Scope, a.IsDefault); err != nil {
 			return err
 		}
 	}

@@ -39,7 +39,7 @@ func fullConnector() *model.Connector {
 		Authentication: []model.Authentication{
 			{AuthName: "Key in header", AuthType: model.AuthApiKey, ApiKeyHeader: "X-Api-Key", ApiKeyQueryParameter: "api_key", IsDefault: true},
 			{AuthName: "Basic", AuthType: model.AuthBasic},
-			{AuthName: "OAuth", AuthType: model.AuthOAuth2},
+			{AuthName: "OAuth", AuthType: model.AuthOAuth2, TokenUrl: "{{BaseUrl}}/oauth/token", Scope: "orders webhooks"},
 		},
 		Parameters: []model.Parameter{
 			param("Base", model.TargetMergeField, 8, "http://127.0.0.1:8787", "https://api.example.com"),

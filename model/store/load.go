@@ -58,7 +58,7 @@ func loadConnector(ctx context.Context, tx *sql.Tx, name string) (c *model.Conne
 
 func loadAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64) ([]model.Authentication, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT auth_name, auth_type, api_key_header, api_key_query_parameter, is_default
+		SELECT auth_name, auth_type, api_key_header, api_key_query_parameter, token_url, scope, is_default
 		FROM auth_methods WHERE connector_id = ? ORDER BY position`, connectorID)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func loadAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64) ([]m
 	var out []model.Authentication
 	for rows.Next() {
 		var a model.Authentication
-		if err := rows.Scan(&a.AuthName, &a.AuthType, &a.ApiKeyHeader, &a.ApiKeyQueryParameter, &a.IsDefault); err != nil {
+		if err := rows.Scan(&a.AuthName, &a.AuthType, &a.ApiKeyHeader, &a.ApiKeyQueryParameter, &a.TokenUrl, &a.Scope, &a.IsDefault); err != nil {
 			return nil, err
 		}
 		out = append(out, a)

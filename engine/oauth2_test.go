@@ -1,0 +1,206 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"patchbay/engine"
+	"patchbay/model"
+)
+
+const (
+	oauthClientID     = "client-4f1c"
+	oauthClientSecret = "s3cret/Kq9+wZ"
+	oauthToken        = "at-9d2e7f5a1b"
+)
+
+// oauthAPI is a token endpoint and an API behind it. The token endpoint
+// takes the client credentials in the Authorization header, or, with
+// inBody, only in the form; the API wants the token as a Bearer token.
+type oauthAPI struct {
+	inBody         bool
+	tokenStatus    int    // answered instead of a token, if set
+	tokenBody      string // answered instead of the usual token, if set
+	tokens, others atomic.Int32
+}
+
+func (a *oauthAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/oauth/token" {
+		a.tokens.Add(1)
+		r.ParseForm()
+		user, pass, basic := r.BasicAuth()
+		id, _ := url.QueryUnescape(user)
+		secret, _ := url.QueryUnescape(pass)
+		if !basic {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		switch {
+		case a.tokenStatus != 0:
+			w.WriteHeader(a.tokenStatus)
+			fmt.Fprintf(w, `{"error":"invalid_client","client_secret":%q}`, secret)
+		case basic == a.inBody || id != oauthClientID || secret != oauthClientSecret || r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("scope") != "orders webhooks":
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error":"invalid_client"}`)
+		case a.tokenBody != "":
+			io.WriteString(w, a.tokenBody)
+		default:
+			fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":3600}`, oauthToken)
+		}
+		return
+	}
+	a.others.Add(1)
+	if r.Header.Get("Authorization") != "Bearer "+oauthToken {
+		http.Error(w, "who are you", http.StatusUnauthorized)
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/hooks":
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id": 7, "echo": "`+r.Header.Get("Authorization")+`"}`)
+	case r.Method == http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		io.WriteString(w, `{"items": []}`)
+	}
+}
+
+func oauthConnector(base string) *model.Connector {
+	return &model.Connector{Name: "OAuthed",
+		Authentication: []model.Authentication{{AuthName: "OAuth", AuthType: model.AuthOAuth2, TokenUrl: "{{BaseUrl}}/oauth/token", Scope: "orders webhooks", IsDefault: true}},
+		Parameters:     []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "BaseUrl", Values: []string{base}}},
+		Methods: []model.Method{
+			{Name: "List", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: "{{BaseUrl}}/items"},
+			{Name: "Subscribe", MethodType: model.MethodAction, HttpMethod: "POST", Endpoint: "{{BaseUrl}}/hooks",
+				RequestFormat:  model.Format{Fields: []model.Field{{ConnectorField: "url", DataType: model.FieldText, IsHidden: true, DefaultValue: "{{Cyclr_Webhook_Url}}"}}},
+				ResponseFormat: model.Format{Fields: []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldInteger}}}},
+			{Name: "Unsubscribe", MethodType: model.MethodAction, HttpMethod: "DELETE", Endpoint: "{{BaseUrl}}/hooks/{{Cyclr_Webhook_Id}}"},
+			{Name: "Events", MethodType: model.MethodWebhook, CreateWebhookMethod: "Subscribe", DeleteWebhookMethod: "Unsubscribe"},
+		}}
+}
+
+func oauthAccount() map[string]string {
+	return map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret}
+}
+
+// An OAuth2 connector with client credentials gets its access token with
+// the client credentials grant, once per run, as a step of its own, and
+// sends it as a Bearer token; the secret, the Basic credential and the
+// token are masked everywhere.
+func TestOAuth2ClientCredentials(t *testing.T) {
+	for _, inBody := range []bool{false, true} {
+		t.Run(fmt.Sprintf("credentials in the body %t", inBody), func(t *testing.T) {
+			api := &oauthAPI{inBody: inBody}
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: oauthAccount()}
+
+			res := r.RunMethod(context.Background(), "List")
+			if !res.OK || len(res.Steps) != 2 || res.Steps[0].Name != engine.TokenStepName || !res.Steps[0].OK {
+				t.Fatalf("run: ok %t, %s\n%s", res.OK, res.Error, dump(res))
+			}
+			if got := len(res.Steps[0].Console); got != map[bool]int{false: 0, true: 1}[inBody] {
+				t.Errorf("token step console %q", res.Steps[0].Console)
+			}
+
+			ledger := &memLedger{}
+			hook := r.RunWebhook(context.Background(), "Events", engine.WebhookOptions{Ledger: ledger})
+			if !hook.OK || len(hook.Steps) != 3 || hook.Steps[0].Name != engine.TokenStepName || hook.WebhookID != "7" {
+				t.Fatalf("lifecycle: ok %t, %s\n%s", hook.OK, hook.Error, dump(hook))
+			}
+			wantTokens := map[bool]int32{false: 2, true: 4}[inBody] // one token a run, each asked twice when the header is refused
+			if api.tokens.Load() != wantTokens || api.others.Load() != 3 {
+				t.Errorf("%d token requests (want %d), %d API requests (want 3)", api.tokens.Load(), wantTokens, api.others.Load())
+			}
+			out := dump(res) + dump(hook)
+			for _, secret := range []string{oauthClientSecret, url.QueryEscape(oauthClientSecret), oauthToken} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%q shows in the results:\n%s", secret, out)
+				}
+			}
+			if !strings.Contains(out, `"Authorization": "Bearer `+engine.Mask) {
+				t.Errorf("the Bearer token is not shown masked:\n%s", out)
+			}
+		})
+	}
+}
+
+// A token that cannot be got stops the run before anything else is sent,
+// saying why: no webhook is created without it.
+func TestOAuth2TokenRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		api     *oauthAPI
+		account map[string]string
+		want    string
+	}{
+		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: no client credentials to get an access token with: set Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret"},
+		{"refused", &oauthAPI{tokenStatus: http.StatusForbidden}, oauthAccount(), `the OAuth2 token request to http://127.0.0.1:`},
+		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token: {"token_type":"Bearer"}`},
+		{"not JSON", &oauthAPI{tokenBody: `access_token=x`}, oauthAccount(), `the OAuth2 token response has no access_token: access_token=x`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.api)
+			defer srv.Close()
+			ledger := &memLedger{}
+			r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: tc.account}
+			res := r.RunWebhook(context.Background(), "Events", engine.WebhookOptions{Ledger: ledger})
+			rows, _ := ledger.ListWebhooks(context.Background(), false)
+			if res.OK || !strings.Contains(res.Error, tc.want) || len(res.Steps) != 1 || tc.api.others.Load() != 0 || len(rows) != 0 {
+				t.Errorf("error %q (want %q), %d steps, %d API requests, %d ledger rows", res.Error, tc.want, len(res.Steps), tc.api.others.Load(), len(rows))
+			}
+			if strings.Contains(dump(res), oauthClientSecret) {
+				t.Errorf("the client secret shows:\n%s", dump(res))
+			}
+		})
+	}
+}
+
+// An access token in the account values is sent as it is: no token is
+// asked for.
+func TestOAuth2TokenGiven(t *testing.T) {
+	api := &oauthAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	account := oauthAccount()
+	account[model.SystemFieldAuthAPIKey] = oauthToken
+	r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: account}
+	res := r.RunMethod(context.Background(), "List")
+	if !res.OK || len(res.Steps) != 1 || api.tokens.Load() != 0 {
+		t.Errorf("ok %t, %d steps, %d token requests: %s", res.OK, len(res.Steps), api.tokens.Load(), res.Error)
+	}
+}
+
+// A cleanup of an OAuth2 connector's webhook gets a token first; without
+// one the row stays pending with why.
+func TestOAuth2Cleanup(t *testing.T) {
+	api := &oauthAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := oauthConnector(srv.URL)
+	account := oauthAccount()
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	ledger := &memLedger{}
+	rec := &model.WebhookRecord{Connector: c.Name, Method: "Events", DeleteMethod: "Unsubscribe", WebhookID: "7", URL: "http://127.0.0.1:1/h"}
+	if err := ledger.RecordWebhook(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := ledger.ListWebhooks(context.Background(), true)
+
+	delete(account, model.SystemFieldAuthClientSecret)
+	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
+	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "no client credentials") || api.others.Load() != 0 {
+		t.Fatalf("cleanup without credentials: %+v", out)
+	}
+	account[model.SystemFieldAuthClientSecret] = oauthClientSecret
+	out = engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
+	if len(out) != 1 || !out[0].Deleted || api.tokens.Load() != 1 || api.others.Load() != 1 {
+		t.Errorf("cleanup: %+v; %d token and %d API requests", out, api.tokens.Load(), api.others.Load())
+	}
+}
