@@ -63,6 +63,7 @@ fuzz-short:
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzHistory$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonstr/ -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/xmljson/ -run '^$$' -fuzz '^FuzzToJSON$$' -fuzztime $(FUZZTIME)
 
 deps:
 	@scripts/install-deps.sh

@@ -13,6 +13,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
+	"patchbay/internal/jsonstr"
+	"patchbay/internal/xmljson"
 	"patchbay/model"
 )
 
@@ -51,7 +55,92 @@ func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergef
 
 // bodyBuilders build a body of each supported Data Type.
 var bodyBuilders = map[model.BodyType]func([]fieldText) (any, error){
-	model.BodyJson: jsonBody, model.BodyForm: formBody, model.BodyPlainText: plainBody,
+	model.BodyJson: jsonBody, model.BodyForm: formBody, model.BodyPlainText: plainBody, model.BodyXml: xmlBody,
+}
+
+// XMLBody is an Xml body: the document in its JSON form (see
+// internal/xmljson), which Connector Field paths build and scripts see,
+// written as XML when it is sent.
+type XMLBody json.RawMessage
+
+// orderedLike writes v as JSON with each object's keys in the order the
+// same object has in orig, and keys orig lacks after them, sorted: a
+// script hands an Xml body back as maps, which keep no order, and XML
+// elements' order can matter to an API.
+func orderedLike(orig gjson.Result, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		if !orig.IsObject() {
+			break
+		}
+		out := []byte{'{'}
+		done := make(map[string]bool, len(v))
+		add := func(k string, o gjson.Result) error {
+			x, err := orderedLike(o, v[k])
+			if err != nil {
+				return err
+			}
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = jsonstr.Append(out, k)
+			out = append(append(out, ':'), x...)
+			done[k] = true
+			return nil
+		}
+		var err error
+		orig.ForEach(func(k, o gjson.Result) bool {
+			if _, ok := v[k.String()]; ok && !done[k.String()] {
+				err = add(k.String(), o)
+			}
+			return err == nil
+		})
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if err == nil && !done[k] {
+				err = add(k, gjson.Result{})
+			}
+		}
+		return append(out, '}'), err
+	case []any:
+		if !orig.IsArray() {
+			break
+		}
+		elems := orig.Array()
+		out := []byte{'['}
+		for i, x := range v {
+			var o gjson.Result
+			if i < len(elems) {
+				o = elems[i]
+			}
+			b, err := orderedLike(o, x)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, b...)
+		}
+		return append(out, ']'), nil
+	}
+	return marshalJSON(v)
+}
+
+// xmlBody builds the document as a Json body is built, its root element
+// the first step of every Connector Field, and checks it writes as XML.
+func xmlBody(vals []fieldText) (any, error) {
+	if len(vals) == 0 {
+		return nil, nil // no element to be the root: no body
+	}
+	doc, err := jsonBody(vals)
+	if err != nil {
+		return nil, err
+	}
+	raw := doc.(json.RawMessage)
+	if _, err := xmljson.FromJSON(raw); err != nil {
+		return nil, &FieldError{Field: MethodLabel(vals[0].method, TabRequestFormat), Err: err}
+	}
+	return XMLBody(raw), nil
 }
 
 // fieldTexts finds each field's value: from the inputs by System Field, then
@@ -213,9 +302,10 @@ func (f Form) Encode() string {
 
 // EncodeBody encodes Body as it stands. A string, []byte or
 // json.RawMessage is sent as it is, whatever the Data Type; a Form as a
-// form. Otherwise a Json body is encoded as JSON, and a Form body may be a
-// map (map[string]any, map[string]string, url.Values: keys in sorted order,
-// a list value repeating its key), as a script may give it back.
+// form; an XMLBody as XML. Otherwise a Json body is encoded as JSON, an
+// Xml body as the XML whose JSON form it is, and a Form body may be a map
+// (map[string]any, map[string]string, url.Values: keys in sorted order, a
+// list value repeating its key), as a script may give it back.
 func (r *Request) EncodeBody() ([]byte, error) {
 	switch b := r.Body.(type) {
 	case nil:
@@ -228,6 +318,8 @@ func (r *Request) EncodeBody() ([]byte, error) {
 		return []byte(b), nil
 	case Form:
 		return []byte(b.Encode()), nil
+	case XMLBody:
+		return xmljson.FromJSON(b)
 	}
 	switch r.DataType {
 	case model.BodyJson, "":
@@ -235,6 +327,12 @@ func (r *Request) EncodeBody() ([]byte, error) {
 	case model.BodyForm:
 		form, err := formOf(r.Body)
 		return []byte(form.Encode()), err
+	case model.BodyXml:
+		doc, err := marshalJSON(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		return xmljson.FromJSON(doc)
 	}
 	return nil, fmt.Errorf("a %s body must be text, not %T", r.DataType, r.Body)
 }

@@ -132,7 +132,7 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	// Cancelling ctx stops the wait for a turn under the rate limit; a
 	// delete already sent is seen through, so that its answer is recorded.
-	if s := r.authorize(ctx); s != nil && !s.OK {
+	if s := r.authorize(ctx, del); s != nil && !s.OK {
 		return s, nil // no token, no delete: the row stays pending with why
 	}
 	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)

@@ -20,7 +20,7 @@ func FuzzHistory(f *testing.F) {
 			Request:  &engine.RequestLog{Method: "POST", URL: "http://api.test/x?k=Zq81", Headers: map[string]string{"X-K": "Zq81"}, Body: `{"k":"Zq81"}`},
 			Response: &engine.ResponseLog{Status: 201, Body: `{"id":7,"Zq81":[1,"Zq81"]}`},
 			Console:  []string{"key Zq81"}, Error: "cut Zq…",
-			Mapped:   []engine.MappedField{{ConnectorField: "id", DataType: model.FieldObject, Found: true, Value: map[string]any{"Zq81": []any{"Zq81", 1.5}}}}}}}
+			Mapped: []engine.MappedField{{ConnectorField: "id", DataType: model.FieldObject, Found: true, Value: map[string]any{"Zq81": []any{"Zq81", 1.5}}}}}}}
 	rec, err := seed.HistoryRecord()
 	if err != nil {
 		f.Fatal(err)

@@ -104,7 +104,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		return res
 	}
 	// An access token first: without one, nothing is created.
-	if s := r.authorize(ctx); s != nil {
+	if s := r.authorize(ctx, create, del, r.Connector.Method(opts.Trigger)); s != nil {
 		res.Steps = append(res.Steps, s)
 		if !s.OK {
 			res.Error = s.Error
@@ -417,7 +417,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			break
 		}
 		got = r.mapDelivery(ctx, wm, d, step, secret)
-		if got.Rejected == "" && json.Valid(withoutBOM(d.Body)) {
+		if _, err := deliveryDocument(wm, d); got.Rejected == "" && err == nil {
 			break
 		}
 	}
@@ -446,6 +446,30 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 	r.notify(step)
 }
 
+// deliveryDocument is a delivery's body as its payload is mapped: JSON as
+// it came (less a byte order mark), XML in its JSON form (see
+// xmlDocument); an error says it is neither.
+func deliveryDocument(wm *model.Method, d Delivery) ([]byte, error) {
+	contentType := ""
+	for k, v := range d.Headers {
+		if strings.EqualFold(k, "Content-Type") && len(v) > 0 {
+			contentType = v[0]
+		}
+	}
+	doc, isXML, err := xmlDocument(wm.DataType, contentType, d.Body)
+	switch {
+	case isXML && err != nil:
+		return nil, fmt.Errorf("the delivery is not well-formed XML: %w", err)
+	case isXML:
+		return doc, nil
+	}
+	body := withoutBOM(d.Body)
+	if err := checkJSON(body); err != nil {
+		return nil, fmt.Errorf("the delivery's %w", err) // "the delivery's body is not JSON; it starts: …"
+	}
+	return body, nil
+}
+
 // mapDelivery runs before_webhook and after_webhook on a delivery and maps
 // it through the Webhook method's Request Format.
 func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, step *Step, secret string) *Received {
@@ -461,7 +485,11 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	if out.Rejected != "" {
 		return out
 	}
-	body := withoutBOM(d.Body) // the signature was checked on the body as sent
+	body, err := deliveryDocument(wm, d) // the signature was checked on the body as sent
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
 	var payload any
 	if err := json.Unmarshal(body, &payload); err != nil {
 		out.Error = fmt.Sprintf("the delivery is not JSON: %v", err)

@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,10 +31,13 @@ const TokenStepName = "Get access token"
 // The client credentials go in the Authorization header, as RFC 6749
 // prefers; a token endpoint that refuses them there (400 or 401) is asked
 // once more with them in the body, as many want.
-func (r *Runner) authorize(ctx context.Context) *Step {
+func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step {
 	a := r.Connector.DefaultAuthentication()
 	if a == nil || a.AuthType != model.AuthOAuth2 || strings.TrimSpace(a.TokenUrl) == "" || r.token != "" {
 		return nil
+	}
+	if !slices.ContainsFunc(methods, func(m *model.Method) bool { return m != nil && !m.IgnoreAuthentication }) {
+		return nil // nothing the run sends is authenticated
 	}
 	mf := Values{Inputs: r.Inputs, Account: r.Account, names: r.names}.For(r.Connector, nil)
 	if token, _, _ := mf.Lookup(model.SystemFieldAuthAPIKey); token != "" {
@@ -41,7 +46,9 @@ func (r *Runner) authorize(ctx context.Context) *Step {
 	step := &Step{Name: TokenStepName, Method: a.AuthName, Status: StepRunning}
 	r.notify(step)
 	start := time.Now()
-	where := func() string { return connectorLabel(r.Connector.Name, TabAuthentication, a.AuthName) + " › Token URL" }
+	where := func() string {
+		return connectorLabel(r.Connector.Name, TabAuthentication, a.AuthName) + " › Token URL"
+	}
 	fail := func(err error) *Step {
 		step.Status, step.OK = StepFailed, false
 		step.Error = MaskText(err.Error(), r.secrets())
@@ -72,21 +79,18 @@ func (r *Runner) authorize(ctx context.Context) *Step {
 	req := &Request{Method: http.MethodPost, Endpoint: endpoint, DataType: model.BodyForm, Body: form,
 		Headers: map[string]string{"Authorization": "Basic " + basic, "Accept": "application/json", "Content-Type": contentType(model.BodyForm)}}
 	resp, ex, sendErr := r.client().Send(ctx, req)
-	if sendErr == nil && (resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized) {
-		step.Console = append(step.Console, fmt.Sprintf("the token endpoint refused the client credentials in the Authorization header (%d); they were sent again in the body", resp.Status))
+	r.learnTokens(resp)
+	if sendErr == nil && refusedClient(resp) {
+		step.Console = append(step.Console, MaskText(fmt.Sprintf("the token endpoint refused the client credentials in the Authorization header (%d%s); they were sent again in the body",
+			resp.Status, bodyHint(resp.Body)), r.secrets()))
 		req.Headers = map[string]string{"Accept": "application/json", "Content-Type": contentType(model.BodyForm)}
 		req.Body = append(form, FormField{"client_id", id}, FormField{"client_secret", secret})
 		resp, ex, sendErr = r.client().Send(ctx, req)
+		r.learnTokens(resp)
 	}
-	var token string
+	token := ""
 	if sendErr == nil && resp.OK() {
-		body := withoutBOM(resp.Body)
-		if checkJSON(body) == nil {
-			token = gjson.GetBytes(body, "access_token").String()
-		}
-		if token != "" {
-			r.extraSecrets = append(r.extraSecrets, token) // masked from its first sight on
-		}
+		token = tokenFields(resp.Body)["access_token"]
 	}
 	step.Request, step.Response = ex.logForms(r.secretForms(r.secrets()))
 	switch {
@@ -99,11 +103,17 @@ func (r *Runner) authorize(ctx context.Context) *Step {
 		return fail(errors.New("the OAuth2 token response has no access_token: " + clip(strings.TrimSpace(string(resp.Body)), 200)))
 	}
 	r.token = token
-	r.tokenAccount = make(map[string]string, len(r.Account)+1)
-	for k, v := range r.Account {
-		r.tokenAccount[k] = v
+	r.tokenAccount = maps.Clone(r.Account)
+	if r.tokenAccount == nil {
+		r.tokenAccount = map[string]string{}
 	}
 	r.tokenAccount[model.SystemFieldAuthAPIKey] = token
+	if _, given := r.Inputs[model.SystemFieldAuthAPIKey]; given {
+		// An empty --set Cyclr_Auth_ApiKey= asked for a fresh token: the
+		// run's inputs come before the account values.
+		r.tokenInputs = maps.Clone(r.Inputs)
+		r.tokenInputs[model.SystemFieldAuthAPIKey] = token
+	}
 	step.Status, step.OK = StepOK, true
 	step.DurationMS = time.Since(start).Milliseconds()
 	r.notify(step)
@@ -117,4 +127,68 @@ func (r *Runner) account() map[string]string {
 		return r.tokenAccount
 	}
 	return r.Account
+}
+
+// inputs is the run's inputs, with the access token authorize got in
+// place of an empty one given.
+func (r *Runner) inputs() map[string]string {
+	if r.tokenInputs != nil {
+		return r.tokenInputs
+	}
+	return r.Inputs
+}
+
+// tokenSecrets are the fields of a token response that hold credentials.
+var tokenSecrets = []string{"access_token", "refresh_token", "id_token"}
+
+// tokenFields reads a token response's credentials, from JSON or from the
+// form encoding some providers answer with (access_token=…&token_type=…).
+func tokenFields(body []byte) map[string]string {
+	out := map[string]string{}
+	body = withoutBOM(body)
+	if checkJSON(body) == nil {
+		for _, k := range tokenSecrets {
+			if v := gjson.GetBytes(body, k); v.Type == gjson.String || v.Type == gjson.Number {
+				out[k] = v.String()
+			}
+		}
+		return out
+	}
+	if form, err := url.ParseQuery(strings.TrimSpace(string(body))); err == nil {
+		for _, k := range tokenSecrets {
+			if v := form.Get(k); v != "" {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// learnTokens keeps the credentials a token response holds as secrets,
+// whatever its status, before anything shows it.
+func (r *Runner) learnTokens(resp *Response) {
+	if resp == nil {
+		return
+	}
+	for _, v := range tokenFields(resp.Body) {
+		if !slices.Contains(r.extraSecrets, v) {
+			r.extraSecrets = append(r.extraSecrets, v)
+		}
+	}
+}
+
+// refusedClient reports whether a token endpoint refused the client
+// credentials as sent (401, or 400 with an error about the client or the
+// request), as an endpoint that wants them in the body does.
+func refusedClient(resp *Response) bool {
+	switch resp.Status {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusBadRequest:
+		switch gjson.GetBytes(withoutBOM(resp.Body), "error").String() {
+		case "invalid_client", "invalid_request", "unauthorized_client":
+			return true
+		}
+	}
+	return false
 }

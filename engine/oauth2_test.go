@@ -26,7 +26,8 @@ const (
 // inBody, only in the form; the API wants the token as a Bearer token.
 type oauthAPI struct {
 	inBody         bool
-	tokenStatus    int    // answered instead of a token, if set
+	tokenStatus    int    // answered instead of a token, if set, with tokenError
+	tokenError     string // "invalid_client" when not set
 	tokenBody      string // answered instead of the usual token, if set
 	tokens, others atomic.Int32
 }
@@ -43,8 +44,12 @@ func (a *oauthAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case a.tokenStatus != 0:
+			code := a.tokenError
+			if code == "" {
+				code = "invalid_client"
+			}
 			w.WriteHeader(a.tokenStatus)
-			fmt.Fprintf(w, `{"error":"invalid_client","client_secret":%q}`, secret)
+			fmt.Fprintf(w, `{"error":%q,"client_secret":%q}`, code, secret)
 		case basic == a.inBody || id != oauthClientID || secret != oauthClientSecret || r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("scope") != "orders webhooks":
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, `{"error":"invalid_client"}`)
@@ -143,7 +148,8 @@ func TestOAuth2TokenRefused(t *testing.T) {
 		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: no client credentials to get an access token with: set Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret"},
 		{"refused", &oauthAPI{tokenStatus: http.StatusForbidden}, oauthAccount(), `the OAuth2 token request to http://127.0.0.1:`},
 		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token: {"token_type":"Bearer"}`},
-		{"not JSON", &oauthAPI{tokenBody: `access_token=x`}, oauthAccount(), `the OAuth2 token response has no access_token: access_token=x`},
+		{"not JSON", &oauthAPI{tokenBody: `<html>Service unavailable</html>`}, oauthAccount(), `the OAuth2 token response has no access_token: <html>`},
+		{"a bad scope is not the client's fault", &oauthAPI{tokenStatus: http.StatusBadRequest, tokenError: "invalid_scope"}, oauthAccount(), `answered 400 Bad Request: {"error":"invalid_scope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.api)
@@ -152,8 +158,8 @@ func TestOAuth2TokenRefused(t *testing.T) {
 			r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: tc.account}
 			res := r.RunWebhook(context.Background(), "Events", engine.WebhookOptions{Ledger: ledger})
 			rows, _ := ledger.ListWebhooks(context.Background(), false)
-			if res.OK || !strings.Contains(res.Error, tc.want) || len(res.Steps) != 1 || tc.api.others.Load() != 0 || len(rows) != 0 {
-				t.Errorf("error %q (want %q), %d steps, %d API requests, %d ledger rows", res.Error, tc.want, len(res.Steps), tc.api.others.Load(), len(rows))
+			if res.OK || !strings.Contains(res.Error, tc.want) || len(res.Steps) != 1 || tc.api.others.Load() != 0 || len(rows) != 0 || tc.api.tokens.Load() > 1 {
+				t.Errorf("error %q (want %q), %d steps, %d token and %d API requests, %d ledger rows", res.Error, tc.want, len(res.Steps), tc.api.tokens.Load(), tc.api.others.Load(), len(rows))
 			}
 			if strings.Contains(dump(res), oauthClientSecret) {
 				t.Errorf("the client secret shows:\n%s", dump(res))
@@ -202,5 +208,52 @@ func TestOAuth2Cleanup(t *testing.T) {
 	out = engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
 	if len(out) != 1 || !out[0].Deleted || api.tokens.Load() != 1 || api.others.Load() != 1 {
 		t.Errorf("cleanup: %+v; %d token and %d API requests", out, api.tokens.Load(), api.others.Load())
+	}
+}
+
+// Token responses as providers write them: form-encoded, and with a
+// refresh token and an id token beside the access token. Every credential
+// in them is masked; the access token is used.
+func TestOAuth2TokenResponses(t *testing.T) {
+	const refresh, idToken = "rt-55aa17c3", "eyJhbGciOi.eyJzdWIi.sig77"
+	for _, body := range []string{
+		"access_token=" + oauthToken + "&token_type=bearer&scope=orders",
+		`{"access_token":"` + oauthToken + `","refresh_token":"` + refresh + `","id_token":"` + idToken + `","token_type":"bearer"}`,
+	} {
+		api := &oauthAPI{tokenBody: body}
+		srv := httptest.NewServer(api)
+		r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: oauthAccount()}
+		res := r.RunMethod(context.Background(), "List")
+		srv.Close()
+		out := dump(res)
+		if !res.OK {
+			t.Errorf("token response %s: %s", body, res.Error)
+		}
+		for _, secret := range []string{oauthToken, refresh, idToken} {
+			if strings.Contains(out, secret) {
+				t.Errorf("token response %s: %q shows:\n%s", body, secret, out)
+			}
+		}
+	}
+}
+
+// No token is asked for when what the run sends ignores authentication;
+// an empty access token given for the run asks for a fresh one, which is
+// then sent.
+func TestOAuth2WhenNeeded(t *testing.T) {
+	api := &oauthAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := oauthConnector(srv.URL)
+	c.Methods = append(c.Methods, model.Method{Name: "Health", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: "{{BaseUrl}}/health", IgnoreAuthentication: true})
+	r := &engine.Runner{Connector: c}
+	if res := r.RunMethod(context.Background(), "Health"); len(res.Steps) != 1 || api.tokens.Load() != 0 {
+		t.Errorf("a method that ignores authentication: %d steps, %d token requests: %s", len(res.Steps), api.tokens.Load(), res.Error)
+	}
+	account := oauthAccount()
+	account[model.SystemFieldAuthAPIKey] = "expired-token-1"
+	r = &engine.Runner{Connector: c, Account: account, Inputs: map[string]string{model.SystemFieldAuthAPIKey: ""}}
+	if res := r.RunMethod(context.Background(), "List"); !res.OK || api.tokens.Load() != 1 {
+		t.Errorf("an empty access token given for the run: ok %t, %d token requests: %s", res.OK, api.tokens.Load(), res.Error)
 	}
 }

@@ -268,7 +268,7 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 		// token, as Cyclr sends an OAuth2 connector's token.
 		token, ok, err := mf.Lookup(model.SystemFieldAuthAPIKey)
 		if err != nil || !ok || token == "" {
-			return &FieldError{Field: where(), Err: fmt.Errorf("no access token: set %s in the account values to an OAuth2 access token for the API (test runs do not run the OAuth2 flow to get one)", model.SystemFieldAuthAPIKey)}
+			return &FieldError{Field: where(), Err: fmt.Errorf("no access token: set %s in the account values to an OAuth2 access token for the API, or give the authentication a Token URL and set %s and %s to get one", model.SystemFieldAuthAPIKey, model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret)}
 		}
 		req.AuthValue = token
 		req.Headers["Authorization"] = "Bearer " + token

@@ -454,10 +454,14 @@ func TestPrepareErrors(t *testing.T) {
 		{"bad Connector Field path", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			m.RequestFormat.Fields = []model.Field{field("a..b", "", model.FieldText, "x")}
 		}, nil, "Method 'Create Webhook' › Request Format › a..b", `"a..b" is not a Connector Field path`},
-		{"Xml body", "Create Webhook", func(c *model.Connector, m *model.Method) {
+		{"Xml body with two roots", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			m.DataType = model.BodyXml
-			m.RequestFormat.Fields = []model.Field{field("a", "", model.FieldText, "x")}
-		}, nil, "Method 'Create Webhook' › Settings › Data Type", "Xml bodies are not supported yet"},
+			m.RequestFormat.Fields = []model.Field{field("a", "", model.FieldText, "x"), field("b", "", model.FieldText, "y")}
+		}, nil, "Method 'Create Webhook' › Request Format", "an Xml body has one root element: start every Connector Field with its name"},
+		{"Xml element name", "Create Webhook", func(c *model.Connector, m *model.Method) {
+			m.DataType = model.BodyXml
+			m.RequestFormat.Fields = []model.Field{field("order.2nd", "", model.FieldText, "x")}
+		}, nil, "Method 'Create Webhook' › Request Format", `"2nd" is not an XML element name`},
 		{"no API key", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			delete(account, model.SystemFieldAuthAPIKey)
 		}, nil, "Connector 'Example' › Authentication › Key", "no API key: set Cyclr_Auth_ApiKey in the account values"},

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"mime"
 	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
 
+	"patchbay/internal/xmljson"
 	"patchbay/model"
 )
 
@@ -257,4 +259,19 @@ func numberText(raw string) (string, error) {
 // bodyStart shows the first 200 or so characters of a body.
 func bodyStart(body []byte) string {
 	return clip(strings.TrimSpace(string(body)), 200)
+}
+
+// xmlDocument reads an XML body in its JSON form (see internal/xmljson),
+// which Connector Field paths read, and reports whether the body is XML:
+// its Content-Type says so (application/xml, text/xml, …+xml), or the
+// method's Data Type is Xml and it begins as XML does. A body that is
+// not XML comes back as it is.
+func xmlDocument(dt model.BodyType, contentType string, body []byte) (doc []byte, isXML bool, err error) {
+	media, _, _ := mime.ParseMediaType(contentType)
+	isXML = len(body) > 0 && (strings.HasSuffix(media, "/xml") || strings.HasSuffix(media, "+xml") || dt == model.BodyXml && xmljson.Looks(body))
+	if !isXML {
+		return body, false, nil
+	}
+	doc, err = xmljson.ToJSON(body)
+	return doc, true, err
 }

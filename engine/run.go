@@ -57,9 +57,10 @@ type Runner struct {
 	// next.
 	cycle map[string]any
 	// token is the OAuth2 access token authorize got for the run, and
-	// tokenAccount the account values with it (see account).
-	token        string
-	tokenAccount map[string]string
+	// tokenAccount and tokenInputs the account values and inputs with it
+	// (see account and inputs).
+	token                     string
+	tokenAccount, tokenInputs map[string]string
 }
 
 func (r *Runner) client() *Client {
@@ -73,7 +74,7 @@ func (r *Runner) client() *Client {
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
 	r.cycle = nil
-	r.token, r.tokenAccount = "", nil
+	r.token, r.tokenAccount, r.tokenInputs = "", nil, nil
 	r.names = secretNamesOf(r.Connector)
 	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
 	for k, v := range r.Inputs {
@@ -115,7 +116,7 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
 		return res
 	}
-	if s := r.authorize(ctx); s != nil {
+	if s := r.authorize(ctx, m); s != nil {
 		res.Steps = append(res.Steps, s)
 		if !s.OK {
 			res.Error = s.Error
@@ -149,7 +150,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if m.MethodType != model.MethodAction {
 		return fail(fmt.Errorf("method '%s' is a %s method, not an Action", m.Name, m.MethodType))
 	}
-	req, err := Prepare(r.Connector, m, Values{Inputs: r.Inputs, Account: r.account(), System: system, names: r.names})
+	req, err := Prepare(r.Connector, m, Values{Inputs: r.inputs(), Account: r.account(), System: system, names: r.names})
 	if err != nil {
 		return fail(err)
 	}
@@ -192,6 +193,18 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 		defer cancel()
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
+	// An XML response is read in its JSON form: its secrets, the scripts,
+	// the mapping and a webhook's id go by it; the log keeps it as it came.
+	raw, xmlFault := resp, error(nil)
+	if resp != nil {
+		if doc, isXML, err := xmlDocument(m.DataType, resp.Headers.Get("Content-Type"), resp.Body); isXML && err != nil {
+			xmlFault = fmt.Errorf("%s %s answered %d with a body that is not well-formed XML: %w", req.Method, m.Name, resp.Status, err)
+		} else if isXML {
+			view := *resp
+			view.Body = doc
+			resp = &view
+		}
+	}
 	// A secret the response returns (a signing secret) is masked from
 	// here on: in this step's log, its console lines and its errors.
 	if resp != nil && r.learnSecrets(m, resp.Body) {
@@ -202,7 +215,10 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	// endpoint) never left Patchbay either.
 	step.notSent = sendErr != nil && (ex.Request == nil || neverSent(sendErr))
 	if sendErr == nil && !resp.OK() {
-		sendErr = fmt.Errorf("%s %s answered %d%s%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(resp.Body))
+		sendErr = fmt.Errorf("%s %s answered %d%s%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(raw.Body))
+	}
+	if sendErr == nil && xmlFault != nil {
+		return fail(xmlFault) // a 2xx the id, if any, cannot be read from
 	}
 	if sendErr != nil {
 		if scripts.Handles(script.EventAfterError) {
@@ -366,20 +382,31 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 	req.Endpoint = g.MethodEndpoint
 	req.Headers = g.MethodRequestHeaders
 	if !reflect.DeepEqual(body, g.MethodRequest) {
+		prev := req.Body
 		req.Body = g.MethodRequest
-		if req.DataType == model.BodyJson {
+		if _, text := g.MethodRequest.(string); req.DataType == model.BodyJson || req.DataType == model.BodyXml && !text {
 			raw, err := json.Marshal(g.MethodRequest)
 			if err != nil {
 				return false, learnt, fmt.Errorf("before_action left method_request that is not JSON: %w", err)
 			}
 			req.Body = json.RawMessage(raw)
+			if req.DataType == model.BodyXml {
+				orig, _ := prev.(XMLBody)
+				// Written as XML when sent, its elements in the order
+				// they had where the script kept them.
+				if raw, err = orderedLike(gjson.ParseBytes(orig), g.MethodRequest); err != nil {
+					return false, learnt, fmt.Errorf("before_action left method_request that is not JSON: %w", err)
+				}
+				req.Body = XMLBody(raw)
+			}
 		}
 	}
 	return true, learnt, nil
 }
 
 // scriptBody is the request body as scripts see it: JSON decoded to plain
-// values, a Form as an object (a repeated key as a list), text as text.
+// values, a Form as an object (a repeated key as a list), an Xml body in
+// its JSON form, text as text.
 func scriptBody(req *Request) any {
 	switch b := req.Body.(type) {
 	case nil:
@@ -399,6 +426,12 @@ func scriptBody(req *Request) any {
 		return out
 	case string:
 		return b
+	case XMLBody:
+		var v any
+		if json.Unmarshal(b, &v) != nil {
+			return nil
+		}
+		return v
 	}
 	raw, err := req.EncodeBody()
 	if err != nil {

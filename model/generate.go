@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"patchbay/internal/xmljson"
 )
 
 // GenerateFields reads a sample JSON payload (a response, or a delivery a
@@ -30,10 +32,20 @@ import (
 //
 // Each field's Display Name is its key; the System Field is left for the
 // author. A sample that is not JSON gives an error saying where it stops
-// being JSON, by line and column.
+// being JSON, by line and column. An XML sample is read in its JSON form
+// (see internal/xmljson): its values are Text, its attributes keys
+// beginning with "@".
 func GenerateFields(sample []byte) ([]Field, error) {
 	if len(bytes.TrimSpace(sample)) == 0 {
-		return nil, errors.New("the sample is empty: paste a JSON object or array")
+		return nil, errors.New("the sample is empty: paste a JSON object or array, or an XML document")
+	}
+	if xmljson.Looks(sample) {
+		// XML is read in the JSON form its Connector Field paths read.
+		doc, err := xmljson.ToJSON(sample)
+		if err != nil {
+			return nil, fmt.Errorf("the sample is %w", err)
+		}
+		sample = doc
 	}
 	var probe any
 	if err := json.Unmarshal(sample, &probe); err != nil {

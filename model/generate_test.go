@@ -110,6 +110,22 @@ func TestGenerateFields(t *testing.T) {
 	}
 }
 
+// An XML sample gives the fields of its JSON form: the root element first
+// in every path, attributes as @ keys, repeated elements as lists.
+func TestGenerateFields_XML(t *testing.T) {
+	got, err := GenerateFields([]byte(`<?xml version="1.0"?><order id="7"><email>a@b.c</email><line><sku>A</sku></line><line><sku>B</sku></line></order>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range got {
+		paths = append(paths, f.ConnectorField+" "+string(f.DataType))
+	}
+	if want := "order.@id Text, order.email Text, order.[line].sku Text"; strings.Join(paths, ", ") != want {
+		t.Errorf("fields %q, want %s", strings.Join(paths, ", "), want)
+	}
+}
+
 func TestGenerateFields_Errors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -123,6 +139,7 @@ func TestGenerateFields_Errors(t *testing.T) {
 		{"a scalar", `42`, []string{"the number 42", "want a JSON object or array"}},
 		{"an array of values", `[1, 2]`, []string{"array of values"}},
 		{"an empty array", `[]`, []string{"empty array"}},
+		{"XML cut short", `<order><id>1</id>`, []string{"the sample is not well-formed XML"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

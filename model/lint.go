@@ -336,9 +336,8 @@ func (l *linter) lintConnector() {
 		case a.TokenUrl != "" && a.AuthType != AuthOAuth2:
 			l.add(SeverityWarning, "auth-token-url-unused", row.at("Token URL"),
 				"only an OAuth2 authentication uses a Token URL: clear it, or make the Auth Type OAuth2")
-		case a.TokenUrl != "" && !strings.Contains(a.TokenUrl, "{{") && !absoluteHTTP(a.TokenUrl):
-			l.add(SeverityError, "auth-token-url-invalid", row.at("Token URL"),
-				"the Token URL %q is not an absolute http or https URL, such as https://api.example.com/oauth/token or {{BaseUrl}}/oauth/token", a.TokenUrl)
+		case a.TokenUrl != "":
+			l.lintTokenURL(row.at("Token URL"), a.TokenUrl)
 		}
 		if a.IsDefault {
 			defaults++
@@ -846,4 +845,28 @@ func isIdentByte(b byte) bool {
 func absoluteHTTP(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// lintTokenURL checks an OAuth2 Token URL: its mergefields as an
+// Endpoint's are checked, and, unless a mergefield begins it (as
+// {{BaseUrl}} does), that it is an absolute http or https URL.
+func (l *linter) lintTokenURL(at Location, text string) {
+	before := len(l.out)
+	l.checkTemplate(at, text, true, l.connSup, false)
+	if len(l.out) > before || strings.HasPrefix(strings.TrimSpace(text), "{{") {
+		return
+	}
+	toks, _ := ParseMergefields(text, true)
+	var b strings.Builder
+	for _, t := range toks {
+		if t.IsMergefield() {
+			b.WriteString("x")
+		} else {
+			b.WriteString(t.Literal)
+		}
+	}
+	if !absoluteHTTP(b.String()) {
+		l.add(SeverityError, "auth-token-url-invalid", at,
+			"the Token URL %q is not an absolute http or https URL, such as https://api.example.com/oauth/token or {{BaseUrl}}/oauth/token", text)
+	}
 }

@@ -400,6 +400,15 @@ func TestLintRules(t *testing.T) {
 		{"token url with a mergefield", func(c *Connector) {
 			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "{{BaseUrl}}/oauth/token", IsDefault: true}
 		}, nil, ""},
+		{"token url with an unknown mergefield", func(c *Connector) {
+			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "{{BaseURL}}/oauth/token", IsDefault: true}
+		}, []string{"error mergefield-unknown @ Connector › Authentication › row 1 (OAuth) › Token URL"}, `{{BaseURL}} in "{{BaseURL}}/oauth/token" is not supplied by anything (did you mean {{BaseUrl}}?)`},
+		{"token url with a brace missing", func(c *Connector) {
+			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "{{BaseUrl}/oauth/token", IsDefault: true}
+		}, []string{"error mergefield-syntax @ Connector › Authentication › row 1 (OAuth) › Token URL"}, "has a mergefield brace mistake"},
+		{"token url of another scheme", func(c *Connector) {
+			c.Authentication[0] = Authentication{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "ftp://{{BaseUrl}}/token", IsDefault: true}
+		}, []string{"error auth-token-url-invalid @ Connector › Authentication › row 1 (OAuth) › Token URL"}, "is not an absolute http or https URL"},
 		{"two defaults", func(c *Connector) {
 			c.Authentication = append(c.Authentication,
 				Authentication{AuthName: "None", AuthType: AuthNone},
