@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"html"
 	"net/http"
@@ -135,6 +136,13 @@ func secretForms(secrets []string) []string {
 		for _, f := range [...]string{s, q, p, lowerHex(q), lowerHex(p)} {
 			add(f)
 		}
+		// As Go's XML writer puts it in an Xml body (line breaks and tabs
+		// as &#xA; &#x9; &#xD;), and as a writer that escapes only what
+		// XML requires (& and <) does.
+		var x strings.Builder
+		xml.EscapeText(&x, []byte(s))
+		add(x.String())
+		add(strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace(s))
 		// As an HTML or XML error page writes it: &, <, >, " and ' as
 		// entities, the quotes in any of their usual spellings.
 		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;

@@ -456,10 +456,10 @@ func deliveryDocument(wm *model.Method, d Delivery) ([]byte, error) {
 			contentType = v[0]
 		}
 	}
-	doc, isXML, err := xmlDocument(wm.DataType, contentType, d.Body)
+	doc, isXML, err := xmlDocument(wm.DataType, contentType, d.Body, wm.RequestFormat.Fields)
 	switch {
 	case isXML && err != nil:
-		return nil, fmt.Errorf("the delivery is not well-formed XML: %w", err)
+		return nil, fmt.Errorf("the delivery is %w", err) // "not well-formed XML: …"
 	case isXML:
 		return doc, nil
 	}
@@ -487,7 +487,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	}
 	body, err := deliveryDocument(wm, d) // the signature was checked on the body as sent
 	if err != nil {
-		out.Error = err.Error()
+		out.Error = MaskText(err.Error(), secrets) // it quotes the body's start
 		return out
 	}
 	var payload any

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -264,14 +265,87 @@ func bodyStart(body []byte) string {
 // xmlDocument reads an XML body in its JSON form (see internal/xmljson),
 // which Connector Field paths read, and reports whether the body is XML:
 // its Content-Type says so (application/xml, text/xml, …+xml), or the
-// method's Data Type is Xml and it begins as XML does. A body that is
-// not XML comes back as it is.
-func xmlDocument(dt model.BodyType, contentType string, body []byte) (doc []byte, isXML bool, err error) {
+// method's Data Type is Xml and it begins as XML does. A body that is not
+// XML, or blank, comes back as it is. Each element that fields reads with
+// an [array] step is a list in doc, also when the document holds one of
+// it: XML cannot tell one from a list of one.
+func xmlDocument(dt model.BodyType, contentType string, body []byte, fields []model.Field) (doc []byte, isXML bool, err error) {
 	media, _, _ := mime.ParseMediaType(contentType)
-	isXML = len(body) > 0 && (strings.HasSuffix(media, "/xml") || strings.HasSuffix(media, "+xml") || dt == model.BodyXml && xmljson.Looks(body))
+	blank := len(bytes.TrimSpace(withoutBOM(body))) == 0 // read as no body
+	isXML = !blank && (strings.HasSuffix(media, "/xml") || strings.HasSuffix(media, "+xml") || dt == model.BodyXml && xmljson.Looks(body))
 	if !isXML {
 		return body, false, nil
 	}
-	doc, err = xmljson.ToJSON(body)
-	return doc, true, err
+	if doc, err = xmljson.ToJSON(body); err != nil {
+		return nil, true, err
+	}
+	return listsAt(doc, fields), true, nil
+}
+
+// listsAt makes each value that a field's [array] step reads a list: a
+// lone element of XML read in its JSON form becomes a list of one.
+func listsAt(doc []byte, fields []model.Field) []byte {
+	var paths [][]model.PathStep
+	for _, f := range fields {
+		steps, err := fieldPaths.get(f.ConnectorField)
+		if err == nil && slices.ContainsFunc(steps, func(s model.PathStep) bool { return s.Each }) {
+			paths = append(paths, steps)
+		}
+	}
+	if len(paths) == 0 {
+		return doc
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return doc
+	}
+	for _, steps := range paths {
+		v = listAt(v, steps)
+	}
+	out, err := marshalJSON(v)
+	if err != nil {
+		return doc
+	}
+	return out
+}
+
+// listAt makes the value at each [array] step of steps a list, below v.
+func listAt(v any, steps []model.PathStep) any {
+	if len(steps) == 0 {
+		return v
+	}
+	step := steps[0]
+	if step.Key == "" { // a root array, []
+		if list, ok := v.([]any); ok {
+			for i := range list {
+				list[i] = listAt(list[i], steps[1:])
+			}
+		}
+		return v
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	x, found := obj[step.Key]
+	if !found {
+		return v
+	}
+	if step.Each {
+		list, isList := x.([]any)
+		if !isList && x != nil {
+			list = []any{x}
+		}
+		for i := range list {
+			list[i] = listAt(list[i], steps[1:])
+		}
+		if list != nil {
+			obj[step.Key] = list
+		}
+		return v
+	}
+	obj[step.Key] = listAt(x, steps[1:])
+	return v
 }

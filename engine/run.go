@@ -197,8 +197,8 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	// the mapping and a webhook's id go by it; the log keeps it as it came.
 	raw, xmlFault := resp, error(nil)
 	if resp != nil {
-		if doc, isXML, err := xmlDocument(m.DataType, resp.Headers.Get("Content-Type"), resp.Body); isXML && err != nil {
-			xmlFault = fmt.Errorf("%s %s answered %d with a body that is not well-formed XML: %w", req.Method, m.Name, resp.Status, err)
+		if doc, isXML, err := xmlDocument(m.DataType, resp.Headers.Get("Content-Type"), resp.Body, m.ResponseFormat.Fields); isXML && err != nil {
+			xmlFault = fmt.Errorf("%s %s answered %d with a body that is %w", req.Method, m.Name, resp.Status, err) // "not well-formed XML: …"
 		} else if isXML {
 			view := *resp
 			view.Body = doc

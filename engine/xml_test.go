@@ -23,6 +23,11 @@ type xmlAPI struct {
 	created, deleted atomic.Int32
 	hookURL          atomic.Value
 	bad              bool // answer the create with XML that is not well-formed
+	indented         bool // answer the create with the id in an element, indented
+	blankDelete      bool // answer the delete 200 with a blank XML body
+	// delivery, if set, is posted instead of the usual two-line order,
+	// with deliveryType as its Content-Type.
+	delivery, deliveryType string
 }
 
 func (a *xmlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -46,15 +51,28 @@ func (a *xmlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `<webhook id="77"><active>true</webhook>`)
 			return
 		}
+		if a.indented {
+			io.WriteString(w, "<webhook id=\"77\">\n  <active>\n    true\n  </active>\n</webhook>\n")
+			return
+		}
 		io.WriteString(w, `<?xml version="1.0"?><webhook id="77"><active>true</active></webhook>`)
 	case r.Method == http.MethodDelete && r.URL.Path == "/subscriptions/77":
 		a.deleted.Add(1)
+		if a.blankDelete {
+			w.Header().Set("Content-Type", "application/xml")
+			io.WriteString(w, "\n")
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost && r.URL.Path == "/orders":
 		w.WriteHeader(http.StatusCreated)
 		go func() {
 			url, _ := a.hookURL.Load().(string)
-			resp, err := http.Post(url, "text/xml", strings.NewReader(`<order><id>5</id><line><sku>A-1</sku></line><line><sku>B-2</sku></line></order>`))
+			body, ctype := `<order><id>5</id><line><sku>A-1</sku></line><line><sku>B-2</sku></line></order>`, "text/xml"
+			if a.delivery != "" {
+				body, ctype = a.delivery, a.deliveryType
+			}
+			resp, err := http.Post(url, ctype, strings.NewReader(body))
 			if err == nil {
 				resp.Body.Close()
 			}
@@ -149,5 +167,56 @@ function after_action() { console.log('id ' + method_response.webhook['@id']); }
 	body, _ := sent.Load().(string)
 	if !res.OK || !strings.Contains(body, "<subscription><url>http://127.0.0.1:1/h</url><event>order.created</event><event>order.paid</event><note>from a script</note></subscription>") || len(res.Steps[0].Console) != 1 || !strings.HasSuffix(res.Steps[0].Console[0], "id 77") {
 		t.Errorf("ok %t, sent %s, console %q: %s", res.OK, body, res.Steps[0].Console, res.Error)
+	}
+}
+
+// XML as APIs write it: an indented answer (the text around values is
+// not part of them), a blank 200 to the delete, one element of a list
+// (still a list to an [array] step), and a secret with a line break in
+// the Xml body, masked as the body writes it.
+func TestXMLAsAPIsWriteIt(t *testing.T) {
+	const secret = "-----BEGIN KEY-----\nMIIB9ZqK\n-----END KEY-----"
+	api := &xmlAPI{indented: true, blankDelete: true, delivery: `<order><id>5</id><line><sku>A-1</sku></line></order>`, deliveryType: "application/xml"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := xmlConnector(srv.URL)
+	c.Parameters = []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "Pem", IsSensitive: true, Values: []string{secret}}}
+	c.Methods[0].RequestFormat.Fields = append(c.Methods[0].RequestFormat.Fields, model.Field{ConnectorField: "subscription.key", DataType: model.FieldText, DefaultValue: "{{Pem}}"})
+	r := &engine.Runner{Connector: c}
+	res := r.RunWebhook(context.Background(), "Order Created", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
+	if !res.OK || res.WebhookID != "77" || mappedValues(res.Steps[0].Mapped)["Active"] != "true" {
+		t.Fatalf("lifecycle: ok %t, id %q: %s\n%s", res.OK, res.WebhookID, res.Error, dump(res))
+	}
+	if got := mappedValues(res.Delivery.Mapped); got["Sku"] != `["A-1"]` {
+		t.Errorf("one line of an order mapped as %v, want a list of one", got)
+	}
+	if body := res.Steps[0].Request.Body; strings.Contains(body, "MIIB9ZqK") || !strings.Contains(body, "<key>"+engine.Mask+"</key>") {
+		t.Errorf("the secret in the Xml body is not masked: %s", body)
+	}
+}
+
+// A delivery that is neither JSON nor XML is refused, and its start,
+// quoted in the error, is masked.
+func TestXMLDeliveryNeitherJSONNorXML(t *testing.T) {
+	api := &xmlAPI{delivery: "api_key=KEY-SECRET-123&order=5", deliveryType: "text/plain"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	c := xmlConnector(srv.URL)
+	c.Parameters = []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "Token", IsSensitive: true, Values: []string{"KEY-SECRET-123"}}}
+	r := &engine.Runner{Connector: c}
+	res := r.RunWebhook(context.Background(), "Order Created", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 300 * time.Millisecond})
+	if res.Delivery == nil || !strings.Contains(res.Delivery.Error, "the delivery's body is not JSON") || strings.Contains(dump(res), "KEY-SECRET-123") {
+		t.Errorf("delivery %+v\n%s", res.Delivery, dump(res))
+	}
+}
+
+// A value XML cannot hold (a control character) is refused before the
+// request is sent, naming the field, not sent changed.
+func TestXMLValueItCannotHold(t *testing.T) {
+	c := xmlConnector("http://127.0.0.1:1")
+	r := &engine.Runner{Connector: c, Inputs: map[string]string{model.SystemFieldWebhookURL: "http://h.test/\x01"}}
+	res := r.RunMethod(context.Background(), "Subscribe")
+	if res.OK || !strings.Contains(res.Error, "Method 'Subscribe' › Request Format: the value of url holds a character XML does not allow (U+0001") {
+		t.Errorf("error %q", res.Error)
 	}
 }

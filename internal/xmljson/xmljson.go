@@ -35,7 +35,7 @@ type node struct {
 	name  string
 	attrs []xml.Attr
 	kids  []*node
-	text  strings.Builder
+	text  []string // the text between child elements, each piece trimmed
 }
 
 // ToJSON converts an XML document to its JSON form: an object with the
@@ -57,7 +57,7 @@ func ToJSON(doc []byte) ([]byte, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if len(stack) >= MaxDepth {
-				return nil, fmt.Errorf("elements nested more than %d deep", MaxDepth)
+				return nil, fmt.Errorf("not XML Patchbay reads: elements nested more than %d deep", MaxDepth)
 			}
 			if root != nil && len(stack) == 0 {
 				return nil, errors.New("not well-formed XML: more than one root element")
@@ -79,7 +79,10 @@ func ToJSON(doc []byte) ([]byte, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
+				if t := strings.TrimSpace(string(t)); t != "" {
+					top := stack[len(stack)-1]
+					top.text = append(top.text, t)
+				}
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				return nil, errors.New("not well-formed XML: text outside the root element")
 			}
@@ -95,9 +98,11 @@ func ToJSON(doc []byte) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// appendJSON writes the element's value.
+// appendJSON writes the element's value. Text is trimmed of the white
+// space around it (an indented document's line breaks), and pieces of
+// text between child elements are joined by a space.
 func (n *node) appendJSON(out []byte) []byte {
-	text := n.text.String()
+	text := strings.Join(n.text, " ")
 	if len(n.attrs) == 0 && len(n.kids) == 0 {
 		if text == "" {
 			return append(out, "null"...)
@@ -118,9 +123,9 @@ func (n *node) appendJSON(out []byte) []byte {
 		key("@" + a.Name.Local)
 		out = jsonstr.Append(out, a.Value)
 	}
-	if t := strings.TrimSpace(text); t != "" {
+	if text != "" {
 		key("#text")
-		out = jsonstr.Append(out, t)
+		out = jsonstr.Append(out, text)
 	}
 	// Children by name, in the order each name first comes; a name that
 	// repeats is a list.
@@ -249,7 +254,9 @@ func writeElement(b *bytes.Buffer, name string, value any) error {
 				return fmt.Errorf("%q is not an XML attribute name", attr)
 			}
 			b.WriteString(" " + attr + `="`)
-			xml.EscapeText(b, []byte(scalarText(kv.value)))
+			if err := escape(b, scalarText(kv.value), attr); err != nil {
+				return err
+			}
 			b.WriteByte('"')
 		}
 	}
@@ -259,13 +266,17 @@ func writeElement(b *bytes.Buffer, name string, value any) error {
 		return nil
 	case !isObj:
 		b.WriteByte('>')
-		xml.EscapeText(b, []byte(scalarText(value)))
+		if err := escape(b, scalarText(value), name); err != nil {
+			return err
+		}
 	default:
 		b.WriteByte('>')
 		for _, kv := range obj {
 			switch {
 			case kv.key == "#text":
-				xml.EscapeText(b, []byte(scalarText(kv.value)))
+				if err := escape(b, scalarText(kv.value), name); err != nil {
+					return err
+				}
 			case !strings.HasPrefix(kv.key, "@"):
 				if err := writeElement(b, kv.key, kv.value); err != nil {
 					return err
@@ -275,6 +286,23 @@ func writeElement(b *bytes.Buffer, name string, value any) error {
 	}
 	b.WriteString("</" + name + ">")
 	return nil
+}
+
+// escape writes text escaped for XML; a character XML 1.0 does not allow
+// (a control character other than tab, line feed and carriage return) is
+// an error naming the element or attribute, not a silent U+FFFD.
+func escape(b *bytes.Buffer, text, in string) error {
+	for i, r := range text {
+		if !isXMLChar(r) {
+			return fmt.Errorf("the value of %s holds a character XML does not allow (%U at byte %d)", in, r, i+1)
+		}
+	}
+	return xml.EscapeText(b, []byte(text))
+}
+
+// isXMLChar reports whether XML 1.0 allows r in a document.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // scalarText is a scalar's text; an object or list in an attribute or

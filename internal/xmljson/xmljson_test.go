@@ -9,8 +9,10 @@ import (
 func TestToJSON(t *testing.T) {
 	for _, tc := range []struct{ xml, want string }{
 		{`<order id="7"><line>A</line><line>B</line></order>`, `{"order":{"@id":"7","line":["A","B"]}}`},
-		{"\ufeff<?xml version=\"1.0\"?>\n<!-- c --><a>  x &amp; y </a>", `{"a":"  x & y "}`},
-		{`<a><b/><c></c><d> </d></a>`, `{"a":{"b":null,"c":null,"d":" "}}`},
+		{"\ufeff<?xml version=\"1.0\"?>\n<!-- c --><a>  x &amp; y </a>", `{"a":"x & y"}`},
+		{`<a><b/><c></c><d> </d></a>`, `{"a":{"b":null,"c":null,"d":null}}`},
+		{"<w>\n  <id>\n    77\n  </id>\n</w>", `{"w":{"id":"77"}}`},
+		{`<p>Hello <b>x</b> world</p>`, `{"p":{"#text":"Hello world","b":"x"}}`},
 		{`<a k="1">text<b>2</b></a>`, `{"a":{"@k":"1","#text":"text","b":"2"}}`},
 		{`<s:Envelope xmlns:s="urn:x" xmlns="urn:y"><s:Body><Id>42</Id></s:Body></s:Envelope>`, `{"Envelope":{"Body":{"Id":"42"}}}`},
 		{`<a><b>1</b><c>2</c><b>3</b></a>`, `{"a":{"b":["1","3"],"c":"2"}}`},
@@ -29,7 +31,7 @@ func TestToJSON(t *testing.T) {
 		{`<a></b>`, "not well-formed XML"},
 		{`<a/><b/>`, "more than one root element"},
 		{`<a>&nbsp;</a>`, "not well-formed XML"},
-		{strings.Repeat("<a>", MaxDepth+1), "nested more than 1000 deep"},
+		{strings.Repeat("<a>", MaxDepth+1), "not XML Patchbay reads: elements nested more than 1000 deep"},
 	} {
 		if _, err := ToJSON([]byte(tc.xml)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ToJSON(%.40s): %v, want %q", tc.xml, err, tc.want)
@@ -55,6 +57,7 @@ func TestFromJSON(t *testing.T) {
 		{`{"@a":1}`, "an Xml body has one root element"},
 		{`{"a":{"1x":2}}`, `"1x" is not an XML element name`},
 		{`{"a":{"@b c":2}}`, `"b c" is not an XML attribute name`},
+		{`{"a":{"b":"x\u0001y"}}`, `the value of b holds a character XML does not allow (U+0001 at byte 2)`},
 	} {
 		if _, err := FromJSON([]byte(tc.json)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("FromJSON(%s): %v, want %q", tc.json, err, tc.want)
