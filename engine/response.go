@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"mime"
 	"slices"
 	"strconv"
 	"strings"
@@ -270,10 +269,10 @@ func bodyStart(body []byte) string {
 // an [array] step is a list in doc, also when the document holds one of
 // it: XML cannot tell one from a list of one.
 func xmlDocument(dt model.BodyType, contentType string, body []byte, fields []model.Field) (doc []byte, isXML bool, err error) {
-	media, _, _ := mime.ParseMediaType(contentType)
-	blank := len(bytes.TrimSpace(withoutBOM(body))) == 0 // read as no body
-	isXML = !blank && (strings.HasSuffix(media, "/xml") || strings.HasSuffix(media, "+xml") || dt == model.BodyXml && xmljson.Looks(body))
-	if !isXML {
+	media, _, _ := strings.Cut(contentType, ";")
+	media = strings.ToLower(strings.TrimSpace(media))
+	isXML = strings.HasSuffix(media, "/xml") || strings.HasSuffix(media, "+xml") || dt == model.BodyXml && xmljson.Looks(body)
+	if !isXML || len(bytes.TrimSpace(withoutBOM(body))) == 0 { // a blank body is no body
 		return body, false, nil
 	}
 	if doc, err = xmljson.ToJSON(body); err != nil {
