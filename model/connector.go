@@ -127,6 +127,10 @@ var BodyTypes = []BodyType{BodyJson, BodyForm, BodyXml, BodyPlainText}
 // trigger tying a Create and a Delete Webhook Method together (Webhook), or
 // script alone (Script).
 type Method struct {
+	// ID is the store's key for the method, kept from save to save so
+	// that a rename is known as one; zero for a method not yet saved. A
+	// copy of a method is a new method: clear it.
+	ID                   int64      `json:"-"`
 	Name                 string     `json:"Name"`
 	Description          string     `json:"Description,omitempty"`
 	Category             string     `json:"Category,omitempty"`

@@ -54,6 +54,7 @@ func (m *MainWindow) onDuplicate() {
 	if j := m.selectedMethod(); j >= 0 {
 		c := m.open.conn
 		dup := c.Clone().Methods[j]
+		dup.ID = 0 // a new method: its runs and rows are the original's
 		dup.Name = uniqueName(dup.Name+" copy", methodNames(c))
 		c.Methods = slices.Insert(c.Methods, j+1, dup)
 		m.open.methodsMoved(j+1, 1)

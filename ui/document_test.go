@@ -55,6 +55,9 @@ func TestExportImport(t *testing.T) {
 	}
 	want := m.open.conn.Clone()
 	want.ID = 0
+	for i := range want.Methods {
+		want.Methods[i].ID = 0 // the store's keys are not exported
+	}
 	for i := range want.Parameters {
 		if want.Parameters[i].IsSensitive {
 			want.Parameters[i].Values = nil // secrets stay behind

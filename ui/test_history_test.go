@@ -166,3 +166,22 @@ func TestTestTab_EarlierRunGivesWayToTheFinishedRun(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A method renamed and saved keeps its earlier runs.
+func TestTestTab_EarlierRunsFollowARename(t *testing.T) {
+	_, _, _, m, ed := sandboxTest(t, "Create Order", nil)
+	fyne.DoAndWait(func() { ed.test.onRun() })
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		ed.selectTab(tabSettings)
+		retype(ed.settings.name, "Place Order")
+		if !m.save() {
+			t.Fatal("not saved")
+		}
+		renamed := openMethod(t, m, "Place Order")
+		renamed.selectTab(tabTest)
+		if len(renamed.test.history.Options) != 1 {
+			t.Errorf("the renamed method's earlier runs: %q", renamed.test.history.Options)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 		}
 	}
 	now := db.nowUTC()
-	id, err := saveConnector(ctx, tx, c, now)
+	id, methodIDs, err := saveConnector(ctx, tx, c, now)
 	if err != nil {
 		return wrap(lockAdvice(err), "save connector %q", c.Name)
 	}
@@ -57,40 +58,45 @@ func (db *DB) SaveConnector(ctx context.Context, c *model.Connector) error {
 		return fmt.Errorf("save connector %q: %w", c.Name, lockAdvice(err))
 	}
 	c.ID = id
+	for i := range c.Methods {
+		c.Methods[i].ID = methodIDs[i]
+	}
 	db.sawVersion(id, formatTime(now).(string))
 	return nil
 }
 
-// saveConnector writes c and returns its ID, leaving c itself unchanged.
-func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time.Time) (int64, error) {
+// saveConnector writes c and returns its ID and its methods' IDs, leaving
+// c itself unchanged.
+func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time.Time) (int64, []int64, error) {
 	other, err := connectorID(ctx, tx, c.Name)
 	if err != nil && model.ErrorCodeOf(err) != model.ENotFound {
-		return 0, err
+		return 0, nil, err
 	}
 	if err == nil && other != c.ID {
-		return 0, model.Errorf(model.EConflict, "a connector named %q exists already", c.Name)
+		return 0, nil, model.Errorf(model.EConflict, "a connector named %q exists already", c.Name)
 	}
 
 	id := c.ID
+	var old map[int64]string // the stored methods' names by ID
 	if id == 0 {
 		// Never an id given before (see migration 0008).
 		if err := tx.QueryRowContext(ctx, `
 			SELECT MAX(last, (SELECT COALESCE(MAX(id), 0) FROM connectors)) + 1 FROM connector_ids`).Scan(&id); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO connectors (id, name, description, api_version, script, rate_limit, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			id, c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now)); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE connector_ids SET last = ?`, id); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	} else {
 		var oldName string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM connectors WHERE id = ?`, id).Scan(&oldName); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, err
+			return 0, nil, err
 		}
 		// Pending webhooks follow a renamed connector, so that cleanup
 		// still finds the definition that deletes them, and so does its
@@ -98,10 +104,10 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 		if oldName != "" && oldName != c.Name {
 			if _, err := tx.ExecContext(ctx, `UPDATE webhook_ledger SET connector = ? WHERE connector = ? AND deleted_at IS NULL`,
 				c.Name, oldName); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE runs SET connector = ? WHERE connector = ?`, c.Name, oldName); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 		}
 		res, err := tx.ExecContext(ctx, `
@@ -110,22 +116,29 @@ func saveConnector(ctx context.Context, tx *sql.Tx, c *model.Connector, now time
 			WHERE id = ?`,
 			c.Name, c.Description, c.ApiVersion, c.Script, c.RateLimit, formatTime(now), id)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return 0, err
+			return 0, nil, err
 		} else if n == 0 {
-			return 0, model.Errorf(model.ENotFound, "no stored connector has ID %d (was it deleted?)", id)
+			return 0, nil, model.Errorf(model.ENotFound, "no stored connector has ID %d (was it deleted?)", id)
+		}
+		if old, err = storedMethods(ctx, tx, id); err != nil {
+			return 0, nil, err
 		}
 		if err := deleteConnectorChildren(ctx, tx, id); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 
-	if err := insertDefinition(ctx, tx, id, c); err != nil {
-		return 0, err
+	methodIDs, err := keptMethodIDs(ctx, tx, old, c)
+	if err != nil {
+		return 0, nil, err
 	}
-	return id, nil
+	if err := insertDefinition(ctx, tx, id, c, methodIDs); err != nil {
+		return 0, nil, err
+	}
+	return id, methodIDs, nil
 }
 
 // nanRateLimit names the first Rate Limit of c that is NaN, which SQLite
@@ -168,22 +181,96 @@ func deleteConnectorChildren(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
+// storedMethods are the names of a stored connector's methods by ID.
+func storedMethods(ctx context.Context, tx *sql.Tx, connectorID int64) (map[int64]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM methods WHERE connector_id = ?`, connectorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// keptMethodIDs gives each of c's methods its ID: the one it was loaded
+// or saved with, when that was one of this connector's stored methods
+// (old), else a new one, never given before. A method kept under another
+// name was renamed: its runs in the history, and the pending ledger rows
+// that name it as their Webhook method or Delete Webhook Method, follow
+// the rename, so that its earlier runs stay its own and cleanup finds it.
+func keptMethodIDs(ctx context.Context, tx *sql.Tx, old map[int64]string, c *model.Connector) ([]int64, error) {
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM methods`).Scan(&next); err != nil {
+		return nil, err
+	}
+	for id := range old {
+		next = max(next, id)
+	}
+	ids := make([]int64, len(c.Methods))
+	used := map[int64]bool{}
+	var from, to []any // renames, in pairs
+	for i, m := range c.Methods {
+		name, kept := old[m.ID]
+		if m.ID == 0 || !kept || used[m.ID] {
+			next++
+			ids[i] = next
+			continue
+		}
+		ids[i], used[m.ID] = m.ID, true
+		if name != m.Name {
+			from, to = append(from, name), append(to, m.Name)
+		}
+	}
+	if len(from) == 0 {
+		return ids, nil
+	}
+	// One statement per column, each name mapped at once, so that two
+	// methods that swapped names swap their records too.
+	var cases strings.Builder
+	var args []any
+	for i := range from {
+		cases.WriteString(" WHEN ? THEN ?")
+		args = append(args, from[i], to[i])
+	}
+	in := strings.Repeat("?,", len(from))
+	in = in[:len(in)-1]
+	for _, q := range []string{
+		`UPDATE runs SET method = CASE method` + cases.String() + ` END WHERE connector = ? AND method IN (` + in + `)`,
+		`UPDATE webhook_ledger SET method = CASE method` + cases.String() + ` END WHERE connector = ? AND deleted_at IS NULL AND method IN (` + in + `)`,
+		`UPDATE webhook_ledger SET delete_method = CASE delete_method` + cases.String() + ` END WHERE connector = ? AND deleted_at IS NULL AND delete_method IN (` + in + `)`,
+	} {
+		a := append(append(slices.Clone(args), c.Name), from...)
+		if _, err := tx.ExecContext(ctx, q, a...); err != nil {
+			return nil, fmt.Errorf("following renamed methods: %w", err)
+		}
+	}
+	return ids, nil
+}
+
 // insertDefinition writes the authentication methods, parameters and
 // methods (with their fields and parameters) of c, stored as connector
-// connectorID.
+// connectorID, its methods under the IDs given.
 //
 // A method's grids and parameters are packed on its row (see packed.go), so
 // even a large connector is a few hundred rows. They go in multi-row
 // INSERTs, each statement prepared once per save (see rowWriter), rather
 // than one prepared-and-run INSERT per row.
-func insertDefinition(ctx context.Context, tx *sql.Tx, connectorID int64, c *model.Connector) error {
+func insertDefinition(ctx context.Context, tx *sql.Tx, connectorID int64, c *model.Connector, methodIDs []int64) error {
 	if err := insertAuthentication(ctx, tx, connectorID, c.Authentication); err != nil {
 		return fmt.Errorf("authentication: %w", err)
 	}
 	if err := insertParameters(ctx, tx, connectorID, c.Parameters); err != nil {
 		return fmt.Errorf("parameters: %w", err)
 	}
-	if err := insertMethods(ctx, tx, connectorID, c.Methods); err != nil {
+	if err := insertMethods(ctx, tx, connectorID, c.Methods, methodIDs); err != nil {
 		return fmt.Errorf("methods: %w", err)
 	}
 	return nil
@@ -204,8 +291,8 @@ func insertAuthentication(ctx context.Context, tx *sql.Tx, connectorID int64, au
 
 // insertMethods writes ms in order, each with its Request and Response
 // Format grids and its parameters packed (see appendFields, appendParameters).
-func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []model.Method) error {
-	w := newRowWriter(ctx, tx, "methods", "connector_id", "position", "name", "description",
+func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []model.Method, ids []int64) error {
+	w := newRowWriter(ctx, tx, "methods", "id", "connector_id", "position", "name", "description",
 		"category", "method_type", "http_method", "data_type", "endpoint", "ignore_authentication",
 		"hide", "create_webhook_method", "delete_webhook_method", "script",
 		"sig_header", "sig_algorithm", "sig_encoding", "sig_prefix",
@@ -222,7 +309,7 @@ func insertMethods(ctx context.Context, tx *sql.Tx, connectorID int64, ms []mode
 		response := string(buf)
 		buf = appendParameters(buf[:0], m.Parameters)
 		params := string(buf)
-		if err := w.add(connectorID, i, m.Name, m.Description, m.Category,
+		if err := w.add(ids[i], connectorID, i, m.Name, m.Description, m.Category,
 			string(m.MethodType), m.HttpMethod, string(m.DataType), m.Endpoint, m.IgnoreAuthentication,
 			m.Hide, m.CreateWebhookMethod, m.DeleteWebhookMethod, m.Script,
 			sig.Header, sig.Algorithm, sig.Encoding, sig.Prefix,

@@ -140,8 +140,18 @@ func unsetFields(v any) []string {
 // added to the model must be added to the fixture, and so to the store.
 func TestFullConnector_SetsEveryField(t *testing.T) {
 	c := fullConnector()
-	c.ID = 1 // set by saving
+	c.ID = 1            // set by saving
+	c.Methods[0].ID = 1 // so are the methods'
 	if unset := unsetFields(c); len(unset) > 0 {
 		t.Errorf("fullConnector leaves these fields unset everywhere: %v", unset)
 	}
+}
+
+// withoutMethodIDs clears the methods' IDs, which loading sets, for
+// comparing a loaded connector with one written by hand.
+func withoutMethodIDs(c *model.Connector) *model.Connector {
+	for i := range c.Methods {
+		c.Methods[i].ID = 0
+	}
+	return c
 }

@@ -86,7 +86,7 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 		c.Methods = make([]model.Method, 0, n)
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT name, description, category, method_type, http_method, data_type,
+		SELECT id, name, description, category, method_type, http_method, data_type,
 			endpoint, ignore_authentication, hide, create_webhook_method,
 			delete_webhook_method, script,
 			sig_header, sig_algorithm, sig_encoding, sig_prefix,
@@ -103,7 +103,7 @@ func loadMethods(ctx context.Context, tx *sql.Tx, c *model.Connector) error {
 	)
 	for rows.Next() {
 		var m model.Method
-		if err := rows.Scan(&m.Name, &m.Description, &m.Category, &m.MethodType,
+		if err := rows.Scan(&m.ID, &m.Name, &m.Description, &m.Category, &m.MethodType,
 			&m.HttpMethod, &m.DataType, &m.Endpoint, &m.IgnoreAuthentication, &m.Hide,
 			&m.CreateWebhookMethod, &m.DeleteWebhookMethod, &m.Script,
 			&m.WebhookSignature.Header, &m.WebhookSignature.Algorithm, &m.WebhookSignature.Encoding,

@@ -211,3 +211,81 @@ func deletedID(t *testing.T, db *DB) int64 {
 	}
 	return gone.ID
 }
+
+// A method renamed and saved takes its earlier runs and the pending ledger
+// rows that name it (as Webhook method or Delete Webhook Method) along; two
+// methods that swap names swap their records; a deleted row keeps the name
+// it was made under; a copy that kept its original's ID is a new method.
+func TestRecordsFollowRenamedMethods(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	c := &model.Connector{Name: "Shop", Methods: []model.Method{
+		{Name: "List", MethodType: model.MethodAction}, {Name: "Del", MethodType: model.MethodAction},
+		{Name: "Hook", MethodType: model.MethodWebhook, DeleteWebhookMethod: "Del"},
+		{Name: "X", MethodType: model.MethodAction}, {Name: "Y", MethodType: model.MethodAction},
+	}}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range c.Methods {
+		if m.ID == 0 {
+			t.Fatalf("method %d has no ID after the save", i)
+		}
+	}
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for _, name := range []string{"List", "Hook", "X", "Y", "Y"} {
+		if err := db.SaveRun(ctx, &model.RunRecord{Connector: "Shop", Method: name, Kind: "method", StartedAt: start}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := &model.WebhookRecord{Connector: "Shop", Method: "Hook", DeleteMethod: "Del", WebhookID: "1", URL: "http://127.0.0.1:1/h"}
+	done := &model.WebhookRecord{Connector: "Shop", Method: "Hook", DeleteMethod: "Del", WebhookID: "2", URL: "http://127.0.0.1:1/h"}
+	for _, r := range []*model.WebhookRecord{pending, done} {
+		if err := db.RecordWebhook(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.MarkWebhookDeleted(ctx, done.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Methods[0].Name, c.Methods[1].Name, c.Methods[2].Name = "List v2", "Remove", "Events"
+	c.Methods[2].DeleteWebhookMethod = "Remove"
+	c.Methods[3].Name, c.Methods[4].Name = "Y", "X" // swapped
+	copied := c.Methods[0]
+	copied.Name = "List copy" // a copy whose ID was not cleared
+	c.Methods = append(c.Methods, copied)
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Methods[5].ID == c.Methods[0].ID {
+		t.Error("the copy kept its original's ID")
+	}
+	for name, want := range map[string]int{"List v2": 1, "Events": 1, "X": 2, "Y": 1, "List copy": 0, "List": 0, "Hook": 0} {
+		if runs, err := db.ListMethodRuns(ctx, "Shop", name); err != nil || len(runs) != want {
+			t.Errorf("runs of %q: %d, %v; want %d", name, len(runs), err, want)
+		}
+	}
+	rows, err := db.ListWebhooks(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		want := [2]string{"Events", "Remove"}
+		if r.ID == done.ID {
+			want = [2]string{"Hook", "Del"}
+		}
+		if got := [2]string{r.Method, r.DeleteMethod}; got != want {
+			t.Errorf("ledger row %d names %q, want %q", r.ID, got, want)
+		}
+	}
+	loaded, err := db.LoadConnector(ctx, "Shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range loaded.Methods {
+		if loaded.Methods[i].ID != c.Methods[i].ID {
+			t.Errorf("method %q loads with ID %d, saved with %d", loaded.Methods[i].Name, loaded.Methods[i].ID, c.Methods[i].ID)
+		}
+	}
+}
