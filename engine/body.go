@@ -41,7 +41,7 @@ func buildBody(m *model.Method, httpMethod string, dt model.BodyType, mf *Mergef
 	}
 	build := bodyBuilders[dt]
 	if build == nil {
-		return nil, &FieldError{Field: MethodLabel(m.Name, TabSettings, "Data Type"), Err: fmt.Errorf("%s bodies are not supported yet", dt)}
+		return nil, &FieldError{Field: MethodLabel(m.Name, TabSettings, "Data Type"), Err: fmt.Errorf("%q is not a Data Type a test run knows (Json, Form, Xml, PlainText)", dt)}
 	}
 	vals, err := fieldTexts(m, mf, inputs)
 	if err != nil {

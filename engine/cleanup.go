@@ -130,11 +130,11 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
 	r.begin() // the secrets to mask, from the first error on
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
-	// Cancelling ctx stops the wait for a turn under the rate limit; a
-	// delete already sent is seen through, so that its answer is recorded.
 	if s := r.authorize(ctx, del); s != nil && !s.OK {
 		return s, nil // no token, no delete: the row stays pending with why
 	}
+	// Cancelling ctx stops the wait for a turn under the rate limit; a
+	// delete already sent is seen through, so that its answer is recorded.
 	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)
 	return step, nil
 }

@@ -123,6 +123,14 @@ func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {
 		return nil, fmt.Errorf("run %d of %s in the history cannot be read: %w", rec.ID, rec.Method, err)
 	}
 	res.Steps = slices.DeleteFunc(res.Steps, func(s *Step) bool { return s == nil })
+	// The names the run goes by now: its connector's and method's, as the
+	// history keeps them through renames.
+	if rec.Connector != "" {
+		res.Connector = rec.Connector
+	}
+	if rec.Method != "" {
+		res.Method = rec.Method
+	}
 	if len(h.forms) == 0 {
 		return res, nil
 	}

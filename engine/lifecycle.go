@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -51,39 +50,6 @@ type WebhookOptions struct {
 	TunnelAddr string
 }
 
-// DefaultTunnelAddr is where the receiver listens for a run through a
-// tunnel: a fixed port, so that the tunnel outlives the runs.
-const DefaultTunnelAddr = "127.0.0.1:8788"
-
-// TunnelURL checks the public address of a tunnel: an absolute http or
-// https URL of a host alone, since a tunnel forwards each path as it is,
-// and the receiver's path follows it. It returns the address without a
-// trailing slash.
-func TunnelURL(tunnel string) (string, error) {
-	u, err := url.Parse(tunnel)
-	if err != nil {
-		// Not quoted: it may hold a password.
-		return "", fmt.Errorf("the tunnel is not a URL: %v", errors.Unwrap(err))
-	}
-	shown := u.Redacted()
-	switch {
-	case u.User != nil:
-		return "", fmt.Errorf("tunnel %q holds a user name or password, which the API would be handed with the webhook", shown)
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
-		return "", fmt.Errorf("tunnel %q is not an absolute http or https URL, such as https://example.trycloudflare.com", shown)
-	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("tunnel %q has a path, query or fragment: give the tunnel's address alone, as it forwards each path as it is", shown)
-	}
-	host := u.Hostname()
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port := u.Port(); port != "" {
-		host += ":" + port
-	}
-	return u.Scheme + "://" + host, nil
-}
-
 // RunWebhook runs the lifecycle of a Webhook method: start the local
 // receiver, create the webhook and record its id in the ledger, optionally
 // trigger an event and map the delivery, and delete the webhook. The delete
@@ -103,15 +69,6 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = "no webhook ledger to record the webhook in"
 		return res
 	}
-	// An access token first: without one, nothing is created.
-	if s := r.authorize(ctx, create, del, r.Connector.Method(opts.Trigger)); s != nil {
-		res.Steps = append(res.Steps, s)
-		if !s.OK {
-			res.Error = s.Error
-			return res
-		}
-	}
-
 	recv, url, err := openReceiver(opts)
 	if err != nil {
 		res.Error = err.Error()
@@ -119,6 +76,15 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	if recv != nil {
 		defer recv.Close()
+	}
+	// Then an access token, the first request: without one, nothing is
+	// created.
+	if s := r.authorize(ctx, create, del, r.Connector.Method(opts.Trigger)); s != nil {
+		res.Steps = append(res.Steps, s)
+		if !s.OK {
+			res.Error = s.Error
+			return res
+		}
 	}
 	res.WebhookURL = url
 	system := map[string]string{model.SystemFieldWebhookURL: url}

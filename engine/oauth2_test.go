@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -255,5 +256,23 @@ func TestOAuth2WhenNeeded(t *testing.T) {
 	r = &engine.Runner{Connector: c, Account: account, Inputs: map[string]string{model.SystemFieldAuthAPIKey: ""}}
 	if res := r.RunMethod(context.Background(), "List"); !res.OK || api.tokens.Load() != 1 {
 		t.Errorf("an empty access token given for the run: ok %t, %d token requests: %s", res.OK, api.tokens.Load(), res.Error)
+	}
+}
+
+// A tunnel whose port another program holds is refused before the client
+// secret goes to the token endpoint.
+func TestOAuth2AfterTheReceiver(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	api := &oauthAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: oauthAccount()}
+	res := r.RunWebhook(context.Background(), "Events", engine.WebhookOptions{Ledger: &memLedger{}, Tunnel: "https://t.example", TunnelAddr: busy.Addr().String()})
+	if res.OK || !strings.Contains(res.Error, "uses that port") || api.tokens.Load() != 0 || len(res.Steps) != 0 {
+		t.Errorf("error %q, %d token requests, %d steps", res.Error, api.tokens.Load(), len(res.Steps))
 	}
 }

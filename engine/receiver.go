@@ -9,8 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -168,29 +166,6 @@ func openReceiverOn(addr, fixed string, limit int64) (*Receiver, error) {
 		shared.servers[addr] = s
 	}
 	return s.newReceiver(limit)
-}
-
-// CheckTunnelAddr checks where the receiver is to listen for a tunnel: a
-// loopback IP or localhost, and a fixed port, which the tunnel points at.
-// It returns the address written one way (127.0.0.1:8788), so that one
-// port is one server however it was spelt.
-func CheckTunnelAddr(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("the receiver's address %q is not HOST:PORT, such as %s", addr, DefaultTunnelAddr)
-	}
-	ip := net.ParseIP(host)
-	if strings.EqualFold(host, "localhost") {
-		ip = net.IPv4(127, 0, 0, 1)
-	}
-	if ip == nil || !ip.IsLoopback() {
-		return "", fmt.Errorf("the receiver's address %q is not on this machine's loopback interface (127.0.0.1, ::1 or localhost): the receiver is reached from outside only through a tunnel", addr)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("the receiver's address %q needs a port from 1 to 65535, where the tunnel forwards to", addr)
-	}
-	return net.JoinHostPort(ip.String(), strconv.Itoa(n)), nil
 }
 
 // ServeHTTP takes a delivery on the receiver's path and answers 404

@@ -198,7 +198,7 @@ func notAURL(u string, err error) error {
 
 // checkURL accepts only an absolute http or https URL; u is its text.
 func checkURL(p *url.URL, u string) error {
-	if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+	if (p.Scheme != "http" && p.Scheme != "https") || p.Hostname() == "" {
 		return fmt.Errorf("%q is not an absolute http or https URL", u)
 	}
 	return nil
@@ -273,7 +273,7 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 		req.AuthValue = token
 		req.Headers["Authorization"] = "Bearer " + token
 	default:
-		return &FieldError{Field: where(), Err: fmt.Errorf("%s authentication is not supported by test runs yet", a.AuthType)}
+		return &FieldError{Field: where(), Err: fmt.Errorf("%q is not an auth type a test run knows (None, ApiKey, Basic, OAuth2)", a.AuthType)}
 	}
 	return nil
 }

@@ -478,6 +478,9 @@ func TestPrepareErrors(t *testing.T) {
 		{"relative Endpoint", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			m.Endpoint = "/webhooks"
 		}, nil, "Method 'Create Webhook' › Settings › Endpoint", `"/webhooks" is not an absolute http or https URL`},
+		{"Endpoint without a host", "Create Webhook", func(c *model.Connector, m *model.Method) {
+			m.Endpoint = "http://:80/webhooks"
+		}, nil, "Method 'Create Webhook' › Settings › Endpoint", `"http://:80/webhooks" is not an absolute http or https URL`},
 		{"no Endpoint", "Create Webhook", func(c *model.Connector, m *model.Method) {
 			m.Endpoint = " "
 		}, nil, "Method 'Create Webhook' › Settings › Endpoint", "the method has no Endpoint"},

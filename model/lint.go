@@ -844,7 +844,7 @@ func isIdentByte(b byte) bool {
 // absoluteHTTP reports whether s is an absolute http or https URL.
 func absoluteHTTP(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
 }
 
 // lintTokenURL checks an OAuth2 Token URL: its mergefields as an

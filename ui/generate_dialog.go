@@ -12,7 +12,7 @@ import (
 )
 
 // generateDialog makes fields from a sample payload: the author pastes
-// JSON, sees the fields model.GenerateFields finds in it (paths in Cyclr
+// JSON or XML, sees the fields model.GenerateFields finds in it (paths in Cyclr
 // notation, data types inferred), and picks which to add to the grid.
 type generateDialog struct {
 	grid *fieldGrid
@@ -73,7 +73,7 @@ func (d *generateDialog) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Display Name", TextStyle: fyne.TextStyle{Bold: true}},
 	)
 	top := container.NewVBox(
-		widget.NewLabel("Paste a sample payload: a response, or a delivery the webhook receives."),
+		widget.NewLabel("Paste a sample payload, JSON or XML: a response, or a delivery the webhook receives."),
 		d.sample,
 		d.problem,
 		&widget.Label{Text: "Fields it would make", TextStyle: fyne.TextStyle{Bold: true}},

@@ -31,10 +31,6 @@ type Deps struct {
 	Runs   model.RunHistory
 	// Client sends the test requests; nil for the engine's defaults.
 	Client *engine.Client
-	// TunnelAddr is where the receiver listens for a test through a
-	// tunnel unless the author changes it on the Test tab;
-	// engine.DefaultTunnelAddr when empty.
-	TunnelAddr string
 	// Explain, if set, says what to do about an error the store gave, such
 	// as a database found damaged; nil when it has nothing to add.
 	Explain func(error) error

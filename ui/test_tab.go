@@ -73,7 +73,7 @@ func (t *testTab) buildUI() fyne.CanvasObject {
 	t.hookURL = &widget.Entry{PlaceHolder: "optional: registered instead"}
 	t.tunnel = &widget.Entry{PlaceHolder: "optional: https://…"}
 	t.inputsBox = container.NewVBox()
-	t.tunnelTo = &widget.Entry{Text: t.defaultTunnelAddr()}
+	t.tunnelTo = &widget.Entry{Text: engine.DefaultTunnelAddr}
 	t.tunnelHint = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
 	t.tunnelTo.OnChanged = func(string) { t.showTunnelHint() }
 	t.showTunnelHint()
@@ -368,15 +368,6 @@ func (t *testTab) onRun() {
 		saveErr := saveRun(host.deps.Runs, res)
 		fyne.Do(func() { t.finish(res, saveErr) })
 	}()
-}
-
-// defaultTunnelAddr is where the receiver listens for a test through a
-// tunnel unless the author says otherwise.
-func (t *testTab) defaultTunnelAddr() string {
-	if a := t.ed.host.deps.TunnelAddr; a != "" {
-		return a
-	}
-	return engine.DefaultTunnelAddr
 }
 
 // showTunnelHint says how to run a tunnel to the address in Forwards to.

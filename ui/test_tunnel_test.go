@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"patchbay/engine"
 	"patchbay/engine/sandbox"
 	"patchbay/model"
 )
@@ -37,12 +38,16 @@ func TestTestTab_Tunnel(t *testing.T) {
 	seedExample(t, st, "Example")
 	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL,
 		model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey, "SigningSecret": sandbox.DefaultSigningSecret})
-	m := newMainWindow(context.Background(), test.NewTempApp(t), Deps{Store: st, Ledger: st, Runs: st, TunnelAddr: addr})
+	m := newMainWindow(context.Background(), test.NewTempApp(t), Deps{Store: st, Ledger: st, Runs: st})
 	m.win.Resize(fyne.NewSize(1280, 800))
 	m.win.Show()
 	ed := openMethod(t, m, "New Order")
 	ed.selectTab(tabTest)
 	tab := ed.test
+	if tab.tunnelTo.Text != engine.DefaultTunnelAddr {
+		t.Errorf("Forwards to %q, want %s first", tab.tunnelTo.Text, engine.DefaultTunnelAddr)
+	}
+	tab.tunnelTo.SetText(addr) // the author's own port
 
 	for _, tc := range []struct{ tunnel, hookURL, want string }{
 		{public + "/in", "", "Tunnel: tunnel \"" + public + "/in\" has a path, query or fragment"},

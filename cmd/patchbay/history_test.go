@@ -55,6 +55,31 @@ func TestHistory(t *testing.T) {
 		t.Errorf("run %s as JSON: %+v, %v", id, res, err)
 	}
 
+	// Renamed since: the run shows under the connector's name now.
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.LoadConnector(context.Background(), ex)
+	if err == nil {
+		conn.Name = "Shop"
+		err = db.SaveConnector(context.Background(), conn)
+	}
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := c.must("history", "Shop", "--run", id); !strings.HasPrefix(out, "run "+id+" of Shop › New Order") {
+		t.Errorf("after a rename:\n%s", out)
+	}
+	conn.Name = ex
+	db, _ = store.Open(c.db)
+	err = db.SaveConnector(context.Background(), conn)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -15,7 +15,7 @@ import (
 
 func init() {
 	verbs = append(verbs[:len(verbs)-1],
-		verb{"history", "CONNECTOR [METHOD] [--run ID] [--json]",
+		verb{"history", "CONNECTOR [METHOD] [--run N] [--json]",
 			"list a connector's test runs, newest first (the newest 100 are kept); --run shows one of them step by step", runHistory},
 		verbs[len(verbs)-1], // help stays last
 	)
