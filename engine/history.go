@@ -60,7 +60,7 @@ func (res *Result) HistoryRecord() (*model.RunRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.RunRecord{Connector: res.Connector, ConnectorID: res.ConnectorID, Method: res.Method, Kind: res.Kind,
+	return &model.RunRecord{Connector: res.Connector, ConnectorID: res.ConnectorID, Method: res.Method, MethodID: res.MethodID, Kind: res.Kind,
 		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log}, nil
 }
 

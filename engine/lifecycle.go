@@ -65,6 +65,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = err.Error()
 		return res
 	}
+	res.MethodID = wm.ID
 	if opts.Ledger == nil {
 		res.Error = "no webhook ledger to record the webhook in"
 		return res

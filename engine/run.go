@@ -116,6 +116,7 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)
 		return res
 	}
+	res.MethodID = m.ID
 	if s := r.authorize(ctx, m); s != nil {
 		res.Steps = append(res.Steps, s)
 		if !s.OK {

@@ -27,8 +27,11 @@ type Result struct {
 	Connector string `json:"connector" mask:"never"`
 	// ConnectorID is the stored connector's ID, 0 for one never saved:
 	// the history keeps the run under the connector's name when it ends.
-	ConnectorID int64  `json:"-"`
-	Method      string `json:"method" mask:"never"`
+	ConnectorID int64 `json:"-"`
+	// MethodID is the stored method's ID, 0 for one never saved: the
+	// history keeps the run under the method's name when it ends.
+	MethodID int64  `json:"-"`
+	Method   string `json:"method" mask:"never"`
 	// Kind is "method" for one method, "webhook" for a lifecycle.
 	Kind       string    `json:"kind" mask:"never"`
 	WebhookID  string    `json:"webhook_id,omitempty"`

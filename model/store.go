@@ -144,7 +144,12 @@ type RunRecord struct {
 	// kept on the row): the run is saved under the connector's name at
 	// that moment, as WebhookRecord's is.
 	ConnectorID int64
-	Method      string
+	// MethodID is the stored method's ID when the run knows it (not kept
+	// on the row): the run is saved under the method's name at that
+	// moment, so that a rename saved while it ran does not leave it
+	// behind.
+	MethodID int64
+	Method   string
 	// Kind is "method" for a single method run, "webhook" for a lifecycle.
 	Kind       string
 	StartedAt  time.Time

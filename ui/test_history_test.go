@@ -185,3 +185,22 @@ func TestTestTab_EarlierRunsFollowARename(t *testing.T) {
 		}
 	})
 }
+
+// A method renamed and saved while its test runs: the run, saved when it
+// ends, goes under the method's new name with its earlier runs.
+func TestTestTab_MethodRenamedWhileRunning(t *testing.T) {
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil)
+	startLifecycle(t, sb, ed)
+	fyne.DoAndWait(func() {
+		ed.selectTab(tabSettings)
+		retype(ed.settings.name, "Order Placed")
+		if !m.save() {
+			t.Fatal("the rename was not saved")
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	if runs, err := st.ListMethodRuns(context.Background(), "Example", "Order Placed"); err != nil || len(runs) != 1 {
+		t.Errorf("runs of the renamed method: %+v, %v", runs, err)
+	}
+}

@@ -208,26 +208,34 @@ func storedMethods(ctx context.Context, tx *sql.Tx, connectorID int64) (map[int6
 // the rename, so that its earlier runs stay its own and cleanup finds it.
 func keptMethodIDs(ctx context.Context, tx *sql.Tx, old map[int64]string, c *model.Connector) ([]int64, error) {
 	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM methods`).Scan(&next); err != nil {
+	if err := tx.QueryRowContext(ctx, `
+		SELECT MAX(last, (SELECT COALESCE(MAX(id), 0) FROM methods)) FROM method_ids`).Scan(&next); err != nil {
 		return nil, err
-	}
-	for id := range old {
-		next = max(next, id)
 	}
 	ids := make([]int64, len(c.Methods))
 	used := map[int64]bool{}
+	// A method keeps its ID under its stored name first, so that of an
+	// original and a copy that kept its ID, the original keeps it.
+	for i, m := range c.Methods {
+		if name, kept := old[m.ID]; kept && name == m.Name && !used[m.ID] {
+			ids[i], used[m.ID] = m.ID, true
+		}
+	}
 	var from, to []any // renames, in pairs
 	for i, m := range c.Methods {
-		name, kept := old[m.ID]
-		if m.ID == 0 || !kept || used[m.ID] {
-			next++
-			ids[i] = next
+		if ids[i] != 0 {
 			continue
 		}
-		ids[i], used[m.ID] = m.ID, true
-		if name != m.Name {
+		if name, kept := old[m.ID]; kept && !used[m.ID] {
+			ids[i], used[m.ID] = m.ID, true
 			from, to = append(from, name), append(to, m.Name)
+			continue
 		}
+		next++
+		ids[i] = next
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE method_ids SET last = MAX(last, ?)`, next); err != nil {
+		return nil, err
 	}
 	if len(from) == 0 {
 		return ids, nil

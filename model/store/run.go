@@ -41,10 +41,14 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
+	method, err := currentMethodName(ctx, tx, rec.ConnectorID, rec.MethodID, rec.Method)
+	if err != nil {
+		return fmt.Errorf("save run of %q: %w", rec.Method, err)
+	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO runs (connector, method, kind, started_at, finished_at, ok, log)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		connector, rec.Method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
+		connector, method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
 	if err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
@@ -61,8 +65,26 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
-	rec.ID, rec.Connector = id, connector
+	rec.ID, rec.Connector, rec.Method = id, connector, method
 	return nil
+}
+
+// currentMethodName is the name the method with the given ID, of the
+// connector with the given ID, has now: name when either ID is 0 or the
+// method is gone.
+func currentMethodName(ctx context.Context, tx *sql.Tx, connectorID, methodID int64, name string) (string, error) {
+	if connectorID == 0 || methodID == 0 {
+		return name, nil
+	}
+	var now string
+	err := tx.QueryRowContext(ctx, `SELECT name FROM methods WHERE id = ? AND connector_id = ?`, methodID, connectorID).Scan(&now)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return name, nil
+	case err != nil:
+		return "", err
+	}
+	return now, nil
 }
 
 // currentName is the name the connector with the given ID has now, for a

@@ -289,3 +289,49 @@ func TestRecordsFollowRenamedMethods(t *testing.T) {
 		}
 	}
 }
+
+// A run that began before its method was renamed, and is saved after, goes
+// under the method's name now. A method's ID is never given again after
+// it is deleted: an older copy of the connector saved over a newer one
+// cannot take a new method for a deleted one and move its runs.
+func TestRunsFollowMethodsByID(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	c := &model.Connector{Name: "Shop", Methods: []model.Method{{Name: "List", MethodType: model.MethodAction}, {Name: "Z", MethodType: model.MethodAction}}}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	stale := c.Clone() // another window's copy
+	listID, zID := c.Methods[0].ID, c.Methods[1].ID
+
+	c.Methods[0].Name = "List all" // saved while a run of List goes on
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	run := &model.RunRecord{Connector: "Shop", ConnectorID: c.ID, Method: "List", MethodID: listID, Kind: "method", StartedAt: time.Now()}
+	if err := db.SaveRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if run.Method != "List all" {
+		t.Errorf("the run went under %q, want the method's name now", run.Method)
+	}
+
+	c.Methods = c.Methods[:1] // Z deleted, W added
+	c.Methods = append(c.Methods, model.Method{Name: "W", MethodType: model.MethodAction})
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Methods[1].ID == zID {
+		t.Fatalf("W was given the deleted Z's ID %d", zID)
+	}
+	if err := db.SaveRun(ctx, &model.RunRecord{Connector: "Shop", ConnectorID: c.ID, Method: "W", MethodID: c.Methods[1].ID, Kind: "method", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	db.forgetVersion(stale.ID) // saved over, as after "save again to overwrite"
+	if err := db.SaveConnector(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if runs, _ := db.ListMethodRuns(ctx, "Shop", "W"); len(runs) != 1 {
+		t.Errorf("W's runs moved: %d left under W", len(runs))
+	}
+}
