@@ -76,8 +76,13 @@ func currentMethodName(ctx context.Context, tx *sql.Tx, connectorID, methodID in
 	if connectorID == 0 || methodID == 0 {
 		return name, nil
 	}
+	return nameNow(ctx, tx, name, `SELECT name FROM methods WHERE id = ? AND connector_id = ?`, methodID, connectorID)
+}
+
+// nameNow is the name the query finds, or name when it finds none.
+func nameNow(ctx context.Context, tx *sql.Tx, name, query string, args ...any) (string, error) {
 	var now string
-	err := tx.QueryRowContext(ctx, `SELECT name FROM methods WHERE id = ? AND connector_id = ?`, methodID, connectorID).Scan(&now)
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&now)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return name, nil
@@ -94,15 +99,7 @@ func currentName(ctx context.Context, tx *sql.Tx, id int64, name string) (string
 	if id == 0 {
 		return name, nil
 	}
-	var now string
-	err := tx.QueryRowContext(ctx, `SELECT name FROM connectors WHERE id = ?`, id).Scan(&now)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return name, nil
-	case err != nil:
-		return "", err
-	}
-	return now, nil
+	return nameNow(ctx, tx, name, `SELECT name FROM connectors WHERE id = ?`, id)
 }
 
 // ListRuns returns the named connector's runs, newest (by StartedAt) first,
