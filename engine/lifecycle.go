@@ -82,6 +82,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// created.
 	if s := r.authorize(ctx, create, del, r.Connector.Method(opts.Trigger)); s != nil {
 		res.Steps = append(res.Steps, s)
+		res.AccountUpdates = r.accountUpdates
 		if !s.OK {
 			res.Error = s.Error
 			return res

@@ -22,8 +22,11 @@ const TokenStepName = "Get access token"
 
 // authorize gets the run's OAuth2 access token, once per run, when the
 // connector's default authentication is OAuth2 with a Token URL and the
-// run has client credentials (Cyclr_Auth_ClientId, Cyclr_Auth_ClientSecret)
-// but no access token of its own in Cyclr_Auth_ApiKey. The token request
+// run has no access token of its own in Cyclr_Auth_ApiKey: with a
+// refresh token (Cyclr_Auth_RefreshToken) by the refresh token grant,
+// else with the client credentials (Cyclr_Auth_ClientId,
+// Cyclr_Auth_ClientSecret) by the client credentials grant. A refresh
+// token the provider rotates is handed back in Result.AccountUpdates. The token request
 // is a step of its own, shown and logged as any other, its credentials and
 // the token masked. It returns nil when no token had to be got; a failed
 // step means nothing else may be sent.
@@ -58,9 +61,10 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	id, _, _ := mf.Lookup(model.SystemFieldAuthClientID)
 	secret, _, _ := mf.Lookup(model.SystemFieldAuthClientSecret)
-	if id == "" || secret == "" {
-		return fail(&FieldError{Field: where(), Err: fmt.Errorf("no client credentials to get an access token with: set %s and %s in the account values, or an access token in %s",
-			model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret, model.SystemFieldAuthAPIKey)})
+	refresh, _, _ := mf.Lookup(model.SystemFieldAuthRefreshToken)
+	if refresh == "" && (id == "" || secret == "") {
+		return fail(&FieldError{Field: where(), Err: fmt.Errorf("no client credentials to get an access token with: set %s and %s in the account values (and %s, for a token got by signing in), or an access token in %s",
+			model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret, model.SystemFieldAuthRefreshToken, model.SystemFieldAuthAPIKey)})
 	}
 	endpoint, err := mf.Render(where(), a.TokenUrl, PlaceURL)
 	if err != nil {
@@ -69,18 +73,28 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	if err := checkEndpoint(endpoint); err != nil {
 		return fail(&FieldError{Field: where(), Err: err})
 	}
-	// As RFC 6749 §2.3.1 has it, each form-encoded before Basic encoding.
-	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret)))
-	r.extraSecrets = append(r.extraSecrets, basic)
 	form := Form{{"grant_type", "client_credentials"}}
+	if refresh != "" {
+		form = Form{{"grant_type", "refresh_token"}, {"refresh_token", refresh}}
+	}
 	if scope := strings.TrimSpace(a.Scope); scope != "" {
 		form = append(form, FormField{"scope", scope})
 	}
 	req := &Request{Method: http.MethodPost, Endpoint: endpoint, DataType: model.BodyForm, Body: form,
-		Headers: map[string]string{"Authorization": "Basic " + basic, "Accept": "application/json", "Content-Type": contentType(model.BodyForm)}}
+		Headers: map[string]string{"Accept": "application/json", "Content-Type": contentType(model.BodyForm)}}
+	switch {
+	case secret != "":
+		// As RFC 6749 §2.3.1 has it, each form-encoded before Basic
+		// encoding.
+		basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret)))
+		r.extraSecrets = append(r.extraSecrets, basic)
+		req.Headers["Authorization"] = "Basic " + basic
+	case id != "":
+		req.Body = append(form, FormField{"client_id", id}) // a public client
+	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
 	r.learnTokens(resp)
-	if sendErr == nil && refusedClient(resp) {
+	if sendErr == nil && secret != "" && refusedClient(resp) {
 		step.Console = append(step.Console, MaskText(fmt.Sprintf("the token endpoint refused the client credentials in the Authorization header (%d%s); they were sent again in the body",
 			resp.Status, bodyHint(resp.Body)), r.secrets()))
 		req.Headers = map[string]string{"Accept": "application/json", "Content-Type": contentType(model.BodyForm)}
@@ -101,6 +115,12 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		return fail(fmt.Errorf("the OAuth2 token request to %s answered %d%s%s", endpoint, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body)))
 	case token == "":
 		return fail(errors.New("the OAuth2 token response has no access_token: " + clip(strings.TrimSpace(string(resp.Body)), 200)))
+	}
+	if next := tokenFields(resp.Body)["refresh_token"]; refresh != "" && next != "" && next != refresh {
+		// The provider rotates refresh tokens: the old one is spent, and
+		// the caller keeps the new one in the account values.
+		r.accountUpdates = map[string]string{model.SystemFieldAuthRefreshToken: next}
+		step.Console = append(step.Console, "the token endpoint gave a new refresh token; it is kept in the account values")
 	}
 	r.token = token
 	r.tokenAccount = maps.Clone(r.Account)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"patchbay/engine"
+	"patchbay/internal/oauthtest"
 	"patchbay/model"
 )
 
@@ -274,5 +276,37 @@ func TestOAuth2AfterTheReceiver(t *testing.T) {
 	res := r.RunWebhook(context.Background(), "Events", engine.WebhookOptions{Ledger: &memLedger{}, Tunnel: "https://t.example", TunnelAddr: busy.Addr().String()})
 	if res.OK || !strings.Contains(res.Error, "uses that port") || api.tokens.Load() != 0 || len(res.Steps) != 0 {
 		t.Errorf("error %q, %d token requests, %d steps", res.Error, api.tokens.Load(), len(res.Steps))
+	}
+}
+
+// With a refresh token, a run gets its access token by the refresh token
+// grant; a refresh token the provider rotates comes back in
+// AccountUpdates, masked everywhere, and the next run goes on with it.
+func TestOAuth2RefreshToken(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		t.Run(fmt.Sprintf("public client %t", public), func(t *testing.T) {
+			api := oauthtest.New("rt-first-0001")
+			if public {
+				api.ClientID = oauthClientID
+			}
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			account := map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthRefreshToken: "rt-first-0001"}
+			if !public {
+				account[model.SystemFieldAuthClientSecret] = oauthClientSecret
+			}
+			for run := 1; run <= 2; run++ {
+				r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: account}
+				res := r.RunMethod(context.Background(), "List")
+				next := oauthtest.Refresh(run)
+				if !res.OK || res.AccountUpdates[model.SystemFieldAuthRefreshToken] != next {
+					t.Fatalf("run %d: ok %t, updates %v: %s", run, res.OK, res.AccountUpdates, res.Error)
+				}
+				if out := dump(res); strings.Contains(out, account[model.SystemFieldAuthRefreshToken]) || strings.Contains(out, next) {
+					t.Errorf("run %d: a refresh token shows:\n%s", run, out)
+				}
+				maps.Copy(account, res.AccountUpdates) // as the window and the command line keep it
+			}
+		})
 	}
 }

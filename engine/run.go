@@ -61,6 +61,9 @@ type Runner struct {
 	// (see account and inputs).
 	token                     string
 	tokenAccount, tokenInputs map[string]string
+	// accountUpdates are account values the run learnt (a rotated
+	// refresh token), handed back in Result.AccountUpdates.
+	accountUpdates map[string]string
 }
 
 func (r *Runner) client() *Client {
@@ -74,7 +77,7 @@ func (r *Runner) client() *Client {
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
 	r.cycle = nil
-	r.token, r.tokenAccount, r.tokenInputs = "", nil, nil
+	r.token, r.tokenAccount, r.tokenInputs, r.accountUpdates = "", nil, nil, nil
 	r.names = secretNamesOf(r.Connector)
 	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
 	for k, v := range r.Inputs {
@@ -119,6 +122,7 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 	res.MethodID = m.ID
 	if s := r.authorize(ctx, m); s != nil {
 		res.Steps = append(res.Steps, s)
+		res.AccountUpdates = r.accountUpdates
 		if !s.OK {
 			res.Error = s.Error
 			return res

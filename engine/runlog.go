@@ -30,8 +30,13 @@ type Result struct {
 	ConnectorID int64 `json:"-"`
 	// MethodID is the stored method's ID, 0 for one never saved: the
 	// history keeps the run under the method's name when it ends.
-	MethodID int64  `json:"-"`
-	Method   string `json:"method" mask:"never"`
+	MethodID int64 `json:"-"`
+	// AccountUpdates are account values the run learnt, for the caller to
+	// keep: a refresh token the OAuth2 provider rotated, without which the
+	// next run cannot get a token. Secrets: never printed or kept in the
+	// history.
+	AccountUpdates map[string]string `json:"-"`
+	Method         string            `json:"method" mask:"never"`
 	// Kind is "method" for one method, "webhook" for a lifecycle.
 	Kind       string    `json:"kind" mask:"never"`
 	WebhookID  string    `json:"webhook_id,omitempty"`

@@ -28,6 +28,10 @@ const (
 	// gets an access token from its Token URL.
 	SystemFieldAuthClientID     = "Cyclr_Auth_ClientId"
 	SystemFieldAuthClientSecret = "Cyclr_Auth_ClientSecret"
+	// SystemFieldAuthRefreshToken holds an OAuth2 refresh token, got by
+	// signing in at the API's site: with it, a test run gets a fresh
+	// access token from the Token URL (the refresh token grant).
+	SystemFieldAuthRefreshToken = "Cyclr_Auth_RefreshToken"
 )
 
 // SystemFields lists every mergefield Patchbay supplies itself, in the order
@@ -35,13 +39,13 @@ const (
 var SystemFields = []string{
 	SystemFieldWebhookID, SystemFieldWebhookURL,
 	SystemFieldAuthAPIKey, SystemFieldAuthUsername, SystemFieldAuthPassword,
-	SystemFieldAuthClientID, SystemFieldAuthClientSecret,
+	SystemFieldAuthClientID, SystemFieldAuthClientSecret, SystemFieldAuthRefreshToken,
 }
 
 // AuthValueKeys are the account values that hold credentials. They are
 // secrets: masked on screen and never exported.
 var AuthValueKeys = []string{SystemFieldAuthAPIKey, SystemFieldAuthUsername, SystemFieldAuthPassword,
-	SystemFieldAuthClientID, SystemFieldAuthClientSecret}
+	SystemFieldAuthClientID, SystemFieldAuthClientSecret, SystemFieldAuthRefreshToken}
 
 // Connector is one API connector: how to authenticate, its connector-level
 // parameters and script, and its methods.

@@ -512,7 +512,7 @@ func TestLintFindingLocations(t *testing.T) {
 			"error: Method 'Create Webhook' › Field Mappings › Response Format: this method is the Create Webhook Method of 'New Order', but no Response Format field has the System Field Cyclr_Webhook_Id, so the new webhook's id is never saved and the webhook cannot be deleted later: map the id in the response to Cyclr_Webhook_Id",
 			"Methods[0].ResponseFormat.Fields", 0},
 		{"connector parameter value", func(c *Connector) { c.Parameters[0].Values = []string{"a", "{{Host}}"} },
-			"error: Connector › Parameters › row 1 (BaseUrl) › Values: {{Host}} in \"{{Host}}\" is not supplied by anything: add Host as a MergeField parameter on the connector's Parameters tab, or use a system field (Cyclr_Webhook_Id, Cyclr_Webhook_Url, Cyclr_Auth_ApiKey, Cyclr_Auth_Username, Cyclr_Auth_Password, Cyclr_Auth_ClientId, Cyclr_Auth_ClientSecret)",
+			"error: Connector › Parameters › row 1 (BaseUrl) › Values: {{Host}} in \"{{Host}}\" is not supplied by anything: add Host as a MergeField parameter on the connector's Parameters tab, or use a system field (Cyclr_Webhook_Id, Cyclr_Webhook_Url, Cyclr_Auth_ApiKey, Cyclr_Auth_Username, Cyclr_Auth_Password, Cyclr_Auth_ClientId, Cyclr_Auth_ClientSecret, Cyclr_Auth_RefreshToken)",
 			"Parameters[0].Values[1]", 0},
 		{"webhook reference", func(c *Connector) { c.Methods[seedWebhook].DeleteWebhookMethod = "Remove Webhook" },
 			`error: Method 'New Order' › Settings › Delete Webhook Method: Delete Webhook Method "Remove Webhook" names no method of this connector: choose the Action that removes the webhook from the API`,

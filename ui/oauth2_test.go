@@ -2,10 +2,13 @@ package ui
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"patchbay/internal/oauthtest"
 	"patchbay/model"
 )
 
@@ -44,4 +47,33 @@ func TestOAuth2Authentication(t *testing.T) {
 	if vals, _ := st.AccountValues(context.Background(), "Example"); vals[model.SystemFieldAuthClientSecret] != "s3cret" {
 		t.Errorf("stored account values %v", vals)
 	}
+}
+
+// A refresh token the OAuth2 provider rotates during a test run is kept
+// in the store and in the open connector's account values.
+func TestTestTab_RotatedRefreshTokenKept(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	provider.ClientID = "cid" // a public client
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	st, _ := newStore(t)
+	ctx := context.Background()
+	c := &model.Connector{Name: "OAuthed",
+		Authentication: []model.Authentication{{AuthName: "OAuth", AuthType: model.AuthOAuth2, TokenUrl: srv.URL + "/token", IsDefault: true}},
+		Methods:        []model.Method{{Name: "List", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: srv.URL + "/items"}}}
+	if err := st.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	st.SetAccountValues(ctx, "OAuthed", map[string]string{model.SystemFieldAuthClientID: "cid", model.SystemFieldAuthRefreshToken: "rt-first-0001"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "List")
+	ed.selectTab(tabTest)
+	fyne.DoAndWait(func() { ed.test.onRun() })
+	waitRun(t, ed.test)
+	vals, _ := st.AccountValues(ctx, "OAuthed")
+	fyne.DoAndWait(func() {
+		if !ed.test.last.OK || vals[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || m.open.account[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || m.open.dirty {
+			t.Errorf("ok %t (%s); stored %q, open %q, dirty %t", ed.test.last.OK, ed.test.last.Error, vals[model.SystemFieldAuthRefreshToken], m.open.account[model.SystemFieldAuthRefreshToken], m.open.dirty)
+		}
+	})
 }

@@ -353,7 +353,7 @@ func (t *testTab) onRun() {
 	}
 	// Read everything the run needs now: the editor may change the
 	// method while the run goes on.
-	name, trigger, hookURL := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text)
+	name, trigger, hookURL, storedName := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text), host.open.storedName
 	isWebhook := m.MethodType == model.MethodWebhook
 	if trigger == noTrigger {
 		trigger = ""
@@ -366,7 +366,12 @@ func (t *testTab) onRun() {
 			res = r.RunMethod(ctx, name)
 		}
 		saveErr := saveRun(host.deps.Runs, res)
-		fyne.Do(func() { t.finish(res, saveErr) })
+		var keepErr error
+		if len(res.AccountUpdates) > 0 && storedName != "" {
+			// A rotated refresh token: the old one is spent.
+			keepErr = host.deps.Store.SetAccountValues(context.Background(), storedName, res.AccountUpdates)
+		}
+		fyne.Do(func() { t.finish(res, saveErr, storedName != "" && keepErr == nil, keepErr) })
 	}()
 }
 
@@ -430,17 +435,36 @@ func (t *testTab) onCancel() {
 	}
 }
 
-// finish shows the whole result once the run is over. The run counts as
-// under way (stop is set) until all of it is shown.
-func (t *testTab) finish(res *engine.Result, saveErr error) {
+// finish shows the whole result once the run is over, and takes the
+// account values it learnt (kept says the store has them already). The
+// run counts as under way (stop is set) until all of it is shown.
+func (t *testTab) finish(res *engine.Result, saveErr error, kept bool, keepErr error) {
 	t.progress.Stop()
 	t.progress.Hide()
 	t.showResult(res)
 	t.showPending()
 	t.showHistory()
+	if o := t.runOpen; o != nil && len(res.AccountUpdates) > 0 {
+		if o.account == nil {
+			o.account = map[string]string{}
+		}
+		if o.savedAccount == nil {
+			o.savedAccount = map[string]string{}
+		}
+		// Account values the run learnt (a rotated refresh token): kept in
+		// the store already, or saved with the connector.
+		for k, v := range res.AccountUpdates {
+			o.account[k] = v
+			if kept {
+				o.savedAccount[k] = v
+			}
+		}
+	}
 	host := t.ed.host
 	switch {
 	case host.closeAfterRun:
+	case keepErr != nil:
+		host.setStatus(widget.WarningImportance, "The new refresh token the API gave could not be kept, and the old one is spent: %v", keepErr)
 	case saveErr != nil:
 		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
 	case res.OK:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"patchbay/engine/sandbox"
+	"patchbay/internal/oauthtest"
 	"patchbay/model"
 	"patchbay/model/store"
 )
@@ -147,5 +148,33 @@ func TestHistoryMasksValuesMadeSecretSince(t *testing.T) {
 	}
 	if out := all.String(); strings.Contains(out, tenant) || !strings.Contains(out, model.SecretPlaceholder) {
 		t.Errorf("the value made Sensitive shows, or nothing was masked:\n%s", out)
+	}
+}
+
+// A refresh token the OAuth2 provider rotates is kept in the account
+// values, so that the next run gets a token with it; it never shows.
+func TestRotatedRefreshTokenKept(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	provider.ClientID = "cid" // a public client
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	c := newCLI(t)
+	c.must("import", writeFile(t, "o.json", `{"Format": "patchbay.connector/1", "Name": "OAuthed",
+  "Authentication": [{"AuthName": "OAuth", "AuthType": "OAuth2", "TokenUrl": "`+srv.URL+`/token", "IsDefault": true}],
+  "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+srv.URL+`/items"}]}`))
+	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
+	var all strings.Builder
+	for run := 1; run <= 2; run++ {
+		code, out, errOut := c.run("run", "OAuthed", "List")
+		all.WriteString(out + errOut)
+		if code != exitOK || !strings.Contains(errOut, `kept the new Cyclr_Auth_RefreshToken the API gave in the account values of "OAuthed"`) {
+			t.Fatalf("run %d: exit %d\n%s%s", run, code, out, errOut)
+		}
+	}
+	all.WriteString(c.must("history", "OAuthed", "--run", "2", "--json") + c.must("set", "OAuthed"))
+	for _, secret := range []string{"rt-first-0001", oauthtest.Refresh(1), oauthtest.Refresh(2), "at-1", "at-2"} {
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("%q shows:\n%s", secret, all.String())
+		}
 	}
 }

@@ -276,6 +276,15 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
 	}
+	if len(res.AccountUpdates) > 0 {
+		// A rotated refresh token: the old one is spent.
+		if err := db.SetAccountValues(context.WithoutCancel(ctx), res.Connector, res.AccountUpdates); err != nil {
+			fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n",
+				strings.Join(sortedKeys(res.AccountUpdates), ", "), err)
+		} else {
+			fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", strings.Join(sortedKeys(res.AccountUpdates), ", "), res.Connector)
+		}
+	}
 	if asJSON {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintf(env.stdout, "%s\n", out)
