@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"patchbay/model"
 )
@@ -27,6 +28,10 @@ type CleanupResult struct {
 	// nothing is wrong.
 	InUse string
 	Error string
+	// AccountUpdates are account values the delete's token step learnt (a
+	// refresh token the OAuth2 provider rotated), for the caller to keep:
+	// the old one is spent. Later rows of the same connector use them.
+	AccountUpdates map[string]string
 }
 
 // Cleanup retries the delete of each pending webhook and updates the ledger:
@@ -42,6 +47,7 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
 	ledgerCtx := context.WithoutCancel(ctx)
+	learnt := map[string]map[string]string{} // by connector
 	for _, rec := range recs {
 		if !rec.Pending() {
 			continue
@@ -66,8 +72,14 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			out = append(out, res)
 			continue
 		}
-		step, err := cleanupOne(ctx, load, client, rec, onStep)
-		res.Step = step
+		step, updates, err := cleanupOne(ctx, load, client, rec, onStep, learnt[rec.Connector])
+		res.Step, res.AccountUpdates = step, updates
+		if len(updates) > 0 {
+			if learnt[rec.Connector] == nil {
+				learnt[rec.Connector] = map[string]string{}
+			}
+			maps.Copy(learnt[rec.Connector], updates)
+		}
 		switch {
 		case err != nil:
 			res.Error = err.Error()
@@ -115,28 +127,38 @@ func currentRow(ctx context.Context, ledger model.WebhookLedger, id int64) (rec 
 	return rec, false, nil
 }
 
-func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step)) (*Step, error) {
+// cleanupOne deletes one row's webhook with the account values load gives,
+// updated with those earlier rows learnt (learnt), and returns the step
+// and the account values this one learnt.
+func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step), learnt map[string]string) (*Step, map[string]string, error) {
 	if rec.WebhookID == "" {
-		return nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
+		return nil, nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
 	}
 	c, account, err := load(ctx, rec.Connector)
 	if err != nil {
-		return nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
+		return nil, nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
+	}
+	if len(learnt) > 0 {
+		account = maps.Clone(account)
+		if account == nil {
+			account = map[string]string{}
+		}
+		maps.Copy(account, learnt)
 	}
 	del, err := cleanupMethod(c, rec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
 	r.begin() // the secrets to mask, from the first error on
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	if s := r.authorize(ctx, del); s != nil && !s.OK {
-		return s, nil // no token, no delete: the row stays pending with why
+		return s, nil, nil // no token, no delete: the row stays pending with why
 	}
 	// Cancelling ctx stops the wait for a turn under the rate limit; a
 	// delete already sent is seen through, so that its answer is recorded.
 	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)
-	return step, nil
+	return step, r.accountUpdates, nil
 }
 
 // cleanupMethod finds the Delete Webhook Method that deletes a ledger row's

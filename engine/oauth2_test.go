@@ -310,3 +310,29 @@ func TestOAuth2RefreshToken(t *testing.T) {
 		})
 	}
 }
+
+// A cleanup of two rows of a connector whose provider rotates refresh
+// tokens: the second delete gets its token with the refresh token the
+// first one's token step got, and the results hand it back to keep.
+func TestOAuth2CleanupRotates(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	c := oauthConnector(srv.URL)
+	account := map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: "rt-first-0001"}
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	ledger := &memLedger{}
+	for _, id := range []string{"7", "8"} {
+		if err := ledger.RecordWebhook(context.Background(), &model.WebhookRecord{Connector: c.Name, Method: "Events", DeleteMethod: "Unsubscribe", WebhookID: id, URL: "http://127.0.0.1:1/h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := ledger.ListWebhooks(context.Background(), true)
+	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
+	if len(out) != 2 || !out[0].Deleted || !out[1].Deleted {
+		t.Fatalf("cleanup: %+v", out)
+	}
+	if out[0].AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || out[1].AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(2) {
+		t.Errorf("updates %v, %v", out[0].AccountUpdates, out[1].AccountUpdates)
+	}
+}

@@ -85,6 +85,26 @@ func (o *openConnector) displayName() string {
 	return o.conn.Name
 }
 
+// learnt takes account values a run learnt (a rotated refresh token):
+// kept in the store already, or saved with the connector.
+func (o *openConnector) learnt(updates map[string]string, kept bool) {
+	if len(updates) == 0 {
+		return
+	}
+	if o.account == nil {
+		o.account = map[string]string{}
+	}
+	if o.savedAccount == nil {
+		o.savedAccount = map[string]string{}
+	}
+	for k, v := range updates {
+		o.account[k] = v
+		if kept {
+			o.savedAccount[k] = v
+		}
+	}
+}
+
 // accountChanges returns the account values to hand to SetAccountValues:
 // every value edited, and "" for each one cleared.
 func (o *openConnector) accountChanges() map[string]string {

@@ -330,7 +330,15 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 			}
 		}
 		out := engine.Cleanup(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
+		var keepErr error
+		if len(out) == 1 && len(out[0].AccountUpdates) > 0 {
+			// A rotated refresh token: the old one is spent.
+			keepErr = host.deps.Store.SetAccountValues(context.Background(), rec.Connector, out[0].AccountUpdates)
+		}
 		fyne.Do(func() {
+			if len(out) == 1 && len(out[0].AccountUpdates) > 0 {
+				t.keptAccountValues(rec.Connector, out[0].AccountUpdates, keepErr == nil)
+			}
 			switch {
 			case len(out) != 1:
 			case out[0].InUse != "":
@@ -343,6 +351,9 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 				host.setStatus(widget.MediumImportance, "Stopped waiting: webhook %s is still pending.", rec.WebhookID)
 			default:
 				host.setStatus(widget.DangerImportance, "Webhook %s is still pending: %s", rec.WebhookID, out[0].Error)
+			}
+			if keepErr != nil {
+				host.setStatus(widget.WarningImportance, "The new refresh token the API gave could not be kept, and the old one is spent: %v", keepErr)
 			}
 			t.showPending()
 		})

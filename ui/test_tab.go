@@ -444,21 +444,8 @@ func (t *testTab) finish(res *engine.Result, saveErr error, kept bool, keepErr e
 	t.showResult(res)
 	t.showPending()
 	t.showHistory()
-	if o := t.runOpen; o != nil && len(res.AccountUpdates) > 0 {
-		if o.account == nil {
-			o.account = map[string]string{}
-		}
-		if o.savedAccount == nil {
-			o.savedAccount = map[string]string{}
-		}
-		// Account values the run learnt (a rotated refresh token): kept in
-		// the store already, or saved with the connector.
-		for k, v := range res.AccountUpdates {
-			o.account[k] = v
-			if kept {
-				o.savedAccount[k] = v
-			}
-		}
+	if o := t.runOpen; o != nil {
+		o.learnt(res.AccountUpdates, kept)
 	}
 	host := t.ed.host
 	switch {
@@ -553,5 +540,13 @@ func (t *testTab) showStep(s *engine.Step) {
 	}
 	if s.Status == engine.StepFailed {
 		t.steps.Open(len(t.steps.Items) - 1)
+	}
+}
+
+// keptAccountValues takes account values a cleanup learnt into the open
+// connector, when it is the one they belong to.
+func (t *testTab) keptAccountValues(connector string, updates map[string]string, kept bool) {
+	if o := t.ed.host.open; o != nil && o.storedName == connector {
+		o.learnt(updates, kept)
 	}
 }

@@ -276,15 +276,7 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
 	}
-	if len(res.AccountUpdates) > 0 {
-		// A rotated refresh token: the old one is spent.
-		if err := db.SetAccountValues(context.WithoutCancel(ctx), res.Connector, res.AccountUpdates); err != nil {
-			fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n",
-				strings.Join(sortedKeys(res.AccountUpdates), ", "), err)
-		} else {
-			fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", strings.Join(sortedKeys(res.AccountUpdates), ", "), res.Connector)
-		}
-	}
+	keepAccountUpdates(ctx, env, db, res.Connector, res.AccountUpdates)
 	if asJSON {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintf(env.stdout, "%s\n", out)
@@ -295,6 +287,20 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 		return &failure{msg: res.Error}
 	}
 	return nil
+}
+
+// keepAccountUpdates keeps account values a run learnt (a refresh token
+// the OAuth2 provider rotated: the old one is spent) and says so.
+func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, connector string, updates map[string]string) {
+	if len(updates) == 0 {
+		return
+	}
+	keys := strings.Join(sortedKeys(updates), ", ")
+	if err := db.SetAccountValues(context.WithoutCancel(ctx), connector, updates); err != nil {
+		fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n", keys, err)
+		return
+	}
+	fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", keys, connector)
 }
 
 // stepPrinter prints each step as it starts and ends.
@@ -450,6 +456,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
+		keepAccountUpdates(ctx, env, db, r.Record.Connector, r.AccountUpdates)
 		which := "webhook " + r.Record.WebhookID
 		if r.Record.WebhookID == "" {
 			which = fmt.Sprintf("row %d, a webhook of unknown id so far", r.Record.ID)
