@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -62,6 +63,7 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	id, _, _ := mf.Lookup(model.SystemFieldAuthClientID)
 	secret, _, _ := mf.Lookup(model.SystemFieldAuthClientSecret)
 	refresh, _, _ := mf.Lookup(model.SystemFieldAuthRefreshToken)
+
 	if refresh == "" && (id == "" || secret == "") {
 		return fail(&FieldError{Field: where(), Err: fmt.Errorf("no client credentials to get an access token with: set %s and %s in the account values (and %s, for a token got by signing in), or an access token in %s",
 			model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret, model.SystemFieldAuthRefreshToken, model.SystemFieldAuthAPIKey)})
@@ -72,6 +74,17 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	if err := checkEndpoint(endpoint); err != nil {
 		return fail(&FieldError{Field: where(), Err: err})
+	}
+	if refresh != "" {
+		// One refresh at a time in this process, from the newest token:
+		// a run that began from values holding one spent meanwhile goes
+		// on with the one that replaced it.
+		rotated.Lock()
+		defer rotated.Unlock()
+		if newest := rotated.newest(endpoint, refresh); newest != refresh {
+			refresh = newest
+			r.extraSecrets = append(r.extraSecrets, refresh)
+		}
 	}
 	form := Form{{"grant_type", "client_credentials"}}
 	if refresh != "" {
@@ -118,9 +131,15 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	if next := tokenFields(resp.Body)["refresh_token"]; refresh != "" && next != "" && next != refresh {
 		// The provider rotates refresh tokens: the old one is spent, and
-		// the caller keeps the new one in the account values.
-		r.accountUpdates = map[string]string{model.SystemFieldAuthRefreshToken: next}
-		step.Console = append(step.Console, "the token endpoint gave a new refresh token; it is kept in the account values")
+		// the new one is kept before anything else happens.
+		rotated.next[endpoint+"\x00"+refresh] = next
+		updates := map[string]string{model.SystemFieldAuthRefreshToken: next}
+		switch err := r.keep(updates); {
+		case err != nil:
+			step.Console = append(step.Console, MaskText("the token endpoint gave a new refresh token, which could not be kept: "+err.Error(), r.secrets()))
+		default:
+			step.Console = append(step.Console, "the token endpoint gave a new refresh token; it is kept in the account values")
+		}
 	}
 	r.token = token
 	r.tokenAccount = maps.Clone(r.Account)
@@ -138,6 +157,41 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	step.DurationMS = time.Since(start).Milliseconds()
 	r.notify(step)
 	return step
+}
+
+// keep keeps account values the run learnt with OnAccountUpdate; what it
+// cannot keep goes back in Result.AccountUpdates.
+func (r *Runner) keep(updates map[string]string) error {
+	var err error
+	if r.OnAccountUpdate != nil {
+		if err = r.OnAccountUpdate(updates); err == nil {
+			return nil
+		}
+	}
+	r.accountUpdates = updates
+	return err
+}
+
+// rotatedTokens maps each refresh token this process saw rotated, by its
+// token endpoint, to the one that replaced it, and serialises refreshes.
+type rotatedTokens struct {
+	sync.Mutex
+	next map[string]string
+}
+
+var rotated = &rotatedTokens{next: map[string]string{}}
+
+// newest follows token's replacements to the newest; the caller holds the
+// lock. A provider that gave a token back twice cannot make it loop.
+func (t *rotatedTokens) newest(endpoint, token string) string {
+	for range len(t.next) {
+		n, ok := t.next[endpoint+"\x00"+token]
+		if !ok {
+			break
+		}
+		token = n
+	}
+	return token
 }
 
 // account is the run's account values, with the access token authorize

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -334,5 +335,31 @@ func TestOAuth2CleanupRotates(t *testing.T) {
 	}
 	if out[0].AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || out[1].AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(2) {
 		t.Errorf("updates %v, %v", out[0].AccountUpdates, out[1].AccountUpdates)
+	}
+}
+
+// A rotated refresh token is handed to OnAccountUpdate before the run goes
+// on (Result.AccountUpdates holds what it could not keep), and a run that
+// begins from account values holding a token this process saw spent goes
+// on with the one that replaced it.
+func TestOAuth2KeepsAndFollowsRotation(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	stale := map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: "rt-first-0001"}
+	var kept []string
+	r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: stale, OnAccountUpdate: func(u map[string]string) error {
+		kept = append(kept, u[model.SystemFieldAuthRefreshToken])
+		return nil
+	}}
+	if res := r.RunMethod(context.Background(), "List"); !res.OK || len(res.AccountUpdates) != 0 || len(kept) != 1 || kept[0] != oauthtest.Refresh(1) {
+		t.Fatalf("ok %t, updates %v, kept %q: %s", res.OK, res.AccountUpdates, kept, res.Error)
+	}
+	// The same stale values again, and a keeper that fails.
+	r = &engine.Runner{Connector: oauthConnector(srv.URL), Account: stale, OnAccountUpdate: func(map[string]string) error { return errors.New("disk full") }}
+	res := r.RunMethod(context.Background(), "List")
+	if !res.OK || res.AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(2) ||
+		!strings.Contains(strings.Join(res.Steps[0].Console, "\n"), "could not be kept: disk full") {
+		t.Errorf("from stale values: ok %t, updates %v, console %q: %s", res.OK, res.AccountUpdates, res.Steps[0].Console, res.Error)
 	}
 }

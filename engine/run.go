@@ -39,6 +39,12 @@ type Runner struct {
 	// OnStep, if set, is told of each step when it starts and when it ends,
 	// so that the window and the command line can show progress.
 	OnStep func(*Step)
+	// OnAccountUpdate, if set, keeps account values the run learns (a
+	// refresh token the OAuth2 provider rotated: the old one is spent),
+	// called in the run's goroutine before the run goes on. Values it
+	// could not keep, or all of them without it, come back in
+	// Result.AccountUpdates.
+	OnAccountUpdate func(map[string]string) error
 
 	// secretFields are Response Format System Fields whose values are
 	// secrets, such as a signing secret the create response returns; the

@@ -73,8 +73,16 @@ func (m *MainWindow) onDuplicate() {
 		c := m.open.conn.Clone()
 		c.ID = 0
 		c.Name = m.uniqueConnectorName(c.Name + " copy")
-		m.setOpen(&openConnector{key: newKey, conn: c, account: maps.Clone(m.open.account), dirty: true}, -1)
-		m.setStatus(widget.MediumImportance, "Duplicated as %q (not saved yet).", c.Name)
+		account := maps.Clone(m.open.account)
+		note := ""
+		if account[model.SystemFieldAuthRefreshToken] != "" {
+			// A refresh token is spent by its first use when the API
+			// rotates them: the copy's test would strand the original.
+			delete(account, model.SystemFieldAuthRefreshToken)
+			note = " Its refresh token stays with the original: sign in at the API's site for one of its own."
+		}
+		m.setOpen(&openConnector{key: newKey, conn: c, account: account, dirty: true}, -1)
+		m.setStatus(widget.MediumImportance, "Duplicated as %q (not saved yet).%s", c.Name, note)
 	}, nil)
 }
 

@@ -2,14 +2,19 @@ package ui
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"patchbay/internal/oauthtest"
 	"patchbay/model"
+	"patchbay/model/store"
 )
 
 // An OAuth2 authentication is given its Token URL and Scope in the grid;
@@ -49,13 +54,19 @@ func TestOAuth2Authentication(t *testing.T) {
 	}
 }
 
-// A refresh token the OAuth2 provider rotates during a test run is kept
-// in the store and in the open connector's account values.
-func TestTestTab_RotatedRefreshTokenKept(t *testing.T) {
+// oauthWindow opens the window on an OAuth2 connector, "OAuthed", whose
+// provider rotates refresh tokens, its API behind gate (nil: open).
+func oauthWindow(t *testing.T, gate chan struct{}) (*store.DB, *MainWindow, *methodEditor) {
+	t.Helper()
 	provider := oauthtest.New("rt-first-0001")
 	provider.ClientID = "cid" // a public client
-	srv := httptest.NewServer(provider)
-	defer srv.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gate != nil && !strings.HasSuffix(r.URL.Path, "/token") {
+			<-gate
+		}
+		provider.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
 	st, _ := newStore(t)
 	ctx := context.Background()
 	c := &model.Connector{Name: "OAuthed",
@@ -68,12 +79,68 @@ func TestTestTab_RotatedRefreshTokenKept(t *testing.T) {
 	m := testWindow(t, st)
 	ed := openMethod(t, m, "List")
 	ed.selectTab(tabTest)
+	return st, m, ed
+}
+
+// A refresh token the OAuth2 provider rotates during a test run is kept
+// in the store the moment it comes, under the connector's name then (it
+// was renamed and saved while the run went on), and in the window.
+func TestTestTab_RotatedRefreshTokenKept(t *testing.T) {
+	gate := make(chan struct{})
+	st, m, ed := oauthWindow(t, gate)
+	ctx := context.Background()
 	fyne.DoAndWait(func() { ed.test.onRun() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		vals, _ := st.AccountValues(ctx, "OAuthed")
+		if vals[model.SystemFieldAuthRefreshToken] == oauthtest.Refresh(1) {
+			break // kept while the run still waits for the API
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rotated refresh token was not kept while the run went on")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fyne.DoAndWait(func() {
+		m.open.conn.Name = "OAuthed v2"
+		m.open.dirty = true
+		if !m.save() {
+			t.Fatal("the rename was not saved")
+		}
+	})
+	close(gate)
 	waitRun(t, ed.test)
-	vals, _ := st.AccountValues(ctx, "OAuthed")
+	vals, _ := st.AccountValues(ctx, "OAuthed v2")
 	fyne.DoAndWait(func() {
 		if !ed.test.last.OK || vals[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || m.open.account[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || m.open.dirty {
 			t.Errorf("ok %t (%s); stored %q, open %q, dirty %t", ed.test.last.OK, ed.test.last.Error, vals[model.SystemFieldAuthRefreshToken], m.open.account[model.SystemFieldAuthRefreshToken], m.open.dirty)
+		}
+	})
+}
+
+// A refresh token another run replaced in the store (the command line,
+// with the window open) is the one the window's next run starts from; a
+// duplicate of the connector leaves the token with the original.
+func TestTestTab_RefreshTokenFromTheStore(t *testing.T) {
+	st, m, ed := oauthWindow(t, nil)
+	ctx := context.Background()
+	// Another process's run: it spends the first token and keeps the next.
+	resp, err := http.PostForm(m.open.conn.Authentication[0].TokenUrl, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-first-0001"}, "client_id": {"cid"}})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the other run's refresh: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	st.SetAccountValues(ctx, "OAuthed", map[string]string{model.SystemFieldAuthRefreshToken: oauthtest.Refresh(1)})
+	fyne.DoAndWait(func() { ed.test.onRun() })
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if !ed.test.last.OK || m.open.account[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(2) {
+			t.Errorf("the window's run: ok %t (%s), holds %q", ed.test.last.OK, ed.test.last.Error, m.open.account[model.SystemFieldAuthRefreshToken])
+		}
+		m.sidebar.tree.Select(m.open.key)
+		m.onDuplicate()
+		if m.open.account[model.SystemFieldAuthRefreshToken] != "" || !strings.Contains(m.status.Text, "Its refresh token stays with the original") {
+			t.Errorf("the copy holds %q; status %q", m.open.account[model.SystemFieldAuthRefreshToken], m.status.Text)
 		}
 	})
 }

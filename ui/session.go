@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -86,7 +87,7 @@ func (o *openConnector) displayName() string {
 }
 
 // learnt takes account values a run learnt (a rotated refresh token):
-// kept in the store already, or saved with the connector.
+// kept in the store already, or to be saved with the connector.
 func (o *openConnector) learnt(updates map[string]string, kept bool) {
 	if len(updates) == 0 {
 		return
@@ -103,6 +104,21 @@ func (o *openConnector) learnt(updates map[string]string, kept bool) {
 			o.savedAccount[k] = v
 		}
 	}
+}
+
+// freshen takes the refresh token from the store when another run (in
+// the command line, or another window) replaced it there since the
+// connector was opened, and the author has not typed one of their own.
+func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
+	k := model.SystemFieldAuthRefreshToken
+	if o.storedName == "" || o.account[k] != o.savedAccount[k] {
+		return
+	}
+	values, err := st.AccountValues(ctx, o.storedName)
+	if err != nil || values[k] == "" || values[k] == o.savedAccount[k] {
+		return
+	}
+	o.learnt(map[string]string{k: values[k]}, true)
 }
 
 // accountChanges returns the account values to hand to SetAccountValues:

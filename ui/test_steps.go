@@ -289,6 +289,7 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 	var open *model.Connector
 	var openAccount map[string]string
 	if o := host.open; o != nil && o.storedName == rec.Connector {
+		o.freshen(host.ctx, host.store)
 		open, openAccount = o.conn.Clone(), maps.Clone(o.account)
 	}
 	load := func(ctx context.Context, name string) (*model.Connector, map[string]string, error) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -299,6 +300,7 @@ func (t *testTab) onRun() {
 			inputs[k] = v
 		}
 	}
+	host.open.freshen(host.ctx, host.store)
 	account := map[string]string{}
 	for k, v := range host.open.account {
 		account[k] = v
@@ -347,13 +349,14 @@ func (t *testTab) onRun() {
 	host.tools.update()
 
 	r := &engine.Runner{Connector: conn, Account: account, Inputs: inputs, Client: host.deps.Client}
+	r.OnAccountUpdate = func(updates map[string]string) error { return t.keepLearnt(conn.ID, updates) }
 	r.OnStep = func(s *engine.Step) {
 		copied := *s
 		fyne.Do(func() { t.showStep(&copied) })
 	}
 	// Read everything the run needs now: the editor may change the
 	// method while the run goes on.
-	name, trigger, hookURL, storedName := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text), host.open.storedName
+	name, trigger, hookURL := m.Name, t.trigger.Selected, strings.TrimSpace(t.hookURL.Text)
 	isWebhook := m.MethodType == model.MethodWebhook
 	if trigger == noTrigger {
 		trigger = ""
@@ -366,12 +369,7 @@ func (t *testTab) onRun() {
 			res = r.RunMethod(ctx, name)
 		}
 		saveErr := saveRun(host.deps.Runs, res)
-		var keepErr error
-		if len(res.AccountUpdates) > 0 && storedName != "" {
-			// A rotated refresh token: the old one is spent.
-			keepErr = host.deps.Store.SetAccountValues(context.Background(), storedName, res.AccountUpdates)
-		}
-		fyne.Do(func() { t.finish(res, saveErr, storedName != "" && keepErr == nil, keepErr) })
+		fyne.Do(func() { t.finish(res, saveErr) })
 	}()
 }
 
@@ -436,22 +434,27 @@ func (t *testTab) onCancel() {
 }
 
 // finish shows the whole result once the run is over, and takes the
-// account values it learnt (kept says the store has them already). The
-// run counts as under way (stop is set) until all of it is shown.
-func (t *testTab) finish(res *engine.Result, saveErr error, kept bool, keepErr error) {
+// account values it learnt that the store could not keep. The run counts
+// as under way (stop is set) until all of it is shown.
+func (t *testTab) finish(res *engine.Result, saveErr error) {
 	t.progress.Stop()
 	t.progress.Hide()
 	t.showResult(res)
 	t.showPending()
 	t.showHistory()
-	if o := t.runOpen; o != nil {
-		o.learnt(res.AccountUpdates, kept)
-	}
 	host := t.ed.host
+	if o := t.runOpen; o != nil && len(res.AccountUpdates) > 0 {
+		// What the store could not keep goes with the connector's next
+		// save: the window says so, and asks before closing.
+		o.learnt(res.AccountUpdates, false)
+		if o == host.open {
+			host.changed()
+		}
+	}
 	switch {
 	case host.closeAfterRun:
-	case keepErr != nil:
-		host.setStatus(widget.WarningImportance, "The new refresh token the API gave could not be kept, and the old one is spent: %v", keepErr)
+	case len(res.AccountUpdates) > 0:
+		host.setStatus(widget.WarningImportance, "The API gave a new refresh token, and the old one is spent: save the connector to keep the new one.")
 	case saveErr != nil:
 		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
 	case res.OK:
@@ -549,4 +552,34 @@ func (t *testTab) keptAccountValues(connector string, updates map[string]string,
 	if o := t.ed.host.open; o != nil && o.storedName == connector {
 		o.learnt(updates, kept)
 	}
+}
+
+// keepLearnt keeps account values a run of the connector with the given
+// ID learnt (a rotated refresh token), in the run's goroutine: in the
+// store, under the name the connector has now, and in the connector open
+// in the window, and in the one the run started from.
+func (t *testTab) keepLearnt(connID int64, updates map[string]string) error {
+	host := t.ed.host
+	var name string
+	fyne.DoAndWait(func() {
+		if o := host.open; o != nil && o.conn.ID == connID && connID != 0 {
+			name = o.storedName
+		} else if o := t.runOpen; o != nil {
+			name = o.storedName
+		}
+	})
+	if name == "" {
+		return errors.New("the connector is not saved yet")
+	}
+	if err := host.store.SetAccountValues(context.Background(), name, updates); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() {
+		for _, o := range []*openConnector{host.open, t.runOpen} {
+			if o != nil && (o.conn.ID == connID && connID != 0 || o == t.runOpen) {
+				o.learnt(updates, true)
+			}
+		}
+	})
+	return nil
 }

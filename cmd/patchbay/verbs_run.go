@@ -139,6 +139,11 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 	if !o.asJSON {
 		r.OnStep = stepPrinter(env.stdout)
 	}
+	// A rotated refresh token is kept the moment it comes: the old one is
+	// spent, also if the run is then cut short.
+	r.OnAccountUpdate = func(updates map[string]string) error {
+		return keepAccountUpdates(ctx, env, db, r.Connector.Name, updates)
+	}
 	return db, r, nil
 }
 
@@ -276,7 +281,7 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
 	}
-	keepAccountUpdates(ctx, env, db, res.Connector, res.AccountUpdates)
+	keepAccountUpdates(ctx, env, db, res.Connector, res.AccountUpdates) // what OnAccountUpdate could not keep
 	if asJSON {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintf(env.stdout, "%s\n", out)
@@ -291,16 +296,17 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 
 // keepAccountUpdates keeps account values a run learnt (a refresh token
 // the OAuth2 provider rotated: the old one is spent) and says so.
-func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, connector string, updates map[string]string) {
+func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, connector string, updates map[string]string) error {
 	if len(updates) == 0 {
-		return
+		return nil
 	}
 	keys := strings.Join(sortedKeys(updates), ", ")
 	if err := db.SetAccountValues(context.WithoutCancel(ctx), connector, updates); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n", keys, err)
-		return
+		return err
 	}
 	fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", keys, connector)
+	return nil
 }
 
 // stepPrinter prints each step as it starts and ends.
