@@ -44,6 +44,16 @@ type CleanupResult struct {
 // started is "not tried"); a delete already sent runs to its answer
 // (within deleteTimeout).
 func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
+	return CleanupKeeping(ctx, ledger, load, client, recs, onStep, nil)
+}
+
+// CleanupKeeping is Cleanup with keep, which keeps account values a
+// delete's token step learns (a refresh token the OAuth2 provider
+// rotated: the old one is spent) for the row's connector the moment they
+// come, before the delete waits for its turn or is sent. What it cannot
+// keep comes back in CleanupResult.AccountUpdates.
+func CleanupKeeping(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
+	onStep func(*Step), keep func(connector string, updates map[string]string) error) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
 	ledgerCtx := context.WithoutCancel(ctx)
@@ -72,13 +82,22 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			out = append(out, res)
 			continue
 		}
-		step, updates, err := cleanupOne(ctx, load, client, rec, onStep, learnt[rec.Connector])
-		res.Step, res.AccountUpdates = step, updates
-		if len(updates) > 0 {
+		r := &Runner{OnStep: onStep}
+		var got map[string]string // what the token step learnt, kept or not
+		r.OnAccountUpdate = func(updates map[string]string) error {
+			got = updates
+			if keep == nil {
+				return errors.New("nothing keeps it here")
+			}
+			return keep(rec.Connector, updates)
+		}
+		step, err := cleanupOne(ctx, r, load, client, rec, learnt[rec.Connector])
+		res.Step, res.AccountUpdates = step, r.accountUpdates
+		if len(got) > 0 {
 			if learnt[rec.Connector] == nil {
 				learnt[rec.Connector] = map[string]string{}
 			}
-			maps.Copy(learnt[rec.Connector], updates)
+			maps.Copy(learnt[rec.Connector], got)
 		}
 		switch {
 		case err != nil:
@@ -127,16 +146,16 @@ func currentRow(ctx context.Context, ledger model.WebhookLedger, id int64) (rec 
 	return rec, false, nil
 }
 
-// cleanupOne deletes one row's webhook with the account values load gives,
-// updated with those earlier rows learnt (learnt), and returns the step
-// and the account values this one learnt.
-func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.WebhookRecord, onStep func(*Step), learnt map[string]string) (*Step, map[string]string, error) {
+// cleanupOne deletes one row's webhook with r (its OnStep and
+// OnAccountUpdate set) and the account values load gives, updated with
+// those earlier rows learnt (learnt).
+func cleanupOne(ctx context.Context, r *Runner, load LoadFunc, client *Client, rec model.WebhookRecord, learnt map[string]string) (*Step, error) {
 	if rec.WebhookID == "" {
-		return nil, nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
+		return nil, errors.New("its id was never captured, so Patchbay cannot delete it; remove it on the API by hand")
 	}
 	c, account, err := load(ctx, rec.Connector)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
+		return nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
 	}
 	if len(learnt) > 0 {
 		account = maps.Clone(account)
@@ -147,18 +166,18 @@ func cleanupOne(ctx context.Context, load LoadFunc, client *Client, rec model.We
 	}
 	del, err := cleanupMethod(c, rec)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	r := &Runner{Connector: c, Account: account, Inputs: rec.RunValues, Client: client, OnStep: onStep}
+	r.Connector, r.Account, r.Inputs, r.Client = c, account, rec.RunValues, client
 	r.begin() // the secrets to mask, from the first error on
 	system := map[string]string{model.SystemFieldWebhookID: rec.WebhookID, model.SystemFieldWebhookURL: rec.URL}
 	if s := r.authorize(ctx, del); s != nil && !s.OK {
-		return s, nil, nil // no token, no delete: the row stays pending with why
+		return s, nil // no token, no delete: the row stays pending with why
 	}
 	// Cancelling ctx stops the wait for a turn under the rate limit; a
 	// delete already sent is seen through, so that its answer is recorded.
 	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)
-	return step, r.accountUpdates, nil
+	return step, nil
 }
 
 // cleanupMethod finds the Delete Webhook Method that deletes a ledger row's

@@ -75,12 +75,17 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	if err := checkEndpoint(endpoint); err != nil {
 		return fail(&FieldError{Field: where(), Err: err})
 	}
+	unlock := func() {}
 	if refresh != "" {
-		// One refresh at a time in this process, from the newest token:
-		// a run that began from values holding one spent meanwhile goes
-		// on with the one that replaced it.
-		rotated.Lock()
-		defer rotated.Unlock()
+		// One refresh at a time per token endpoint in this process, from
+		// the newest token: a run that began from values holding one spent
+		// meanwhile goes on with the one that replaced it. A cancelled run
+		// stops waiting for its turn.
+		var err error
+		if unlock, err = rotated.lock(ctx, endpoint); err != nil {
+			return fail(fmt.Errorf("waiting for another run's token request to %s: %w", endpoint, err))
+		}
+		defer unlock() // at the latest; at once when the answer is in
 		if newest := rotated.newest(endpoint, refresh); newest != refresh {
 			refresh = newest
 			r.extraSecrets = append(r.extraSecrets, refresh)
@@ -119,6 +124,15 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	if sendErr == nil && resp.OK() {
 		token = tokenFields(resp.Body)["access_token"]
 	}
+	next := ""
+	if resp != nil && resp.OK() {
+		next = tokenFields(resp.Body)["refresh_token"]
+	}
+	rotating := refresh != "" && token != "" && next != "" && next != refresh
+	if rotating {
+		rotated.record(endpoint, refresh, next)
+	}
+	unlock() // the next refresh may go, from the newest token
 	step.Request, step.Response = ex.logForms(r.secretForms(r.secrets()))
 	switch {
 	case sendErr != nil:
@@ -129,10 +143,9 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	case token == "":
 		return fail(errors.New("the OAuth2 token response has no access_token: " + clip(strings.TrimSpace(string(resp.Body)), 200)))
 	}
-	if next := tokenFields(resp.Body)["refresh_token"]; refresh != "" && next != "" && next != refresh {
+	if rotating {
 		// The provider rotates refresh tokens: the old one is spent, and
 		// the new one is kept before anything else happens.
-		rotated.next[endpoint+"\x00"+refresh] = next
 		updates := map[string]string{model.SystemFieldAuthRefreshToken: next}
 		switch err := r.keep(updates); {
 		case err != nil:
@@ -173,17 +186,39 @@ func (r *Runner) keep(updates map[string]string) error {
 }
 
 // rotatedTokens maps each refresh token this process saw rotated, by its
-// token endpoint, to the one that replaced it, and serialises refreshes.
+// token endpoint, to the one that replaced it, and lets one refresh at a
+// time go to each endpoint.
 type rotatedTokens struct {
-	sync.Mutex
-	next map[string]string
+	mu    sync.Mutex
+	next  map[string]string        // endpoint NUL spent token → its replacement
+	turns map[string]chan struct{} // endpoint → a slot, taken while a refresh goes
 }
 
-var rotated = &rotatedTokens{next: map[string]string{}}
+var rotated = &rotatedTokens{next: map[string]string{}, turns: map[string]chan struct{}{}}
 
-// newest follows token's replacements to the newest; the caller holds the
-// lock. A provider that gave a token back twice cannot make it loop.
+// lock waits for the endpoint's turn, or for ctx to end, and returns the
+// function that gives the turn back (once, however often it is called).
+func (t *rotatedTokens) lock(ctx context.Context, endpoint string) (func(), error) {
+	t.mu.Lock()
+	turn := t.turns[endpoint]
+	if turn == nil {
+		turn = make(chan struct{}, 1)
+		t.turns[endpoint] = turn
+	}
+	t.mu.Unlock()
+	select {
+	case turn <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-turn }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// newest follows token's replacements to the newest.
 func (t *rotatedTokens) newest(endpoint, token string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for range len(t.next) {
 		n, ok := t.next[endpoint+"\x00"+token]
 		if !ok {
@@ -192,6 +227,15 @@ func (t *rotatedTokens) newest(endpoint, token string) string {
 		token = n
 	}
 	return token
+}
+
+// record notes that spent was replaced by next. A provider that hands an
+// earlier token back makes it live again: it is followed no further.
+func (t *rotatedTokens) record(endpoint, spent, next string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.next[endpoint+"\x00"+spent] = next
+	delete(t.next, endpoint+"\x00"+next)
 }
 
 // account is the run's account values, with the access token authorize

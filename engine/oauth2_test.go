@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"patchbay/engine"
 	"patchbay/internal/oauthtest"
@@ -361,5 +362,64 @@ func TestOAuth2KeepsAndFollowsRotation(t *testing.T) {
 	if !res.OK || res.AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(2) ||
 		!strings.Contains(strings.Join(res.Steps[0].Console, "\n"), "could not be kept: disk full") {
 		t.Errorf("from stale values: ok %t, updates %v, console %q: %s", res.OK, res.AccountUpdates, res.Steps[0].Console, res.Error)
+	}
+}
+
+// A run waiting for another run's refresh at the same token endpoint stops
+// waiting when it is cancelled; a run of another endpoint does not wait.
+func TestOAuth2RefreshTurns(t *testing.T) {
+	gate := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") {
+			<-gate
+		}
+		http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+	}))
+	defer slow.Close()
+	defer close(gate)
+	fast := httptest.NewServer(oauthtest.New("rt-fast-1"))
+	defer fast.Close()
+	account := func(token string) map[string]string {
+		return map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: token}
+	}
+	go (&engine.Runner{Connector: oauthConnector(slow.URL), Account: account("rt-slow-1")}).RunMethod(context.Background(), "List")
+	time.Sleep(100 * time.Millisecond) // it holds the slow endpoint's turn
+
+	if res := (&engine.Runner{Connector: oauthConnector(fast.URL), Account: account("rt-fast-1")}).RunMethod(context.Background(), "List"); !res.OK {
+		t.Errorf("a run of another token endpoint: %s", res.Error)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res := (&engine.Runner{Connector: oauthConnector(slow.URL), Account: account("rt-slow-2")}).RunMethod(ctx, "List")
+	if took := time.Since(start); res.OK || !strings.Contains(res.Error, "waiting for another run's token request") || took > 2*time.Second {
+		t.Errorf("a cancelled run waiting for its turn: %q after %s", res.Error, took)
+	}
+}
+
+// A provider that hands an earlier refresh token back (A, then B, then A
+// again) makes it live again: it is sent as it is, not followed to B.
+func TestOAuth2RotationBackAndForth(t *testing.T) {
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/token") {
+			io.WriteString(w, `{}`)
+			return
+		}
+		r.ParseForm()
+		got := r.PostForm.Get("refresh_token")
+		sent = append(sent, got)
+		next := map[string]string{"rt-A": "rt-B", "rt-B": "rt-A"}[got]
+		fmt.Fprintf(w, `{"access_token":"at","refresh_token":%q}`, next)
+	}))
+	defer srv.Close()
+	for _, token := range []string{"rt-A", "rt-B", "rt-A"} {
+		account := map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: token}
+		c := oauthConnector(srv.URL)
+		c.Methods[0].IgnoreAuthentication = false
+		(&engine.Runner{Connector: c, Account: account}).RunMethod(context.Background(), "List")
+	}
+	if strings.Join(sent, " ") != "rt-A rt-B rt-A" {
+		t.Errorf("tokens sent %q, want each run's own", sent)
 	}
 }

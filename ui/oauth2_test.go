@@ -144,3 +144,25 @@ func TestTestTab_RefreshTokenFromTheStore(t *testing.T) {
 		}
 	})
 }
+
+// A refresh token the author typed while a run went on stays on screen,
+// to be saved over the rotated one if they choose; the store keeps the
+// rotated one meanwhile.
+func TestTestTab_TypedRefreshTokenStays(t *testing.T) {
+	gate := make(chan struct{})
+	st, m, ed := oauthWindow(t, gate)
+	ctx := context.Background()
+	fyne.DoAndWait(func() {
+		ed.test.onRun()
+		m.open.account[model.SystemFieldAuthRefreshToken] = "rt-typed-by-hand"
+	})
+	close(gate)
+	waitRun(t, ed.test)
+	vals, _ := st.AccountValues(ctx, "OAuthed")
+	fyne.DoAndWait(func() {
+		if vals[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) || m.open.account[model.SystemFieldAuthRefreshToken] != "rt-typed-by-hand" ||
+			m.open.savedAccount[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) {
+			t.Errorf("stored %q, on screen %q, saved %q", vals[model.SystemFieldAuthRefreshToken], m.open.account[model.SystemFieldAuthRefreshToken], m.open.savedAccount[model.SystemFieldAuthRefreshToken])
+		}
+	})
+}

@@ -87,7 +87,9 @@ func (o *openConnector) displayName() string {
 }
 
 // learnt takes account values a run learnt (a rotated refresh token):
-// kept in the store already, or to be saved with the connector.
+// kept in the store already, or to be saved with the connector. A value
+// the author typed and has not saved stays on screen, to be saved over
+// the kept one if they choose.
 func (o *openConnector) learnt(updates map[string]string, kept bool) {
 	if len(updates) == 0 {
 		return
@@ -99,9 +101,12 @@ func (o *openConnector) learnt(updates map[string]string, kept bool) {
 		o.savedAccount = map[string]string{}
 	}
 	for k, v := range updates {
-		o.account[k] = v
+		typed := o.account[k] != o.savedAccount[k] // by the author, not saved yet
 		if kept {
 			o.savedAccount[k] = v
+		}
+		if !typed || !kept {
+			o.account[k] = v
 		}
 	}
 }

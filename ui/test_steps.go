@@ -330,15 +330,20 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 				})
 			}
 		}
-		out := engine.Cleanup(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep)
-		var keepErr error
-		if len(out) == 1 && len(out[0].AccountUpdates) > 0 {
-			// A rotated refresh token: the old one is spent.
-			keepErr = host.deps.Store.SetAccountValues(context.Background(), rec.Connector, out[0].AccountUpdates)
+		// A rotated refresh token is kept the moment it comes: the old one
+		// is spent, also if the window closes while the delete waits.
+		keep := func(connector string, updates map[string]string) error {
+			if err := host.store.SetAccountValues(context.Background(), connector, updates); err != nil {
+				return err
+			}
+			fyne.DoAndWait(func() { t.keptAccountValues(connector, updates, true) })
+			return nil
 		}
+		out := engine.CleanupKeeping(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep, keep)
 		fyne.Do(func() {
-			if len(out) == 1 && len(out[0].AccountUpdates) > 0 {
-				t.keptAccountValues(rec.Connector, out[0].AccountUpdates, keepErr == nil)
+			unkept := len(out) == 1 && len(out[0].AccountUpdates) > 0
+			if unkept {
+				t.keptAccountValues(rec.Connector, out[0].AccountUpdates, false)
 			}
 			switch {
 			case len(out) != 1:
@@ -353,8 +358,11 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 			default:
 				host.setStatus(widget.DangerImportance, "Webhook %s is still pending: %s", rec.WebhookID, out[0].Error)
 			}
-			if keepErr != nil {
-				host.setStatus(widget.WarningImportance, "The new refresh token the API gave could not be kept, and the old one is spent: %v", keepErr)
+			if unkept {
+				host.setStatus(widget.WarningImportance, "The API gave a new refresh token, and the old one is spent: save the connector to keep the new one.")
+				if o := host.open; o != nil && o.storedName == rec.Connector {
+					host.changed()
+				}
 			}
 			t.showPending()
 		})

@@ -556,27 +556,39 @@ func (t *testTab) keptAccountValues(connector string, updates map[string]string,
 
 // keepLearnt keeps account values a run of the connector with the given
 // ID learnt (a rotated refresh token), in the run's goroutine: in the
-// store, under the name the connector has now, and in the connector open
-// in the window, and in the one the run started from.
+// store, under the name that ID has now, and in the connectors open in
+// the window with that ID.
 func (t *testTab) keepLearnt(connID int64, updates map[string]string) error {
-	host := t.ed.host
-	var name string
-	fyne.DoAndWait(func() {
-		if o := host.open; o != nil && o.conn.ID == connID && connID != 0 {
-			name = o.storedName
-		} else if o := t.runOpen; o != nil {
-			name = o.storedName
-		}
-	})
-	if name == "" {
+	return keepLearnt(t.ed.host, connID, updates, t.runOpen)
+}
+
+// keepLearnt keeps learnt account values of the stored connector connID,
+// from a goroutine other than the window's: in the store, under the name
+// that ID has now, and in the connector open in the window and in also
+// (the one a run began from), when they have that ID.
+func keepLearnt(host *MainWindow, connID int64, updates map[string]string, also *openConnector) error {
+	if connID == 0 {
 		return errors.New("the connector is not saved yet")
+	}
+	list, err := host.store.ListConnectors(context.Background())
+	if err != nil {
+		return err
+	}
+	name := ""
+	for _, c := range list {
+		if c.ID == connID {
+			name = c.Name
+		}
+	}
+	if name == "" {
+		return errors.New("the connector was deleted")
 	}
 	if err := host.store.SetAccountValues(context.Background(), name, updates); err != nil {
 		return err
 	}
 	fyne.DoAndWait(func() {
-		for _, o := range []*openConnector{host.open, t.runOpen} {
-			if o != nil && (o.conn.ID == connID && connID != 0 || o == t.runOpen) {
+		for _, o := range []*openConnector{host.open, also} {
+			if o != nil && o.conn.ID == connID {
 				o.learnt(updates, true)
 			}
 		}

@@ -281,7 +281,6 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 	if err := db.SaveRun(context.WithoutCancel(ctx), rec); err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the run was not saved in the history: %v\n", err)
 	}
-	keepAccountUpdates(ctx, env, db, res.Connector, res.AccountUpdates) // what OnAccountUpdate could not keep
 	if asJSON {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintf(env.stdout, "%s\n", out)
@@ -461,8 +460,10 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "… %s: waiting %d ms for its turn under the rate limit\n", s.Method, s.RateLimitWaitMS)
 		}
 	}
-	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting) {
-		keepAccountUpdates(ctx, env, db, r.Record.Connector, r.AccountUpdates)
+	keep := func(connector string, updates map[string]string) error {
+		return keepAccountUpdates(ctx, env, db, connector, updates)
+	}
+	for _, r := range engine.CleanupKeeping(ctx, db, load, nil, rows, waiting, keep) {
 		which := "webhook " + r.Record.WebhookID
 		if r.Record.WebhookID == "" {
 			which = fmt.Sprintf("row %d, a webhook of unknown id so far", r.Record.ID)
