@@ -67,7 +67,7 @@ func (t *accountTab) keys() []accountKey {
 			if a.TokenUrl != "" {
 				add(model.SystemFieldAuthClientID, "The client id the "+name+" authentication gets an access token with.")
 				add(model.SystemFieldAuthClientSecret, "The client secret the "+name+" authentication gets an access token with.")
-				add(model.SystemFieldAuthRefreshToken, "A refresh token for the "+name+" authentication, got by signing in at the API's site: with it a run gets a fresh access token at the Token URL (a new one the API gives is kept here).")
+				add(model.SystemFieldAuthRefreshToken, "A refresh token for the "+name+" authentication, from signing in at the API's site: a run trades it for an access token, and keeps a new one the API gives.")
 				add(model.SystemFieldAuthAPIKey, "An access token the "+name+" authentication sends; leave it empty to get one at its Token URL, with the refresh token or else the client id and secret.")
 			} else {
 				add(model.SystemFieldAuthAPIKey, "The access token the "+name+" authentication sends.")
