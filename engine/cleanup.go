@@ -50,10 +50,11 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 // CleanupKeeping is Cleanup with keep, which keeps account values a
 // delete's token step learns (a refresh token the OAuth2 provider
 // rotated: the old one is spent) for the row's connector the moment they
-// come, before the delete waits for its turn or is sent. What it cannot
-// keep comes back in CleanupResult.AccountUpdates.
+// come, before the delete waits for its turn or is sent; it is handed the
+// connector as loaded, whose ID says where they go. What it cannot keep
+// comes back in CleanupResult.AccountUpdates.
 func CleanupKeeping(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
-	onStep func(*Step), keep func(connector string, updates map[string]string) error) []CleanupResult {
+	onStep func(*Step), keep func(c *model.Connector, updates map[string]string) error) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
 	ledgerCtx := context.WithoutCancel(ctx)
@@ -83,16 +84,16 @@ func CleanupKeeping(ctx context.Context, ledger model.WebhookLedger, load LoadFu
 			continue
 		}
 		r := &Runner{OnStep: onStep}
-		var got map[string]string // what the token step learnt, kept or not
-		r.OnAccountUpdate = func(updates map[string]string) error {
-			got = updates
-			if keep == nil {
-				return errors.New("nothing keeps it here")
+		got := map[string]string{} // what the token step learnt, kept or not
+		if keep != nil {
+			r.OnAccountUpdate = func(updates map[string]string) error {
+				maps.Copy(got, updates)
+				return keep(r.Connector, updates)
 			}
-			return keep(rec.Connector, updates)
 		}
 		step, err := cleanupOne(ctx, r, load, client, rec, learnt[rec.Connector])
 		res.Step, res.AccountUpdates = step, r.accountUpdates
+		maps.Copy(got, r.accountUpdates)
 		if len(got) > 0 {
 			if learnt[rec.Connector] == nil {
 				learnt[rec.Connector] = map[string]string{}

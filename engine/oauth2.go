@@ -27,7 +27,8 @@ const TokenStepName = "Get access token"
 // refresh token (Cyclr_Auth_RefreshToken) by the refresh token grant,
 // else with the client credentials (Cyclr_Auth_ClientId,
 // Cyclr_Auth_ClientSecret) by the client credentials grant. A refresh
-// token the provider rotates is handed back in Result.AccountUpdates. The token request
+// token the provider rotates is handed to OnAccountUpdate at once (see
+// keep). The token request
 // is a step of its own, shown and logged as any other, its credentials and
 // the token masked. It returns nil when no token had to be got; a failed
 // step means nothing else may be sent.
@@ -65,8 +66,8 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	refresh, _, _ := mf.Lookup(model.SystemFieldAuthRefreshToken)
 
 	if refresh == "" && (id == "" || secret == "") {
-		return fail(&FieldError{Field: where(), Err: fmt.Errorf("no client credentials to get an access token with: set %s and %s in the account values (and %s, for a token got by signing in), or an access token in %s",
-			model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret, model.SystemFieldAuthRefreshToken, model.SystemFieldAuthAPIKey)})
+		return fail(&FieldError{Field: where(), Err: fmt.Errorf("nothing to get an access token with: set %s in the account values (a refresh token from signing in at the API's site, with %s), or %s and %s for the client credentials grant, or an access token in %s",
+			model.SystemFieldAuthRefreshToken, model.SystemFieldAuthClientID, model.SystemFieldAuthClientID, model.SystemFieldAuthClientSecret, model.SystemFieldAuthAPIKey)})
 	}
 	endpoint, err := mf.Render(where(), a.TokenUrl, PlaceURL)
 	if err != nil {

@@ -150,7 +150,7 @@ func TestOAuth2TokenRefused(t *testing.T) {
 		account map[string]string
 		want    string
 	}{
-		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: no client credentials to get an access token with: set Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret"},
+		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: nothing to get an access token with: set Cyclr_Auth_RefreshToken in the account values (a refresh token from signing in at the API's site, with Cyclr_Auth_ClientId), or Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret for the client credentials grant"},
 		{"refused", &oauthAPI{tokenStatus: http.StatusForbidden}, oauthAccount(), `the OAuth2 token request to http://127.0.0.1:`},
 		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token: {"token_type":"Bearer"}`},
 		{"not JSON", &oauthAPI{tokenBody: `<html>Service unavailable</html>`}, oauthAccount(), `the OAuth2 token response has no access_token: <html>`},
@@ -206,7 +206,7 @@ func TestOAuth2Cleanup(t *testing.T) {
 
 	delete(account, model.SystemFieldAuthClientSecret)
 	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil)
-	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "no client credentials") || api.others.Load() != 0 {
+	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "nothing to get an access token with") || api.others.Load() != 0 {
 		t.Fatalf("cleanup without credentials: %+v", out)
 	}
 	account[model.SystemFieldAuthClientSecret] = oauthClientSecret
@@ -368,9 +368,10 @@ func TestOAuth2KeepsAndFollowsRotation(t *testing.T) {
 // A run waiting for another run's refresh at the same token endpoint stops
 // waiting when it is cancelled; a run of another endpoint does not wait.
 func TestOAuth2RefreshTurns(t *testing.T) {
-	gate := make(chan struct{})
+	gate, asked := make(chan struct{}), make(chan struct{}, 1)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/token") {
+			asked <- struct{}{}
 			<-gate
 		}
 		http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
@@ -383,7 +384,7 @@ func TestOAuth2RefreshTurns(t *testing.T) {
 		return map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: token}
 	}
 	go (&engine.Runner{Connector: oauthConnector(slow.URL), Account: account("rt-slow-1")}).RunMethod(context.Background(), "List")
-	time.Sleep(100 * time.Millisecond) // it holds the slow endpoint's turn
+	<-asked // its token request is out: it holds the slow endpoint's turn
 
 	if res := (&engine.Runner{Connector: oauthConnector(fast.URL), Account: account("rt-fast-1")}).RunMethod(context.Background(), "List"); !res.OK {
 		t.Errorf("a run of another token endpoint: %s", res.Error)

@@ -332,18 +332,14 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 		}
 		// A rotated refresh token is kept the moment it comes: the old one
 		// is spent, also if the window closes while the delete waits.
-		keep := func(connector string, updates map[string]string) error {
-			if err := host.store.SetAccountValues(context.Background(), connector, updates); err != nil {
-				return err
-			}
-			fyne.DoAndWait(func() { t.keptAccountValues(connector, updates, true) })
-			return nil
+		keep := func(c *model.Connector, updates map[string]string) error {
+			return keepLearnt(host, c.ID, updates, nil)
 		}
 		out := engine.CleanupKeeping(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep, keep)
 		fyne.Do(func() {
 			unkept := len(out) == 1 && len(out[0].AccountUpdates) > 0
-			if unkept {
-				t.keptAccountValues(rec.Connector, out[0].AccountUpdates, false)
+			if o := host.open; unkept && o != nil && o.storedName == rec.Connector {
+				o.learnt(out[0].AccountUpdates, false)
 			}
 			switch {
 			case len(out) != 1:

@@ -546,14 +546,6 @@ func (t *testTab) showStep(s *engine.Step) {
 	}
 }
 
-// keptAccountValues takes account values a cleanup learnt into the open
-// connector, when it is the one they belong to.
-func (t *testTab) keptAccountValues(connector string, updates map[string]string, kept bool) {
-	if o := t.ed.host.open; o != nil && o.storedName == connector {
-		o.learnt(updates, kept)
-	}
-}
-
 // keepLearnt keeps account values a run of the connector with the given
 // ID learnt (a rotated refresh token), in the run's goroutine: in the
 // store, under the name that ID has now, and in the connectors open in

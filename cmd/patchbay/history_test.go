@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -176,5 +177,34 @@ func TestRotatedRefreshTokenKept(t *testing.T) {
 		if strings.Contains(all.String(), secret) {
 			t.Errorf("%q shows:\n%s", secret, all.String())
 		}
+	}
+}
+
+// A rotated refresh token goes to the connector by its ID: renamed (by the
+// window) while the run's token request was out, it still gets it.
+func TestRotatedRefreshTokenKeptAfterARename(t *testing.T) {
+	c := newCLI(t)
+	provider := oauthtest.New("rt-first-0001")
+	provider.ClientID = "cid"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") {
+			db, err := store.Open(c.db)
+			if err == nil {
+				if conn, err := db.LoadConnector(context.Background(), "OAuthed"); err == nil {
+					conn.Name = "OAuthed v2"
+					db.SaveConnector(context.Background(), conn)
+				}
+				db.Close()
+			}
+		}
+		provider.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c.must("import", writeFile(t, "o.json", `{"Format": "patchbay.connector/1", "Name": "OAuthed",
+  "Authentication": [{"AuthName": "OAuth", "AuthType": "OAuth2", "TokenUrl": "`+srv.URL+`/token", "IsDefault": true}],
+  "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+srv.URL+`/items"}]}`))
+	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
+	if code, out, errOut := c.run("run", "OAuthed", "List"); code != exitOK || !strings.Contains(errOut, `kept the new Cyclr_Auth_RefreshToken the API gave in the account values of "OAuthed v2"`) {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -107,7 +108,7 @@ type runOptions struct {
 
 func (o *runOptions) register(fs *flag.FlagSet) {
 	o.set = setFlag{values: map[string]string{}}
-	fs.Var(&o.set, "set", "a value for this run only (repeatable)")
+	fs.Var(&o.set, "set", "a value for this run only (repeatable); a refresh token the API rotates is kept in the account values, as the one given is spent")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
 }
 
@@ -142,7 +143,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 	// A rotated refresh token is kept the moment it comes: the old one is
 	// spent, also if the run is then cut short.
 	r.OnAccountUpdate = func(updates map[string]string) error {
-		return keepAccountUpdates(ctx, env, db, r.Connector.Name, updates)
+		return keepAccountUpdates(ctx, env, db, r.Connector, updates)
 	}
 	return db, r, nil
 }
@@ -293,18 +294,31 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 	return nil
 }
 
-// keepAccountUpdates keeps account values a run learnt (a refresh token
-// the OAuth2 provider rotated: the old one is spent) and says so.
-func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, connector string, updates map[string]string) error {
-	if len(updates) == 0 {
-		return nil
-	}
+// keepAccountUpdates keeps account values a run of c learnt (a refresh
+// token the OAuth2 provider rotated: the old one is spent) and says so. They
+// go to the connector with c's ID, under the name it has now: another
+// Patchbay may have renamed it while the run went on.
+func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, c *model.Connector, updates map[string]string) error {
 	keys := strings.Join(sortedKeys(updates), ", ")
-	if err := db.SetAccountValues(context.WithoutCancel(ctx), connector, updates); err != nil {
+	err := errors.New("the connector was deleted")
+	name := ""
+	if list, lerr := db.ListConnectors(context.WithoutCancel(ctx)); lerr != nil {
+		err = lerr
+	} else {
+		for _, s := range list {
+			if s.ID == c.ID {
+				name = s.Name
+			}
+		}
+	}
+	if name != "" {
+		err = db.SetAccountValues(context.WithoutCancel(ctx), name, updates)
+	}
+	if err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n", keys, err)
 		return err
 	}
-	fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", keys, connector)
+	fmt.Fprintf(env.stderr, "patchbay: kept the new %s the API gave in the account values of %q\n", keys, name)
 	return nil
 }
 
@@ -460,8 +474,8 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "… %s: waiting %d ms for its turn under the rate limit\n", s.Method, s.RateLimitWaitMS)
 		}
 	}
-	keep := func(connector string, updates map[string]string) error {
-		return keepAccountUpdates(ctx, env, db, connector, updates)
+	keep := func(c *model.Connector, updates map[string]string) error {
+		return keepAccountUpdates(ctx, env, db, c, updates)
 	}
 	for _, r := range engine.CleanupKeeping(ctx, db, load, nil, rows, waiting, keep) {
 		which := "webhook " + r.Record.WebhookID

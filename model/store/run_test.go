@@ -316,8 +316,11 @@ func TestRunsFollowMethodsByID(t *testing.T) {
 		t.Errorf("the run went under %q, want the method's name now", run.Method)
 	}
 
-	c.Methods = c.Methods[:1] // Z deleted, W added
-	c.Methods = append(c.Methods, model.Method{Name: "W", MethodType: model.MethodAction})
+	c.Methods = c.Methods[:1] // Z deleted, and saved
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.Methods = append(c.Methods, model.Method{Name: "W", MethodType: model.MethodAction}) // W added in the next save
 	if err := db.SaveConnector(ctx, c); err != nil {
 		t.Fatal(err)
 	}
