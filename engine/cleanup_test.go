@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,7 +179,9 @@ func exampleAgainst(t *testing.T, name string, api http.Handler) (*model.Connect
 // rows of both are left as they were, with their errors.
 func TestCleanupCancelledWhileWaiting(t *testing.T) {
 	api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
-	c, load, ledger, pending := pendingWebhooks(t, "Cleanup cancelled while waiting", 3, api)
+	// A name of its own each time: the rate limit's turns are kept per
+	// process, by connector name, and a repeat (-count 2) would wait.
+	c, load, ledger, pending := pendingWebhooks(t, fmt.Sprintf("Cleanup cancelled while waiting %d", time.Now().UnixNano()), 3, api)
 	c.RateLimit = 0.5 // one request every 2 s: the second delete waits
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
