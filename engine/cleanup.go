@@ -43,17 +43,14 @@ type CleanupResult struct {
 // not started, and leaves their rows as they are (the result of one not
 // started is "not tried"); a delete already sent runs to its answer
 // (within deleteTimeout).
-func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord, onStep func(*Step)) []CleanupResult {
-	return CleanupKeeping(ctx, ledger, load, client, recs, onStep, nil)
-}
-
-// CleanupKeeping is Cleanup with keep, which keeps account values a
-// delete's token step learns (a refresh token the OAuth2 provider
-// rotated: the old one is spent) for the row's connector the moment they
-// come, before the delete waits for its turn or is sent; it is handed the
-// connector as loaded, whose ID says where they go. What it cannot keep
-// comes back in CleanupResult.AccountUpdates.
-func CleanupKeeping(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
+//
+// keep, if not nil, keeps account values a delete's token step learns (a
+// refresh token the OAuth2 provider rotated: the old one is spent) for the
+// row's connector the moment they come, before the delete waits for its
+// turn or is sent; it is handed the connector as loaded, whose ID says
+// where they go. What it cannot keep comes back in
+// CleanupResult.AccountUpdates.
+func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
 	onStep func(*Step), keep func(c *model.Connector, updates map[string]string) error) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -418,12 +419,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 // it came (less a byte order mark), XML in its JSON form (see
 // xmlDocument); an error says it is neither.
 func deliveryDocument(wm *model.Method, d Delivery) ([]byte, error) {
-	contentType := ""
-	for k, v := range d.Headers {
-		if strings.EqualFold(k, "Content-Type") && len(v) > 0 {
-			contentType = v[0]
-		}
-	}
+	contentType := http.Header(d.Headers).Get("Content-Type") // as the receiver took it in: canonical
 	doc, isXML, err := xmlDocument(wm.DataType, contentType, d.Body, wm.RequestFormat.Fields)
 	switch {
 	case isXML && err != nil:

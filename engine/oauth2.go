@@ -112,22 +112,18 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		req.Body = append(form, FormField{"client_id", id}) // a public client
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
-	r.learnTokens(resp)
+	fields := r.learnTokens(resp)
 	if sendErr == nil && secret != "" && refusedClient(resp) {
 		step.Console = append(step.Console, MaskText(fmt.Sprintf("the token endpoint refused the client credentials in the Authorization header (%d%s); they were sent again in the body",
 			resp.Status, bodyHint(resp.Body)), r.secrets()))
 		req.Headers = map[string]string{"Accept": "application/json", "Content-Type": contentType(model.BodyForm)}
 		req.Body = append(form, FormField{"client_id", id}, FormField{"client_secret", secret})
 		resp, ex, sendErr = r.client().Send(ctx, req)
-		r.learnTokens(resp)
+		fields = r.learnTokens(resp)
 	}
-	token := ""
+	token, next := "", ""
 	if sendErr == nil && resp.OK() {
-		token = tokenFields(resp.Body)["access_token"]
-	}
-	next := ""
-	if resp != nil && resp.OK() {
-		next = tokenFields(resp.Body)["refresh_token"]
+		token, next = fields["access_token"], fields["refresh_token"]
 	}
 	rotating := refresh != "" && token != "" && next != "" && next != refresh
 	if rotating {
@@ -284,16 +280,18 @@ func tokenFields(body []byte) map[string]string {
 }
 
 // learnTokens keeps the credentials a token response holds as secrets,
-// whatever its status, before anything shows it.
-func (r *Runner) learnTokens(resp *Response) {
+// whatever its status, before anything shows it, and returns them by field.
+func (r *Runner) learnTokens(resp *Response) map[string]string {
 	if resp == nil {
-		return
+		return nil
 	}
-	for _, v := range tokenFields(resp.Body) {
+	fields := tokenFields(resp.Body)
+	for _, v := range fields {
 		if !slices.Contains(r.extraSecrets, v) {
 			r.extraSecrets = append(r.extraSecrets, v)
 		}
 	}
+	return fields
 }
 
 // refusedClient reports whether a token endpoint refused the client

@@ -74,6 +74,9 @@ type Connectors interface {
 	// SetAccountValues sets the given account values, leaving others as
 	// they are; an empty value removes its key.
 	SetAccountValues(ctx context.Context, connector string, values map[string]string) error
+	// KeepAccountValues sets account values a run learnt on the connector
+	// with the given ID, whatever its name now, and returns that name.
+	KeepAccountValues(ctx context.Context, connectorID int64, values map[string]string) (string, error)
 }
 
 // WebhookRecord is one row of the webhook ledger: a webhook Patchbay created

@@ -116,6 +116,9 @@ func (o *openConnector) learnt(updates map[string]string, kept bool) {
 // connector was opened, and the author has not typed one of their own.
 func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
 	k := model.SystemFieldAuthRefreshToken
+	if a := o.conn.DefaultAuthentication(); a == nil || a.AuthType != model.AuthOAuth2 {
+		return // only an OAuth2 connector's runs refresh tokens: no read for the others
+	}
 	if o.storedName == "" || o.account[k] != o.savedAccount[k] {
 		return
 	}

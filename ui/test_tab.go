@@ -349,7 +349,7 @@ func (t *testTab) onRun() {
 	host.tools.update()
 
 	r := &engine.Runner{Connector: conn, Account: account, Inputs: inputs, Client: host.deps.Client}
-	r.OnAccountUpdate = func(updates map[string]string) error { return t.keepLearnt(conn.ID, updates) }
+	r.OnAccountUpdate = func(updates map[string]string) error { return keepLearnt(host, conn.ID, updates, t.runOpen) }
 	r.OnStep = func(s *engine.Step) {
 		copied := *s
 		fyne.Do(func() { t.showStep(&copied) })
@@ -546,14 +546,6 @@ func (t *testTab) showStep(s *engine.Step) {
 	}
 }
 
-// keepLearnt keeps account values a run of the connector with the given
-// ID learnt (a rotated refresh token), in the run's goroutine: in the
-// store, under the name that ID has now, and in the connectors open in
-// the window with that ID.
-func (t *testTab) keepLearnt(connID int64, updates map[string]string) error {
-	return keepLearnt(t.ed.host, connID, updates, t.runOpen)
-}
-
 // keepLearnt keeps learnt account values of the stored connector connID,
 // from a goroutine other than the window's: in the store, under the name
 // that ID has now, and in the connector open in the window and in also
@@ -562,20 +554,7 @@ func keepLearnt(host *MainWindow, connID int64, updates map[string]string, also 
 	if connID == 0 {
 		return errors.New("the connector is not saved yet")
 	}
-	list, err := host.store.ListConnectors(context.Background())
-	if err != nil {
-		return err
-	}
-	name := ""
-	for _, c := range list {
-		if c.ID == connID {
-			name = c.Name
-		}
-	}
-	if name == "" {
-		return errors.New("the connector was deleted")
-	}
-	if err := host.store.SetAccountValues(context.Background(), name, updates); err != nil {
+	if _, err := host.store.KeepAccountValues(context.Background(), connID, updates); err != nil {
 		return err
 	}
 	fyne.DoAndWait(func() {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -300,20 +299,7 @@ func finish(ctx context.Context, env *cliEnv, db *store.DB, res *engine.Result, 
 // Patchbay may have renamed it while the run went on.
 func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, c *model.Connector, updates map[string]string) error {
 	keys := strings.Join(sortedKeys(updates), ", ")
-	err := errors.New("the connector was deleted")
-	name := ""
-	if list, lerr := db.ListConnectors(context.WithoutCancel(ctx)); lerr != nil {
-		err = lerr
-	} else {
-		for _, s := range list {
-			if s.ID == c.ID {
-				name = s.Name
-			}
-		}
-	}
-	if name != "" {
-		err = db.SetAccountValues(context.WithoutCancel(ctx), name, updates)
-	}
+	name, err := db.KeepAccountValues(context.WithoutCancel(ctx), c.ID, updates)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "patchbay: the new %s the API gave could not be kept, so the next run cannot get a token with the old one: %v\n", keys, err)
 		return err
@@ -477,7 +463,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	keep := func(c *model.Connector, updates map[string]string) error {
 		return keepAccountUpdates(ctx, env, db, c, updates)
 	}
-	for _, r := range engine.CleanupKeeping(ctx, db, load, nil, rows, waiting, keep) {
+	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting, keep) {
 		which := "webhook " + r.Record.WebhookID
 		if r.Record.WebhookID == "" {
 			which = fmt.Sprintf("row %d, a webhook of unknown id so far", r.Record.ID)

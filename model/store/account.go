@@ -65,6 +65,33 @@ func (db *DB) SetAccountValues(ctx context.Context, connector string, values map
 	return nil
 }
 
+// KeepAccountValues sets account values a run learnt (a refresh token the
+// OAuth2 provider rotated) on the connector with the given ID, under
+// whatever name it has now: a rename saved while the run went on must not
+// lose them. It returns that name; a connector deleted meanwhile is an
+// ENotFound error.
+func (db *DB) KeepAccountValues(ctx context.Context, connectorID int64, values map[string]string) (string, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("keep account values: %w", err)
+	}
+	defer rollback(tx)
+	name, err := nameNow(ctx, tx, "", `SELECT name FROM connectors WHERE id = ?`, connectorID)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("keep account values: %w", err)
+	case name == "":
+		return "", model.Errorf(model.ENotFound, "keep account values: the connector was deleted")
+	}
+	if err := setAccountValues(ctx, tx, name, values); err != nil {
+		return "", wrap(err, "keep account values of %q", name)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("keep account values of %q: %w", name, err)
+	}
+	return name, nil
+}
+
 func setAccountValues(ctx context.Context, tx *sql.Tx, connector string, values map[string]string) error {
 	id, err := connectorID(ctx, tx, connector)
 	if err != nil {

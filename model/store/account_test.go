@@ -64,3 +64,24 @@ func TestAccountValues(t *testing.T) {
 	wantCode(t, err, model.ENotFound)
 	wantCode(t, db.SetAccountValues(ctx, "Nobody", map[string]string{"a": "b"}), model.ENotFound)
 }
+
+// Values a run learnt go to its connector by ID, under the name it has now;
+// a connector deleted meanwhile says so, and nothing is written.
+func TestKeepAccountValues(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	c := &model.Connector{Name: "Shop"}
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.Name = "Shop v2"
+	if err := db.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	name, err := db.KeepAccountValues(ctx, c.ID, map[string]string{"K": "v"})
+	if got, _ := db.AccountValues(ctx, "Shop v2"); err != nil || name != "Shop v2" || got["K"] != "v" {
+		t.Errorf("kept under %q (%v): %v", name, err, got)
+	}
+	_, err = db.KeepAccountValues(ctx, c.ID+1, map[string]string{"K": "w"})
+	wantCode(t, err, model.ENotFound)
+}
