@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +21,21 @@ type cli struct {
 	db string
 }
 
+// newCLI makes a new database, seeded as the window's first start seeds
+// one, for a test's command lines.
 func newCLI(t *testing.T) *cli {
-	return &cli{t: t, db: filepath.Join(t.TempDir(), "patchbay.db")}
+	return newCLIAt(t, filepath.Join(t.TempDir(), "patchbay.db"))
+}
+
+// newCLIAt is newCLI with the database at path.
+func newCLIAt(t *testing.T, path string) *cli {
+	t.Helper()
+	db, err := createDB(context.Background(), &cliEnv{dbPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return &cli{t: t, db: path}
 }
 
 // run runs one command line and returns its exit code, stdout and stderr.
@@ -193,14 +209,54 @@ func TestDatabaseFromEnvironment(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "env.db")
 	t.Setenv("PATCHBAY_DB", path)
 	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"list"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "no database at "+path+": check the path") {
+		t.Fatalf("list on a PATCHBAY_DB that is not there: exit %d, stderr %q", code, errOut.String())
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("list made the database it was to read: %v", err)
+	}
+	file := writeFile(t, "c.json", strings.Replace(string(assets.ExampleConnector), `"Webhook Example"`, `"Own"`, 1))
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"import", file}, &out, &errOut); code != exitOK {
+		t.Fatalf("import into a new PATCHBAY_DB: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
 	if code := run(context.Background(), []string{"list"}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	if _, err := os.Stat(path); err != nil {
-		t.Errorf("PATCHBAY_DB was not used: %v", err)
+	if !strings.Contains(out.String(), "Webhook Example") || !strings.Contains(out.String(), "Own (") {
+		t.Errorf("the new database was not seeded with the example, or lost the import:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "Webhook Example") {
-		t.Errorf("a new database was not seeded with the example:\n%s", out.String())
+}
+
+// TestNamedDatabaseMustExist: every verb but import and the window refuses
+// a database path that is not there, names it, and makes nothing, so a
+// mistyped --db does not look like a database holding the example.
+func TestNamedDatabaseMustExist(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{
+		{"list"},
+		{"export", "Webhook Example"},
+		{"lint", "Webhook Example"},
+		{"set", "Webhook Example"},
+		{"set", "Webhook Example", "BaseUrl=http://elsewhere"},
+		{"history", "Webhook Example"},
+		{"run", "Webhook Example", "Create Order"},
+		{"webhook", "test", "Webhook Example", "New Order"},
+		{"webhook", "list"},
+		{"webhook", "cleanup"},
+		{"webhook", "forget", "1"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append(args, "--db", path), &out, &errOut)
+		if code != exitUsage || !strings.Contains(errOut.String(), "no database at "+path+": check the path") || out.Len() != 0 {
+			t.Errorf("patchbay %v on a missing --db: exit %d, stdout %q, stderr %q", args, code, out.String(), errOut.String())
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files made for a missing --db: %v", entries)
 	}
 }
 
@@ -382,6 +438,7 @@ func TestGUIWithoutADisplay(t *testing.T) {
 // webhook verb's own; -h and --help print the usage and exit 0.
 func TestFlagsBeforeTheVerb(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "first.db")
+	newCLIAt(t, db)
 	for _, args := range [][]string{
 		{"--db", db, "list"},
 		{"--db=" + db, "list"},
@@ -393,8 +450,8 @@ func TestFlagsBeforeTheVerb(t *testing.T) {
 			t.Errorf("patchbay %v: exit %d: %s", args, code, errOut.String())
 		}
 	}
-	if _, err := os.Stat(db); err != nil {
-		t.Errorf("--db before the verb was not used: %v", err)
+	if code := run(context.Background(), []string{"--db", filepath.Join(t.TempDir(), "none.db"), "list"}, io.Discard, io.Discard); code != exitUsage {
+		t.Errorf("--db before the verb was not used: a missing database gave exit %d", code)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -424,8 +481,14 @@ func TestDatabasePaths(t *testing.T) {
 		t.Errorf("--db=: exit %d, stderr %q", code, errOut.String())
 	}
 	errOut.Reset()
-	if code := run(context.Background(), []string{"list", "--db=~/tilde.db"}, &out, &errOut); code != exitOK {
-		t.Fatalf("--db=~/tilde.db: exit %d, stderr %q", code, errOut.String())
+	if code := run(context.Background(), []string{"list", "--db=~/tilde.db"}, &out, &errOut); code != exitUsage ||
+		!strings.Contains(errOut.String(), "no database at "+filepath.Join(home, "tilde.db")+":") {
+		t.Errorf("--db=~/tilde.db before it is made: exit %d, stderr %q", code, errOut.String())
+	}
+	file := writeFile(t, "c.json", strings.Replace(string(assets.ExampleConnector), `"Webhook Example"`, `"Own"`, 1))
+	errOut.Reset()
+	if code := run(context.Background(), []string{"import", file, "--db=~/tilde.db"}, &out, &errOut); code != exitOK {
+		t.Fatalf("import --db=~/tilde.db: exit %d, stderr %q", code, errOut.String())
 	}
 	if _, err := os.Stat(filepath.Join(home, "tilde.db")); err != nil {
 		t.Errorf("~/ was not the home folder: %v", err)

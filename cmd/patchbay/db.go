@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,24 +15,58 @@ import (
 )
 
 // openDB opens the database named by --db, else PATCHBAY_DB, else the
-// default; a new database is seeded with the bundled example connector and
-// the account values that make its first webhook test work.
+// default. A database named by --db or PATCHBAY_DB must exist already:
+// a mistyped path is reported, not made into a new database holding the
+// example. Only the default database is made on first use.
 func openDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
-	path := env.dbPath
+	path, named, err := dbPath(env)
+	if err != nil {
+		return nil, err
+	}
+	if named {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, noDatabase(path)
+		}
+	}
+	return open(ctx, env, path)
+}
+
+// createDB is openDB for the verbs that make a database where none is:
+// the window and import. A new database is seeded with the bundled example
+// connector and the account values that make its first webhook test work.
+func createDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
+	path, _, err := dbPath(env)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, env, path)
+}
+
+// dbPath is the database file to open, and whether the user named it
+// (by --db or PATCHBAY_DB) rather than taking the default.
+func dbPath(env *cliEnv) (path string, named bool, err error) {
+	path = env.dbPath
 	if path == "" {
 		path = os.Getenv("PATCHBAY_DB")
 	}
 	if path == "" {
 		p, err := store.DefaultPath()
-		if err != nil {
-			return nil, err
-		}
-		path = p
+		return p, false, err
 	}
-	path, err := homePath(path)
-	if err != nil {
-		return nil, err
+	path, err = homePath(path)
+	return path, true, err
+}
+
+// noDatabase says that a named database file is missing, and how to make one.
+func noDatabase(path string) error {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
+	return fmt.Errorf("no database at %s: check the path; 'patchbay import FILE --db PATH' or the window ('patchbay gui --db PATH') makes a new one", path)
+}
+
+// open opens or creates the database at path, seeding a new one.
+func open(ctx context.Context, env *cliEnv, path string) (*store.DB, error) {
 	db, err := store.Open(path)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,6 @@ func TestHistory(t *testing.T) {
 // null step is left out.
 func TestHistoryUnreadableRun(t *testing.T) {
 	c := newCLI(t)
-	c.must("list") // creates and seeds the database
 	db, err := store.Open(c.db)
 	if err != nil {
 		t.Fatal(err)

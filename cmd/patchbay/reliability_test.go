@@ -138,7 +138,7 @@ func TestDatabaseTroubles(t *testing.T) {
 		defer os.RemoveAll(dir)
 		os.Chmod(dir, 0o777)
 		path := filepath.Join(dir, "patchbay.db")
-		(&cli{t: t, db: path}).must("list")
+		newCLIAt(t, path)
 		os.Chmod(path, 0o444)
 		before, _ := os.ReadFile(path)
 		cmd := patchbayCmd("set", "Webhook Example", "BaseUrl=http://elsewhere", "--db", path)

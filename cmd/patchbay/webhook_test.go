@@ -175,7 +175,6 @@ func TestRunCommandFailures(t *testing.T) {
 func TestKilledLifecycleIsCleanedUp(t *testing.T) {
 	sb := startSandbox(t)
 	c := newCLI(t)
-	c.must("list") // create and seed the database
 	// Wait long for a delivery that never comes: the process sits between
 	// create and delete until it is killed.
 	cmd := exec.Command(os.Args[0], "webhook", "test", "Webhook Example", "New Order", "--wait", "2m",
