@@ -49,7 +49,8 @@ type CleanupResult struct {
 // row's connector the moment they come, before the delete waits for its
 // turn or is sent; it is handed the connector as loaded, whose ID says
 // where they go. What it cannot keep comes back in
-// CleanupResult.AccountUpdates.
+// CleanupResult.AccountUpdates. A ledger that keeps refresh turns too (the
+// store) has the deletes' token steps take turns with other Patchbays.
 func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
 	onStep func(*Step), keep func(c *model.Connector, updates map[string]string) error) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
@@ -81,6 +82,7 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			continue
 		}
 		r := &Runner{OnStep: onStep}
+		r.Turns, _ = ledger.(model.RefreshTurns)
 		got := map[string]string{} // what the token step learnt, kept or not
 		if keep != nil {
 			r.OnAccountUpdate = func(updates map[string]string) error {

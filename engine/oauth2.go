@@ -83,11 +83,15 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		// meanwhile goes on with the one that replaced it. A cancelled run
 		// stops waiting for its turn.
 		var err error
-		if unlock, err = rotated.lock(ctx, endpoint); err != nil {
+		if unlock, err = r.refreshTurn(ctx, endpoint, step); err != nil {
 			return fail(fmt.Errorf("waiting for another run's token request to %s: %w", endpoint, err))
 		}
 		defer unlock() // at the latest; at once when the answer is in
-		if newest := rotated.newest(endpoint, refresh); newest != refresh {
+		newest, err := r.newestRefresh(ctx, endpoint, refresh)
+		if err != nil {
+			return fail(err)
+		}
+		if newest != refresh {
 			refresh = newest
 			r.extraSecrets = append(r.extraSecrets, refresh)
 		}
@@ -128,6 +132,11 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	rotating := refresh != "" && token != "" && next != "" && next != refresh
 	if rotating {
 		rotated.record(endpoint, refresh, next)
+		if r.Turns != nil {
+			if err := r.Turns.RecordRotatedRefreshToken(context.WithoutCancel(ctx), endpoint, refresh, next); err != nil {
+				step.Console = append(step.Console, MaskText("the new refresh token could not be recorded for other Patchbays on this database: "+err.Error(), r.secrets()))
+			}
+		}
 	}
 	unlock() // the next refresh may go, from the newest token
 	step.Request, step.Response = ex.logForms(r.secretForms(r.secrets()))
@@ -180,6 +189,86 @@ func (r *Runner) keep(updates map[string]string) error {
 	}
 	r.accountUpdates = updates
 	return err
+}
+
+// refreshTurn waits for the run's turn to refresh a token at endpoint:
+// first among this process's runs, then, with Turns, among the Patchbay
+// processes on the database. It returns the function that gives the turn
+// back (once, however often it is called).
+func (r *Runner) refreshTurn(ctx context.Context, endpoint string, step *Step) (func(), error) {
+	unlock, err := rotated.lock(ctx, endpoint)
+	if err != nil || r.Turns == nil {
+		return unlock, err
+	}
+	owner, end := startRun() // alive, to the others, until end
+	for said := false; ; {
+		got, err := r.Turns.ClaimRefreshTurn(ctx, endpoint, owner, staleTurn)
+		if err == nil && got {
+			break
+		}
+		if err == nil && !said {
+			said = true
+			step.Console = append(step.Console, "waiting for another Patchbay's token request to the same endpoint")
+			r.notify(step)
+		}
+		if err == nil {
+			select {
+			case <-time.After(turnPoll):
+				continue
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		end()
+		unlock()
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			// A turn that cannot be given back is taken over once this
+			// run is over (see staleTurn).
+			_ = r.Turns.GiveBackRefreshTurn(context.WithoutCancel(ctx), endpoint, owner)
+			end()
+			unlock()
+		})
+	}, nil
+}
+
+// turnPoll is how often a run waiting for another process's refresh looks
+// again; turnHeld is how long a turn may be held by a process still
+// running before others take it over: longer than a token request with
+// its retry can take.
+const (
+	turnPoll = 50 * time.Millisecond
+	turnHeld = 4 * DefaultTimeout
+)
+
+// staleTurn reports whether the run holding a refresh turn will not give
+// it back: it has ended, with its process or without, or it has held the
+// turn far longer than a token request takes.
+func staleTurn(holder string, since time.Time) bool {
+	return !ownerAlive(holder) || time.Since(since) > turnHeld
+}
+
+// newestRefresh follows refresh to the token that replaced it, if another
+// run spent it: in this process, and with Turns in the others.
+func (r *Runner) newestRefresh(ctx context.Context, endpoint, refresh string) (string, error) {
+	refresh = rotated.newest(endpoint, refresh)
+	if r.Turns == nil {
+		return refresh, nil
+	}
+	seen := map[string]bool{refresh: true}
+	for {
+		next, err := r.Turns.RotatedRefreshToken(ctx, endpoint, refresh)
+		if err != nil {
+			return "", fmt.Errorf("look for a refresh token another Patchbay rotated: %w", err)
+		}
+		if next == "" || seen[next] {
+			return refresh, nil
+		}
+		seen[next], refresh = true, next
+	}
 }
 
 // rotatedTokens maps each refresh token this process saw rotated, by its

@@ -10,7 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -422,5 +426,93 @@ func TestOAuth2RotationBackAndForth(t *testing.T) {
 	}
 	if strings.Join(sent, " ") != "rt-A rt-B rt-A" {
 		t.Errorf("tokens sent %q, want each run's own", sent)
+	}
+}
+
+// memTurns keeps refresh turns and rotations as the store does, in memory.
+type memTurns struct {
+	mu      sync.Mutex
+	holders map[string]string // endpoint → holder
+	next    map[string]string // endpoint NUL spent → next
+	claims  int
+}
+
+func (m *memTurns) ClaimRefreshTurn(_ context.Context, endpoint, owner string, stale func(string, time.Time) bool) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims++
+	if h, ok := m.holders[endpoint]; ok && h != owner && !stale(h, time.Now()) {
+		return false, nil
+	}
+	m.holders[endpoint] = owner
+	return true, nil
+}
+
+func (m *memTurns) GiveBackRefreshTurn(_ context.Context, endpoint, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.holders[endpoint] == owner {
+		delete(m.holders, endpoint)
+	}
+	return nil
+}
+
+func (m *memTurns) RecordRotatedRefreshToken(_ context.Context, endpoint, spent, next string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.next[endpoint+"\x00"+spent] = next
+	return nil
+}
+
+func (m *memTurns) RotatedRefreshToken(_ context.Context, endpoint, spent string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.next[endpoint+"\x00"+spent], nil
+}
+
+// With Turns, a refresh waits while a live process has the endpoint's
+// turn (saying so on its step, and stopping when cancelled), takes over
+// the turn of a process that ended, gives it back when its answer is in,
+// and starts from the token another process rotated its own into.
+func TestOAuth2RefreshTurnsAcrossProcesses(t *testing.T) {
+	provider := oauthtest.New("rt-rotated-by-another")
+	srv := httptest.NewServer(provider)
+	defer srv.Close()
+	endpoint := srv.URL + "/oauth/token"
+	account := map[string]string{model.SystemFieldAuthClientID: oauthClientID, model.SystemFieldAuthClientSecret: oauthClientSecret, model.SystemFieldAuthRefreshToken: "rt-spent-elsewhere"}
+	turns := &memTurns{holders: map[string]string{}, next: map[string]string{}}
+
+	// A live process holds the turn: this test's parent.
+	turns.holders[endpoint] = strconv.Itoa(os.Getppid()) + " run 1"
+	var console []string
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: account, Turns: turns,
+		OnStep: func(s *engine.Step) { console = s.Console }}
+	if res := r.RunMethod(ctx, "List"); res.OK || !strings.Contains(res.Error, "waiting for another run's token request") ||
+		!slices.Contains(console, "waiting for another Patchbay's token request to the same endpoint") {
+		t.Fatalf("waiting on a live process: ok %t, %q, console %q", res.OK, res.Error, console)
+	}
+	if turns.claims < 2 {
+		t.Errorf("the turn was claimed %d times while waiting, want it asked again", turns.claims)
+	}
+
+	// That process ends without giving the turn back; another process
+	// had rotated this run's token meanwhile.
+	turns.holders[endpoint] = "2147483646 run 1" // no such process
+	turns.next[endpoint+"\x00rt-spent-elsewhere"] = "rt-rotated-by-another"
+	r = &engine.Runner{Connector: oauthConnector(srv.URL), Account: account, Turns: turns}
+	res := r.RunMethod(context.Background(), "List")
+	if !res.OK || res.AccountUpdates[model.SystemFieldAuthRefreshToken] != oauthtest.Refresh(1) {
+		t.Fatalf("after the holder ended: ok %t, updates %v: %s", res.OK, res.AccountUpdates, res.Error)
+	}
+	if h, held := turns.holders[endpoint]; held {
+		t.Errorf("the turn is still held, by %q", h)
+	}
+	if got := turns.next[endpoint+"\x00rt-rotated-by-another"]; got != oauthtest.Refresh(1) {
+		t.Errorf("the rotation recorded for other processes: %q", got)
+	}
+	if out := dump(res); strings.Contains(out, "rt-rotated-by-another") || strings.Contains(out, oauthtest.Refresh(1)) {
+		t.Errorf("a refresh token shows:\n%s", out)
 	}
 }

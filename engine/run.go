@@ -45,6 +45,11 @@ type Runner struct {
 	// could not keep, or all of them without it, come back in
 	// Result.AccountUpdates.
 	OnAccountUpdate func(map[string]string) error
+	// Turns, if set, makes the run's OAuth2 refresh take turns with other
+	// Patchbay processes on the same database, and start from the token
+	// that replaced its own if one of them spent it. Within a process,
+	// refreshes take turns without it.
+	Turns model.RefreshTurns
 
 	// secretFields are Response Format System Fields whose values are
 	// secrets, such as a signing secret the create response returns; the

@@ -115,6 +115,24 @@ type WebhookRecord struct {
 	Owner string
 }
 
+// RefreshTurns lets the OAuth2 refresh token grants of every Patchbay on
+// one database take turns at a token endpoint, and tells a run which
+// token replaced one another process spent.
+type RefreshTurns interface {
+	// ClaimRefreshTurn gives owner the turn at the endpoint if nobody has
+	// it, or if stale says the one who has it (its holder string, and
+	// when it took the turn) will not give it back; it reports whether
+	// owner has the turn now.
+	ClaimRefreshTurn(ctx context.Context, endpoint, owner string, stale func(holder string, since time.Time) bool) (bool, error)
+	// GiveBackRefreshTurn ends owner's turn at the endpoint.
+	GiveBackRefreshTurn(ctx context.Context, endpoint, owner string) error
+	// RecordRotatedRefreshToken records that next replaced the spent token.
+	RecordRotatedRefreshToken(ctx context.Context, endpoint, spent, next string) error
+	// RotatedRefreshToken returns the token that replaced the spent one,
+	// or "" when none is recorded.
+	RotatedRefreshToken(ctx context.Context, endpoint, spent string) (string, error)
+}
+
 // Pending reports whether the webhook has not been deleted yet.
 func (r WebhookRecord) Pending() bool { return r.DeletedAt.IsZero() }
 

@@ -29,6 +29,9 @@ type Deps struct {
 	// The Test tab needs both.
 	Ledger model.WebhookLedger
 	Runs   model.RunHistory
+	// Turns, if set, has the test runs' OAuth2 refreshes take turns with
+	// other Patchbays on the same database.
+	Turns model.RefreshTurns
 	// Client sends the test requests; nil for the engine's defaults.
 	Client *engine.Client
 	// Explain, if set, says what to do about an error the store gave, such

@@ -348,7 +348,7 @@ func (t *testTab) onRun() {
 	t.updateButtons()
 	host.tools.update()
 
-	r := &engine.Runner{Connector: conn, Account: account, Inputs: inputs, Client: host.deps.Client}
+	r := &engine.Runner{Connector: conn, Account: account, Inputs: inputs, Client: host.deps.Client, Turns: host.deps.Turns}
 	r.OnAccountUpdate = func(updates map[string]string) error { return keepLearnt(host, conn.ID, updates, t.runOpen) }
 	r.OnStep = func(s *engine.Step) {
 		copied := *s

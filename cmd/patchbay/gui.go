@@ -44,7 +44,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	explain := func(err error) error { return store.Damaged(err, db.Path()) }
-	w := ui.NewMainWindow(ctx, a, ui.Deps{Store: db, Ledger: db, Runs: db, Start: start, Explain: explain})
+	w := ui.NewMainWindow(ctx, a, ui.Deps{Store: db, Ledger: db, Runs: db, Turns: db, Start: start, Explain: explain})
 	// An interrupt or SIGTERM ends the app as closing the window would not:
 	// at once, without asking about unsaved changes.
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })

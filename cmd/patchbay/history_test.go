@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,10 +161,7 @@ func TestRotatedRefreshTokenKept(t *testing.T) {
 	srv := httptest.NewServer(provider)
 	defer srv.Close()
 	c := newCLI(t)
-	c.must("import", writeFile(t, "o.json", `{"Format": "patchbay.connector/1", "Name": "OAuthed",
-  "Authentication": [{"AuthName": "OAuth", "AuthType": "OAuth2", "TokenUrl": "`+srv.URL+`/token", "IsDefault": true}],
-  "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+srv.URL+`/items"}]}`))
-	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
+	importOAuthed(c, srv.URL)
 	var all strings.Builder
 	for run := 1; run <= 2; run++ {
 		code, out, errOut := c.run("run", "OAuthed", "List")
@@ -199,11 +198,81 @@ func TestRotatedRefreshTokenKeptAfterARename(t *testing.T) {
 		provider.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	c.must("import", writeFile(t, "o.json", `{"Format": "patchbay.connector/1", "Name": "OAuthed",
-  "Authentication": [{"AuthName": "OAuth", "AuthType": "OAuth2", "TokenUrl": "`+srv.URL+`/token", "IsDefault": true}],
-  "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+srv.URL+`/items"}]}`))
-	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
+	importOAuthed(c, srv.URL)
 	if code, out, errOut := c.run("run", "OAuthed", "List"); code != exitOK || !strings.Contains(errOut, `kept the new Cyclr_Auth_RefreshToken the API gave in the account values of "OAuthed v2"`) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+// Two Patchbay processes on one database refresh the same rotating token
+// at the same moment: the second waits for the first's token request and
+// goes on with the token it got, instead of sending the spent one, and
+// both runs pass. The newest token is the one kept.
+func TestTwoProcessesRefreshOneRotatingToken(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	provider.ClientID, provider.AnyIssued = "cid", true
+	var tokenRequests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") {
+			tokenRequests.Add(1)
+			time.Sleep(300 * time.Millisecond) // both are out at once, unless one waits
+		}
+		provider.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	importOAuthed(c, srv.URL)
+	for round := range 2 {
+		var wg sync.WaitGroup
+		outs := make([][]byte, 2)
+		errs := make([]error, 2)
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], errs[i] = patchbayCmd("run", "OAuthed", "List", "--db", c.db).CombinedOutput()
+			}()
+		}
+		wg.Wait()
+		for i := range outs {
+			if errs[i] != nil {
+				t.Errorf("round %d, process %d: %v\n%s", round, i, errs[i], outs[i])
+			}
+			if strings.Contains(string(outs[i]), "rt-") {
+				t.Errorf("round %d, process %d shows a refresh token:\n%s", round, i, outs[i])
+			}
+		}
+	}
+	if n := tokenRequests.Load(); n != 4 {
+		t.Errorf("%d token requests for 4 runs, want 4", n)
+	}
+	if kept := accountValue(t, c.db, "OAuthed", model.SystemFieldAuthRefreshToken); kept != oauthtest.Refresh(4) {
+		t.Errorf("kept refresh token %q, want the newest, %q", kept, oauthtest.Refresh(4))
+	}
+}
+
+// accountValue reads one account value of a connector from the database.
+func accountValue(t *testing.T, path, connector, key string) string {
+	t.Helper()
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	values, err := db.AccountValues(context.Background(), connector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values[key]
+}
+
+// importOAuthed imports "OAuthed", an OAuth2 connector of the public
+// client cid whose token endpoint and one method, List, are at base, and
+// sets its first refresh token, rt-first-0001.
+func importOAuthed(c *cli, base string) {
+	c.t.Helper()
+	c.must("import", writeFile(c.t, "o.json", `{"Format": "patchbay.connector/1", "Name": "OAuthed",
+  "Authentication": [{"AuthName": "OAuth", "AuthType": "OAuth2", "TokenUrl": "`+base+`/token", "IsDefault": true}],
+  "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+base+`/items"}]}`))
+	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
 }

@@ -144,6 +144,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 	r.OnAccountUpdate = func(updates map[string]string) error {
 		return keepAccountUpdates(ctx, env, db, r.Connector, updates)
 	}
+	r.Turns = db // a refresh takes turns with the window and other commands
 	return db, r, nil
 }
 

@@ -22,6 +22,9 @@ type Server struct {
 	// ClientID, if set, is the public client the token endpoint wants in
 	// the body, with no secret and no Authorization header.
 	ClientID string
+	// AnyIssued makes the API take any access token the provider gave, as
+	// most providers' APIs do until it expires, not only the latest.
+	AnyIssued bool
 }
 
 // New serves a provider whose first refresh token is first.
@@ -34,7 +37,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !strings.HasSuffix(r.URL.Path, "/token") {
-		if r.Header.Get("Authorization") != fmt.Sprintf("Bearer at-%d", s.n) {
+		if !s.takes(r.Header.Get("Authorization")) {
 			http.Error(w, "who are you", http.StatusUnauthorized)
 			return
 		}
@@ -53,4 +56,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.n++
 	s.current = Refresh(s.n)
 	fmt.Fprintf(w, `{"access_token":"at-%d","refresh_token":%q,"token_type":"Bearer"}`, s.n, s.current)
+}
+
+// takes reports whether the API takes the Authorization header.
+func (s *Server) takes(auth string) bool {
+	if !s.AnyIssued {
+		return auth == fmt.Sprintf("Bearer at-%d", s.n)
+	}
+	for k := 1; k <= s.n; k++ {
+		if auth == fmt.Sprintf("Bearer at-%d", k) {
+			return true
+		}
+	}
+	return false
 }
