@@ -133,7 +133,12 @@ func secretForms(secrets []string) []string {
 			continue
 		}
 		q, p := url.QueryEscape(s), url.PathEscape(s)
-		for _, f := range [...]string{s, q, p, lowerHex(q), lowerHex(p)} {
+		// A space as %20 rather than +, as JavaScript's
+		// encodeURIComponent and Python's quote(safe='') write it; the
+		// first leaves ! ' ( ) * as they are.
+		pct := strings.ReplaceAll(q, "+", "%20")
+		uri := strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").Replace(pct)
+		for _, f := range [...]string{s, q, p, pct, uri, lowerHex(q), lowerHex(p), lowerHex(pct), lowerHex(uri)} {
 			add(f)
 		}
 		// As Go's XML writer puts it in an Xml body (line breaks and tabs
@@ -146,6 +151,12 @@ func secretForms(secrets []string) []string {
 		// As an HTML or XML error page writes it: &, <, >, " and ' as
 		// entities, the quotes in any of their usual spellings.
 		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
+		// Characters beyond ASCII as character references, as XML
+		// writers asked for ASCII output (Python's ElementTree) put them.
+		for _, style := range [...]string{"&#%d;", "&#x%x;", "&#x%X;"} {
+			add(charRefs(s, style))
+			add(charRefs(h, style))
+		}
 		// XML text and PHP's default leave quotes as they are.
 		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
 			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
@@ -164,6 +175,20 @@ func secretForms(secrets []string) []string {
 	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
+}
+
+// charRefs writes each character of s beyond ASCII as a character
+// reference in the given style (&#252; or &#xfc;).
+func charRefs(s, style string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, style, r)
+	}
+	return b.String()
 }
 
 // lowerHex writes the hex digits of each %XX escape in lower case.

@@ -159,9 +159,9 @@ var (
 
 // maskStrings applies mask to every plain string v holds, however deep:
 // fields, list items, map keys and values, and the strings inside the
-// decoded JSON of a mapped value. Named string types (a status, a Data
-// Type, a json.Number), unexported fields and fields tagged mask:"never"
-// are left as they are.
+// decoded JSON of a mapped value, where a number holding a secret becomes
+// masked text. Named string types (a status, a Data Type), unexported
+// fields and fields tagged mask:"never" are left as they are.
 func maskStrings(v reflect.Value, mask func(string) string) {
 	switch v.Kind() {
 	case reflect.String:
@@ -195,7 +195,15 @@ func maskStrings(v reflect.Value, mask func(string) string) {
 		}
 		v.Set(out)
 	case reflect.Interface:
-		if !v.IsNil() && v.Elem().Type() != numberType {
+		switch {
+		case v.IsNil():
+		case v.Elem().Type() == numberType:
+			// A mapped number that holds a secret (a Sensitive PIN the
+			// API answered as a number) is shown masked, as text.
+			if n := v.Elem().String(); mask(n) != n {
+				v.Set(reflect.ValueOf(mask(n)))
+			}
+		default:
 			x := settable(v.Elem())
 			maskStrings(x, mask)
 			v.Set(x)

@@ -289,8 +289,12 @@ func mappedValues(fs []engine.MappedField) map[string]string {
 }
 
 func dump(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // & < > as they are: a secret holding one is searched for as it is
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+	return b.String()
 }
 
 // TestAfterActionAlone: a script with only an after_action handler still

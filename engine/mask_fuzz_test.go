@@ -24,8 +24,30 @@ func spellings(secret string) []string {
 	lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`)
 	lower := func(s string) string { return lowerHex.ReplaceAllStringFunc(s, strings.ToLower) }
 	q, p := url.QueryEscape(secret), url.PathEscape(secret)
-	out := []string{secret, q, p, lower(q), lower(p), html.EscapeString(secret),
+	// encodeURIComponent: a space as %20, and ! ' ( ) * as they are.
+	uri := regexp.MustCompile(`[^A-Za-z0-9\-_.!~*'()]`).ReplaceAllStringFunc(secret, func(c string) string {
+		var b strings.Builder
+		for _, x := range []byte(c) {
+			fmt.Fprintf(&b, "%%%02X", x)
+		}
+		return b.String()
+	})
+	out := []string{secret, q, p, uri, lower(q), lower(p), lower(uri), html.EscapeString(secret),
 		strings.NewReplacer("&#34;", "&quot;", "&#39;", "&apos;").Replace(html.EscapeString(secret))}
+	// As an XML writer with ASCII output puts characters beyond ASCII.
+	var refs [3]strings.Builder
+	for _, r := range secret {
+		for i, style := range []string{"&#%d;", "&#x%x;", "&#x%X;"} {
+			if r < utf8.RuneSelf {
+				refs[i].WriteRune(r)
+			} else {
+				fmt.Fprintf(&refs[i], style, r)
+			}
+		}
+	}
+	for i := range refs {
+		out = append(out, refs[i].String())
+	}
 	html, _ := json.Marshal(secret)
 	var raw bytes.Buffer
 	enc := json.NewEncoder(&raw)
@@ -71,8 +93,11 @@ func FuzzMask(f *testing.F) {
 	f.Add("a b&c<d>", "", "", uint8(2), uint8(0))
 	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(6), uint8(1)) // <, > and & escaped
 	f.Add("aaaa", "aaa", "aaa", uint8(1), uint8(5))
-	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(5), uint8(3)) // as an HTML error page writes it
-	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(6), uint8(3))         // &quot; and &apos;
+	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(5), uint8(3))       // as an HTML error page writes it
+	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(6), uint8(3))               // &quot; and &apos;
+	f.Add("rt/Secret+Val=ue 9", "refresh_token=", "", uint8(3), uint8(4))   // encodeURIComponent
+	f.Add("Geheim-Schlüssel-42", `<error key="`, `"/>`, uint8(9), uint8(9)) // &#252;
+	f.Add("Geheim-Schlüssel-42", "<key>", "</key>", uint8(10), uint8(9))    // &#xfc;
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return // the mask is made of •: a secret of them would match it

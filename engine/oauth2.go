@@ -1,9 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"patchbay/internal/xmljson"
 	"patchbay/model"
 )
 
@@ -116,20 +117,22 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		req.Body = append(form, FormField{"client_id", id}) // a public client
 	}
 	resp, ex, sendErr := r.client().Send(ctx, req)
-	fields := r.learnTokens(resp)
+	answer := r.learnTokens(resp)
 	if sendErr == nil && secret != "" && refusedClient(resp) {
 		step.Console = append(step.Console, MaskText(fmt.Sprintf("the token endpoint refused the client credentials in the Authorization header (%d%s); they were sent again in the body",
 			resp.Status, bodyHint(resp.Body)), r.secrets()))
 		req.Headers = map[string]string{"Accept": "application/json", "Content-Type": contentType(model.BodyForm)}
 		req.Body = append(form, FormField{"client_id", id}, FormField{"client_secret", secret})
 		resp, ex, sendErr = r.client().Send(ctx, req)
-		fields = r.learnTokens(resp)
+		answer = r.learnTokens(resp)
 	}
 	token, next := "", ""
 	if sendErr == nil && resp.OK() {
-		token, next = fields["access_token"], fields["refresh_token"]
+		token, next = answer.fields["access_token"], answer.fields["refresh_token"]
 	}
-	rotating := refresh != "" && token != "" && next != "" && next != refresh
+	// A new refresh token is kept even beside no access token: the
+	// old one may be spent all the same.
+	rotating := refresh != "" && next != "" && next != refresh
 	if rotating {
 		rotated.record(endpoint, refresh, next)
 		if r.Turns != nil {
@@ -140,14 +143,11 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	unlock() // the next refresh may go, from the newest token
 	step.Request, step.Response = ex.logForms(r.secretForms(r.secrets()))
-	switch {
-	case sendErr != nil:
-		step.notSent = ex.Request == nil || neverSent(sendErr)
-		return fail(fmt.Errorf("the OAuth2 token request to %s: %w", endpoint, sendErr))
-	case !resp.OK():
-		return fail(fmt.Errorf("the OAuth2 token request to %s answered %d%s%s", endpoint, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body)))
-	case token == "":
-		return fail(errors.New("the OAuth2 token response has no access_token: " + clip(strings.TrimSpace(string(resp.Body)), 200)))
+	if unread := resp != nil && resp.OK() && token == ""; unread && step.Response != nil {
+		// A 2xx Patchbay could not read a token from may hold credentials
+		// in a shape it does not know: it is not shown.
+		step.Response.Body = fmt.Sprintf("(not shown: a token response Patchbay could not read an access token from may hold credentials; %d bytes, %s)",
+			len(resp.Body), cmp.Or(answer.shape, "Content-Type "+cmp.Or(resp.Headers.Get("Content-Type"), "not given")))
 	}
 	if rotating {
 		// The provider rotates refresh tokens: the old one is spent, and
@@ -159,6 +159,16 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		default:
 			step.Console = append(step.Console, "the token endpoint gave a new refresh token; it is kept in the account values")
 		}
+	}
+	switch {
+	case sendErr != nil:
+		step.notSent = ex.Request == nil || neverSent(sendErr)
+		return fail(fmt.Errorf("the OAuth2 token request to %s: %w", endpoint, sendErr))
+	case !resp.OK():
+		return fail(fmt.Errorf("the OAuth2 token request to %s answered %d%s%s", endpoint, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body)))
+	case token == "":
+		return fail(fmt.Errorf("the OAuth2 token response has no access_token at its top level: it is %s (the body is not shown, as it may hold credentials)",
+			cmp.Or(answer.shape, "neither JSON nor form-encoded (Content-Type "+cmp.Or(resp.Headers.Get("Content-Type"), "not given")+")")))
 	}
 	r.token = token
 	r.tokenAccount = maps.Clone(r.Account)
@@ -345,42 +355,133 @@ func (r *Runner) inputs() map[string]string {
 // tokenSecrets are the fields of a token response that hold credentials.
 var tokenSecrets = []string{"access_token", "refresh_token", "id_token"}
 
-// tokenFields reads a token response's credentials, from JSON or from the
-// form encoding some providers answer with (access_token=…&token_type=…).
-func tokenFields(body []byte) map[string]string {
-	out := map[string]string{}
+// tokenAnswer is what a token response holds, as far as Patchbay reads it.
+type tokenAnswer struct {
+	// fields are the top-level credentials by name (access_token, …); in
+	// XML, the root element's.
+	fields map[string]string
+	// secrets are every value that may be a credential: those fields,
+	// and any value, however deep, under a key naming a token or a secret
+	// (accessToken, data.access_token, client_secret, …).
+	secrets []string
+	// shape says what the body is, for a message that must not quote it:
+	// "JSON with the keys a, b", "form-encoded", "XML", or "".
+	shape string
+}
+
+// readTokenAnswer reads a token response's credentials from JSON, from the
+// form encoding some providers answer with (access_token=…&token_type=…),
+// or from XML (the root element's children). Numbers are taken as written.
+func readTokenAnswer(body []byte, contentType string) tokenAnswer {
+	out := tokenAnswer{fields: map[string]string{}}
 	body = withoutBOM(body)
-	if checkJSON(body) == nil {
-		for _, k := range tokenSecrets {
-			if v := gjson.GetBytes(body, k); v.Type == gjson.String || v.Type == gjson.Number {
-				out[k] = v.String()
+	if checkJSON(body) != nil {
+		if doc, err := xmljson.ToJSON(body); err == nil {
+			// The credentials are the root element's children.
+			gjson.ParseBytes(doc).ForEach(func(_, root gjson.Result) bool {
+				out.readFields(root)
+				return false
+			})
+			out.shape = "XML"
+			if strings.Contains(strings.ToLower(contentType), "html") {
+				out.shape = "an HTML page"
 			}
+			out.secrets = append(out.secrets, secretsUnder(gjson.ParseBytes(doc), false)...)
+			return out
+		}
+		form, err := url.ParseQuery(strings.TrimSpace(string(body)))
+		if err != nil {
+			return out
+		}
+		for k, vs := range form {
+			if tokenishKey(k) {
+				out.secrets = append(out.secrets, vs...)
+			}
+		}
+		for _, k := range tokenSecrets {
+			if v := form.Get(k); v != "" {
+				out.fields[k] = v
+			}
+		}
+		if len(out.fields) > 0 {
+			out.shape = "form-encoded"
 		}
 		return out
 	}
-	if form, err := url.ParseQuery(strings.TrimSpace(string(body))); err == nil {
-		for _, k := range tokenSecrets {
-			if v := form.Get(k); v != "" {
-				out[k] = v
-			}
-		}
+	doc := gjson.ParseBytes(body)
+	out.readFields(doc)
+	out.secrets = append(out.secrets, secretsUnder(doc, false)...)
+	var keys []string
+	doc.ForEach(func(k, _ gjson.Result) bool {
+		keys = append(keys, k.String())
+		return len(keys) < 10
+	})
+	out.shape = "JSON"
+	if len(keys) > 0 {
+		out.shape = "JSON with the keys " + strings.Join(keys, ", ")
 	}
 	return out
 }
 
-// learnTokens keeps the credentials a token response holds as secrets,
-// whatever its status, before anything shows it, and returns them by field.
-func (r *Runner) learnTokens(resp *Response) map[string]string {
-	if resp == nil {
-		return nil
+// readFields reads the credentials that are o's own fields.
+func (a *tokenAnswer) readFields(o gjson.Result) {
+	for _, k := range tokenSecrets {
+		switch v := o.Get(gjson.Escape(k)); v.Type {
+		case gjson.String:
+			a.fields[k] = v.String()
+		case gjson.Number:
+			a.fields[k] = v.Raw // as written: 1.5e+20 is not to be rounded
+		default:
+			continue
+		}
+		a.secrets = append(a.secrets, a.fields[k])
 	}
-	fields := tokenFields(resp.Body)
-	for _, v := range fields {
+}
+
+// secretsUnder lists the strings in v that may be credentials: all of
+// them under a key naming a token or a secret (under is true there),
+// however deep, but for a few characters: a credential is longer, and
+// masking "true" or "ok" everywhere would garble the log.
+func secretsUnder(v gjson.Result, under bool) []string {
+	var out []string
+	switch {
+	case v.IsObject() || v.IsArray():
+		v.ForEach(func(k, x gjson.Result) bool {
+			out = append(out, secretsUnder(x, under || tokenishKey(k.String()))...)
+			return true
+		})
+	case under && v.Type == gjson.String && len(v.String()) >= minGuessedSecret:
+		out = append(out, v.String())
+	}
+	return out
+}
+
+// minGuessedSecret is the shortest value secretsUnder takes for one.
+const minGuessedSecret = 8
+
+// tokenishKey reports whether a key names a credential: access_token,
+// accessToken, id-token, client_secret, … but not token_type or
+// refresh_token_expires_in, which say something of one.
+func tokenishKey(k string) bool {
+	k = strings.ToLower(k)
+	return (strings.Contains(k, "token") || strings.Contains(k, "secret")) &&
+		!strings.Contains(k, "type") && !strings.Contains(k, "expire")
+}
+
+// learnTokens keeps every value of a token response that may be a
+// credential as a secret, whatever its status, before anything shows it,
+// and returns what it read.
+func (r *Runner) learnTokens(resp *Response) tokenAnswer {
+	if resp == nil {
+		return tokenAnswer{}
+	}
+	answer := readTokenAnswer(resp.Body, resp.Headers.Get("Content-Type"))
+	for _, v := range answer.secrets {
 		if !slices.Contains(r.extraSecrets, v) {
 			r.extraSecrets = append(r.extraSecrets, v)
 		}
 	}
-	return fields
+	return answer
 }
 
 // refusedClient reports whether a token endpoint refused the client

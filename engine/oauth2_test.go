@@ -156,8 +156,8 @@ func TestOAuth2TokenRefused(t *testing.T) {
 	}{
 		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: nothing to get an access token with: set Cyclr_Auth_RefreshToken in the account values (a refresh token from signing in at the API's site, with Cyclr_Auth_ClientId), or Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret for the client credentials grant"},
 		{"refused", &oauthAPI{tokenStatus: http.StatusForbidden}, oauthAccount(), `the OAuth2 token request to http://127.0.0.1:`},
-		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token: {"token_type":"Bearer"}`},
-		{"not JSON", &oauthAPI{tokenBody: `<html>Service unavailable</html>`}, oauthAccount(), `the OAuth2 token response has no access_token: <html>`},
+		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token at its top level: it is JSON with the keys token_type (the body is not shown, as it may hold credentials)`},
+		{"not JSON", &oauthAPI{tokenBody: `Service unavailable`}, oauthAccount(), `the OAuth2 token response has no access_token at its top level: it is neither JSON nor form-encoded (Content-Type text/plain; charset=utf-8)`},
 		{"a bad scope is not the client's fault", &oauthAPI{tokenStatus: http.StatusBadRequest, tokenError: "invalid_scope"}, oauthAccount(), `answered 400 Bad Request: {"error":"invalid_scope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -514,5 +514,72 @@ func TestOAuth2RefreshTurnsAcrossProcesses(t *testing.T) {
 	}
 	if out := dump(res); strings.Contains(out, "rt-rotated-by-another") || strings.Contains(out, oauthtest.Refresh(1)) {
 		t.Errorf("a refresh token shows:\n%s", out)
+	}
+}
+
+// A 2xx token answer in a shape Patchbay reads no access token from is
+// not shown, in the step, the error or the history, and nothing under a
+// key naming a token shows anywhere; an XML answer is read (the root
+// element's children), and its new refresh token kept; a token written as
+// a number is sent as written.
+func TestOAuth2TokenAnswers(t *testing.T) {
+	const tok = "at-LIVE-7f3a9c"
+	big := `{"access_token":"` + tok + `","pad":"` + strings.Repeat("x", engine.MaxResponseBody) + `"}`
+	for _, tc := range []struct {
+		name, ctype, body string
+		ok                bool
+		want              string // in the error, or the token sent
+	}{
+		{"xml", "application/xml", `<?xml version="1.0"?><OAuth><access_token>` + tok + `</access_token><refresh_token>rt-NEW-0b2d77</refresh_token></OAuth>`, true, "Bearer " + tok},
+		{"nested", "application/json", `{"data":{"access_token":"` + tok + `"}}`, false, "it is JSON with the keys data (the body is not shown"},
+		{"camel case", "application/json", `{"accessToken":"` + tok + `","tokenType":"bearer"}`, false, "it is JSON with the keys accessToken, tokenType"},
+		{"object", "application/json", `{"access_token":{"value":"` + tok + `"}}`, false, "it is JSON with the keys access_token"},
+		{"html page", "text/html", `<html><body>access_token=` + tok + `</body></html>`, false, "it is an HTML page"},
+		{"jsonp", "application/javascript", `cb({"access_token":"` + tok + `"})`, false, "neither JSON nor form-encoded (Content-Type application/javascript)"},
+		{"form with a semicolon", "application/x-www-form-urlencoded", `access_token=` + tok + `&note=a;b`, false, "neither JSON nor form-encoded"},
+		{"over the cap", "application/json", big, false, "response body is larger than 10 MiB"},
+		{"number", "application/json", `{"access_token":12345678901234567890.5}`, true, "Bearer 12345678901234567890.5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent atomic.Value
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/oauth/token" {
+					w.Header().Set("Content-Type", tc.ctype)
+					io.WriteString(w, tc.body)
+					return
+				}
+				sent.Store(r.Header.Get("Authorization"))
+				io.WriteString(w, `{}`)
+			}))
+			defer srv.Close()
+			account := oauthAccount()
+			account[model.SystemFieldAuthRefreshToken] = "rt-OLD-11aa22"
+			var kept []string
+			r := &engine.Runner{Connector: oauthConnector(srv.URL), Account: account, OnAccountUpdate: func(u map[string]string) error {
+				kept = append(kept, u[model.SystemFieldAuthRefreshToken])
+				return nil
+			}}
+			res := r.RunMethod(context.Background(), "List")
+			if tc.ok {
+				if got, _ := sent.Load().(string); !res.OK || got != tc.want {
+					t.Fatalf("ok %t, sent %q (want %q): %s", res.OK, got, tc.want, res.Error)
+				}
+			} else if res.OK || !strings.Contains(res.Error, tc.want) {
+				t.Fatalf("ok %t, error %q, want %q", res.OK, res.Error, tc.want)
+			}
+			if tc.name == "xml" && (len(kept) != 1 || kept[0] != "rt-NEW-0b2d77") {
+				t.Errorf("the XML answer's refresh token: kept %q", kept)
+			}
+			rec, err := res.HistoryRecord()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := dump(res) + string(rec.Log)
+			for _, secret := range []string{tok, "12345678901234567890", "rt-NEW-0b2d77", "xxxxxxxxxx"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%q shows", secret)
+				}
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -640,11 +641,25 @@ func maskMapped(fs []MappedField, forms []string) []MappedField {
 	return fs
 }
 
-// maskValue masks secrets in every string of a mapped value, however deep.
+// maskValue masks secrets in every string of a mapped value, however deep,
+// and in its numbers: one that holds a secret (a Sensitive PIN the API
+// answered as a number) becomes masked text.
 func maskValue(v any, forms []string) any {
 	switch v := v.(type) {
 	case string:
 		return maskForms(v, forms)
+	case json.Number:
+		if masked := maskForms(string(v), forms); masked != string(v) {
+			return masked
+		}
+	case int64:
+		if n := strconv.FormatInt(v, 10); maskForms(n, forms) != n {
+			return maskForms(n, forms)
+		}
+	case float64:
+		if n := strconv.FormatFloat(v, 'g', -1, 64); maskForms(n, forms) != n {
+			return maskForms(n, forms)
+		}
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {

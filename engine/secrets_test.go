@@ -234,3 +234,46 @@ func TestScriptBuiltCredentialsMasked(t *testing.T) {
 		t.Errorf("console %q, want the line with the credentials masked", step.Console)
 	}
 }
+
+// A Sensitive value the API answers as a number is masked where it is
+// mapped, as a number and inside an object, in the run and its history,
+// also when read back from a record kept before numbers were masked.
+func TestSensitiveNumberMappedMasked(t *testing.T) {
+	const pin = "48213957"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"account":{"pin":`+pin+`,"name":"Ada"},"ratio":`+pin+`.5}`)
+	}))
+	defer srv.Close()
+	c := &model.Connector{Name: "Pin",
+		Parameters: []model.Parameter{{TargetType: model.TargetHttpHeader, TargetName: "X-Pin", IsSensitive: true, Values: []string{pin}}},
+		Methods: []model.Method{{Name: "Get", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: srv.URL + "/a",
+			ResponseFormat: model.Format{Fields: []model.Field{
+				{ConnectorField: "account.pin", DataType: model.FieldInteger},
+				{ConnectorField: "account", DataType: model.FieldObject},
+				{ConnectorField: "ratio", DataType: model.FieldDecimal},
+				{ConnectorField: "account.name", DataType: model.FieldText}}}}}}
+	res := (&engine.Runner{Connector: c}).RunMethod(context.Background(), "Get")
+	if !res.OK || len(res.Steps) != 1 || len(res.Steps[0].Mapped) != 4 || res.Steps[0].Mapped[3].Value != "Ada" {
+		t.Fatalf("ok %t: %s\n%s", res.OK, res.Error, dump(res))
+	}
+	rec, err := res.HistoryRecord()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := dump(res) + string(rec.Log); strings.Contains(out, pin) {
+		t.Errorf("the Sensitive value shows:\n%s", out)
+	}
+	// A record kept with the number as it was: the history masks it.
+	old := strings.Replace(string(rec.Log), `"value":"`+engine.Mask+`"`, `"value":`+pin, 1)
+	if old == string(rec.Log) {
+		t.Fatalf("the record's masked number was not found to put back:\n%s", rec.Log)
+	}
+	rec.Log = []byte(old)
+	read, err := engine.FromHistory(*rec, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := dump(read); strings.Contains(out, pin) {
+		t.Errorf("the history shows the Sensitive value of an older record:\n%s", out)
+	}
+}
