@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"patchbay/model"
 )
 
@@ -150,6 +152,52 @@ func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// Summary reads what a list of runs shows of one, its webhook id and its
+// error, masked as Read masks them, without decoding the rest of its log:
+// a connector's history holds up to 100 runs whose bodies run to 64 KiB.
+// A log it is not sure of is read whole by Read, whose error it returns.
+func (h *HistoryReader) Summary(rec model.RunRecord) (webhookID, errText string, err error) {
+	log := bytes.TrimSpace(rec.Log)
+	first := gjson.ParseBytes(log) // the value a json.Decoder reads first
+	if len(log) == 0 || log[0] != '{' || !first.IsObject() || !gjson.Valid(first.Raw) {
+		return h.summaryRead(rec)
+	}
+	// As encoding/json reads them into a Result: keys in any case, the
+	// last of a repeated one, strings with invalid UTF-8 as U+FFFD.
+	bad := false
+	first.ForEach(func(k, v gjson.Result) bool {
+		var into *string
+		switch {
+		case strings.EqualFold(k.String(), "webhook_id"):
+			into = &webhookID
+		case strings.EqualFold(k.String(), "error"):
+			into = &errText
+		default:
+			return true
+		}
+		*into = ""
+		bad = v.Type != gjson.Null && (v.Type != gjson.String || json.Unmarshal([]byte(v.Raw), into) != nil)
+		return !bad
+	})
+	if bad {
+		return h.summaryRead(rec)
+	}
+	webhookID, errText = maskForms(webhookID, h.forms), maskForms(errText, h.forms)
+	if strings.Contains(errText, clipMark) {
+		errText = maskClipped(errText, h.forms)
+	}
+	return webhookID, errText, nil
+}
+
+// summaryRead is Summary by way of Read.
+func (h *HistoryReader) summaryRead(rec model.RunRecord) (webhookID, errText string, err error) {
+	res, err := h.Read(rec)
+	if err != nil {
+		return "", "", err
+	}
+	return res.WebhookID, res.Error, nil
 }
 
 var (

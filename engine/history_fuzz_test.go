@@ -31,9 +31,14 @@ func FuzzHistory(f *testing.F) {
 	f.Add(`{"delivery":{"mapped":[{"value":{"x":[{"secr3t":"secr3t"}]}}]},"error":"secr…"}`, "secr3t")
 	f.Fuzz(func(t *testing.T, log, secret string) {
 		c := &model.Connector{Name: "C", Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "S", IsSensitive: true, Values: []string{secret}}}}
-		res, err := engine.FromHistory(model.RunRecord{ID: 1, Log: json.RawMessage(log)}, c, nil)
+		rec := model.RunRecord{ID: 1, Log: json.RawMessage(log)}
+		res, err := engine.FromHistory(rec, c, nil)
 		if err != nil {
 			return
+		}
+		// What a list of runs shows of it agrees with the run read whole.
+		if id, errText, err := engine.NewHistoryReader(c, nil).Summary(rec); err != nil || id != res.WebhookID || errText != res.Error {
+			t.Fatalf("summary %q, %q, %v; the run read whole has %q, %q", id, errText, err, res.WebhookID, res.Error)
 		}
 		out, err := json.Marshal(res)
 		if err != nil || !json.Valid(out) {

@@ -176,3 +176,35 @@ func TestFromHistoryUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHistorySummary: what a list of runs reads of each (Summary)
+// beside reading the run whole (Read), for a run whose two bodies are cut
+// at HistoryBodyLimit, as a long history's are.
+func BenchmarkHistorySummary(b *testing.B) {
+	body := `{"items":[` + strings.Repeat(`{"id":1,"name":"Ada Lovelace","secretish":"tenant-Q8w3zLr5"},`, engine.HistoryBodyLimit/60) + `{}]}`
+	res := &engine.Result{Connector: "C", Method: "M", Kind: "webhook", WebhookID: "wh_1", Error: "DELETE M answered 500: tenant-Q8w3zLr5",
+		Steps: []*engine.Step{{Name: "Create webhook", Request: &engine.RequestLog{Method: "POST", URL: "http://x/hooks", Body: body}, Response: &engine.ResponseLog{Status: 201, Body: body}}}}
+	rec, err := res.HistoryRecord()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &model.Connector{Name: "C", Parameters: []model.Parameter{{TargetName: "T", TargetType: model.TargetHttpHeader, IsSensitive: true, Values: []string{"tenant-Q8w3zLr5"}}}}
+	reader := engine.NewHistoryReader(c, nil)
+	var read, summary time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		id, errText, err := reader.Summary(*rec)
+		t1 := time.Now()
+		whole, err2 := reader.Read(*rec)
+		t2 := time.Now()
+		if err != nil || err2 != nil || id != whole.WebhookID || errText != whole.Error || strings.Contains(errText, "tenant") {
+			b.Fatalf("summary %q %q %v; read %v", id, errText, err, err2)
+		}
+		summary += t1.Sub(t0)
+		read += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(summary.Nanoseconds())/float64(b.N), "summary-ns/op")
+	b.ReportMetric(float64(read.Nanoseconds())/float64(b.N), "read-ns/op")
+	b.ReportMetric(float64(summary)/float64(read), "summary/read")
+}

@@ -114,12 +114,12 @@ func summarize(rec model.RunRecord, reader *engine.HistoryReader) runSummary {
 	if !rec.FinishedAt.IsZero() {
 		s.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Milliseconds()
 	}
-	res, err := reader.Read(rec)
+	id, errText, err := reader.Summary(rec)
 	if err != nil {
 		s.OK, s.Error = false, err.Error()
 		return s
 	}
-	s.WebhookID, s.Error = res.WebhookID, res.Error
+	s.WebhookID, s.Error = id, errText
 	return s
 }
 
