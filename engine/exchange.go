@@ -157,6 +157,9 @@ func secretForms(secrets []string) []string {
 			add(charRefs(s, style))
 			add(charRefs(h, style))
 		}
+		// Latin-1's letters as HTML's named entities (&uuml;), as PHP's
+		// htmlentities writes them on an error page.
+		add(latin1Entities(h))
 		// XML text and PHP's default leave quotes as they are.
 		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
 			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
@@ -187,6 +190,32 @@ func charRefs(s, style string) string {
 			continue
 		}
 		fmt.Fprintf(&b, style, r)
+	}
+	return b.String()
+}
+
+// latin1Names are HTML's entity names of U+00A0 to U+00FF, in order.
+var latin1Names = [0x100 - 0xA0]string{
+	"nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf", "laquo",
+	"not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro", "para", "middot",
+	"cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc", "Atilde",
+	"Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute", "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml",
+	"ETH", "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc",
+	"Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+	"egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve", "oacute",
+	"ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc", "uuml", "yacute", "thorn", "yuml",
+}
+
+// latin1Entities writes each character of s from U+00A0 to U+00FF as
+// HTML's named entity for it (ü as &uuml;).
+func latin1Entities(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xA0 && r <= 0xFF {
+			b.WriteString("&" + latin1Names[r-0xA0] + ";")
+			continue
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -48,6 +48,16 @@ func spellings(secret string) []string {
 	for i := range refs {
 		out = append(out, refs[i].String())
 	}
+	// As PHP's htmlentities writes it: Latin-1's letters by name (&uuml;).
+	var named strings.Builder
+	for _, r := range html.EscapeString(secret) {
+		if r >= 0xA0 && r <= 0xFF {
+			named.WriteString("&" + latin1Names[r-0xA0] + ";")
+		} else {
+			named.WriteRune(r)
+		}
+	}
+	out = append(out, named.String())
 	html, _ := json.Marshal(secret)
 	var raw bytes.Buffer
 	enc := json.NewEncoder(&raw)
@@ -78,26 +88,37 @@ func escapeNonASCII(s, hex string) string {
 	return b.String()
 }
 
+// TestLatin1Names: the entity names masking uses are HTML's, one for each
+// character from U+00A0 to U+00FF.
+func TestLatin1Names(t *testing.T) {
+	for i, name := range latin1Names {
+		if r := rune(0xA0 + i); html.UnescapeString("&"+name+";") != string(r) {
+			t.Errorf("&%s; is not %q (U+%04X)", name, r, r)
+		}
+	}
+}
+
 // FuzzMask plants a secret, in one of the spellings encoders give it,
 // between any two texts: no spelling of it survives MaskText, and a cut
 // made in the text after the secret's first few characters leaves none of
 // its start before the clip mark.
 func FuzzMask(f *testing.F) {
 	f.Add("tok_ABCDEFGH", "key=", "&x=1", uint8(0), uint8(3))
-	f.Add("k3y/with+slash==", `{"a":"`, `"}`, uint8(5), uint8(9))
-	f.Add("k3y/with+slash==", "token=", "", uint8(3), uint8(2))  // query-escaped, lower-case hex
-	f.Add("k3y/with+slash==", "/hooks/", "", uint8(4), uint8(2)) // path-escaped, lower-case hex
-	f.Add("clé-ünïcode", "q=", "", uint8(7), uint8(20))
-	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(10), uint8(4)) // \/ and \uXXXX, lower case
-	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(11), uint8(4)) // \/ and \uXXXX, upper case
+	f.Add("k3y/with+slash==", `{"a":"`, `"}`, uint8(7), uint8(9))
+	f.Add("k3y/with+slash==", "token=", "", uint8(4), uint8(2))  // query-escaped, lower-case hex
+	f.Add("k3y/with+slash==", "/hooks/", "", uint8(5), uint8(2)) // path-escaped, lower-case hex
+	f.Add("clé-ünïcode", "q=", "", uint8(13), uint8(20))
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(17), uint8(4)) // \/ and \uXXXX, lower case
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(18), uint8(4)) // \/ and \uXXXX, upper case
 	f.Add("a b&c<d>", "", "", uint8(2), uint8(0))
-	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(6), uint8(1)) // <, > and & escaped
+	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(13), uint8(1)) // <, > and & escaped
 	f.Add("aaaa", "aaa", "aaa", uint8(1), uint8(5))
-	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(5), uint8(3))       // as an HTML error page writes it
-	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(6), uint8(3))               // &quot; and &apos;
-	f.Add("rt/Secret+Val=ue 9", "refresh_token=", "", uint8(3), uint8(4))   // encodeURIComponent
-	f.Add("Geheim-Schlüssel-42", `<error key="`, `"/>`, uint8(9), uint8(9)) // &#252;
-	f.Add("Geheim-Schlüssel-42", "<key>", "</key>", uint8(10), uint8(9))    // &#xfc;
+	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(7), uint8(3))        // as an HTML error page writes it
+	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(8), uint8(3))                // &quot; and &apos;
+	f.Add("rt/Secret+Val=ue 9", "refresh_token=", "", uint8(3), uint8(4))    // encodeURIComponent
+	f.Add("Geheim-Schlüssel-42", `<error key="`, `"/>`, uint8(9), uint8(9))  // &#252;
+	f.Add("Geheim-Schlüssel-42", "<key>", "</key>", uint8(10), uint8(9))     // &#xfc;
+	f.Add("Geheim-Schlüssel-42", "<p>bad key ", "</p>", uint8(12), uint8(9)) // &uuml;
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return // the mask is made of •: a secret of them would match it
