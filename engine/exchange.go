@@ -146,25 +146,28 @@ func secretForms(secrets []string) []string {
 		// XML requires (& and <) does.
 		var x strings.Builder
 		xml.EscapeText(&x, []byte(s))
-		add(x.String())
-		add(strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace(s))
+		marked := []string{s, x.String(), strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace(s),
+			// As Python's ElementTree writes an attribute.
+			strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#09;").Replace(s)}
 		// As an HTML or XML error page writes it: &, <, >, " and ' as
-		// entities, the quotes in any of their usual spellings.
+		// entities, the quotes in any of their usual spellings. XML text
+		// and PHP's default leave quotes as they are.
 		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
-		// Characters beyond ASCII as character references, as XML
-		// writers asked for ASCII output (Python's ElementTree) put them.
-		for _, style := range [...]string{"&#%d;", "&#x%x;", "&#x%X;"} {
-			add(charRefs(s, style))
-			add(charRefs(h, style))
-		}
-		// Latin-1's letters as HTML's named entities (&uuml;), as PHP's
-		// htmlentities writes them on an error page.
-		add(latin1Entities(h))
-		// XML text and PHP's default leave quotes as they are.
 		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
 			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
-				add(strings.NewReplacer("&#34;", dq, "&#39;", sq).Replace(h))
+				marked = append(marked, strings.NewReplacer("&#34;", dq, "&#39;", sq).Replace(h))
 			}
+		}
+		for _, m := range marked {
+			add(m)
+			// Characters beyond ASCII as character references, as XML
+			// writers asked for ASCII output (ElementTree) put them, and
+			// Latin-1's letters as HTML's named entities (&uuml;), as
+			// PHP's htmlentities writes them.
+			for _, style := range [...]string{"&#%d;", "&#x%x;", "&#x%X;"} {
+				add(charRefs(m, style))
+			}
+			add(latin1Entities(m))
 		}
 		js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
 		raw, _ := marshalJSON(s)

@@ -77,9 +77,10 @@ func FromHistory(rec model.RunRecord, c *model.Connector, account map[string]str
 // secrets one connector and its account values have now: a parameter made
 // Sensitive, or an account value that became a secret, after a run was
 // kept is masked in it too. Only the log's text is masked (its strings,
-// and the keys of its headers and mapped objects), never a number, a
-// status or its structure, so a secret such as "true" or "ok" cannot break
-// it. Numbers come back exactly as they were kept.
+// and the keys of its headers and mapped objects), and mapped values that
+// spell a secret, never a status, a flag or the log's structure, so a
+// secret such as "true" or "ok" cannot break it. Other numbers come back
+// exactly as they were kept.
 type HistoryReader struct {
 	forms []string
 }

@@ -34,19 +34,21 @@ func spellings(secret string) []string {
 	})
 	out := []string{secret, q, p, uri, lower(q), lower(p), lower(uri), html.EscapeString(secret),
 		strings.NewReplacer("&#34;", "&quot;", "&#39;", "&apos;").Replace(html.EscapeString(secret))}
-	// As an XML writer with ASCII output puts characters beyond ASCII.
-	var refs [3]strings.Builder
-	for _, r := range secret {
-		for i, style := range []string{"&#%d;", "&#x%x;", "&#x%X;"} {
-			if r < utf8.RuneSelf {
-				refs[i].WriteRune(r)
-			} else {
-				fmt.Fprintf(&refs[i], style, r)
+	// As an XML writer with ASCII output puts characters beyond ASCII,
+	// in text, and in an attribute as Python's ElementTree writes one.
+	attr := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#09;").Replace(secret)
+	for _, text := range []string{secret, attr} {
+		for _, style := range []string{"&#%d;", "&#x%x;", "&#x%X;"} {
+			var b strings.Builder
+			for _, r := range text {
+				if r < utf8.RuneSelf {
+					b.WriteRune(r)
+				} else {
+					fmt.Fprintf(&b, style, r)
+				}
 			}
+			out = append(out, b.String())
 		}
-	}
-	for i := range refs {
-		out = append(out, refs[i].String())
 	}
 	// As PHP's htmlentities writes it: Latin-1's letters by name (&uuml;).
 	var named strings.Builder
@@ -107,18 +109,19 @@ func FuzzMask(f *testing.F) {
 	f.Add("k3y/with+slash==", `{"a":"`, `"}`, uint8(7), uint8(9))
 	f.Add("k3y/with+slash==", "token=", "", uint8(4), uint8(2))  // query-escaped, lower-case hex
 	f.Add("k3y/with+slash==", "/hooks/", "", uint8(5), uint8(2)) // path-escaped, lower-case hex
-	f.Add("clé-ünïcode", "q=", "", uint8(13), uint8(20))
-	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(17), uint8(4)) // \/ and \uXXXX, lower case
-	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(18), uint8(4)) // \/ and \uXXXX, upper case
+	f.Add("clé-ünïcode", "q=", "", uint8(16), uint8(20))
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(20), uint8(4)) // \/ and \uXXXX, lower case
+	f.Add("clé/ünï😀", `{"a":"`, `"}`, uint8(21), uint8(4)) // \/ and \uXXXX, upper case
 	f.Add("a b&c<d>", "", "", uint8(2), uint8(0))
-	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(13), uint8(1)) // <, > and & escaped
+	f.Add("a b&c<d>", `{"a":"`, `"}`, uint8(16), uint8(1)) // <, > and & escaped
 	f.Add("aaaa", "aaa", "aaa", uint8(1), uint8(5))
 	f.Add(`k"e'y&<z>`, "<p>invalid key ", "</p>", uint8(7), uint8(3))        // as an HTML error page writes it
 	f.Add(`k"e'y&<z>`, "<key>", "</key>", uint8(8), uint8(3))                // &quot; and &apos;
 	f.Add("rt/Secret+Val=ue 9", "refresh_token=", "", uint8(3), uint8(4))    // encodeURIComponent
 	f.Add("Geheim-Schlüssel-42", `<error key="`, `"/>`, uint8(9), uint8(9))  // &#252;
 	f.Add("Geheim-Schlüssel-42", "<key>", "</key>", uint8(10), uint8(9))     // &#xfc;
-	f.Add("Geheim-Schlüssel-42", "<p>bad key ", "</p>", uint8(12), uint8(9)) // &uuml;
+	f.Add("Geheim-Schlüssel-42", "<p>bad key ", "</p>", uint8(15), uint8(9)) // &uuml;
+	f.Add("Grüße\"&42", `<error key="`, `" />`, uint8(12), uint8(9))         // ElementTree's attribute
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return // the mask is made of •: a secret of them would match it

@@ -377,16 +377,17 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 	body = withoutBOM(body)
 	if checkJSON(body) != nil {
 		if doc, err := xmljson.ToJSON(body); err == nil {
-			// The credentials are the root element's children.
+			// The credentials are the root element's children: its own
+			// name (<TokenResponse>) says nothing of what it holds.
 			gjson.ParseBytes(doc).ForEach(func(_, root gjson.Result) bool {
 				out.readFields(root)
+				out.secrets = append(out.secrets, secretsUnder(root, false)...)
 				return false
 			})
 			out.shape = "XML"
 			if strings.Contains(strings.ToLower(contentType), "html") {
 				out.shape = "an HTML page"
 			}
-			out.secrets = append(out.secrets, secretsUnder(gjson.ParseBytes(doc), false)...)
 			return out
 		}
 		form, err := url.ParseQuery(strings.TrimSpace(string(body)))
@@ -394,8 +395,10 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 			return out
 		}
 		for k, vs := range form {
-			if tokenishKey(k) {
-				out.secrets = append(out.secrets, vs...)
+			for _, v := range vs {
+				if tokenishKey(k) && len(v) >= minGuessedSecret {
+					out.secrets = append(out.secrets, v)
+				}
 			}
 		}
 		for _, k := range tokenSecrets {

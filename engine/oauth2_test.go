@@ -517,6 +517,29 @@ func TestOAuth2RefreshTurnsAcrossProcesses(t *testing.T) {
 	}
 }
 
+// An XML token answer is read from its root element's children, and the
+// root's own name, though it names a token, makes nothing else in it a
+// secret: the API's address beside the token stays readable in every step.
+func TestOAuth2XMLAnswerRootNamesAToken(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<TokenResponse><access_token>at-LIVE-7f3a9c</access_token><token_type>Bearer</token_type><scope>orders webhooks</scope><instance_url>%s</instance_url></TokenResponse>`, srv.URL)
+			return
+		}
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	res := (&engine.Runner{Connector: oauthConnector(srv.URL), Account: oauthAccount()}).RunMethod(context.Background(), "List")
+	if !res.OK || len(res.Steps) != 2 || res.Steps[1].Request.URL != srv.URL+"/items" || !strings.Contains(res.Steps[0].Request.Body, "scope=orders+webhooks") {
+		t.Errorf("ok %t: %s\n%s", res.OK, res.Error, dump(res))
+	}
+	if strings.Contains(dump(res), "at-LIVE-7f3a9c") {
+		t.Errorf("the token shows:\n%s", dump(res))
+	}
+}
+
 // A 2xx token answer in a shape Patchbay reads no access token from is
 // not shown, in the step, the error or the history, and nothing under a
 // key naming a token shows anywhere; an XML answer is read (the root

@@ -28,6 +28,10 @@ type MappedField struct {
 	// Boolean, map[string]any for Object, []any for List; nil for null. A
 	// path with [array] steps gives a list, one level per array step.
 	Value any `json:"value"`
+	// source is the JSON the value was read from, for masking: a secret
+	// in it may not survive conversion as it was (a PIN "0482" read as
+	// the Integer 482).
+	source string
 }
 
 // MapResponse reads a method's Response Format fields from a response body.
@@ -66,7 +70,7 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 			out = append(out, mapped)
 			continue
 		}
-		mapped.Found = true
+		mapped.Found, mapped.source = true, res.Raw
 		if mapped.Value, err = readValue(res, f.DataType, steps); err != nil {
 			return nil, &FieldError{Field: where(), Err: err}
 		}

@@ -637,6 +637,17 @@ func copyMap(m map[string]string) map[string]string {
 func maskMapped(fs []MappedField, forms []string) []MappedField {
 	for i, f := range fs {
 		fs[i].Value = maskValue(f.Value, forms)
+		if masked := maskForms(f.source, forms); masked != f.source {
+			// The JSON it was read from held a secret: it is shown as
+			// that JSON masked, whatever the conversion made of it.
+			var v any
+			dec := json.NewDecoder(strings.NewReader(masked))
+			dec.UseNumber()
+			if dec.Decode(&v) != nil || dec.More() {
+				v = masked // a number masked is text
+			}
+			fs[i].Value = v
+		}
 	}
 	return fs
 }

@@ -239,28 +239,32 @@ func TestScriptBuiltCredentialsMasked(t *testing.T) {
 // mapped, as a number and inside an object, in the run and its history,
 // also when read back from a record kept before numbers were masked.
 func TestSensitiveNumberMappedMasked(t *testing.T) {
-	const pin = "48213957"
+	const pin, code = "48213957", "07719264"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"account":{"pin":`+pin+`,"name":"Ada"},"ratio":`+pin+`.5}`)
+		io.WriteString(w, `{"account":{"pin":`+pin+`,"name":"Ada"},"ratio":`+pin+`.5,"code":"`+code+`"}`)
 	}))
 	defer srv.Close()
 	c := &model.Connector{Name: "Pin",
-		Parameters: []model.Parameter{{TargetType: model.TargetHttpHeader, TargetName: "X-Pin", IsSensitive: true, Values: []string{pin}}},
+		Parameters: []model.Parameter{{TargetType: model.TargetHttpHeader, TargetName: "X-Pin", IsSensitive: true, Values: []string{pin}},
+			{TargetType: model.TargetHttpHeader, TargetName: "X-Code", IsSensitive: true, Values: []string{code}}},
 		Methods: []model.Method{{Name: "Get", MethodType: model.MethodAction, HttpMethod: "GET", Endpoint: srv.URL + "/a",
 			ResponseFormat: model.Format{Fields: []model.Field{
 				{ConnectorField: "account.pin", DataType: model.FieldInteger},
 				{ConnectorField: "account", DataType: model.FieldObject},
 				{ConnectorField: "ratio", DataType: model.FieldDecimal},
-				{ConnectorField: "account.name", DataType: model.FieldText}}}}}}
+				{ConnectorField: "account.name", DataType: model.FieldText},
+				// A text with a leading zero read as an Integer: the
+				// secret is no longer in the number.
+				{ConnectorField: "code", DataType: model.FieldInteger}}}}}}
 	res := (&engine.Runner{Connector: c}).RunMethod(context.Background(), "Get")
-	if !res.OK || len(res.Steps) != 1 || len(res.Steps[0].Mapped) != 4 || res.Steps[0].Mapped[3].Value != "Ada" {
+	if !res.OK || len(res.Steps) != 1 || len(res.Steps[0].Mapped) != 5 || res.Steps[0].Mapped[3].Value != "Ada" {
 		t.Fatalf("ok %t: %s\n%s", res.OK, res.Error, dump(res))
 	}
 	rec, err := res.HistoryRecord()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := dump(res) + string(rec.Log); strings.Contains(out, pin) {
+	if out := dump(res) + string(rec.Log); strings.Contains(out, pin) || strings.Contains(out, code[1:]) {
 		t.Errorf("the Sensitive value shows:\n%s", out)
 	}
 	// A record kept with the number as it was: the history masks it.
