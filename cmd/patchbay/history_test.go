@@ -276,3 +276,43 @@ func importOAuthed(c *cli, base string) {
   "Methods": [{"Name": "List", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "`+base+`/items"}]}`))
 	c.must("set", "OAuthed", "Cyclr_Auth_ClientId=cid", "Cyclr_Auth_RefreshToken=rt-first-0001")
 }
+
+// A Patchbay killed while its token request is out leaves its refresh
+// turn behind: the next run takes it over at once, as its process is gone,
+// instead of waiting for the turn to grow stale.
+func TestKilledRefreshLeavesNoTurnBehind(t *testing.T) {
+	provider := oauthtest.New("rt-first-0001")
+	provider.ClientID, provider.AnyIssued = "cid", true
+	asked, release := make(chan struct{}, 1), make(chan struct{})
+	var first atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") && first.CompareAndSwap(false, true) {
+			asked <- struct{}{}
+			<-release // the first token request never gets its answer
+			return
+		}
+		provider.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newCLI(t)
+	importOAuthed(c, srv.URL)
+	killed := patchbayCmd("run", "OAuthed", "List", "--db", c.db)
+	if err := killed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer killed.Process.Kill()
+	select {
+	case <-asked: // it holds the turn while its request is out
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first run's token request never came")
+	}
+	if err := killed.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed.Wait()
+	code, out, errOut := c.run("run", "OAuthed", "List")
+	if code != exitOK || strings.Contains(out+errOut, "waiting for another Patchbay") {
+		t.Errorf("the run after the kill: exit %d\n%s%s", code, out, errOut)
+	}
+}
