@@ -176,7 +176,7 @@ func cleanupOne(ctx context.Context, r *Runner, load LoadFunc, client *Client, r
 	}
 	// Cancelling ctx stops the wait for a turn under the rate limit; a
 	// delete already sent is seen through, so that its answer is recorded.
-	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout)
+	step, _, _ := r.runAction(ctx, del, "Delete webhook", system, deleteTimeout, nil)
 	return step, nil
 }
 

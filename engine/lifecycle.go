@@ -67,6 +67,11 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		return res
 	}
 	res.MethodID = wm.ID
+	if !slices.ContainsFunc(create.ResponseFormat.Fields, func(f model.Field) bool { return f.SystemField == model.SystemFieldWebhookID }) {
+		res.Error = fmt.Sprintf("%s: no field has the System Field %s, so the new webhook's id could not be saved and the webhook could not be deleted; no webhook was created: map the id in the create response to %s",
+			MethodLabel(create.Name, TabResponseFormat), model.SystemFieldWebhookID, model.SystemFieldWebhookID)
+		return res
+	}
 	if opts.Ledger == nil {
 		res.Error = "no webhook ledger to record the webhook in"
 		return res
@@ -107,19 +112,24 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = fmt.Sprintf("the webhook ledger cannot record a new webhook, so none was created: %v", err)
 		return res
 	}
-	step, body, sent := r.runAction(ctx, create, "Create webhook", system, 0)
+	// The step passes only when the webhook's id can be read.
+	var id string
+	step, body, sent := r.runAction(ctx, create, "Create webhook", system, 0, func(body []byte) error {
+		var err error
+		if id, err = WebhookID(create.ResponseFormat.Fields, body); err != nil {
+			return fmt.Errorf("the webhook was created, but its id could not be read: %w", err)
+		}
+		return nil
+	})
 	res.Steps = append(res.Steps, step)
 	// The id is read from any answer of the 2xx kind, also when a later
 	// part of the step failed (another field's type, after_action): the
 	// webhook exists then, and only its id lets Patchbay delete it.
-	var id string
-	if body != nil && step.Response != nil && step.Response.Status/100 == 2 {
-		if id, err = WebhookID(create.ResponseFormat.Fields, body); err != nil && step.OK {
-			r.failStep(step, fmt.Errorf("the webhook was created, but its id could not be read: %w", err))
-		}
-		if id != "" && !bytes.Equal(body, sent) {
-			id = idAsSent(create.ResponseFormat.Fields, id, sent)
-		}
+	if id == "" && body != nil && step.Response != nil && step.Response.Status/100 == 2 {
+		id, _ = WebhookID(create.ResponseFormat.Fields, body)
+	}
+	if id != "" && !bytes.Equal(body, sent) {
+		id = idAsSent(create.ResponseFormat.Fields, id, sent)
 	}
 	if id == "" {
 		res.Error = step.Error
@@ -154,7 +164,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// The delete is not cancelled with the run, and its time limit starts
 	// once its turn under the rate limit has come: waiting for the turn
 	// must not cost the webhook its delete.
-	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout)
+	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout, nil)
 	res.Steps = append(res.Steps, delStep)
 	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
@@ -357,7 +367,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			res.Steps = append(res.Steps, s)
 			return
 		}
-		s, _, _ := r.runAction(ctx, tm, "Trigger", nil, 0)
+		s, _, _ := r.runAction(ctx, tm, "Trigger", nil, 0, nil)
 		res.Steps = append(res.Steps, s)
 		if !s.OK {
 			return

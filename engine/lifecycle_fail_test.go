@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +72,9 @@ func TestLifecycleFailures(t *testing.T) {
 		{"unknown mergefield", setup{create: answer(201, `{}`), edit: func(c *model.Connector) {
 			c.Methods[0].Endpoint += "?region={{Region}}"
 		}}, []string{"Method 'Subscribe' › Settings › Endpoint", "Region"}, false},
+		{"no field captures the id", setup{create: answer(201, `{"data": {"webhook": {"id": "x"}}}`), edit: func(c *model.Connector) {
+			c.Methods[0].ResponseFormat.Fields[0].SystemField = ""
+		}}, []string{"Method 'Subscribe' › Response Format: no field has the System Field Cyclr_Webhook_Id", "no webhook was created"}, false},
 		{"required field without value", setup{create: answer(201, `{}`), edit: func(c *model.Connector) {
 			c.Methods[0].RequestFormat.Fields = append(c.Methods[0].RequestFormat.Fields,
 				model.Field{ConnectorField: "description", SystemField: "Description", DataType: model.FieldText})
@@ -79,7 +83,11 @@ func TestLifecycleFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mux := http.NewServeMux()
-			mux.HandleFunc("POST /v2/hooks", tc.setup.create)
+			creates := 0
+			mux.HandleFunc("POST /v2/hooks", func(w http.ResponseWriter, r *http.Request) {
+				creates++
+				tc.setup.create(w, r)
+			})
 			deletes := 0
 			mux.HandleFunc("DELETE /v2/hooks/{id}", func(w http.ResponseWriter, r *http.Request) {
 				deletes++
@@ -95,9 +103,21 @@ func TestLifecycleFailures(t *testing.T) {
 			}
 			ledger := &memLedger{}
 			r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"}, Client: tc.setup.client, ScriptTimeout: 200 * time.Millisecond}
+			var shown []engine.StepStatus // of the create step, as each report said
+			r.OnStep = func(s *engine.Step) {
+				if s.Name == "Create webhook" {
+					shown = append(shown, s.Status)
+				}
+			}
 			res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: ledger})
 			if res.OK {
 				t.Fatal("the run passed")
+			}
+			if slices.Contains(shown, engine.StepOK) {
+				t.Errorf("the create step was reported passed before it failed: %v", shown)
+			}
+			if tc.name == "no field captures the id" && creates != 0 {
+				t.Errorf("a webhook was created whose id could not be saved")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(res.Error, w) {

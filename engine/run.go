@@ -140,7 +140,7 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 			return res
 		}
 	}
-	step, _, _ := r.runAction(ctx, m, name, nil, 0)
+	step, _, _ := r.runAction(ctx, m, name, nil, 0, nil)
 	res.Steps = append(res.Steps, step)
 	res.OK, res.Error, res.Mapped = step.OK, step.Error, step.Mapped
 	return res
@@ -152,7 +152,7 @@ func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 // not be cut off, such as a webhook's delete: ctx may end the wait for its
 // turn under the rate limit, but once the turn has come the request goes
 // on without ctx, bounded by sendTimeout, and so does what follows it.
-func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration) (step *Step, body, sent []byte) {
+func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string, system map[string]string, sendTimeout time.Duration, check func(body []byte) error) (step *Step, body, sent []byte) {
 	step = &Step{Name: stepName, Method: m.Name, Status: StepRunning}
 	r.notify(step)
 	start := time.Now()
@@ -282,6 +282,14 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			step.Request, step.Response = ex.logForms(r.secretForms(secrets))
 		}
 		step.Mapped = maskMapped(mapped, r.secretForms(secrets))
+	}
+	if check != nil {
+		// What the caller needs of the answer (a webhook's id) fails the
+		// step before it is shown as passed.
+		if err := check(body); err != nil {
+			failed, _, _ := fail(err)
+			return failed, body, resp.Body
+		}
 	}
 	step.Status, step.OK = StepOK, true
 	step.DurationMS = time.Since(start).Milliseconds()

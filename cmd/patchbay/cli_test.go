@@ -30,7 +30,7 @@ func newCLI(t *testing.T) *cli {
 // newCLIAt is newCLI with the database at path.
 func newCLIAt(t *testing.T, path string) *cli {
 	t.Helper()
-	db, err := createDB(context.Background(), &cliEnv{dbPath: path})
+	db, err := createDB(context.Background(), &cliEnv{dbPath: path}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,14 @@ func TestDatabaseFromEnvironment(t *testing.T) {
 	if code := run(context.Background(), []string{"list"}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), "Webhook Example") || !strings.Contains(out.String(), "Own (") {
-		t.Errorf("the new database was not seeded with the example, or lost the import:\n%s", out.String())
+	if strings.Contains(out.String(), "Webhook Example") || !strings.Contains(out.String(), "Own (") {
+		t.Errorf("the database import made holds more than the import, or lost it:\n%s", out.String())
+	}
+	// The bundled example itself imports into a new database: nothing
+	// seeded there clashes with it.
+	example := writeFile(t, "example.json", string(assets.ExampleConnector))
+	if code := run(context.Background(), []string{"import", example, "--db", filepath.Join(t.TempDir(), "new.db")}, io.Discard, &errOut); code != exitOK {
+		t.Errorf("the example into a new database: exit %d: %s", code, errOut.String())
 	}
 }
 

@@ -28,18 +28,20 @@ func openDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
 			return nil, noDatabase(path)
 		}
 	}
-	return open(ctx, env, path)
+	return open(ctx, env, path, true)
 }
 
 // createDB is openDB for the verbs that make a database where none is:
-// the window and import. A new database is seeded with the bundled example
-// connector and the account values that make its first webhook test work.
-func createDB(ctx context.Context, env *cliEnv) (*store.DB, error) {
+// the window, whose new database is seeded with the bundled example
+// connector and the account values that make its first webhook test work,
+// and import, whose new database holds only what it imports (seedExample
+// false): the example could clash with it.
+func createDB(ctx context.Context, env *cliEnv, seedExample bool) (*store.DB, error) {
 	path, _, err := dbPath(env)
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, env, path)
+	return open(ctx, env, path, seedExample)
 }
 
 // dbPath is the database file to open, and whether the user named it
@@ -65,14 +67,14 @@ func noDatabase(path string) error {
 	return fmt.Errorf("no database at %s: check the path; 'patchbay import FILE --db PATH' or the window ('patchbay gui --db PATH') makes a new one", path)
 }
 
-// open opens or creates the database at path, seeding a new one.
-func open(ctx context.Context, env *cliEnv, path string) (*store.DB, error) {
+// open opens or creates the database at path, seeding a new one if asked.
+func open(ctx context.Context, env *cliEnv, path string, seedExample bool) (*store.DB, error) {
 	db, err := store.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	env.opened = db.Path()
-	if db.Created() {
+	if db.Created() && seedExample {
 		if err := seed(ctx, db); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("seed the new database %s: %w", path, err)

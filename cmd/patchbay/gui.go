@@ -36,7 +36,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	if why := noDisplay(); why != "" {
 		return fmt.Errorf("%s: run it in a desktop session or under xvfb-run, or use the command line: 'patchbay help' lists the commands", why)
 	}
-	db, err := createDB(ctx, env)
+	db, err := createDB(ctx, env, true)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
-	db, err := createDB(ctx, env)
+	db, err := createDB(ctx, env, false)
 	if err != nil {
 		return err
 	}
