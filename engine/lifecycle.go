@@ -20,6 +20,11 @@ import (
 // delivery when WebhookOptions.Wait is zero.
 const DefaultDeliveryWait = 10 * time.Second
 
+// UnknownIDLead begins the error kept on a ledger row whose webhook may
+// exist on the API with an id the run never read; the create step's error
+// follows it.
+const UnknownIDLead = "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "
+
 // deleteTimeout bounds the delete of a lifecycle, counted from when its
 // turn under the rate limit comes; the delete goes on when the run was
 // cancelled: the webhook must still go.
@@ -287,7 +292,7 @@ func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLed
 	if refused && ledger.ForgetWebhook(ctx, id) == nil {
 		return
 	}
-	ledger.MarkWebhookFailed(ctx, id, "its id is unknown, so Patchbay cannot delete it; remove it on the API by hand: "+step.Error)
+	ledger.MarkWebhookFailed(ctx, id, UnknownIDLead+step.Error)
 }
 
 // keepUndeleted keeps a webhook whose delete failed pending in the ledger,
@@ -396,9 +401,18 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 			break
 		}
 		got = r.mapDelivery(ctx, wm, d, step, secret)
-		if _, err := deliveryDocument(wm, d); got.Rejected == "" && err == nil {
+		_, unusable := deliveryDocument(wm, d)
+		if got.Rejected == "" && unusable == nil {
 			break
 		}
+		// Said at once, not only when the wait is over.
+		why := got.Rejected
+		if why == "" {
+			why = unusable.Error()
+		}
+		step.Console = append(step.Console, MaskText(fmt.Sprintf("a delivery came at %s and was not mapped: %s; waiting for another until %s",
+			d.ReceivedAt.Local().Format(time.TimeOnly), why, start.Add(wait).Local().Format(time.TimeOnly)), r.secrets()))
+		r.notify(step)
 	}
 	step.DurationMS = time.Since(start).Milliseconds()
 	res.Steps = append(res.Steps, step)

@@ -328,6 +328,17 @@ func TestBadDeliveries(t *testing.T) {
 			srv := httptest.NewServer(api)
 			defer srv.Close()
 			r := &engine.Runner{Connector: pushConnector(srv.URL, tc.signature)}
+			said := 0 // deliveries said to be set aside while the step still waited
+			r.OnStep = func(s *engine.Step) {
+				if s.Name == "Receive delivery" && s.Status == engine.StepRunning {
+					said = 0
+					for _, c := range s.Console {
+						if strings.Contains(c, "and was not mapped: ") && strings.Contains(c, "; waiting for another until ") {
+							said++
+						}
+					}
+				}
+			}
 			wait := 5 * time.Second
 			if !tc.ok {
 				wait = time.Second // waited out: a better delivery may come
@@ -352,6 +363,11 @@ func TestBadDeliveries(t *testing.T) {
 			}
 			if res.Deliveries != tc.received {
 				t.Errorf("Deliveries = %d, want %d", res.Deliveries, tc.received)
+			}
+			setAside := map[string]int{"oversized delivery": 1, "unsigned delivery": 1, "wrongly signed delivery": 1, "an unsigned delivery, then a signed one": 1,
+				"a ping without a body, then the event": 1, "an unsigned delivery, then a wrongly signed one": 2}[tc.name]
+			if said != setAside {
+				t.Errorf("%d deliveries not mapped were said to be while the step waited, want %d", said, setAside)
 			}
 			if fmt.Sprint(api.answers) != tc.answers {
 				t.Errorf("the receiver answered %v, want %s", api.answers, tc.answers)

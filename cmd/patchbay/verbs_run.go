@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -311,6 +312,7 @@ func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, c *model
 
 // stepPrinter prints each step as it starts and ends.
 func stepPrinter(w io.Writer) func(*engine.Step) {
+	said := map[*engine.Step]int{} // console lines printed while the step ran, +1 once it was announced
 	return func(s *engine.Step) {
 		label := s.Name
 		if s.Method != "" && s.Method != s.Name {
@@ -320,11 +322,19 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			switch {
 			case s.Waiting:
 				fmt.Fprintf(w, "… %s: waiting %d ms for its turn under the rate limit\n", label, s.RateLimitWaitMS)
+			case said[s] > 0: // announced: only what it says now is new
 			case s.RateLimitWaitMS == 0: // after a wait, the lines above said it all
 				fmt.Fprintf(w, "… %s\n", label)
 			}
+			said[s] = max(said[s], 1)
+			for _, c := range s.Console[said[s]-1:] {
+				fmt.Fprintf(w, "    %s\n", c)
+			}
+			said[s] = len(s.Console) + 1
 			return
 		}
+		printed := max(said[s]-1, 0) // a script may log lines while the step runs
+		delete(said, s)
 		mark := map[engine.StepStatus]string{engine.StepOK: "✓", engine.StepFailed: "✗", engine.StepStopped: "■"}[s.Status]
 		line := fmt.Sprintf("%s %s", mark, label)
 		if s.Request != nil {
@@ -338,7 +348,7 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 		} else {
 			fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
 		}
-		for _, c := range s.Console {
+		for _, c := range s.Console[min(printed, len(s.Console)):] {
 			fmt.Fprintf(w, "    console: %s\n", c)
 		}
 		for _, m := range s.Mapped {
@@ -403,9 +413,11 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if len(rows) == 0 {
-		fmt.Fprintln(env.stdout, "no webhooks")
+		fmt.Fprintln(env.stdout, map[bool]string{false: "no webhooks", true: "no pending webhooks"}[*pending])
 		return nil
 	}
+	// ROW is what 'webhook forget' takes; WEBHOOK is the id on the API.
+	fmt.Fprintf(env.stdout, "%-4s %-12s %s\n", "ROW", "WEBHOOK", "CONNECTOR › WEBHOOK METHOD, CREATED, STATE")
 	for _, r := range rows {
 		state := "deleted " + r.DeletedAt.Local().Format(time.DateTime)
 		if r.Pending() {
@@ -415,7 +427,7 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 		if id == "" {
 			id = "(unknown id)"
 		}
-		fmt.Fprintf(env.stdout, "%-4d %-10s %s › %s  created %s  %s\n", r.ID, id, r.Connector, r.Method, r.CreatedAt.Local().Format(time.DateTime), state)
+		fmt.Fprintf(env.stdout, "%-4d %-12s %s › %s  created %s  %s\n", r.ID, id, r.Connector, r.Method, r.CreatedAt.Local().Format(time.DateTime), state)
 		if r.Pending() {
 			if r.DeleteMethod != "" {
 				fmt.Fprintf(env.stdout, "     deleted by: %s\n", r.DeleteMethod)
@@ -483,11 +495,17 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		failed++
 		if r.Record.WebhookID == "" {
 			// Its earlier error says where to look on the API.
-			fmt.Fprintf(env.stdout, "✗ row %d, webhook of unknown id (%s › %s): %s\n    %s\n    once it is gone from the API: patchbay webhook forget %d\n",
-				r.Record.ID, r.Record.Connector, r.Record.Method, r.Error, r.Record.LastError, r.Record.ID)
+			fmt.Fprintf(env.stdout, "✗ row %d, webhook of unknown id (%s › %s): %s\n", r.Record.ID, r.Record.Connector, r.Record.Method, r.Error)
+			if last := strings.TrimPrefix(r.Record.LastError, engine.UnknownIDLead); last != "" && !strings.Contains(r.Error, last) {
+				fmt.Fprintf(env.stdout, "    %s\n", last)
+			}
+			fmt.Fprintf(env.stdout, "    once it is gone from the API: patchbay webhook forget %d\n", r.Record.ID)
 			continue
 		}
 		fmt.Fprintf(env.stdout, "✗ row %d, webhook %s (%s › %s): %s\n", r.Record.ID, r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
+		if s := r.Step; s != nil && s.Response != nil && (s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone) {
+			fmt.Fprintf(env.stdout, "    the API does not know it: if it is gone from the API (and the delete went to the right address), patchbay webhook forget %d\n", r.Record.ID)
+		}
 	}
 	if failed > 0 {
 		return &failure{msg: fmt.Sprintf("%s still pending", plural(failed, "webhook"))}

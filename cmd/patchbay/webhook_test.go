@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"patchbay/engine"
 	"patchbay/engine/sandbox"
 	"patchbay/engine/script"
 	"patchbay/model"
@@ -223,7 +224,7 @@ func TestKilledLifecycleIsCleanedUp(t *testing.T) {
 	if n := len(sb.Webhooks()); n != 0 {
 		t.Errorf("the API still has %d webhooks after cleanup", n)
 	}
-	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "no webhooks") {
+	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "no pending webhooks") {
 		t.Errorf("still pending after cleanup:\n%s", out)
 	}
 }
@@ -398,5 +399,63 @@ func TestControlCharactersEscaped(t *testing.T) {
 	var res map[string]any
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Errorf("--json is no longer JSON: %v\n%s", err, out)
+	}
+}
+
+// The ledger list names its columns; a cleanup whose delete the API
+// answers 404 points to 'webhook forget'; a row of unknown id says what
+// it keeps once, not the same sentence twice.
+func TestWebhookLedgerWording(t *testing.T) {
+	startSandbox(t)
+	c := newCLI(t)
+	c.must("set", "Webhook Example", "BaseUrl="+sandboxURL())
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook", WebhookID: "4", URL: "http://127.0.0.1:1/hooks/a"}
+	unknown := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", URL: "http://127.0.0.1:1/hooks/b",
+		LastError: engine.UnknownIDLead + "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to http://127.0.0.1:1/hooks/b"}
+	for _, rec := range []*model.WebhookRecord{gone, unknown} {
+		if err := db.RecordWebhook(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if out := c.must("webhook", "list"); !strings.HasPrefix(out, "ROW  WEBHOOK      CONNECTOR › WEBHOOK METHOD, CREATED, STATE\n") ||
+		!strings.Contains(out, fmt.Sprintf("\n%-4d %-12s Webhook Example › New Order", gone.ID, "4")) {
+		t.Errorf("webhook list:\n%s", out)
+	}
+	code, out, _ := c.run("webhook", "cleanup")
+	if code != exitFailed || !strings.Contains(out, "answered 404") ||
+		!strings.Contains(out, fmt.Sprintf("the API does not know it: if it is gone from the API (and the delete went to the right address), patchbay webhook forget %d", gone.ID)) {
+		t.Errorf("cleanup of a webhook the API does not know: exit %d\n%s", code, out)
+	}
+	if n := strings.Count(out, "remove it on the API by hand"); n != 1 || !strings.Contains(out, "look on the API for a webhook to http://127.0.0.1:1/hooks/b") {
+		t.Errorf("the unknown id's advice is given %d times, or where to look is missing:\n%s", n, out)
+	}
+}
+
+// What a step says while it runs (a delivery set aside, another
+// Patchbay's token request waited for) is printed when it is said, under
+// the step's one announcement, and not again when the step ends.
+func TestStepPrinterSaysLinesOnce(t *testing.T) {
+	var out strings.Builder
+	print := stepPrinter(&out)
+	s := &engine.Step{Name: "Receive delivery", Method: "New Order", Status: engine.StepRunning}
+	print(s)
+	s.Console = append(s.Console, "a delivery came at 10:41:02 and was not mapped: signature check failed")
+	print(s)
+	s.Console = append(s.Console, "a second one too")
+	print(s)
+	s.Status, s.Error = engine.StepFailed, "signature check failed"
+	print(s)
+	want := "… Receive delivery (New Order)\n" +
+		"    a delivery came at 10:41:02 and was not mapped: signature check failed\n" +
+		"    a second one too\n" +
+		"✗ Receive delivery (New Order)  (0 ms)\n" +
+		"    signature check failed\n"
+	if out.String() != want {
+		t.Errorf("printed\n%s\nwant\n%s", out.String(), want)
 	}
 }
