@@ -425,6 +425,9 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		}
 		r.failStep(step, fmt.Errorf("no delivery arrived at %s within %s", where, wait))
 		return
+	case got == nil && errors.Is(err, context.Canceled):
+		r.failStep(step, errors.New("the run was cancelled while it waited for a delivery"))
+		return
 	case got == nil:
 		r.failStep(step, fmt.Errorf("waiting for a delivery: %w", err))
 		return

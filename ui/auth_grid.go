@@ -75,18 +75,41 @@ func (g *authGrid) newRow(i int, a model.Authentication) *authRow {
 			edit(func(a *model.Authentication) { set(a, s) })
 		}}
 	}
-	return &authRow{
-		name: text(a.AuthName, "API Key", func(a *model.Authentication, s string) { a.AuthName = s }),
-		authType: &widget.Select{Options: enumStrings(model.AuthTypes), Selected: string(a.AuthType), OnChanged: func(s string) {
-			edit(func(a *model.Authentication) { a.AuthType = model.AuthType(s) })
-		}},
-		header:    text(a.ApiKeyHeader, "X-Api-Key", func(a *model.Authentication, s string) { a.ApiKeyHeader = s }),
-		query:     text(a.ApiKeyQueryParameter, "api_key", func(a *model.Authentication, s string) { a.ApiKeyQueryParameter = s }),
-		tokenURL:  text(a.TokenUrl, "{{BaseUrl}}/oauth/token", func(a *model.Authentication, s string) { a.TokenUrl = s }),
-		scope:     text(a.Scope, "optional", func(a *model.Authentication, s string) { a.Scope = s }),
+	r := &authRow{
+		name:      text(a.AuthName, "API Key", func(a *model.Authentication, s string) { a.AuthName = s }),
+		authType:  &widget.Select{Options: enumStrings(model.AuthTypes), Selected: string(a.AuthType)},
+		header:    text(a.ApiKeyHeader, "", func(a *model.Authentication, s string) { a.ApiKeyHeader = s }),
+		query:     text(a.ApiKeyQueryParameter, "", func(a *model.Authentication, s string) { a.ApiKeyQueryParameter = s }),
+		tokenURL:  text(a.TokenUrl, "", func(a *model.Authentication, s string) { a.TokenUrl = s }),
+		scope:     text(a.Scope, "", func(a *model.Authentication, s string) { a.Scope = s }),
 		isDefault: &widget.Check{Checked: a.IsDefault, OnChanged: func(on bool) { g.onDefault(i, on) }},
 		hint:      newHint(),
 	}
+	r.placeholders(a.AuthType)
+	r.authType.OnChanged = func(s string) {
+		edit(func(a *model.Authentication) { a.AuthType = model.AuthType(s) })
+		r.placeholders(model.AuthType(s))
+	}
+	return r
+}
+
+// placeholders shows, in the empty cells of a row, an example of what the
+// authentication type uses, and in those it does not use which type does:
+// an example Token URL on an ApiKey row would pass for a value.
+func (r *authRow) placeholders(t model.AuthType) {
+	set := func(e *widget.Entry, forType model.AuthType, example string) {
+		if t != forType {
+			example = string(forType) + " only"
+		}
+		if e.PlaceHolder != example {
+			e.PlaceHolder = example
+			e.Refresh()
+		}
+	}
+	set(r.header, model.AuthApiKey, "X-Api-Key")
+	set(r.query, model.AuthApiKey, "api_key")
+	set(r.tokenURL, model.AuthOAuth2, "{{BaseUrl}}/oauth/token")
+	set(r.scope, model.AuthOAuth2, "optional")
 }
 
 // onDefault marks one authentication the default, and only that one.

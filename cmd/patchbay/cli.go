@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"patchbay/model"
@@ -40,7 +41,7 @@ func init() {
 		{"import", "FILE [--replace]", "import a connector document (FILE may be - for standard input)", runImport},
 		{"export", "NAME [-o FILE] [--include-secrets]", "export a connector as JSON", runExport},
 		{"lint", "NAME", "check a connector; exits 1 when it finds errors", runLint},
-		{"set", "NAME [KEY=VALUE...]", "set account values a test run uses; with no pairs, list them (secrets masked)", runSet},
+		{"set", "NAME [KEY=VALUE...]", "set account values a test run uses (KEY= removes one); with no pairs, list them (secrets masked)", runSet},
 		{"help", "[VERB]", "show this help", runHelp},
 	}
 }
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: patchbay %s %s\n", v.name, ue.msg, v.name, v.args)
+		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: %s\n", v.name, ue.msg, strings.TrimSpace("patchbay "+v.name+" "+v.args))
 		return exitUsage
 	case errors.As(err, &fe):
 		if fe.msg != "" {
@@ -189,7 +190,7 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, 
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, &usageError{verb: fs.Name(), help: true}
 			}
-			return nil, &usageError{verb: fs.Name(), msg: err.Error()}
+			return nil, &usageError{verb: fs.Name(), msg: flagError(fs, err)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -232,7 +233,7 @@ func runHelp(ctx context.Context, env *cliEnv, args []string) error {
 		if v == nil {
 			return &usageError{verb: "help", msg: fmt.Sprintf("unknown verb %q", pos[0])}
 		}
-		fmt.Fprintf(env.stdout, "usage: patchbay %s %s\n\n%s\n", v.name, v.args, v.summary)
+		fmt.Fprintf(env.stdout, "usage: %s\n\n%s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
 		return nil
 	}
 	fmt.Fprint(env.stdout, "Patchbay designs HTTP API connectors and tests their webhooks.\n\nusage: patchbay [VERB] [ARGS] [--db PATH]\n\n")
@@ -349,4 +350,33 @@ func (c *controlEscaper) write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// flagError words an error of the flag package as the usage lines do:
+// flags with two dashes, and what a value should look like.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "there is no flag --" + strings.TrimLeft(name, "-")
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "--" + strings.TrimLeft(name, "-") + " needs a value"
+	}
+	rest, ok := strings.CutPrefix(msg, "invalid value ")
+	value, rest, ok2 := strings.Cut(rest, " for flag -")
+	if !ok || !ok2 {
+		return msg
+	}
+	name, why, _ := strings.Cut(rest, ": ")
+	if f := fs.Lookup(name); f != nil {
+		if g, ok := f.Value.(flag.Getter); ok {
+			switch g.Get().(type) {
+			case time.Duration:
+				return fmt.Sprintf("--%s %s is not a duration: give one with its unit, such as 30s or 2m", name, value)
+			case int64, int:
+				return fmt.Sprintf("--%s %s is not a whole number", name, value)
+			}
+		}
+	}
+	return fmt.Sprintf("--%s %s: %s", name, value, why)
 }

@@ -113,7 +113,7 @@ func TestBadUsageAndInput(t *testing.T) {
 		want string
 	}{
 		{"unknown verb", []string{"frobnicate"}, `unknown verb "frobnicate"`},
-		{"unknown flag", []string{"list", "--colour"}, "flag provided but not defined: -colour"},
+		{"unknown flag", []string{"list", "--colour"}, "patchbay list: there is no flag --colour\nusage: patchbay list"},
 		{"missing argument", []string{"export"}, "usage: patchbay export NAME"},
 		{"extra argument", []string{"lint", "a", "b"}, "too many arguments: it takes at most 1 (the 2nd argument is not shown here, as it may be a secret)"},
 		{"unknown connector", []string{"export", "Nope"}, `no connector named "Nope"; the connectors are "Webhook Example"`},
@@ -552,5 +552,29 @@ func TestExportFileHonoursTheUmask(t *testing.T) {
 	c.must("export", "Webhook Example", "-o", file)
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("under umask 077 the new export is %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}
+
+// A key that misses one the connector uses is caught: a secret's is
+// refused (it would be kept unmasked), any other's is kept with a note;
+// the hint speaks of case only when case is the difference.
+func TestSetNearMisses(t *testing.T) {
+	c := newCLI(t)
+	code, _, errOut := c.run("set", "Webhook Example", "Cyclr_Auth_ApiKeyy=x")
+	if code != exitUsage || !strings.Contains(errOut, "Cyclr_Auth_ApiKeyy: did you mean Cyclr_Auth_ApiKey?\n") {
+		t.Errorf("an auth key with a letter too many: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = c.run("set", "Webhook Example", "cyclr_auth_apikey=x")
+	if code != exitUsage || !strings.Contains(errOut, "did you mean Cyclr_Auth_ApiKey? Keys are case-sensitive") {
+		t.Errorf("an auth key in other case: exit %d, %q", code, errOut)
+	}
+	for _, k := range []string{"baseurl", "Base Url"} {
+		code, out, errOut := c.run("set", "Webhook Example", k+"=http://elsewhere")
+		if code != exitOK || !strings.Contains(out, "set "+k) || !strings.Contains(errOut, "note: the connector uses no key "+k+": did you mean BaseUrl?") {
+			t.Errorf("%s: exit %d, %q, %q", k, code, out, errOut)
+		}
+	}
+	if _, _, errOut := c.run("set", "Webhook Example", "Region=eu"); errOut != "" {
+		t.Errorf("a key near none: %q", errOut)
 	}
 }

@@ -128,6 +128,34 @@ func secretKeyTypo(c *model.Connector, values map[string]string) (key, want stri
 	return "", ""
 }
 
+// didYouMean suggests want for the key k the user typed.
+func didYouMean(k, want string) string {
+	if strings.EqualFold(k, want) {
+		return "did you mean " + want + "? Keys are case-sensitive"
+	}
+	return "did you mean " + want + "?"
+}
+
+// nearKey returns the key the connector uses (a parameter's name or an
+// auth value's) that k misses by case or a character or two, or "" when
+// k is one of them or near none.
+func nearKey(c *model.Connector, k string) string {
+	names := append([]string(nil), model.AuthValueKeys...)
+	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
+		for _, p := range ps {
+			names = append(names, p.TargetName)
+		}
+	}
+	if slices.Contains(names, k) {
+		return ""
+	}
+	want := closest(k, names)
+	if want == "" || editDistance(strings.ToLower(k), strings.ToLower(want)) > min(2, len(want)/4) {
+		return ""
+	}
+	return want
+}
+
 // closest returns the name nearest to s by edit distance, ignoring case.
 func closest(s string, names []string) string {
 	best, bestD := "", -1
@@ -346,7 +374,14 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	if k, want := secretKeyTypo(c, values); k != "" {
 		// Stored as typed, it would be no secret, and listed in the clear.
-		return &usageError{verb: "set", msg: fmt.Sprintf("%s: did you mean %s? Keys are case-sensitive", k, want)}
+		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
+	}
+	for _, k := range sortedKeys(values) {
+		// Kept as typed, but said: a near miss of a key the connector
+		// uses would leave that key as it was.
+		if want := nearKey(c, k); want != "" && values[k] != "" {
+			fmt.Fprintf(env.stderr, "patchbay set: note: the connector uses no key %s: %s\n", k, didYouMean(k, want))
+		}
 	}
 	if len(values) > 0 {
 		if err := db.SetAccountValues(ctx, c.Name, values); err != nil {

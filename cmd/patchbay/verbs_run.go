@@ -130,7 +130,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 			if want == model.MethodWebhook {
 				verb = "webhook"
 			}
-			err = &usageError{verb: verb, msg: fmt.Sprintf("--set %s: did you mean %s? Keys are case-sensitive", k, meant)}
+			err = &usageError{verb: verb, msg: "--set " + k + ": " + didYouMean(k, meant)}
 		}
 	}
 	if err != nil {

@@ -49,7 +49,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 		return nil
 	case err := <-r.done:
 		r.stop()
-		return fmt.Errorf("sandbox: serve %s: %w", r.url, err)
+		return fmt.Errorf("serve %s: %w", r.url, err)
 	}
 }
 
@@ -78,7 +78,7 @@ func (s *Server) listen(addr string) (*running, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           s,

@@ -136,7 +136,7 @@ func TestListenAndServeReportsListenError(t *testing.T) {
 	}
 	defer ln.Close()
 	err = ListenAndServe(context.Background(), ln.Addr().String(), Options{})
-	if err == nil || !strings.Contains(err.Error(), "sandbox: listen on") {
+	if err == nil || !strings.Contains(err.Error(), "listen on ") {
 		t.Errorf("ListenAndServe on a busy address = %v, want a listen error", err)
 	}
 }
