@@ -110,10 +110,10 @@ func (t *testTab) onHistoryChosen(label string) {
 			t.showProblem(err.Error())
 			return
 		}
-		t.showResult(res)
 		for _, s := range res.Steps {
 			t.showStep(s)
 		}
+		t.showResult(res)
 		t.state.SetText(fmt.Sprintf("Run #%d of %s, from the history. %s", r.ID, r.StartedAt.Local().Format("2 Jan 2006 15:04:05"), t.state.Text))
 		return
 	}
@@ -127,6 +127,6 @@ func (t *testTab) clearResults() {
 	t.delivery.RemoveAll()
 	t.problem.Hide()
 	t.webhookID.Text = ""
-	t.webhookID.Refresh()
+	t.webhookID.Hide() // empty, it would still take a line's height
 	t.state.Importance = widget.MediumImportance
 }

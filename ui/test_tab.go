@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,6 +94,7 @@ func (t *testTab) buildUI() fyne.CanvasObject {
 	t.progress.Hide()
 	t.state = &widget.Label{Text: notRunYet, Wrapping: fyne.TextWrapWord}
 	t.webhookID = &canvas.Text{TextSize: 26, TextStyle: fyne.TextStyle{Bold: true}, Color: theme.Color(theme.ColorNamePrimary)}
+	t.webhookID.Hide() // shown with an id
 	t.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	t.problem.Hide()
 	t.steps = widget.NewAccordion()
@@ -478,10 +480,10 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		case host.open != nil && host.open == t.runOpen && e.method().Name == t.runName:
 			e.test.clearResults() // an earlier run may be on show there
 			e.test.history.ClearSelected()
-			e.test.showResult(res)
 			for _, s := range res.Steps {
 				e.test.showStep(s)
 			}
+			e.test.showResult(res)
 		case e.test.last == nil:
 			e.test.showNotRun()
 		}
@@ -504,7 +506,11 @@ func (t *testTab) showResult(res *engine.Result) {
 		t.state.SetText(fmt.Sprintf("Passed in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
 	default:
 		t.state.SetText("Failed.")
-		t.showProblem(res.Error)
+		// The failed step, shown open, says why; an error of no step (a
+		// run refused before it sent anything) is said here.
+		if !slices.ContainsFunc(res.Steps, func(s *engine.Step) bool { return s != nil && s.Error == res.Error }) {
+			t.showProblem(res.Error)
+		}
 	}
 	t.state.Importance = widget.SuccessImportance
 	if !res.OK {
@@ -513,7 +519,11 @@ func (t *testTab) showResult(res *engine.Result) {
 	t.state.Refresh()
 	if res.WebhookID != "" {
 		t.webhookID.Text = model.SystemFieldWebhookID + " = " + res.WebhookID
+		t.webhookID.Show()
 		t.webhookID.Refresh()
+	}
+	if res.OK && res.Kind != "webhook" && len(t.steps.Items) == 1 {
+		t.steps.Open(0) // one Action's request, response and mapped values
 	}
 	t.showDelivery(res)
 }
@@ -529,6 +539,7 @@ func (t *testTab) showStep(s *engine.Step) {
 		for _, f := range s.Mapped {
 			if f.SystemField == model.SystemFieldWebhookID {
 				t.webhookID.Text = model.SystemFieldWebhookID + " = " + mappedText(f)
+				t.webhookID.Show()
 				t.webhookID.Refresh()
 			}
 		}

@@ -150,6 +150,11 @@ func TestTestTab_ActionAndGenerateFromResponse(t *testing.T) {
 		if !ed.test.last.OK || len(ed.test.last.Mapped) != 1 {
 			t.Fatalf("run: ok=%t mapped=%v error=%s", ed.test.last.OK, ed.test.last.Mapped, ed.test.last.Error)
 		}
+		// Its one step is open, its mapped values in view, and no empty
+		// line waits for a webhook id an Action has none of.
+		if len(ed.test.steps.Items) != 1 || !ed.test.steps.Items[0].Open || ed.test.webhookID.Visible() {
+			t.Errorf("%d steps, the first open: %t; the webhook id line shown: %t", len(ed.test.steps.Items), len(ed.test.steps.Items) > 0 && ed.test.steps.Items[0].Open, ed.test.webhookID.Visible())
+		}
 		ed.test.generateFrom(ed.test.last.Steps[0].Response.Body)
 	})
 	if m.win.Canvas().Overlays().Top() == nil {
@@ -161,6 +166,31 @@ func TestTestTab_ActionAndGenerateFromResponse(t *testing.T) {
 			t.Errorf("Generate Fields does not offer %q from the response", want)
 		}
 	}
+}
+
+// A failed Action's step is shown open with its error, which is not said
+// again above the steps; a run refused before any step says why there.
+func TestTestTab_FailedActionSaysWhyOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error": "upstream down"}`, http.StatusBadGateway)
+	}))
+	t.Cleanup(srv.Close)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "upstream down") {
+			t.Fatalf("run: ok=%t error=%q", ed.test.last.OK, ed.test.last.Error)
+		}
+		if len(ed.test.steps.Items) != 1 || !ed.test.steps.Items[0].Open || ed.test.problem.Visible() {
+			t.Errorf("%d steps, the first open: %t; the error said again above them: %t", len(ed.test.steps.Items), len(ed.test.steps.Items) > 0 && ed.test.steps.Items[0].Open, ed.test.problem.Visible())
+		}
+	})
 }
 
 // flakyAPI creates webhooks and fails to delete them until told otherwise.
@@ -204,6 +234,9 @@ func failedDelete(t *testing.T) (*flakyAPI, *store.DB, *MainWindow, *methodEdito
 	fyne.DoAndWait(func() {
 		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "webhook 41 was not deleted") {
 			t.Fatalf("run: ok=%t error=%q", ed.test.last.OK, ed.test.last.Error)
+		}
+		if !ed.test.webhookID.Visible() {
+			t.Error("the webhook id is not shown")
 		}
 	})
 	return api, st, m, ed
