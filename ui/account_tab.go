@@ -44,7 +44,10 @@ func (t *accountTab) buildUI() fyne.CanvasObject {
 // connector no longer uses it.
 type accountKey struct {
 	key, label string
-	unused     bool
+	// placeholder says what an empty value leaves in use: a parameter's
+	// own value.
+	placeholder string
+	unused      bool
 }
 
 // keys lists the account values the connector uses, then any others stored.
@@ -80,13 +83,23 @@ func (t *accountTab) keys() []accountKey {
 	for _, p := range c.Parameters {
 		if p.IsAccountConnectorProperty || p.IsSensitive {
 			label := p.DisplayName
-			if label == "" {
-				label = p.TargetName
+			switch {
+			case label == "" && p.IsAccountConnectorProperty:
+				label = "An Account Connector Property"
+			case label == "":
+				label = "A Sensitive parameter"
 			}
 			if p.Description != "" {
 				label += ": " + p.Description
 			}
 			add(p.TargetName, label)
+			if len(p.Values) > 0 && p.Values[0] != "" {
+				// Empty, the run uses the parameter's own value.
+				out[len(out)-1].placeholder = "empty: the parameter's value, " + p.Values[0]
+				if p.IsSensitive {
+					out[len(out)-1].placeholder = "empty: the parameter's value (a secret)"
+				}
+			}
 		}
 	}
 	var rest []string
@@ -111,7 +124,8 @@ func (t *accountTab) reload() {
 	t.entries = map[string]*widget.Entry{}
 	for _, k := range t.keys() {
 		e := &widget.Entry{
-			Text: o.account[k.key],
+			Text:        o.account[k.key],
+			PlaceHolder: k.placeholder,
 			// A value no parameter explains any more may be a secret whose
 			// parameter was deleted: hidden until asked for.
 			Password:  k.unused || c.IsSecretValue(k.key),

@@ -299,3 +299,36 @@ func TestUnusedAccountValueHidden(t *testing.T) {
 		t.Error("BaseUrl, which the connector uses and is no secret, should stay readable")
 	}
 }
+
+// The Account Values tab says what an empty value leaves in use (the
+// parameter's own value, never a secret's), and describes a parameter
+// without a Display Name by what it is, not by its key again.
+func TestAccountValuesSayWhatEmptyMeans(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	m.sidebar.tree.Select(m.open.key)
+	m.open.conn.Parameters = append(m.open.conn.Parameters,
+		model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Token", IsSensitive: true, Values: []string{"tok-hidden-991"}})
+	ce := m.connEd
+	ce.tabs.SelectIndex(connTabAccount)
+	ce.account.reload()
+	if e := ce.account.entries["BaseUrl"]; e == nil || e.PlaceHolder != "empty: the parameter's value, http://127.0.0.1:8787" {
+		t.Errorf("BaseUrl's placeholder: %+v", e)
+	}
+	if e := ce.account.entries["X-Token"]; e == nil || e.PlaceHolder != "empty: the parameter's value (a secret)" || !e.Password {
+		t.Errorf("X-Token's entry: %+v", e)
+	}
+	var label string
+	for _, k := range ce.account.keys() {
+		if k.key == "X-Token" {
+			label = k.label
+		}
+	}
+	if label != "A Sensitive parameter" {
+		t.Errorf("X-Token's hint %q", label)
+	}
+	if markup := test.RenderToMarkup(m.win.Canvas()); strings.Contains(markup, "tok-hidden-991") || !strings.Contains(markup, "A Sensitive parameter") {
+		t.Error("the Sensitive parameter's value shows, or the tab is not on show")
+	}
+}
