@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: %s\n", v.name, ue.msg, strings.TrimSpace("patchbay "+v.name+" "+v.args))
+		fmt.Fprintf(stderr, "patchbay %s: %s\nusage: %s\n", v.name, ue.msg, usageOf(v, ue.verb))
 		return exitUsage
 	case errors.As(err, &fe):
 		if fe.msg != "" {
@@ -379,4 +379,36 @@ func flagError(fs *flag.FlagSet, err error) string {
 		}
 	}
 	return fmt.Sprintf("--%s %s: %s", name, value, why)
+}
+
+// usageOf is the usage line for a bad use of verb: of its sub-verb alone
+// when the error names one ("webhook forget"), else of the whole verb.
+func usageOf(v *verb, verbUsed string) string {
+	if sub, ok := strings.CutPrefix(verbUsed, v.name+" "); ok {
+		for _, alt := range alternatives(v.args) {
+			if alt == sub || strings.HasPrefix(alt, sub+" ") {
+				return "patchbay " + v.name + " " + alt
+			}
+		}
+	}
+	return strings.TrimSpace("patchbay " + v.name + " " + v.args)
+}
+
+// alternatives splits a usage at its top-level " | ", leaving those inside
+// brackets: "test [A | B] | list" is "test [A | B]" and "list".
+func alternatives(args string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == '[':
+			depth++
+		case args[i] == ']':
+			depth--
+		case depth == 0 && strings.HasPrefix(args[i:], " | "):
+			out = append(out, args[start:i])
+			start = i + 3
+		}
+	}
+	return append(out, args[start:])
 }

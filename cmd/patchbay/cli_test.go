@@ -578,3 +578,23 @@ func TestSetNearMisses(t *testing.T) {
 		t.Errorf("a key near none: %q", errOut)
 	}
 }
+
+// A bad use of a webhook sub-verb shows that sub-verb's usage alone.
+func TestSubVerbUsage(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"webhook", "forget", "abc"}, "\nusage: patchbay webhook forget ROW\n"},
+		{[]string{"webhook", "cleanup", "extra"}, "\nusage: patchbay webhook cleanup\n"},
+		{[]string{"webhook", "list", "--bogus"}, "\nusage: patchbay webhook list [--pending]\n"},
+		{[]string{"webhook", "test", "Webhook Example"}, "\nusage: patchbay webhook test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL | --tunnel URL [--receiver-addr HOST:PORT]] [--json]\n"},
+		{[]string{"webhook", "bogus"}, "\nusage: patchbay webhook test CONNECTOR METHOD"},
+	} {
+		code, _, errOut := c.run(tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("patchbay %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

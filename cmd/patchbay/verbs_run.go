@@ -128,7 +128,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		if k, meant := secretKeyTypo(r.Connector, o.set.values); k != "" {
 			verb := "run"
 			if want == model.MethodWebhook {
-				verb = "webhook"
+				verb = "webhook test"
 			}
 			err = &usageError{verb: verb, msg: "--set " + k + ": " + didYouMean(k, meant)}
 		}
@@ -194,7 +194,7 @@ func runWebhook(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "webhook")
+	fs := newFlags(env, "webhook test")
 	var o runOptions
 	o.register(fs)
 	trigger := fs.String("trigger", "", "an Action method that makes the API send an event")
@@ -212,25 +212,25 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *wait < 0 {
-		return &usageError{verb: "webhook", msg: fmt.Sprintf("--wait %s: a wait cannot be negative", *wait)}
+		return &usageError{verb: "webhook test", msg: fmt.Sprintf("--wait %s: a wait cannot be negative", *wait)}
 	}
 	if u, err := url.Parse(*hookURL); *hookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "") {
-		return &usageError{verb: "webhook", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
+		return &usageError{verb: "webhook test", msg: "--webhook-url is not an absolute http or https URL, such as https://hooks.example.com/in"}
 	}
 	addrGiven := false
 	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "receiver-addr" })
 	if addrGiven && *tunnel == "" {
-		return &usageError{verb: "webhook", msg: "--receiver-addr is where the receiver listens for --tunnel; give the tunnel's public URL in --tunnel too"}
+		return &usageError{verb: "webhook test", msg: "--receiver-addr is where the receiver listens for --tunnel; give the tunnel's public URL in --tunnel too"}
 	}
 	if *tunnel != "" {
 		if *hookURL != "" {
-			return &usageError{verb: "webhook", msg: "give --webhook-url or --tunnel, not both: --webhook-url's deliveries are not seen here, --tunnel's are"}
+			return &usageError{verb: "webhook test", msg: "give --webhook-url or --tunnel, not both: --webhook-url's deliveries are not seen here, --tunnel's are"}
 		}
 		if _, err := engine.TunnelURL(*tunnel); err != nil {
-			return &usageError{verb: "webhook", msg: "--" + err.Error()}
+			return &usageError{verb: "webhook test", msg: "--" + err.Error()}
 		}
 		if _, err := engine.CheckTunnelAddr(*receiverAddr); err != nil {
-			return &usageError{verb: "webhook", msg: "--receiver-addr: " + err.Error()}
+			return &usageError{verb: "webhook test", msg: "--receiver-addr: " + err.Error()}
 		}
 	}
 	db, r, err := startRun(ctx, env, pos[0], pos[1], model.MethodWebhook, &o)
@@ -398,7 +398,7 @@ func printSummary(w io.Writer, res *engine.Result) {
 }
 
 func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "webhook")
+	fs := newFlags(env, "webhook list")
 	pending := fs.Bool("pending", false, "only webhooks not deleted yet")
 	if _, err := parseFlags(fs, args, 0, 0); err != nil {
 		return err
@@ -442,7 +442,7 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
-	if _, err := parseFlags(newFlags(env, "webhook"), args, 0, 0); err != nil {
+	if _, err := parseFlags(newFlags(env, "webhook cleanup"), args, 0, 0); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, env)
@@ -516,13 +516,13 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 // runWebhookForget marks a ledger row done without calling the API: for a
 // webhook whose id was never captured and that the user removed by hand.
 func runWebhookForget(ctx context.Context, env *cliEnv, args []string) error {
-	pos, err := parseFlags(newFlags(env, "webhook"), args, 1, 1)
+	pos, err := parseFlags(newFlags(env, "webhook forget"), args, 1, 1)
 	if err != nil {
 		return err
 	}
 	row, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil || row <= 0 {
-		return &usageError{verb: "webhook", msg: fmt.Sprintf("%q is not a row number from 'patchbay webhook list'", pos[0])}
+		return &usageError{verb: "webhook forget", msg: fmt.Sprintf("%q is not a row number from 'patchbay webhook list'", pos[0])}
 	}
 	db, err := openDB(ctx, env)
 	if err != nil {
