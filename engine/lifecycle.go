@@ -72,9 +72,8 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		return res
 	}
 	res.MethodID = wm.ID
-	if !slices.ContainsFunc(create.ResponseFormat.Fields, func(f model.Field) bool { return f.SystemField == model.SystemFieldWebhookID }) {
-		res.Error = fmt.Sprintf("%s: no field has the System Field %s, so the new webhook's id could not be saved and the webhook could not be deleted; no webhook was created: map the id in the create response to %s",
-			MethodLabel(create.Name, TabResponseFormat), model.SystemFieldWebhookID, model.SystemFieldWebhookID)
+	if err := idReadable(create); err != nil {
+		res.Error = err.Error()
 		return res
 	}
 	if opts.Ledger == nil {
@@ -359,6 +358,24 @@ func (r *Runner) failStep(s *Step, err error) {
 	s.Status, s.OK = StepFailed, false
 	s.Error = MaskText(err.Error(), r.secrets())
 	r.notify(s)
+}
+
+// idReadable says why the Create Webhook Method could never read the id of
+// a webhook it makes, which could then never be deleted: no Response
+// Format field is mapped to Cyclr_Webhook_Id, or that field's path is not
+// one. Nothing is to be sent then.
+func idReadable(create *model.Method) error {
+	i := slices.IndexFunc(create.ResponseFormat.Fields, func(f model.Field) bool { return f.SystemField == model.SystemFieldWebhookID })
+	where := MethodLabel(create.Name, TabResponseFormat)
+	if i < 0 {
+		return fmt.Errorf("%s: no field has the System Field %s, so the new webhook's id could not be saved and the webhook could not be deleted; no webhook was created: map the id in the create response to %s",
+			where, model.SystemFieldWebhookID, model.SystemFieldWebhookID)
+	}
+	if _, err := GJSONPath(create.ResponseFormat.Fields[i].ConnectorField); err != nil {
+		return fmt.Errorf("%s › %s: %w; the new webhook's id could not be read, and the webhook could not be deleted; no webhook was created",
+			where, model.SystemFieldWebhookID, err)
+	}
+	return nil
 }
 
 // deliveryStep runs the trigger, if any, and waits for a delivery, maps it

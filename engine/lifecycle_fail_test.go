@@ -75,6 +75,9 @@ func TestLifecycleFailures(t *testing.T) {
 		{"no field captures the id", setup{create: answer(201, `{"data": {"webhook": {"id": "x"}}}`), edit: func(c *model.Connector) {
 			c.Methods[0].ResponseFormat.Fields[0].SystemField = ""
 		}}, []string{"Method 'Subscribe' › Response Format: no field has the System Field Cyclr_Webhook_Id", "no webhook was created"}, false},
+		{"the id's path is no path", setup{create: answer(201, `{"data": {"webhook": {"id": "x"}}}`), edit: func(c *model.Connector) {
+			c.Methods[0].ResponseFormat.Fields[0].ConnectorField = ""
+		}}, []string{"Method 'Subscribe' › Response Format › Cyclr_Webhook_Id: ", "not a Connector Field path", "no webhook was created"}, false},
 		{"required field without value", setup{create: answer(201, `{}`), edit: func(c *model.Connector) {
 			c.Methods[0].RequestFormat.Fields = append(c.Methods[0].RequestFormat.Fields,
 				model.Field{ConnectorField: "description", SystemField: "Description", DataType: model.FieldText})
@@ -116,7 +119,7 @@ func TestLifecycleFailures(t *testing.T) {
 			if slices.Contains(shown, engine.StepOK) {
 				t.Errorf("the create step was reported passed before it failed: %v", shown)
 			}
-			if tc.name == "no field captures the id" && creates != 0 {
+			if (tc.name == "no field captures the id" || tc.name == "the id's path is no path") && creates != 0 {
 				t.Errorf("a webhook was created whose id could not be saved")
 			}
 			for _, w := range tc.want {

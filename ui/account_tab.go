@@ -55,11 +55,13 @@ func (t *accountTab) keys() []accountKey {
 	c := t.ed.conn()
 	var out []accountKey
 	seen := map[string]bool{}
-	add := func(key, label string) {
-		if key != "" && !seen[key] {
-			seen[key] = true
-			out = append(out, accountKey{key: key, label: label})
+	add := func(key, label string) bool {
+		if key == "" || seen[key] {
+			return false
 		}
+		seen[key] = true
+		out = append(out, accountKey{key: key, label: label})
+		return true
 	}
 	for _, a := range c.Authentication {
 		name := "'" + a.AuthName + "'"
@@ -92,11 +94,10 @@ func (t *accountTab) keys() []accountKey {
 			if p.Description != "" {
 				label += ": " + p.Description
 			}
-			add(p.TargetName, label)
-			if len(p.Values) > 0 && p.Values[0] != "" {
+			if add(p.TargetName, label) && len(p.Values) > 0 && p.Values[0] != "" {
 				// Empty, the run uses the parameter's own value.
 				out[len(out)-1].placeholder = "empty: the parameter's value, " + p.Values[0]
-				if p.IsSensitive {
+				if c.IsSecretValue(p.TargetName) {
 					out[len(out)-1].placeholder = "empty: the parameter's value (a secret)"
 				}
 			}

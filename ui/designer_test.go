@@ -310,14 +310,27 @@ func TestAccountValuesSayWhatEmptyMeans(t *testing.T) {
 	m.sidebar.tree.Select(m.open.key)
 	m.open.conn.Parameters = append(m.open.conn.Parameters,
 		model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Token", IsSensitive: true, Values: []string{"tok-hidden-991"}})
+	// A row not named yet offers no entry, and lends its value to none.
+	m.open.conn.Parameters = append([]model.Parameter{{TargetType: model.TargetMergeField, IsAccountConnectorProperty: true, Values: []string{"eu"}}}, m.open.conn.Parameters...)
+	// A signing secret is a secret, Sensitive or not.
+	for i := range m.open.conn.Parameters {
+		if p := &m.open.conn.Parameters[i]; p.TargetName == "SigningSecret" {
+			p.IsSensitive, p.Values = false, []string{"whsec-planted-77c1"}
+		}
+	}
 	ce := m.connEd
 	ce.tabs.SelectIndex(connTabAccount)
 	ce.account.reload()
 	if e := ce.account.entries["BaseUrl"]; e == nil || e.PlaceHolder != "empty: the parameter's value, http://127.0.0.1:8787" {
 		t.Errorf("BaseUrl's placeholder: %+v", e)
 	}
-	if e := ce.account.entries["X-Token"]; e == nil || e.PlaceHolder != "empty: the parameter's value (a secret)" || !e.Password {
-		t.Errorf("X-Token's entry: %+v", e)
+	for _, k := range []string{"X-Token", "SigningSecret"} {
+		if e := ce.account.entries[k]; e == nil || e.PlaceHolder != "empty: the parameter's value (a secret)" || !e.Password {
+			t.Errorf("%s's entry: %+v", k, e)
+		}
+	}
+	if e := ce.account.entries[model.SystemFieldAuthAPIKey]; e == nil || e.PlaceHolder != "" {
+		t.Errorf("the API key's entry: %+v", e)
 	}
 	var label string
 	for _, k := range ce.account.keys() {
@@ -328,7 +341,15 @@ func TestAccountValuesSayWhatEmptyMeans(t *testing.T) {
 	if label != "A Sensitive parameter" {
 		t.Errorf("X-Token's hint %q", label)
 	}
-	if markup := test.RenderToMarkup(m.win.Canvas()); strings.Contains(markup, "tok-hidden-991") || !strings.Contains(markup, "A Sensitive parameter") {
-		t.Error("the Sensitive parameter's value shows, or the tab is not on show")
+	if markup := test.RenderToMarkup(m.win.Canvas()); strings.Contains(markup, "tok-hidden-991") || strings.Contains(markup, "whsec-planted-77c1") || !strings.Contains(markup, "A Sensitive parameter") {
+		t.Error("a secret parameter's value shows, or the tab is not on show")
+	}
+	// With no authentication, the unnamed row comes first: nothing before
+	// it to lend its value to.
+	m.open.conn.Authentication = nil
+	m.open.conn.Parameters = m.open.conn.Parameters[:1]
+	ce.account.reload()
+	if len(ce.account.entries) != 0 {
+		t.Errorf("entries for an unnamed parameter: %v", ce.account.keys())
 	}
 }

@@ -552,10 +552,10 @@ func (t *testTab) showStep(s *engine.Step) {
 	} else {
 		t.steps.Append(item)
 	}
-	if s.Status == engine.StepFailed || s.Status == engine.StepRunning && len(s.Console) > 0 {
-		// A failure, or what a step says while it runs (a delivery
-		// rejected, another Patchbay's token request waited for), is
-		// shown open.
+	if s.Status == engine.StepFailed || s.Status == engine.StepStopped || s.Status == engine.StepRunning && len(s.Console) > 0 {
+		// A failure, a stop (a script's false), or what a step says
+		// while it runs (a delivery rejected, another Patchbay's token
+		// request waited for), is shown open.
 		t.steps.Open(len(t.steps.Items) - 1)
 	}
 }

@@ -193,6 +193,29 @@ func TestTestTab_FailedActionSaysWhyOnce(t *testing.T) {
 	})
 }
 
+// A run a script stopped says why in its step, shown open.
+func TestTestTab_StoppedActionSaysWhy(t *testing.T) {
+	st, _ := newStore(t)
+	c := seedExample(t, st, "Example")
+	c.Method("Create Order").Script = "function before_action() { return false; }"
+	if err := st.SaveConnector(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	st.SetAccountValues(context.Background(), "Example", map[string]string{model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "before_action returned false") || len(ed.test.steps.Items) != 1 ||
+			!ed.test.steps.Items[0].Open && !ed.test.problem.Visible() {
+			t.Errorf("ok %t (%q), %d steps, why in view: step open %t, above the steps %t", ed.test.last.OK, ed.test.last.Error, len(ed.test.steps.Items),
+				len(ed.test.steps.Items) > 0 && ed.test.steps.Items[0].Open, ed.test.problem.Visible())
+		}
+	})
+}
+
 // flakyAPI creates webhooks and fails to delete them until told otherwise.
 type flakyAPI struct {
 	deleteOK atomic.Bool

@@ -577,6 +577,16 @@ func TestSetNearMisses(t *testing.T) {
 	if _, _, errOut := c.run("set", "Webhook Example", "Region=eu"); errOut != "" {
 		t.Errorf("a key near none: %q", errOut)
 	}
+	// A near miss of a secret's key would keep the secret as no secret.
+	for _, args := range [][]string{{"set", "Webhook Example", "SigningSecre=whsec-typed-51"}, {"run", "Webhook Example", "Create Order", "--set", "SigningSecre=whsec-typed-51"}} {
+		code, out, errOut := c.run(args...)
+		if code != exitUsage || !strings.Contains(errOut, "SigningSecre: did you mean SigningSecret?") || strings.Contains(out+errOut, "whsec-typed-51") {
+			t.Errorf("%v: exit %d, %q, %q", args, code, out, errOut)
+		}
+	}
+	if out := c.must("set", "Webhook Example"); strings.Contains(out, "SigningSecre=") {
+		t.Errorf("the near miss was kept:\n%s", out)
+	}
 }
 
 // A bad use of a webhook sub-verb shows that sub-verb's usage alone.
@@ -591,6 +601,7 @@ func TestSubVerbUsage(t *testing.T) {
 		{[]string{"webhook", "list", "--bogus"}, "\nusage: patchbay webhook list [--pending]\n"},
 		{[]string{"webhook", "test", "Webhook Example"}, "\nusage: patchbay webhook test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL | --tunnel URL [--receiver-addr HOST:PORT]] [--json]\n"},
 		{[]string{"webhook", "bogus"}, "\nusage: patchbay webhook test CONNECTOR METHOD"},
+		{[]string{"webhook", "test", "Webhook Example", "New Order", "--set", "bad"}, "\nusage: patchbay webhook test CONNECTOR METHOD [--set KEY=VALUE]... [--trigger METHOD] [--wait DURATION] [--webhook-url URL | --tunnel URL [--receiver-addr HOST:PORT]] [--json]\n"},
 	} {
 		code, _, errOut := c.run(tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

@@ -156,6 +156,18 @@ func nearKey(c *model.Connector, k string) string {
 	return want
 }
 
+// nearSecretKey finds a key given a value that misses, by a character or
+// two, a key the connector keeps secret (a Sensitive parameter's): taken
+// as typed, its value would be no secret.
+func nearSecretKey(c *model.Connector, values map[string]string) (key, want string) {
+	for _, k := range sortedKeys(values) {
+		if w := nearKey(c, k); w != "" && values[k] != "" && c.IsSecretValue(w) && !c.IsSecretValue(k) {
+			return k, w
+		}
+	}
+	return "", ""
+}
+
 // closest returns the name nearest to s by edit distance, ignoring case.
 func closest(s string, names []string) string {
 	best, bestD := "", -1
@@ -376,10 +388,17 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		// Stored as typed, it would be no secret, and listed in the clear.
 		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
 	}
+	if k, want := nearSecretKey(c, values); k != "" {
+		// Stored as typed, it would be no secret, and listed in the clear.
+		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
+	}
 	for _, k := range sortedKeys(values) {
-		// Kept as typed, but said: a near miss of a key the connector
-		// uses would leave that key as it was.
-		if want := nearKey(c, k); want != "" && values[k] != "" {
+		want := nearKey(c, k)
+		switch {
+		case want == "" || values[k] == "":
+		default:
+			// Kept as typed, but said: a near miss of a key the
+			// connector uses would leave that key as it was.
 			fmt.Fprintf(env.stderr, "patchbay set: note: the connector uses no key %s: %s\n", k, didYouMean(k, want))
 		}
 	}

@@ -125,7 +125,11 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		err = checkMethod(r.Connector, method, want)
 	}
 	if err == nil {
-		if k, meant := secretKeyTypo(r.Connector, o.set.values); k != "" {
+		k, meant := secretKeyTypo(r.Connector, o.set.values)
+		if k == "" {
+			k, meant = nearSecretKey(r.Connector, o.set.values)
+		}
+		if k != "" {
 			verb := "run"
 			if want == model.MethodWebhook {
 				verb = "webhook test"
@@ -205,7 +209,7 @@ func runWebhookTest(ctx context.Context, env *cliEnv, args []string) error {
 	pos, err := parseFlags(fs, args, 2, 2)
 	// A --set typed the wrong way says so first: it explains an argument
 	// too many ("--set KEY VALUE").
-	if bad := o.set.badSet("webhook"); bad != nil {
+	if bad := o.set.badSet("webhook test"); bad != nil {
 		return bad
 	}
 	if err != nil {
