@@ -178,11 +178,7 @@ func TestTestTab_FailedActionSaysWhyOnce(t *testing.T) {
 	st, _ := newStore(t)
 	seedExample(t, st, "Example")
 	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabTest)
-	test.Tap(ed.test.run)
-	waitRun(t, ed.test)
+	ed := runOnTestTab(t, st, "Create Order")
 	fyne.DoAndWait(func() {
 		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "upstream down") {
 			t.Fatalf("run: ok=%t error=%q", ed.test.last.OK, ed.test.last.Error)
@@ -191,6 +187,17 @@ func TestTestTab_FailedActionSaysWhyOnce(t *testing.T) {
 			t.Errorf("%d steps, the first open: %t; the error said again above them: %t", len(ed.test.steps.Items), len(ed.test.steps.Items) > 0 && ed.test.steps.Items[0].Open, ed.test.problem.Visible())
 		}
 	})
+}
+
+// runOnTestTab opens the window on the method's Test tab, runs it and
+// waits for the run to end.
+func runOnTestTab(t *testing.T, st *store.DB, method string) *methodEditor {
+	t.Helper()
+	ed := openMethod(t, testWindow(t, st), method)
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	return ed
 }
 
 // A run a script stopped says why in its step, shown open.
@@ -202,11 +209,7 @@ func TestTestTab_StoppedActionSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.SetAccountValues(context.Background(), "Example", map[string]string{model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabTest)
-	test.Tap(ed.test.run)
-	waitRun(t, ed.test)
+	ed := runOnTestTab(t, st, "Create Order")
 	fyne.DoAndWait(func() {
 		if ed.test.last.OK || !strings.Contains(ed.test.last.Error, "before_action returned false") || len(ed.test.steps.Items) != 1 ||
 			!ed.test.steps.Items[0].Open && !ed.test.problem.Visible() {
