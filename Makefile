@@ -61,6 +61,7 @@ fuzz-short:
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMask$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzHistory$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzLastWins$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonstr/ -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/xmljson/ -run '^$$' -fuzz '^FuzzToJSON$$' -fuzztime $(FUZZTIME)

@@ -498,6 +498,10 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 		out.Error = MaskText(err.Error(), secrets) // it quotes the body's start
 		return out
 	}
+	if norm, dup := lastWins(body); dup != "" {
+		body = norm
+		step.Console = append(step.Console, repeatedKeyNote("the delivery", dup))
+	}
 	var payload any
 	if err := json.Unmarshal(body, &payload); err != nil {
 		out.Error = fmt.Sprintf("the delivery is not JSON: %v", err)

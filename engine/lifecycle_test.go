@@ -520,3 +520,37 @@ func plainHooks(name, base string) *model.Connector {
 		{Name: "Hook", MethodType: model.MethodWebhook, CreateWebhookMethod: "Create", DeleteWebhookMethod: "Delete"},
 	}}
 }
+
+// A create response that repeats the id's key is read as Cyclr reads it,
+// the last value winning, by the id capture and by an after_action script
+// alike; the step says so, and the delete goes to the webhook that id
+// names.
+func TestRepeatedKeyReadLastAsCyclrDoes(t *testing.T) {
+	var deleted string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v2/hooks", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"data": {"webhook": {"id": "wh-old-1", "id": "wh-new-2"}}}`)
+	})
+	mux.HandleFunc("DELETE /v2/hooks/{id}", func(w http.ResponseWriter, r *http.Request) {
+		deleted = r.PathValue("id")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c := hookConnector(srv.URL)
+	c.Methods[0].Script = "function after_action() { console.log('script reads ' + method_response.data.webhook.id); }"
+	r := &engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: "k-1"}}
+	res := r.RunWebhook(context.Background(), "Order Events", engine.WebhookOptions{Ledger: &memLedger{}})
+	if !res.OK || res.WebhookID != "wh-new-2" || deleted != "wh-new-2" {
+		t.Fatalf("ok %t, id %q, deleted %q: %s", res.OK, res.WebhookID, deleted, res.Error)
+	}
+	console := strings.Join(res.Steps[0].Console, "\n")
+	if !strings.Contains(console, `the response has the key "data.webhook.id" more than once in one object; each such key is read with its last value`) ||
+		!strings.Contains(console, "script reads wh-new-2") {
+		t.Errorf("the create step's console:\n%s", console)
+	}
+	if !strings.Contains(res.Steps[0].Response.Body, `"wh-old-1"`) {
+		t.Errorf("the log does not keep the response as it came: %s", res.Steps[0].Response.Body)
+	}
+}

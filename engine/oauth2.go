@@ -411,9 +411,12 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 		}
 		return out
 	}
-	doc := gjson.ParseBytes(body)
+	// Every value may be a credential, a repeated key's earlier ones too;
+	// the fields are read as Cyclr reads them, the last of a repeated key.
+	out.secrets = secretsUnder(gjson.ParseBytes(body), false)
+	norm, _ := lastWins(body)
+	doc := gjson.ParseBytes(norm)
 	out.readFields(doc)
-	out.secrets = append(out.secrets, secretsUnder(doc, false)...)
 	var keys []string
 	doc.ForEach(func(k, _ gjson.Result) bool {
 		keys = append(keys, k.String())

@@ -221,6 +221,12 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			view.Body = doc
 			resp = &view
 		}
+		if norm, dup := lastWins(resp.Body); dup != "" {
+			view := *resp
+			view.Body = norm
+			resp = &view
+			step.Console = append(step.Console, repeatedKeyNote("the response", dup))
+		}
 	}
 	// A secret the response returns (a signing secret) is masked from
 	// here on: in this step's log, its console lines and its errors.

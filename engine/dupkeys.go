@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/tidwall/gjson"
+)
+
+// Repeated keys in a JSON object ({"id": 1, "id": 2}) are read as Cyclr
+// reads them (Json.NET replaces a property by a later one of the same
+// name) and as a script's JSON.parse does: the last one wins. gjson, which
+// the mapping and the id capture use, would take the first, so a body with
+// repeated keys is rewritten before it is read, and the step says so.
+
+// lastWins returns body with every repeated key of every object left out
+// but its last value, which takes the place of the first, and the first
+// repeated key found, as a path ("data.id"); body itself and "" when no
+// key is repeated (or body is not JSON).
+func lastWins(body []byte) ([]byte, string) {
+	body = withoutBOM(body)
+	if !bytes.Contains(body, []byte{','}) || checkJSON(body) != nil {
+		return body, "" // one key at most in each object, or not JSON
+	}
+	doc := gjson.ParseBytes(body)
+	dup := firstRepeated(doc, "")
+	if dup == "" {
+		return body, ""
+	}
+	var out bytes.Buffer
+	out.Grow(len(body))
+	writeLastWins(&out, doc)
+	return out.Bytes(), dup
+}
+
+// firstRepeated returns the path of the first key repeated in an object
+// within v, or "".
+func firstRepeated(v gjson.Result, at string) string {
+	var dup string
+	switch {
+	case v.IsObject():
+		var keys []string
+		v.ForEach(func(k, x gjson.Result) bool {
+			path := k.String()
+			if at != "" {
+				path = at + "." + path
+			}
+			if slices.Contains(keys, k.String()) {
+				dup = path
+				return false
+			}
+			keys = append(keys, k.String())
+			dup = firstRepeated(x, path)
+			return dup == ""
+		})
+	case v.IsArray():
+		i := 0
+		v.ForEach(func(_, x gjson.Result) bool {
+			dup = firstRepeated(x, fmt.Sprintf("%s[%d]", at, i))
+			i++
+			return dup == ""
+		})
+	}
+	return dup
+}
+
+// writeLastWins writes v with each object's keys once, in the order they
+// first appear, each with its last value.
+func writeLastWins(out *bytes.Buffer, v gjson.Result) {
+	switch {
+	case v.IsObject():
+		type member struct {
+			key   string // as written, quotes and escapes included
+			value gjson.Result
+		}
+		var members []member
+		index := map[string]int{}
+		v.ForEach(func(k, x gjson.Result) bool {
+			if i, ok := index[k.String()]; ok {
+				members[i].value = x
+			} else {
+				index[k.String()] = len(members)
+				members = append(members, member{k.Raw, x})
+			}
+			return true
+		})
+		out.WriteByte('{')
+		for i, m := range members {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString(m.key)
+			out.WriteByte(':')
+			writeLastWins(out, m.value)
+		}
+		out.WriteByte('}')
+	case v.IsArray():
+		out.WriteByte('[')
+		first := true
+		v.ForEach(func(_, x gjson.Result) bool {
+			if !first {
+				out.WriteByte(',')
+			}
+			first = false
+			writeLastWins(out, x)
+			return true
+		})
+		out.WriteByte(']')
+	default:
+		out.WriteString(v.Raw)
+	}
+}
+
+// repeatedKeyNote is what a step says of a body lastWins rewrote.
+func repeatedKeyNote(what, dup string) string {
+	return fmt.Sprintf("%s has the key %q more than once in one object; each such key is read with its last value, as Cyclr and a script's JSON.parse read it", what, dup)
+}
