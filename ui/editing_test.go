@@ -104,9 +104,16 @@ func TestLint_BraceTypo(t *testing.T) {
 	seedExample(t, st, "Example")
 	m := newWindow(t, a, st)
 	wantNoErrors(t, m)
+	// With none, the problems panel is shut to its title.
+	if p := m.problems; p.list.Visible() || p.split.Offset != problemsShut {
+		t.Errorf("no problems: the list shown %t, the split at %v", p.list.Visible(), p.split.Offset)
+	}
 
 	ed := openMethod(t, m, "Delete Webhook")
 	typeAtEnd(ed.settings.endpoint, "}") // {{Cyclr_Webhook_Id}}}
+	if p := m.problems; !p.list.Visible() || p.split.Offset != problemsOpen {
+		t.Errorf("a problem: the list shown %t, the split at %v", p.list.Visible(), p.split.Offset)
+	}
 	fs := findings(m, "mergefield-syntax")
 	if len(fs) != 1 {
 		t.Fatalf("problems list: %v; want one mergefield-syntax finding", m.problems.findings)

@@ -179,7 +179,8 @@ func (m *MainWindow) buildUI() {
 	m.editor = container.NewStack(placeholder("Choose a connector or a method in the list, or make a new connector."))
 
 	right := container.NewVSplit(m.editor, m.problems.buildUI())
-	right.Offset = 0.84
+	right.Offset = problemsShut
+	m.problems.split = right
 	split := container.NewHSplit(m.sidebar.buildUI(), right)
 	split.Offset = 0.18
 	m.win.SetContent(container.NewBorder(

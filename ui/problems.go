@@ -16,7 +16,18 @@ type problemsPanel struct {
 	findings []model.Finding
 	title    *widget.Label
 	list     *widget.List
+	// split holds the panel under the editor: it opens when there are
+	// findings and shuts to its title when there are none, unless the
+	// author moved it.
+	split *container.Split
 }
+
+// The editor's share of the height with the problems panel open, and with
+// it shut to its title (the split keeps the panel's least height).
+const (
+	problemsOpen = 0.84
+	problemsShut = 1.0
+)
 
 func newProblemsPanel(host *MainWindow) *problemsPanel {
 	return &problemsPanel{host: host}
@@ -72,6 +83,19 @@ func (p *problemsPanel) set(fs []model.Finding) {
 	}
 	p.list.UnselectAll()
 	p.list.Refresh()
+	if len(fs) == 0 {
+		p.list.Hide() // the title says it all, in its least height
+	} else {
+		p.list.Show()
+	}
+	if p.split != nil {
+		switch {
+		case len(fs) == 0 && p.split.Offset == problemsOpen:
+			p.split.SetOffset(problemsShut)
+		case len(fs) > 0 && p.split.Offset >= problemsShut:
+			p.split.SetOffset(problemsOpen)
+		}
+	}
 }
 
 func (p *problemsPanel) onSelected(i widget.ListItemID) {
