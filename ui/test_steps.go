@@ -37,15 +37,17 @@ func stepTitle(s *engine.Step) string {
 		}
 		return title
 	}
-	if s.Request != nil {
-		title += "   " + s.Request.Method + " " + s.Request.URL
-	}
+	// The status and the time before the request's URL, which can be
+	// long: a narrow pane cuts the title's end.
 	if s.Response != nil {
-		title += fmt.Sprintf(" → %d", s.Response.Status)
+		title += fmt.Sprintf("   → %d", s.Response.Status)
 	}
 	title += fmt.Sprintf("   %d ms", s.DurationMS)
 	if s.RateLimitWaitMS > 0 {
 		title += fmt.Sprintf(", of which %d ms waiting for the rate limit", s.RateLimitWaitMS)
+	}
+	if s.Request != nil {
+		title += "   " + s.Request.Method + " " + s.Request.URL
 	}
 	return title
 }

@@ -109,8 +109,8 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 		for _, item := range tab.steps.Items {
 			titles = append(titles, item.Title)
 		}
-		if len(titles) != 4 || !strings.HasPrefix(titles[0], "✓ Create webhook (Create Webhook)   POST "+base+"/webhooks → 201") ||
-			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   DELETE "+base+"/webhooks/1 → 204") {
+		if len(titles) != 4 || !strings.HasPrefix(titles[0], "✓ Create webhook (Create Webhook)   → 201   ") || !strings.HasSuffix(titles[0], " ms   POST "+base+"/webhooks") ||
+			!strings.HasPrefix(titles[3], "✓ Delete webhook (Delete Webhook)   → 204   ") || !strings.HasSuffix(titles[3], " ms   DELETE "+base+"/webhooks/1") {
 			t.Errorf("steps:\n%s", strings.Join(titles, "\n"))
 		}
 		tab.steps.OpenAll() // the requests and responses, headers included
