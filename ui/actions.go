@@ -58,6 +58,7 @@ func (m *MainWindow) onDuplicate() {
 		dup.Name = uniqueName(dup.Name+" copy", methodNames(c))
 		c.Methods = slices.Insert(c.Methods, j+1, dup)
 		m.open.methodsMoved(j+1, 1)
+		m.open.keepRefusedRate(j+1, m.open.refusedRate(j, dup.RateLimit)) // not "NaN" in the copy
 		m.changed()
 		m.show(j + 1)
 		return

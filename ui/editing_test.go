@@ -339,3 +339,28 @@ func TestRenameKeepsWebhookReferences(t *testing.T) {
 		t.Errorf("after renaming the copy New Order uses %q, want the original Create Webhook", c)
 	}
 }
+
+// A finding on a Response Format row of a method made a Webhook: the
+// rows are kept and checked, so the grid stays, and a click on the
+// finding reaches the row.
+func TestLint_WebhookResponseFormatInReach(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabFieldMappings)
+	ed.fields.grids.Select(ed.fields.responseItem)
+	cell := ed.fields.response.rows[0].connectorField
+	retype(cell, "data..id") // a typo, then the type changes
+	ed.selectTab(tabSettings)
+	ed.settings.methodType.SetSelected(string(model.MethodWebhook))
+	fs := findings(m, "connector-field-invalid")
+	if len(fs) != 1 {
+		t.Fatalf("findings %v", m.problems.findings)
+	}
+	m.goTo(fs[0].At) // a click on it in Problems
+	if m.win.Canvas().Focused() != cell {
+		t.Errorf("%s\nclick: grid %q shown (of %d), focus %v; the row is not on screen",
+			fs[0], ed.fields.grids.Selected().Text, len(ed.fields.grids.Items), m.win.Canvas().Focused())
+	}
+}

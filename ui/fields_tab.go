@@ -41,18 +41,27 @@ func (t *fieldsTab) buildUI() fyne.CanvasObject {
 	return container.NewBorder(t.webhookNote, nil, nil, nil, t.grids)
 }
 
-// setWebhook shows only the Request Format for a Webhook method.
+// setWebhook shows only the Request Format for a Webhook method, unless
+// its Response Format still has rows (it had them as an Action): they are
+// kept and checked, so they must stay in reach.
 func (t *fieldsTab) setWebhook(webhook bool) {
 	has := len(t.grids.Items) == 2
+	show := !webhook || len(t.ed.method().ResponseFormat.Fields) > 0
 	switch {
-	case webhook && has:
+	case !show && has:
 		t.grids.Remove(t.responseItem)
-	case !webhook && !has:
+	case show && !has:
 		t.grids.Append(t.responseItem)
 	}
-	if webhook {
+	switch {
+	case webhook && show:
+		t.webhookNote.SetText("A Webhook method has only a Request Format: the fields of the payload the API posts to the webhook. " +
+			"Its Response Format rows are kept but never used: delete them.")
 		t.webhookNote.Show()
-	} else {
+	case webhook:
+		t.webhookNote.SetText("A Webhook method has only a Request Format: the fields of the payload the API posts to the webhook.")
+		t.webhookNote.Show()
+	default:
 		t.webhookNote.Hide()
 	}
 }

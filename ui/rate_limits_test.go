@@ -153,3 +153,20 @@ func TestRefusedRateTextMovesWithItsMethod(t *testing.T) {
 		t.Error("the text went to another method")
 	}
 }
+
+// Duplicating a method whose rate text was refused: the copy's field
+// shows the text, not "NaN".
+func TestRateLimits_DuplicateKeepsRefusedText(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	retype(ed.rates.rate.entry, "fast")
+	shortcut(m, shortcutDuplicate) // Ctrl+D: "Create Order copy" opens
+	ed = openMethod(t, m, "Create Order copy")
+	ed.selectTab(tabRateLimits)
+	if got := ed.rates.rate.entry.Text; got != "fast" {
+		t.Errorf("the copy's rate field shows %q, want %q", got, "fast")
+	}
+}

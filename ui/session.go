@@ -223,7 +223,14 @@ func (m *MainWindow) selectedMethod() int {
 }
 
 // onSave saves the open connector.
-func (m *MainWindow) onSave() { m.save() }
+// onSave saves the open connector when it has changes (Ctrl+S, File ›
+// Save). With none there is nothing to write, and writing the version
+// loaded would undo another Patchbay's save since.
+func (m *MainWindow) onSave() {
+	if m.open != nil && m.open.dirty {
+		m.save()
+	}
+}
 
 // save writes the open connector and its account values to the store and
 // reports whether it did. Findings do not stop it: a draft with errors is

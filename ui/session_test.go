@@ -253,3 +253,36 @@ func TestSaveOverAnotherPatchbaysSave(t *testing.T) {
 		t.Errorf("stored %q after the second save", got.Description)
 	}
 }
+
+// Ctrl+S with nothing changed, after another Patchbay saved the
+// connector, writes nothing: the other's save stays.
+func TestSaveWithNothingChanged(t *testing.T) {
+	ctx := context.Background()
+	st, path := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	if !m.tools.save.Disabled() {
+		t.Fatal("the Save button is enabled with nothing changed")
+	}
+	if !m.tools.saveItem.Disabled {
+		t.Error("File › Save (Ctrl+S) is enabled with nothing changed, though the Save button is not")
+	}
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	c, _ := other.LoadConnector(ctx, "Example")
+	c.Description = "saved by the other Patchbay"
+	if err := other.SaveConnector(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	shortcut(m, shortcutSave) // nothing changed here
+	if top := m.win.Canvas().Overlays().Top(); top != nil {
+		top.Hide()
+	}
+	shortcut(m, shortcutSave)
+	if got, _ := other.LoadConnector(ctx, "Example"); got.Description != "saved by the other Patchbay" {
+		t.Errorf("Ctrl+S twice with nothing changed here overwrote the other Patchbay's save: description now %q", got.Description)
+	}
+}

@@ -19,7 +19,9 @@ import (
 // first, without their logs: one is read when it is chosen.
 func (t *testTab) historyRuns() ([]model.RunRecord, error) {
 	host := t.ed.host
-	if host.deps.Runs == nil || host.open == nil || host.open.storedName == "" {
+	if host.deps.Runs == nil || host.open == nil || host.open.storedName == "" || host.methEd != t.ed {
+		// Off screen (a run that ended after its method was left), its
+		// method index may name another method, or none.
 		return nil, nil
 	}
 	return host.deps.Runs.ListMethodRuns(host.ctx, host.open.storedName, t.ed.method().Name)

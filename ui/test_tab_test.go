@@ -636,3 +636,37 @@ func TestTestTab_RunShownOnItsMethodAgain(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A method before the running one is deleted while the run goes on: the
+// run's end, with its tab off screen, does not take the window down.
+func TestTestTab_EarlierMethodDeletedWhileRunning(t *testing.T) {
+	sb, _, _, m, ed := sandboxTest(t, "New Order", nil) // New Order is the last method
+	startLifecycle(t, sb, ed)
+	fyne.DoAndWait(func() {
+		openMethod(t, m, "Create Order")
+		m.onDelete()
+		confirmDialog(t, m, true) // Create Order goes: New Order is now index 2
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+}
+
+// Another connector, with fewer methods, is opened while the run goes on.
+func TestTestTab_OtherConnectorOpenedWhileRunning(t *testing.T) {
+	sb, _, st, m, ed := sandboxTest(t, "New Order", nil) // index 3
+	small := seedExample(t, st, "Small")
+	small.Methods = small.Methods[:1]
+	if err := st.SaveConnector(context.Background(), small); err != nil {
+		t.Fatal(err)
+	}
+	startLifecycle(t, sb, ed)
+	fyne.DoAndWait(func() {
+		m.reloadList()
+		m.sidebar.tree.Select(storedKey(small.ID)) // nothing unsaved: opens at once
+		if m.open == nil || m.open.conn.Name != "Small" {
+			t.Fatalf("Small did not open")
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+}

@@ -126,7 +126,7 @@ func (t *toolbar) update() {
 	t.duplicateItem.Disabled = !open
 	t.deleteItem.Disabled = !open
 	t.exportItem.Disabled = !open
-	t.saveItem.Disabled = !open
+	t.saveItem.Disabled = !open || !h.open.dirty
 	t.runTestItem.Disabled = !canRun
 	t.menu.Refresh()
 }
