@@ -34,25 +34,33 @@ type CleanupResult struct {
 	AccountUpdates map[string]string
 }
 
+// CleanupOptions are the optional parts of a Cleanup.
+type CleanupOptions struct {
+	// Client sends the deletes; the zero Client when nil.
+	Client *Client
+	// OnStep, if set, is told of each delete as it starts, waits for its
+	// turn under a rate limit, and ends.
+	OnStep func(*Step)
+	// Keep, if set, keeps account values a delete's token step learns (a
+	// refresh token the OAuth2 provider rotated: the old one is spent) for
+	// the row's connector the moment they come, before the delete waits
+	// for its turn or is sent; it is handed the connector as loaded, whose
+	// ID says where they go. What it cannot keep comes back in
+	// CleanupResult.AccountUpdates.
+	Keep func(c *model.Connector, updates map[string]string) error
+	// Turns, if set, has the deletes' token steps take turns with other
+	// Patchbays on the same database (see Runner.Turns).
+	Turns model.RefreshTurns
+}
+
 // Cleanup retries the delete of each pending webhook and updates the ledger:
 // deleted rows are marked so, failures keep their row pending with the new
 // error. It calls the same API the lifecycle did, with the run's non-secret
-// values, and today's account values. onStep, if not nil, is told of each
-// delete as it starts, waits for its turn under a rate limit, and ends.
-// Cancelling ctx stops a delete that waits for its turn, and the deletes
-// not started, and leaves their rows as they are (the result of one not
-// started is "not tried"); a delete already sent runs to its answer
-// (within deleteTimeout).
-//
-// keep, if not nil, keeps account values a delete's token step learns (a
-// refresh token the OAuth2 provider rotated: the old one is spent) for the
-// row's connector the moment they come, before the delete waits for its
-// turn or is sent; it is handed the connector as loaded, whose ID says
-// where they go. What it cannot keep comes back in
-// CleanupResult.AccountUpdates. A ledger that keeps refresh turns too (the
-// store) has the deletes' token steps take turns with other Patchbays.
-func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, client *Client, recs []model.WebhookRecord,
-	onStep func(*Step), keep func(c *model.Connector, updates map[string]string) error) []CleanupResult {
+// values, and today's account values. Cancelling ctx stops a delete that
+// waits for its turn, and the deletes not started, and leaves their rows as
+// they are (the result of one not started is "not tried"); a delete
+// already sent runs to its answer (within deleteTimeout).
+func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, recs []model.WebhookRecord, opts CleanupOptions) []CleanupResult {
 	out := make([]CleanupResult, 0, len(recs))
 	// What became of a delete is recorded, also after ctx is cancelled.
 	ledgerCtx := context.WithoutCancel(ctx)
@@ -81,16 +89,15 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, cli
 			out = append(out, res)
 			continue
 		}
-		r := &Runner{OnStep: onStep}
-		r.Turns, _ = ledger.(model.RefreshTurns)
+		r := &Runner{OnStep: opts.OnStep, Turns: opts.Turns}
 		got := map[string]string{} // what the token step learnt, kept or not
-		if keep != nil {
+		if opts.Keep != nil {
 			r.OnAccountUpdate = func(updates map[string]string) error {
 				maps.Copy(got, updates)
-				return keep(r.Connector, updates)
+				return opts.Keep(r.Connector, updates)
 			}
 		}
-		step, err := cleanupOne(ctx, r, load, client, rec, learnt[rec.Connector])
+		step, err := cleanupOne(ctx, r, load, opts.Client, rec, learnt[rec.Connector])
 		res.Step, res.AccountUpdates = step, r.accountUpdates
 		maps.Copy(got, r.accountUpdates)
 		if len(got) > 0 {

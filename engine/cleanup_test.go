@@ -97,7 +97,7 @@ func TestCleanupAfterWebhookMethodRenamed(t *testing.T) {
 			tc.edit(c, &pending[0])
 			api.fail.Store(false)
 			load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
-			out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil, nil)
+			out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{})
 			if len(out) != 1 {
 				t.Fatalf("cleanup: %+v", out)
 			}
@@ -192,7 +192,7 @@ func TestCleanupCancelledWhileWaiting(t *testing.T) {
 			cancel()
 		}
 	}
-	out := engine.Cleanup(ctx, ledger, load, nil, pending, onStep, nil)
+	out := engine.Cleanup(ctx, ledger, load, pending, engine.CleanupOptions{OnStep: onStep})
 	if len(out) != 3 || !out[0].Deleted || out[1].Deleted || !strings.Contains(out[1].Error, "cancelled while waiting") ||
 		out[2].Deleted || out[2].Step != nil || out[2].Error != "not tried: the cleanup was cancelled" {
 		t.Fatalf("want the first deleted, the second cancelled and the third not tried: %s", dump(out))
@@ -245,7 +245,7 @@ func TestCleanupCancelledAfterSending(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // a cut-off request would have given up by now
 		close(held.release)
 	}()
-	out := engine.Cleanup(ctx, ledger, func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }, nil, pending, nil, nil)
+	out := engine.Cleanup(ctx, ledger, func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }, pending, engine.CleanupOptions{})
 	if len(out) != 1 || !out[0].Deleted {
 		t.Fatalf("want the delete seen through and recorded: %s", dump(out))
 	}
@@ -279,7 +279,7 @@ func TestCleanupRowsDeletedMeanwhile(t *testing.T) {
 			other(pending[1])
 		}
 	}
-	out := engine.Cleanup(context.Background(), ledger, load, nil, pending, onStep, nil)
+	out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{OnStep: onStep})
 	if len(out) != 2 {
 		t.Fatalf("results %s", dump(out))
 	}
@@ -307,7 +307,7 @@ func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
 	r := &engine.Runner{Connector: c, Account: account, OnStep: func(s *engine.Step) {
 		if s.Name == "Receive delivery" && s.Status == engine.StepRunning && during == nil {
 			pending, _ := ledger.ListWebhooks(context.Background(), true)
-			during = engine.Cleanup(context.Background(), ledger, load, nil, pending, nil, nil)
+			during = engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{})
 		}
 	}}
 	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger, Wait: 50 * time.Millisecond, Trigger: "Create Order"})
@@ -333,7 +333,7 @@ func TestCleanupLeavesLiveRunsAlone(t *testing.T) {
 	ledger.rows[pending[0].ID-1].Owner = "999999999 started 1" // as a killed run leaves it
 	ledger.mu.Unlock()
 	pending, _ = ledger.ListWebhooks(context.Background(), true)
-	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil, nil); len(out) != 1 || !out[0].Deleted || out[0].InUse != "" {
+	if out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{}); len(out) != 1 || !out[0].Deleted || out[0].InUse != "" {
 		t.Errorf("a dead run's row: %s", dump(out))
 	}
 }
@@ -366,7 +366,7 @@ func TestCleanupAfterARunThatLeftItsOwner(t *testing.T) {
 	if len(pending) != 1 || pending[0].Owner == "" {
 		t.Fatalf("after the failed delete and ledger write: %s, want one pending row still owned", dump(pending))
 	}
-	if out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil, nil); len(out) != 1 || !out[0].Deleted {
+	if out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{}); len(out) != 1 || !out[0].Deleted {
 		t.Errorf("cleanup of a row its ended run still owns: %s", dump(out))
 	}
 }

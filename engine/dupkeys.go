@@ -3,7 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
-	"slices"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -24,9 +24,12 @@ func lastWins(body []byte) ([]byte, string) {
 		return body, "" // one key at most in each object, or not JSON
 	}
 	doc := gjson.ParseBytes(body)
-	dup := firstRepeated(doc, "")
-	if dup == "" {
+	dup, found := firstRepeated(doc)
+	if !found {
 		return body, ""
+	}
+	if dup == "" {
+		dup = `""` // the empty key, repeated at the top
 	}
 	var out bytes.Buffer
 	out.Grow(len(body))
@@ -35,34 +38,47 @@ func lastWins(body []byte) ([]byte, string) {
 }
 
 // firstRepeated returns the path of the first key repeated in an object
-// within v, or "".
-func firstRepeated(v gjson.Result, at string) string {
-	var dup string
+// within v, and whether there is one (a repeated key may be ""). A path is
+// built only for a key found repeated.
+func firstRepeated(v gjson.Result) (path string, found bool) {
 	switch {
 	case v.IsObject():
-		var keys []string
+		var seen map[string]bool
 		v.ForEach(func(k, x gjson.Result) bool {
-			path := k.String()
-			if at != "" {
-				path = at + "." + path
-			}
-			if slices.Contains(keys, k.String()) {
-				dup = path
+			key := k.String()
+			if seen[key] {
+				path, found = key, true
 				return false
 			}
-			keys = append(keys, k.String())
-			dup = firstRepeated(x, path)
-			return dup == ""
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[key] = true
+			if sub, ok := firstRepeated(x); ok {
+				path, found = key+pathTail(sub), true
+			}
+			return !found
 		})
 	case v.IsArray():
 		i := 0
 		v.ForEach(func(_, x gjson.Result) bool {
-			dup = firstRepeated(x, fmt.Sprintf("%s[%d]", at, i))
+			if sub, ok := firstRepeated(x); ok {
+				path, found = fmt.Sprintf("[%d]", i)+pathTail(sub), true
+			}
 			i++
-			return dup == ""
+			return !found
 		})
 	}
-	return dup
+	return path, found
+}
+
+// pathTail joins a path found within a value to the step that leads to
+// the value: "a" as ".a", "[2]" as it is.
+func pathTail(sub string) string {
+	if strings.HasPrefix(sub, "[") {
+		return sub
+	}
+	return "." + sub
 }
 
 // writeLastWins writes v with each object's keys once, in the order they

@@ -15,7 +15,9 @@ func TestLastWins(t *testing.T) {
 		{`{"i\u0064": 1, "id": 2}`, `{"i\u0064":2}`, "id"}, // the same key, escaped once
 		{"\xef\xbb\xbf{\"a\":1,\"a\":2}", `{"a":2}`, "a"},  // after a byte order mark
 		{`{"a": 1, "A": 2}`, `{"a": 1, "A": 2}`, ""},       // keys are told apart by case
-		{`{"a": 1, "a": }`, `{"a": 1, "a": }`, ""},         // not JSON: left as it is
+		{`{"": 1, "": 2}`, `{"":2}`, `""`},                 // the empty key, too
+		{`{"a": {"": [], "": {}}}`, `{"a":{"":{}}}`, "a."},
+		{`{"a": 1, "a": }`, `{"a": 1, "a": }`, ""}, // not JSON: left as it is
 	} {
 		got, dup := lastWins([]byte(tc.in))
 		if string(got) != tc.want || dup != tc.dup {

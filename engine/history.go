@@ -158,7 +158,9 @@ func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {
 // Summary reads what a list of runs shows of one, its webhook id and its
 // error, masked as Read masks them, without decoding the rest of its log:
 // a connector's history holds up to 100 runs whose bodies run to 64 KiB.
-// A log it is not sure of is read whole by Read, whose error it returns.
+// A log whose start is not a sound JSON object, or whose webhook_id or
+// error is not text, is read whole by Read, whose error it returns; a log
+// sound there but odd elsewhere is listed, though Read may refuse it.
 func (h *HistoryReader) Summary(rec model.RunRecord) (webhookID, errText string, err error) {
 	log := bytes.TrimSpace(rec.Log)
 	first := gjson.ParseBytes(log) // the value a json.Decoder reads first
@@ -178,8 +180,11 @@ func (h *HistoryReader) Summary(rec model.RunRecord) (webhookID, errText string,
 		default:
 			return true
 		}
+		if v.Type == gjson.Null {
+			return true // leaves the value as it was, as encoding/json does
+		}
 		*into = ""
-		bad = v.Type != gjson.Null && (v.Type != gjson.String || json.Unmarshal([]byte(v.Raw), into) != nil)
+		bad = v.Type != gjson.String || json.Unmarshal([]byte(v.Raw), into) != nil
 		return !bad
 	})
 	if bad {

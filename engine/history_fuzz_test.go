@@ -29,6 +29,7 @@ func FuzzHistory(f *testing.F) {
 	f.Add(`{"steps":[null,{"response":{"headers":{"a":"ab1d"}}}]}`, "ab1d")
 	f.Add(`null`, "tru3")
 	f.Add(`{"delivery":{"mapped":[{"value":{"x":[{"secr3t":"secr3t"}]}}]},"error":"secr…"}`, "secr3t")
+	f.Add(`{"error":"boom 1","ERROR":null,"webhook_id":"w1","webhook_id":null}`, "none1") // a repeated key null: the value stays
 	f.Fuzz(func(t *testing.T, log, secret string) {
 		c := &model.Connector{Name: "C", Parameters: []model.Parameter{{TargetType: model.TargetMergeField, TargetName: "S", IsSensitive: true, Values: []string{secret}}}}
 		rec := model.RunRecord{ID: 1, Log: json.RawMessage(log)}

@@ -267,7 +267,7 @@ func TestDeleteFailureLeavesPendingAndCleanupDeletes(t *testing.T) {
 	api.deleteFails = false
 	api.mu.Unlock()
 	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
-	out := engine.Cleanup(context.Background(), ledger, load, nil, pending, nil, nil)
+	out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{})
 	if len(out) != 1 || !out[0].Deleted {
 		t.Fatalf("cleanup: %+v", out)
 	}

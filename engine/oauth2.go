@@ -79,13 +79,17 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	unlock := func() {}
 	if refresh != "" {
-		// One refresh at a time per token endpoint in this process, from
-		// the newest token: a run that began from values holding one spent
-		// meanwhile goes on with the one that replaced it. A cancelled run
-		// stops waiting for its turn.
+		// One refresh at a time per token endpoint, in this process and,
+		// with Turns, in every Patchbay on the database, from the newest
+		// token: a run that began from values holding one spent meanwhile
+		// goes on with the one that replaced it. A cancelled run stops
+		// waiting for its turn.
 		var err error
 		if unlock, err = r.refreshTurn(ctx, endpoint, step); err != nil {
-			return fail(fmt.Errorf("waiting for another run's token request to %s: %w", endpoint, err))
+			if ctx.Err() != nil {
+				return fail(fmt.Errorf("waiting for another run's token request to %s: %w", endpoint, err))
+			}
+			return fail(fmt.Errorf("taking the turn to refresh the token at %s: %w", endpoint, err))
 		}
 		defer unlock() // at the latest; at once when the answer is in
 		newest, err := r.newestRefresh(ctx, endpoint, refresh)
@@ -211,27 +215,28 @@ func (r *Runner) refreshTurn(ctx context.Context, endpoint string, step *Step) (
 		return unlock, err
 	}
 	owner, end := startRun() // alive, to the others, until end
-	for said := false; ; {
-		got, err := r.Turns.ClaimRefreshTurn(ctx, endpoint, owner, staleTurn)
-		if err == nil && got {
-			break
-		}
-		if err == nil && !said {
-			said = true
-			step.Console = append(step.Console, "waiting for another Patchbay's token request to the same endpoint")
-			r.notify(step)
-		}
-		if err == nil {
-			select {
-			case <-time.After(turnPoll):
-				continue
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
-		}
+	fail := func(err error) (func(), error) {
 		end()
 		unlock()
 		return nil, err
+	}
+	for said := false; ; said = true {
+		got, err := r.Turns.ClaimRefreshTurn(ctx, endpoint, owner, staleTurn)
+		if err != nil {
+			return fail(err)
+		}
+		if got {
+			break
+		}
+		if !said {
+			step.Console = append(step.Console, "waiting for another Patchbay's token request to the same endpoint")
+			r.notify(step)
+		}
+		select {
+		case <-time.After(turnPoll):
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		}
 	}
 	var once sync.Once
 	return func() {
@@ -248,7 +253,8 @@ func (r *Runner) refreshTurn(ctx context.Context, endpoint string, step *Step) (
 // turnPoll is how often a run waiting for another process's refresh looks
 // again; turnHeld is how long a turn may be held by a process still
 // running before others take it over: longer than a token request with
-// its retry can take.
+// its retry takes at the default timeout (a Client with a longer one may
+// see its turn taken over by then).
 const (
 	turnPoll = 50 * time.Millisecond
 	turnHeld = 4 * DefaultTimeout
@@ -420,9 +426,12 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 	var keys []string
 	doc.ForEach(func(k, _ gjson.Result) bool {
 		keys = append(keys, k.String())
-		return len(keys) < 10
+		return len(keys) <= 10 // the first ten, and whether there are more
 	})
 	out.shape = "JSON"
+	if len(keys) > 10 {
+		keys = append(keys[:10], "…")
+	}
 	if len(keys) > 0 {
 		out.shape = "JSON with the keys " + strings.Join(keys, ", ")
 	}

@@ -209,12 +209,12 @@ func TestOAuth2Cleanup(t *testing.T) {
 	rows, _ := ledger.ListWebhooks(context.Background(), true)
 
 	delete(account, model.SystemFieldAuthClientSecret)
-	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil, nil)
+	out := engine.Cleanup(context.Background(), ledger, load, rows, engine.CleanupOptions{})
 	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "nothing to get an access token with") || api.others.Load() != 0 {
 		t.Fatalf("cleanup without credentials: %+v", out)
 	}
 	account[model.SystemFieldAuthClientSecret] = oauthClientSecret
-	out = engine.Cleanup(context.Background(), ledger, load, nil, rows, nil, nil)
+	out = engine.Cleanup(context.Background(), ledger, load, rows, engine.CleanupOptions{})
 	if len(out) != 1 || !out[0].Deleted || api.tokens.Load() != 1 || api.others.Load() != 1 {
 		t.Errorf("cleanup: %+v; %d token and %d API requests", out, api.tokens.Load(), api.others.Load())
 	}
@@ -334,7 +334,7 @@ func TestOAuth2CleanupRotates(t *testing.T) {
 		}
 	}
 	rows, _ := ledger.ListWebhooks(context.Background(), true)
-	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil, nil)
+	out := engine.Cleanup(context.Background(), ledger, load, rows, engine.CleanupOptions{})
 	if len(out) != 2 || !out[0].Deleted || !out[1].Deleted {
 		t.Fatalf("cleanup: %+v", out)
 	}

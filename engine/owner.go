@@ -17,9 +17,10 @@ import (
 // given the same id is not taken for it.
 var processOwner = sync.OnceValue(func() string { return ownerOf(os.Getpid()) })
 
-// liveRuns holds the owners of this process's lifecycles still running:
-// its own rows are told apart by run, since a run's last ledger write may
-// fail and leave its owner on the row after it ended.
+// liveRuns holds the owners of this process's runs still going (a
+// lifecycle, which owns its ledger row, or a token refresh, which holds its
+// endpoint's turn): its own are told apart by run, since a run's last
+// write may fail and leave its owner on a row after it ended.
 var liveRuns = struct {
 	sync.Mutex
 	next int
@@ -69,9 +70,10 @@ func processStat(pid int) (state, start string) {
 	return fields[0], fields[19]
 }
 
-// ownerAlive reports whether the run that owns a ledger row may still be
-// going: in this process, the run is still going; in another, that process
-// is alive, and the same process by its start time where that is known.
+// ownerAlive reports whether the run that owns a ledger row or holds a
+// refresh turn may still be going: in this process, the run is still
+// going; in another, that process is alive, and the same process by its
+// start time where that is known.
 func ownerAlive(owner string) bool {
 	process, _, _ := strings.Cut(owner, " run ")
 	if process == processOwner() {

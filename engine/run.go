@@ -257,8 +257,8 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if scripts.Handles(script.EventAfterAction) {
 		g := r.responseGlobals(req, resp)
 		before := g.MethodResponse
-		// On failure the body as the API sent it goes back: the caller
-		// may still need it (a webhook's id).
+		// On failure the body before any script's changes goes back: the
+		// caller may still need it (a webhook's id).
 		proceed, err := r.fire(ctx, scripts, script.EventAfterAction, g)
 		if err != nil {
 			failed, _, _ := fail(err)

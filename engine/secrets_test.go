@@ -105,7 +105,7 @@ func TestCleanupMasksEarlyErrors(t *testing.T) {
 		return c, map[string]string{model.SystemFieldAuthAPIKey: key}, nil
 	}
 	rows, _ := ledger.ListWebhooks(context.Background(), true)
-	out := engine.Cleanup(context.Background(), ledger, load, nil, rows, nil, nil)
+	out := engine.Cleanup(context.Background(), ledger, load, rows, engine.CleanupOptions{})
 	rows, _ = ledger.ListWebhooks(context.Background(), true)
 	if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "not an absolute http or https URL") {
 		t.Fatalf("cleanup: %s", dump(out))

@@ -94,9 +94,9 @@ func (t *accountTab) keys() []accountKey {
 			if p.Description != "" {
 				label += ": " + p.Description
 			}
-			if add(p.TargetName, label) && len(p.Values) > 0 && p.Values[0] != "" {
+			if add(p.TargetName, label) && p.Value() != "" {
 				// Empty, the run uses the parameter's own value.
-				out[len(out)-1].placeholder = "empty: the parameter's value, " + p.Values[0]
+				out[len(out)-1].placeholder = "empty: the parameter's value, " + p.Value()
 				if c.IsSecretValue(p.TargetName) {
 					out[len(out)-1].placeholder = "empty: the parameter's value (a secret)"
 				}

@@ -222,7 +222,6 @@ func (m *MainWindow) selectedMethod() int {
 	return -1
 }
 
-// onSave saves the open connector.
 // onSave saves the open connector when it has changes (Ctrl+S, File ›
 // Save). With none there is nothing to write, and writing the version
 // loaded would undo another Patchbay's save since.

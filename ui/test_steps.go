@@ -337,7 +337,8 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 		keep := func(c *model.Connector, updates map[string]string) error {
 			return keepLearnt(host, c.ID, updates, nil)
 		}
-		out := engine.Cleanup(ctx, host.deps.Ledger, load, host.deps.Client, []model.WebhookRecord{rec}, onStep, keep)
+		out := engine.Cleanup(ctx, host.deps.Ledger, load, []model.WebhookRecord{rec},
+			engine.CleanupOptions{Client: host.deps.Client, OnStep: onStep, Keep: keep, Turns: host.deps.Turns})
 		fyne.Do(func() {
 			unkept := len(out) == 1 && len(out[0].AccountUpdates) > 0
 			if o := host.open; unkept && o != nil && o.storedName == rec.Connector {

@@ -522,8 +522,8 @@ func (t *testTab) showResult(res *engine.Result) {
 		t.webhookID.Show()
 		t.webhookID.Refresh()
 	}
-	if res.OK && res.Kind != "webhook" && len(t.steps.Items) == 1 {
-		t.steps.Open(0) // one Action's request, response and mapped values
+	if n := len(t.steps.Items); res.OK && res.Kind != "webhook" && n > 0 {
+		t.steps.Open(n - 1) // the Action's request, response and mapped values, after any token step
 	}
 	t.showDelivery(res)
 }

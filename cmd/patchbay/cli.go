@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue) && ue.help:
-		fmt.Fprintf(stdout, "usage: %s\n\n%s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
+		fmt.Fprintf(stdout, "usage: %s\n\n%s\n", usageOf(v, ""), v.summary)
 		if out.err != nil {
 			fmt.Fprintf(stderr, "patchbay %s: writing the output: %v\n", v.name, out.err)
 			return exitFailed
@@ -233,12 +233,12 @@ func runHelp(ctx context.Context, env *cliEnv, args []string) error {
 		if v == nil {
 			return &usageError{verb: "help", msg: fmt.Sprintf("unknown verb %q", pos[0])}
 		}
-		fmt.Fprintf(env.stdout, "usage: %s\n\n%s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
+		fmt.Fprintf(env.stdout, "usage: %s\n\n%s\n", usageOf(v, ""), v.summary)
 		return nil
 	}
 	fmt.Fprint(env.stdout, "Patchbay designs HTTP API connectors and tests their webhooks.\n\nusage: patchbay [VERB] [ARGS] [--db PATH]\n\n")
 	for _, v := range verbs {
-		fmt.Fprintf(env.stdout, "  %s\n      %s\n", strings.TrimSpace("patchbay "+v.name+" "+v.args), v.summary)
+		fmt.Fprintf(env.stdout, "  %s\n      %s\n", usageOf(&v, ""), v.summary)
 	}
 	fmt.Fprint(env.stdout, "\n--db PATH (or PATCHBAY_DB) chooses the database; the default is patchbay/patchbay.db\nin the user's configuration folder. Exit codes: 0 success, 1 the check or run failed,\n2 bad usage or bad input.\n")
 	return nil

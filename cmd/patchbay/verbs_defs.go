@@ -93,27 +93,20 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // secretKeyTypo finds a key that looks like the name of a secret value
-// but is not one: one that differs only in case from an auth value, a
-// Sensitive parameter or a signing secret, or one that begins as the auth
-// values do (Cyclr_Auth_) and is none of them. It returns the key and the
-// name meant. Taken as typed, the value would be no secret: listed in the
-// clear, kept with a webhook's run values, and not used either. An empty
-// value, which removes one stored under such a key, passes.
+// but is not one: one that misses, by case or a character or two, an auth
+// value, a Sensitive parameter or a signing secret, or one that begins as
+// the auth values do (Cyclr_Auth_) and is none of them. It returns the key
+// and the name meant. Taken as typed, the value would be no secret: listed
+// in the clear, kept with a webhook's run values, and not used either. An
+// empty value, which removes one stored under such a key, passes.
 func secretKeyTypo(c *model.Connector, values map[string]string) (key, want string) {
-	names := append([]string(nil), model.AuthValueKeys...)
-	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
-		for _, p := range ps {
-			names = append(names, p.TargetName)
-		}
-	}
+	names := usedKeys(c)
 	for _, k := range sortedKeys(values) {
 		if values[k] == "" {
 			continue // removing a value stored under such a key is fine
 		}
-		for _, n := range names {
-			if k != n && strings.EqualFold(k, n) && c.IsSecretValue(n) && !c.IsSecretValue(k) {
-				return k, n
-			}
+		if w := nearKeyIn(names, k); w != "" && c.IsSecretValue(w) && !c.IsSecretValue(k) {
+			return k, w
 		}
 		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(names, k) {
 			var auth []string // the auth values, and the connector's own such names
@@ -136,16 +129,21 @@ func didYouMean(k, want string) string {
 	return "did you mean " + want + "?"
 }
 
-// nearKey returns the key the connector uses (a parameter's name or an
-// auth value's) that k misses by case or a character or two, or "" when
-// k is one of them or near none.
-func nearKey(c *model.Connector, k string) string {
+// usedKeys lists the keys the connector uses for account values: the auth
+// values' and its parameters' names.
+func usedKeys(c *model.Connector) []string {
 	names := append([]string(nil), model.AuthValueKeys...)
 	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
 		for _, p := range ps {
 			names = append(names, p.TargetName)
 		}
 	}
+	return names
+}
+
+// nearKeyIn returns the name that k misses by case or a character or two,
+// or "" when k is one of names or near none.
+func nearKeyIn(names []string, k string) string {
 	if slices.Contains(names, k) {
 		return ""
 	}
@@ -154,18 +152,6 @@ func nearKey(c *model.Connector, k string) string {
 		return ""
 	}
 	return want
-}
-
-// nearSecretKey finds a key given a value that misses, by a character or
-// two, a key the connector keeps secret (a Sensitive parameter's): taken
-// as typed, its value would be no secret.
-func nearSecretKey(c *model.Connector, values map[string]string) (key, want string) {
-	for _, k := range sortedKeys(values) {
-		if w := nearKey(c, k); w != "" && values[k] != "" && c.IsSecretValue(w) && !c.IsSecretValue(k) {
-			return k, w
-		}
-	}
-	return "", ""
 }
 
 // closest returns the name nearest to s by edit distance, ignoring case.
@@ -388,17 +374,10 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		// Stored as typed, it would be no secret, and listed in the clear.
 		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
 	}
-	if k, want := nearSecretKey(c, values); k != "" {
-		// Stored as typed, it would be no secret, and listed in the clear.
-		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
-	}
 	for _, k := range sortedKeys(values) {
-		want := nearKey(c, k)
-		switch {
-		case want == "" || values[k] == "":
-		default:
-			// Kept as typed, but said: a near miss of a key the
-			// connector uses would leave that key as it was.
+		// Kept as typed, but said: a near miss of a key the connector uses
+		// would leave that key as it was.
+		if want := nearKeyIn(usedKeys(c), k); want != "" && values[k] != "" {
 			fmt.Fprintf(env.stderr, "patchbay set: note: the connector uses no key %s: %s\n", k, didYouMean(k, want))
 		}
 	}

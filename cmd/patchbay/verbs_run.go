@@ -125,11 +125,7 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		err = checkMethod(r.Connector, method, want)
 	}
 	if err == nil {
-		k, meant := secretKeyTypo(r.Connector, o.set.values)
-		if k == "" {
-			k, meant = nearSecretKey(r.Connector, o.set.values)
-		}
-		if k != "" {
+		if k, meant := secretKeyTypo(r.Connector, o.set.values); k != "" {
 			verb := "run"
 			if want == model.MethodWebhook {
 				verb = "webhook test"
@@ -332,7 +328,7 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			}
 			said[s] = max(said[s], 1)
 			for _, c := range s.Console[said[s]-1:] {
-				fmt.Fprintf(w, "    %s\n", c)
+				fmt.Fprintf(w, "    console: %s\n", c)
 			}
 			said[s] = len(s.Console) + 1
 			return
@@ -480,7 +476,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	keep := func(c *model.Connector, updates map[string]string) error {
 		return keepAccountUpdates(ctx, env, db, c, updates)
 	}
-	for _, r := range engine.Cleanup(ctx, db, load, nil, rows, waiting, keep) {
+	for _, r := range engine.Cleanup(ctx, db, load, rows, engine.CleanupOptions{OnStep: waiting, Keep: keep, Turns: db}) {
 		which := "webhook " + r.Record.WebhookID
 		if r.Record.WebhookID == "" {
 			which = fmt.Sprintf("row %d, a webhook of unknown id so far", r.Record.ID)

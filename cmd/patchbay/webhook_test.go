@@ -453,8 +453,8 @@ func TestStepPrinterSaysLinesOnce(t *testing.T) {
 	s.Status, s.Error = engine.StepFailed, "signature check failed"
 	print(s)
 	want := "… Receive delivery (New Order)\n" +
-		"    a delivery came at 10:41:02 and was not mapped: signature check failed\n" +
-		"    a second one too\n" +
+		"    console: a delivery came at 10:41:02 and was not mapped: signature check failed\n" +
+		"    console: a second one too\n" +
 		"✗ Receive delivery (New Order)  (0 ms)\n" +
 		"    signature check failed\n"
 	if out.String() != want {

@@ -16,7 +16,9 @@ import (
 const rotatedKept = 24 * time.Hour
 
 // The token endpoints and the spent refresh tokens are kept as their
-// SHA-256 (see key): the newest token is the only one kept as it is.
+// SHA-256 (see key). A record's next token is kept as it is, and only the
+// newest is: recording a rotation points every earlier record of the chain
+// at the newest token.
 
 // ClaimRefreshTurn implements model.RefreshTurns: in one write
 // transaction, owner takes the turn at endpoint if it is free or stale.
@@ -82,6 +84,11 @@ func (db *DB) RecordRotatedRefreshToken(ctx context.Context, endpoint, spent, ne
 		return fmt.Errorf("record the rotated refresh token: %w", lockAdvice(err))
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM rotated_refresh_tokens WHERE endpoint = ? AND spent = ?`, endpoint, key(next)); err != nil {
+		return fmt.Errorf("record the rotated refresh token: %w", lockAdvice(err))
+	}
+	// The spent token, kept as the next of an earlier record, goes: that
+	// record leads to the newest token at once.
+	if _, err := tx.ExecContext(ctx, `UPDATE rotated_refresh_tokens SET next = ? WHERE endpoint = ? AND next = ?`, next, endpoint, spent); err != nil {
 		return fmt.Errorf("record the rotated refresh token: %w", lockAdvice(err))
 	}
 	if _, err := tx.ExecContext(ctx, `
