@@ -363,4 +363,14 @@ func TestLint_WebhookResponseFormatInReach(t *testing.T) {
 		t.Errorf("%s\nclick: grid %q shown (of %d), focus %v; the row is not on screen",
 			fs[0], ed.fields.grids.Selected().Text, len(ed.fields.grids.Items), m.win.Canvas().Focused())
 	}
+	// Its rows deleted, the grid goes, and the note no longer asks for it.
+	ed.selectTab(tabFieldMappings)
+	ed.fields.grids.Select(ed.fields.responseItem)
+	for i := range ed.fields.response.rows {
+		ed.fields.response.view.sel[i] = true
+	}
+	ed.fields.response.onDeleteSelected()
+	if len(ed.fields.grids.Items) != 1 || strings.Contains(ed.fields.webhookNote.Text, "delete them") {
+		t.Errorf("after its rows went: %d grids, note %q", len(ed.fields.grids.Items), ed.fields.webhookNote.Text)
+	}
 }

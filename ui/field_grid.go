@@ -136,6 +136,9 @@ func (g *fieldGrid) onDeleteSelected() {
 	*fs = deleteSelected(*fs, g.view.sel)
 	g.reload()
 	g.ed.changed()
+	if g.grid == model.GridResponse && g.ed.method().MethodType == model.MethodWebhook {
+		g.ed.fields.setWebhook(true) // a Webhook's last unused rows gone: so is their grid
+	}
 }
 
 func (g *fieldGrid) onMoveUp()   { g.move(true) }
