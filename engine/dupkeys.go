@@ -28,7 +28,7 @@ func lastWins(body []byte) ([]byte, string) {
 	if !found {
 		return body, ""
 	}
-	if dup == "" {
+	if dup = strings.TrimPrefix(dup, "."); dup == "" {
 		dup = `""` // the empty key, repeated at the top
 	}
 	var out bytes.Buffer
@@ -39,7 +39,8 @@ func lastWins(body []byte) ([]byte, string) {
 
 // firstRepeated returns the path of the first key repeated in an object
 // within v, and whether there is one (a repeated key may be ""). A path is
-// built only for a key found repeated.
+// built only for a key found repeated: each step with its own lead, "."
+// before a key and none before an index, the first dot left off at the top.
 func firstRepeated(v gjson.Result) (path string, found bool) {
 	switch {
 	case v.IsObject():
@@ -47,7 +48,7 @@ func firstRepeated(v gjson.Result) (path string, found bool) {
 		v.ForEach(func(k, x gjson.Result) bool {
 			key := k.String()
 			if seen[key] {
-				path, found = key, true
+				path, found = "."+key, true
 				return false
 			}
 			if seen == nil {
@@ -55,7 +56,7 @@ func firstRepeated(v gjson.Result) (path string, found bool) {
 			}
 			seen[key] = true
 			if sub, ok := firstRepeated(x); ok {
-				path, found = key+pathTail(sub), true
+				path, found = "."+key+sub, true
 			}
 			return !found
 		})
@@ -63,22 +64,13 @@ func firstRepeated(v gjson.Result) (path string, found bool) {
 		i := 0
 		v.ForEach(func(_, x gjson.Result) bool {
 			if sub, ok := firstRepeated(x); ok {
-				path, found = fmt.Sprintf("[%d]", i)+pathTail(sub), true
+				path, found = fmt.Sprintf("[%d]", i)+sub, true
 			}
 			i++
 			return !found
 		})
 	}
 	return path, found
-}
-
-// pathTail joins a path found within a value to the step that leads to
-// the value: "a" as ".a", "[2]" as it is.
-func pathTail(sub string) string {
-	if strings.HasPrefix(sub, "[") {
-		return sub
-	}
-	return "." + sub
 }
 
 // writeLastWins writes v with each object's keys once, in the order they

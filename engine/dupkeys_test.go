@@ -12,10 +12,12 @@ func TestLastWins(t *testing.T) {
 		{`{"id":1,"id":2}`, `{"id":2}`, "id"},
 		{`{"data": {"a": [1], "id": "old", "b": 0, "id": "new"}}`, `{"data":{"a":[1],"id":"new","b":0}}`, "data.id"},
 		{`[{"x": 1}, {"y": {"z": 1, "z": {"q": 2}}}]`, `[{"x":1},{"y":{"z":{"q":2}}}]`, "[1].y.z"},
-		{`{"i\u0064": 1, "id": 2}`, `{"i\u0064":2}`, "id"}, // the same key, escaped once
-		{"\xef\xbb\xbf{\"a\":1,\"a\":2}", `{"a":2}`, "a"},  // after a byte order mark
-		{`{"a": 1, "A": 2}`, `{"a": 1, "A": 2}`, ""},       // keys are told apart by case
-		{`{"": 1, "": 2}`, `{"":2}`, `""`},                 // the empty key, too
+		{`{"i\u0064": 1, "id": 2}`, `{"i\u0064":2}`, "id"},          // the same key, escaped once
+		{"\xef\xbb\xbf{\"a\":1,\"a\":2}", `{"a":2}`, "a"},           // after a byte order mark
+		{`{"a": 1, "A": 2}`, `{"a": 1, "A": 2}`, ""},                // keys are told apart by case
+		{`{"a": {"[0]": 1, "[0]": 2}}`, `{"a":{"[0]":2}}`, "a.[0]"}, // a key that looks like an index
+		{`[[{"b": 1, "b": 2}]]`, `[[{"b":2}]]`, "[0][0].b"},
+		{`{"": 1, "": 2}`, `{"":2}`, `""`}, // the empty key, too
 		{`{"a": {"": [], "": {}}}`, `{"a":{"":{}}}`, "a."},
 		{`{"a": 1, "a": }`, `{"a": 1, "a": }`, ""}, // not JSON: left as it is
 	} {

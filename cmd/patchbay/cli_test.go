@@ -587,6 +587,20 @@ func TestSetNearMisses(t *testing.T) {
 	if out := c.must("set", "Webhook Example"); strings.Contains(out, "SigningSecre=") {
 		t.Errorf("the near miss was kept:\n%s", out)
 	}
+	// A key spelt as a secret's in other case is refused, though a key
+	// that is no secret is spelt the same in other case too; a key the
+	// connector uses is taken as meant.
+	doc := writeFile(t, "tok.json", `{"Format": "patchbay.connector/1", "Name": "Tok",
+  "Parameters": [{"TargetType": "MergeField", "TargetName": "token", "Values": ["plain"]}],
+  "Methods": [{"Name": "Get", "MethodType": "Action", "HttpMethod": "GET", "Endpoint": "http://127.0.0.1:1/{{token}}",
+    "Parameters": [{"TargetType": "HttpHeader", "TargetName": "Token", "IsSensitive": true, "Values": ["s"]}]}]}`)
+	c.must("import", doc)
+	if code, _, errOut := c.run("set", "Tok", "TOKEN=s3cr3t-typed"); code != exitUsage || !strings.Contains(errOut, "TOKEN: did you mean Token? Keys are case-sensitive") {
+		t.Errorf("TOKEN: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := c.run("set", "Tok", "token=plain-2"); code != exitOK || errOut != "" {
+		t.Errorf("token, a key in use: exit %d, %q", code, errOut)
+	}
 }
 
 // A bad use of a webhook sub-verb shows that sub-verb's usage alone.

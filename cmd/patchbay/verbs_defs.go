@@ -101,11 +101,17 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 // empty value, which removes one stored under such a key, passes.
 func secretKeyTypo(c *model.Connector, values map[string]string) (key, want string) {
 	names := usedKeys(c)
-	for _, k := range sortedKeys(values) {
-		if values[k] == "" {
-			continue // removing a value stored under such a key is fine
+	var secretNames []string
+	for _, n := range names {
+		if c.IsSecretValue(n) {
+			secretNames = append(secretNames, n)
 		}
-		if w := nearKeyIn(names, k); w != "" && c.IsSecretValue(w) && !c.IsSecretValue(k) {
+	}
+	for _, k := range sortedKeys(values) {
+		if values[k] == "" || slices.Contains(names, k) {
+			continue // removing a value stored under such a key is fine, and a key in use is meant
+		}
+		if w := nearKeyIn(secretNames, k); w != "" && !c.IsSecretValue(k) {
 			return k, w
 		}
 		if strings.HasPrefix(strings.ToLower(k), "cyclr_auth_") && !slices.Contains(names, k) {
