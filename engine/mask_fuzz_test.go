@@ -50,12 +50,16 @@ func spellings(secret string) []string {
 			out = append(out, b.String())
 		}
 	}
-	// As PHP's htmlentities writes it: Latin-1's letters by name (&uuml;).
+	// As PHP's htmlentities writes it: what HTML 4 names, by name
+	// (&uuml;, &euro;).
 	var named strings.Builder
 	for _, r := range html.EscapeString(secret) {
-		if r >= 0xA0 && r <= 0xFF {
+		switch name, ok := otherNames[r]; {
+		case r >= 0xA0 && r <= 0xFF:
 			named.WriteString("&" + latin1Names[r-0xA0] + ";")
-		} else {
+		case ok:
+			named.WriteString("&" + name + ";")
+		default:
 			named.WriteRune(r)
 		}
 	}
@@ -90,13 +94,24 @@ func escapeNonASCII(s, hex string) string {
 	return b.String()
 }
 
-// TestLatin1Names: the entity names masking uses are HTML's, one for each
-// character from U+00A0 to U+00FF.
-func TestLatin1Names(t *testing.T) {
+// TestEntityNames: the entity names masking uses are HTML's, one for each
+// character from U+00A0 to U+00FF and for the others HTML 4 names.
+func TestEntityNames(t *testing.T) {
 	for i, name := range latin1Names {
 		if r := rune(0xA0 + i); html.UnescapeString("&"+name+";") != string(r) {
 			t.Errorf("&%s; is not %q (U+%04X)", name, r, r)
 		}
+	}
+	for r, name := range otherNames {
+		if name == "lang" || name == "rang" {
+			continue // HTML 5 moved these two to U+27E8 and U+27E9; Go's html reads HTML 5
+		}
+		if html.UnescapeString("&"+name+";") != string(r) {
+			t.Errorf("&%s; is not %q (U+%04X)", name, r, r)
+		}
+	}
+	if len(otherNames) != 152 {
+		t.Errorf("%d names beyond Latin-1, want HTML 4's 152", len(otherNames))
 	}
 }
 
@@ -121,6 +136,7 @@ func FuzzMask(f *testing.F) {
 	f.Add("Geheim-Schlüssel-42", `<error key="`, `"/>`, uint8(9), uint8(9))  // &#252;
 	f.Add("Geheim-Schlüssel-42", "<key>", "</key>", uint8(10), uint8(9))     // &#xfc;
 	f.Add("Geheim-Schlüssel-42", "<p>bad key ", "</p>", uint8(15), uint8(9)) // &uuml;
+	f.Add("key–€42→α", "<p>bad key ", "</p>", uint8(15), uint8(9))           // &ndash; &euro; &rarr; &alpha;
 	f.Add("Grüße\"&42", `<error key="`, `" />`, uint8(12), uint8(9))         // ElementTree's attribute
 	f.Fuzz(func(t *testing.T, secret, before, after string, which, cut uint8) {
 		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
