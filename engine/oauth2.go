@@ -147,11 +147,15 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	}
 	unlock() // the next refresh may go, from the newest token
 	step.Request, step.Response = ex.logForms(r.secretForms(r.secrets()))
+	// What a token answer is, for messages that must not quote it.
+	shape := answer.shape
+	if resp != nil && shape == "" {
+		shape = "neither JSON nor form-encoded (Content-Type " + cmp.Or(resp.Headers.Get("Content-Type"), "not given") + ")"
+	}
 	if unread := resp != nil && resp.OK() && token == ""; unread && step.Response != nil {
 		// A 2xx Patchbay could not read a token from may hold credentials
 		// in a shape it does not know: it is not shown.
-		step.Response.Body = fmt.Sprintf("(not shown: a token response Patchbay could not read an access token from may hold credentials; %d bytes, %s)",
-			len(resp.Body), cmp.Or(answer.shape, "Content-Type "+cmp.Or(resp.Headers.Get("Content-Type"), "not given")))
+		step.Response.Body = fmt.Sprintf("(not shown: a token response Patchbay could not read an access token from may hold credentials; %d bytes, %s)", len(resp.Body), shape)
 	}
 	if rotating {
 		// The provider rotates refresh tokens: the old one is spent, and
@@ -171,8 +175,7 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 	case !resp.OK():
 		return fail(fmt.Errorf("the OAuth2 token request to %s answered %d%s%s", endpoint, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body)))
 	case token == "":
-		return fail(fmt.Errorf("the OAuth2 token response has no access_token at its top level: it is %s (the body is not shown, as it may hold credentials)",
-			cmp.Or(answer.shape, "neither JSON nor form-encoded (Content-Type "+cmp.Or(resp.Headers.Get("Content-Type"), "not given")+")")))
+		return fail(fmt.Errorf("the OAuth2 token response has no access_token at its top level: it is %s (the body is not shown, as it may hold credentials)", shape))
 	}
 	r.token = token
 	r.tokenAccount = maps.Clone(r.Account)

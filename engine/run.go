@@ -12,7 +12,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -666,25 +665,13 @@ func maskMapped(fs []MappedField, forms []string) []MappedField {
 	return fs
 }
 
-// maskValue masks secrets in every string of a mapped value, however deep,
-// and in its numbers: one that holds a secret (a Sensitive PIN the API
-// answered as a number) becomes masked text.
+// maskValue masks secrets in every string of a mapped value, however deep.
+// A number that holds one is masked by maskMapped, by the JSON it was read
+// from.
 func maskValue(v any, forms []string) any {
 	switch v := v.(type) {
 	case string:
 		return maskForms(v, forms)
-	case json.Number:
-		if masked := maskForms(string(v), forms); masked != string(v) {
-			return masked
-		}
-	case int64:
-		if n := strconv.FormatInt(v, 10); maskForms(n, forms) != n {
-			return maskForms(n, forms)
-		}
-	case float64:
-		if n := strconv.FormatFloat(v, 'g', -1, 64); maskForms(n, forms) != n {
-			return maskForms(n, forms)
-		}
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {

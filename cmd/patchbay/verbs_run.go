@@ -312,7 +312,8 @@ func keepAccountUpdates(ctx context.Context, env *cliEnv, db *store.DB, c *model
 
 // stepPrinter prints each step as it starts and ends.
 func stepPrinter(w io.Writer) func(*engine.Step) {
-	said := map[*engine.Step]int{} // console lines printed while the step ran, +1 once it was announced
+	announced := map[*engine.Step]bool{} // running steps whose start is printed
+	printed := map[*engine.Step]int{}    // how many of their console lines are
 	return func(s *engine.Step) {
 		label := s.Name
 		if s.Method != "" && s.Method != s.Name {
@@ -322,19 +323,20 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			switch {
 			case s.Waiting:
 				fmt.Fprintf(w, "… %s: waiting %d ms for its turn under the rate limit\n", label, s.RateLimitWaitMS)
-			case said[s] > 0: // announced: only what it says now is new
+			case announced[s]: // only what it says now is new
 			case s.RateLimitWaitMS == 0: // after a wait, the lines above said it all
 				fmt.Fprintf(w, "… %s\n", label)
 			}
-			said[s] = max(said[s], 1)
-			for _, c := range s.Console[said[s]-1:] {
+			announced[s] = true
+			for _, c := range s.Console[min(printed[s], len(s.Console)):] {
 				fmt.Fprintf(w, "    console: %s\n", c)
 			}
-			said[s] = len(s.Console) + 1
+			printed[s] = len(s.Console)
 			return
 		}
-		printed := max(said[s]-1, 0) // a script may log lines while the step runs
-		delete(said, s)
+		from := min(printed[s], len(s.Console)) // lines said while it ran are not said again
+		delete(announced, s)
+		delete(printed, s)
 		mark := map[engine.StepStatus]string{engine.StepOK: "✓", engine.StepFailed: "✗", engine.StepStopped: "■"}[s.Status]
 		line := fmt.Sprintf("%s %s", mark, label)
 		if s.Request != nil {
@@ -348,7 +350,7 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 		} else {
 			fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
 		}
-		for _, c := range s.Console[min(printed, len(s.Console)):] {
+		for _, c := range s.Console[from:] {
 			fmt.Fprintf(w, "    console: %s\n", c)
 		}
 		for _, m := range s.Mapped {
