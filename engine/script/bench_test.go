@@ -8,19 +8,27 @@ import (
 // BenchmarkFireBeforeAction measures what a run pays for scripts: compiling
 // both sources, two fresh runtimes, and one before_action with the Bearer
 // idiom and a small JSON body crossing into JavaScript and back; in this
-// process, and in a worker process as Patchbay runs them (WorkerMain), whose
-// start is most of the cost.
+// process, and in a worker process as Patchbay runs them (WorkerMain):
+// one kept from the runner before ("worker"), as for every step with
+// scripts after a run's first, and one started for the runner
+// ("new-worker"), whose start is then most of the cost.
 func BenchmarkFireBeforeAction(b *testing.B) {
-	b.Run("in-process", func(b *testing.B) { benchFire(b, false) })
+	b.Run("in-process", func(b *testing.B) { benchFire(b, false, false) })
 	b.Run("worker", func(b *testing.B) {
 		if !isolated.Load() {
 			b.Skip("no workers in this test binary")
 		}
-		benchFire(b, true)
+		benchFire(b, true, false)
+	})
+	b.Run("new-worker", func(b *testing.B) {
+		if !isolated.Load() {
+			b.Skip("no workers in this test binary")
+		}
+		benchFire(b, true, true)
 	})
 }
 
-func benchFire(b *testing.B, worker bool) {
+func benchFire(b *testing.B, worker, fresh bool) {
 	connector := Source{Name: connectorName, Code: `function before_action() {
 	method_request_headers.Authorization = 'Bearer ' + method_auth_value;
 }`}
@@ -31,6 +39,9 @@ func benchFire(b *testing.B, worker bool) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
+		if fresh {
+			emptyPool(b)
+		}
 		newRunner := newInProcess
 		if worker {
 			newRunner = New

@@ -159,6 +159,7 @@ type Runner struct {
 	w       *worker
 	sources []Source
 	handled map[Event]bool
+	closed  bool // the worker was given back
 }
 
 // New compiles sources, gives each its own runtime with the helpers and the
@@ -191,19 +192,31 @@ func hasCode(sources []Source) bool {
 	return false
 }
 
-// newIsolated starts a worker and loads the sources in it.
+// newIsolated loads the sources in a worker: an idle one, or a new one.
 func newIsolated(ctx context.Context, opts Options, sources []Source) (*Runner, error) {
-	w, err := startWorker()
+	w, reused, err := takeWorker()
 	if err != nil {
 		return nil, err
 	}
 	r := &Runner{opts: opts, w: w, sources: sources, handled: map[Event]bool{}}
-	rep, err := w.call(ctx, request{Op: "new", Timeout: opts.Timeout, Sources: sources}, opts.Timeout*time.Duration(len(sources))+workerGrace, opts.Console)
+	req := request{Op: "new", Timeout: opts.Timeout, Sources: sources}
+	limit := opts.Timeout*time.Duration(len(sources)) + workerGrace
+	rep, err := w.call(ctx, req, limit, opts.Console)
+	if err != nil && reused && w.replies == 0 && ctx.Err() == nil && !errors.Is(err, errWorkerLate) {
+		// The idle worker died before it read the request, so none of
+		// the scripts ran: a new worker loads them.
+		if w, err = startWorker(); err != nil {
+			return nil, err
+		}
+		w.uses = 1
+		r.w = w
+		rep, err = w.call(ctx, req, limit, opts.Console)
+	}
 	if err == nil {
 		err = rep.Err.err()
 	}
 	if err != nil {
-		w.close()
+		giveBack(w)
 		return nil, r.workerError(ctx, "", err)
 	}
 	for _, ev := range rep.Handlers {
@@ -246,11 +259,13 @@ func (r *Runner) sourceName() string {
 	return name
 }
 
-// Close ends the Runner's worker process, if it has one. A nil Runner, or
-// one without a worker, has nothing to close.
+// Close gives the Runner's worker process back, for the next Runner to
+// use, if it has one; Fire fails after it. A nil Runner, or one without a
+// worker, has nothing to close.
 func (r *Runner) Close() {
-	if r != nil && r.w != nil {
-		r.w.close()
+	if r != nil && r.w != nil && !r.closed {
+		r.closed = true
+		giveBack(r.w)
 	}
 }
 
@@ -334,6 +349,9 @@ func (r *Runner) Fire(ctx context.Context, ev Event, g *Globals) (proceed bool, 
 func (r *Runner) fireIsolated(ctx context.Context, ev Event, g *Globals) (bool, error) {
 	if !r.handled[ev] {
 		return true, nil
+	}
+	if r.closed {
+		return false, fmt.Errorf("%s, %s: the script runner is closed", r.sourceName(), eventLabel(ev))
 	}
 	if g == nil {
 		g = &Globals{}
@@ -440,11 +458,11 @@ func Check(src Source) error {
 	if !isolated.Load() {
 		return checkInProcess(src)
 	}
-	w, err := startWorker()
+	w, _, err := takeWorker()
 	if err != nil {
 		return err
 	}
-	defer w.close()
+	defer giveBack(w)
 	rep, err := w.call(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
 	switch {
 	case errors.Is(err, errStackOverflow):

@@ -25,7 +25,9 @@ import (
 // a script that exhausts memory, or makes a built-in recurse until Go's
 // stack overflows, then ends the worker and fails its step, instead of
 // ending Patchbay with the author's unsaved work. The worker is this same
-// executable, started with workerEnv set; one serves one Runner.
+// executable, started with workerEnv set. A worker serves one Runner at a
+// time; when the Runner is closed its worker waits, idle, for the next
+// (pool.go), and each Runner gets fresh runtimes in it.
 
 // A worker is started with workerArg and a fresh token as its arguments,
 // and the same token in workerEnv: both must agree, so that neither an
@@ -83,8 +85,9 @@ func WorkerMain() {
 	os.Exit(serveWorker(os.Stdin, os.Stdout))
 }
 
-// request is what the parent asks a worker: to load the sources ("new") or
-// to fire an event ("fire").
+// request is what the parent asks a worker: to load the sources ("new"),
+// to fire an event ("fire"), to parse a source ("check"), or to drop what
+// it loaded, as its Runner is closed ("rest").
 type request struct {
 	Op      string        `json:"op"`
 	Timeout time.Duration `json:"timeout,omitempty"`
@@ -188,6 +191,7 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		rep := reply{Done: true}
 		switch req.Op {
 		case "new":
+			r = nil // what the worker's last Runner loaded is not kept
 			opts := Options{Timeout: req.Timeout, Console: console, running: func(source string) {
 				data, _ := json.Marshal(reply{Running: source})
 				out.Write(append(data, '\n'))
@@ -202,11 +206,17 @@ func serveWorker(in io.Reader, out io.Writer) int {
 					}
 				}
 			}
+		case "rest":
+			r = nil // the Runner is done: nothing of its scripts or globals stays
 		case "check":
 			if len(req.Sources) == 1 {
 				rep.Err = toWire(checkInProcess(req.Sources[0]))
 			}
 		case "fire":
+			if r == nil {
+				rep.Err = &wireError{Message: "script worker: fire before the scripts were loaded"}
+				break
+			}
 			g := req.Globals
 			if g == nil {
 				g = &Globals{}
@@ -222,7 +232,27 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		if err := enc.Encode(rep); err != nil {
 			return 1
 		}
+		if req.Op == "rest" && heapObjects() > restHeap {
+			// A worker waiting for its next Runner gives back what the
+			// last one's scripts took, after it has answered.
+			debug.FreeOSMemory()
+		}
 	}
+}
+
+// restHeap is how much heap a worker keeps as it waits for its next Runner
+// (see "rest") before it returns the memory to the system.
+const restHeap = 32 << 20
+
+// heapObjects is how much of the heap the worker's objects take, live or
+// not yet collected.
+func heapObjects() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 // watchMemory ends the worker when its heap passes workerMemory: growth by
@@ -252,6 +282,13 @@ type worker struct {
 	// running names the source whose code the worker said it was
 	// running, in the call under way.
 	running string
+	// replies counts what came back in the call under way: a worker that
+	// answered nothing at all ran none of the request.
+	replies int
+	// uses counts the Runners the worker has served; idle ends it once
+	// it has waited too long in the pool (pool.go).
+	uses int
+	idle *time.Timer
 }
 
 // executable is the program to start as a worker: this very file, also
@@ -331,7 +368,7 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 		return reply{}, err // nothing was sent: the worker goes on
 	}
 	w.out.max = w.out.n.Load() + maxReply
-	w.running = ""
+	w.running, w.replies = "", 0
 	if _, err := w.in.Write(append(data, '\n')); err != nil {
 		return reply{}, w.died(fmt.Errorf("the script worker is gone: %w", err))
 	}
@@ -361,6 +398,7 @@ func (w *worker) call(ctx context.Context, req request, limit time.Duration, con
 	for {
 		select {
 		case rep := <-msgs:
+			w.replies++
 			if rep.Console != nil {
 				if console != nil {
 					console(rep.Console.Source, rep.Console.Line)
@@ -457,4 +495,11 @@ func (b *cappedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Reset forgets what was written.
+func (b *cappedBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
 }
