@@ -170,7 +170,8 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// must not cost the webhook its delete.
 	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout, nil)
 	res.Steps = append(res.Steps, delStep)
-	if delStep.OK {
+	deleted := delStep.OK || delStep.answered2xx()
+	if deleted {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 	} else {
 		err = r.keepUndeleted(ledgerCtx, opts.Ledger, rec, recorded != nil, delStep.Error)
@@ -187,8 +188,12 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 			}
 		}
 	}
-	if !delStep.OK {
+	switch {
+	case !deleted:
 		res.Error = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
+	case !delStep.OK && res.Error == delStep.Name+": "+delStep.Error:
+		// A script failed after the API's answer: the webhook is gone.
+		res.Error = fmt.Sprintf("%s (webhook %s was deleted: the API answered %d)", res.Error, id, delStep.Response.Status)
 	}
 	return res
 }

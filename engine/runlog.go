@@ -85,6 +85,13 @@ type Step struct {
 	consoleFull  bool
 }
 
+// answered2xx reports whether the step's request was answered with a 2xx
+// status: a step can fail after that, when a script fails on the answer,
+// but what the request asked for was done.
+func (s *Step) answered2xx() bool {
+	return s.Response != nil && s.Response.Status >= 200 && s.Response.Status < 300
+}
+
 // RequestLog is a sent request, secrets masked.
 type RequestLog struct {
 	Method  string            `json:"method"`

@@ -492,6 +492,10 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		case r.Deleted:
 			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
+			if r.Error != "" {
+				// The API answered the delete with a 2xx; a script failed after.
+				fmt.Fprintf(env.stdout, "    but the delete step failed after the API's answer: %s\n", r.Error)
+			}
 			continue
 		}
 		failed++
