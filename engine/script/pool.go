@@ -2,6 +2,7 @@ package script
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -58,6 +59,44 @@ func takeWorker() (w *worker, reused bool, err error) {
 	}
 	w.uses = 1
 	return w, false, nil
+}
+
+// callPooled sends req to a worker from takeWorker and returns the worker
+// with the answer; a nil worker when none could be started. A kept worker
+// that died while it waited, unseen (killed, and not yet reaped), answers
+// nothing and says nothing on its way out: then none of the request ran,
+// and a new worker gets it. One that died of the request itself (a source
+// that overflows the parser's stack) says why on stderr, and is not asked
+// again.
+func callPooled(ctx context.Context, req request, limit time.Duration, console func(source, line string)) (*worker, reply, error) {
+	w, reused, err := takeWorker()
+	if err != nil {
+		return nil, reply{}, err
+	}
+	rep, err := w.call(ctx, req, limit, console)
+	if err != nil && reused && w.diedUnstarted() && ctx.Err() == nil {
+		if w, err = startWorker(); err != nil {
+			return nil, reply{}, err
+		}
+		w.uses = 1
+		rep, err = w.call(ctx, req, limit, console)
+	}
+	return w, rep, err
+}
+
+// diedUnstarted reports whether w died in a call without answering
+// anything or writing on stderr, as a worker killed before it read the
+// request does.
+func (w *worker) diedUnstarted() bool {
+	if w.dead == nil || errors.Is(w.dead, errWorkerLate) || w.replies > 0 {
+		return false
+	}
+	select { // ended by died, if not by itself: its stderr is whole once it has exited
+	case <-w.exited:
+	case <-time.After(time.Second):
+		return false
+	}
+	return w.stderr.String() == ""
 }
 
 // giveBack keeps w for the next Runner, or ends it: when it was ended or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,28 +119,55 @@ func TestEndedWorkerNotReused(t *testing.T) {
 	}
 }
 
-// An idle worker that was killed after it was taken from the pool, before
-// it read the request, is replaced without the step failing: none of the
-// scripts had run.
+// keepDying puts in the pool a worker that reads the request and exits
+// without a word, as one killed after the pool's check does.
+func keepDying(t *testing.T) {
+	t.Helper()
+	w, err := startCmd(exec.Command("sh", "-c", "read -r line; exit 0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.uses = 1
+	giveBackUnchecked(w)
+}
+
+// giveBackUnchecked keeps w in the pool without asking it to rest.
+func giveBackUnchecked(w *worker) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	w.idle = time.AfterFunc(time.Hour, func() { endIdle(w) })
+	pool.idle = append(pool.idle, w)
+}
+
+// A kept worker that died unseen before it answered anything is replaced,
+// for a Runner and for Check alike: none of the request had run.
 func TestWorkerDeadBeforeRequestReplaced(t *testing.T) {
 	requireWorkers(t)
-	r := newRunner(t, Options{}, "", "function before_action() {}")
-	r.Close()
-	w, reused, err := takeWorker()
-	if err != nil || !reused {
-		t.Fatalf("takeWorker: reused %t, %v", reused, err)
-	}
-	w.cmd.Process.Kill()
-	<-w.exited
-	// Put it back as if it were alive: the pool's own check cannot see a
-	// death that comes after it.
-	pool.mu.Lock()
-	w.idle = time.AfterFunc(time.Hour, func() {})
-	pool.idle = append(pool.idle, w)
-	pool.mu.Unlock()
+	keepDying(t)
 	g, err := fireMethod(t, "function before_action() { cycle_variables.ok = 1; }", EventBeforeAction)
 	if err != nil || g.CycleVariables["ok"] != float64(1) {
-		t.Errorf("%v, %v", g.CycleVariables, err)
+		t.Errorf("New: %v, %v", g.CycleVariables, err)
+	}
+	emptyPool(t)
+	keepDying(t)
+	if err := Check(Source{Name: methodName, Code: "function before_action() { return true; }"}); err != nil {
+		t.Errorf("Check of a good source: %v", err)
+	}
+}
+
+// A source that ends its worker as it is loaded (goja's parser overflowing
+// Go's stack) is not loaded again in a new worker when the one that died
+// was kept: it said why on its way out.
+func TestWorkerCrashNotRetried(t *testing.T) {
+	requireWorkers(t)
+	newRunner(t, Options{}, "", "function before_action() {}").Close()
+	before := workersStarted.Load()
+	_, err := New(context.Background(), Options{}, Source{Name: methodName, Code: "var y = " + strings.Repeat("!", 4000000) + "1;"})
+	if err == nil || !strings.Contains(err.Error(), "stack overflow") {
+		t.Fatalf("New: %v", err)
+	}
+	if n := workersStarted.Load() - before; n != 0 {
+		t.Errorf("%d workers started to load the source again", n)
 	}
 }
 
@@ -244,7 +272,9 @@ func rss(t *testing.T, pid int) int64 {
 // memory its scripts held goes back to the system.
 func TestIdleWorkerGivesMemoryBack(t *testing.T) {
 	requireWorkers(t)
-	r := newRunner(t, Options{}, "", `var held = [];
+	// A longer time limit than the default: the race detector slows the
+	// string building many times over.
+	r := newRunner(t, Options{Timeout: time.Minute}, "", `var held = [];
 function before_action() {
 	for (var i = 0; i < 8; i++) held.push('x'.repeat(1 << 24) + i);
 }`)

@@ -194,24 +194,12 @@ func hasCode(sources []Source) bool {
 
 // newIsolated loads the sources in a worker: an idle one, or a new one.
 func newIsolated(ctx context.Context, opts Options, sources []Source) (*Runner, error) {
-	w, reused, err := takeWorker()
-	if err != nil {
+	req := request{Op: "new", Timeout: opts.Timeout, Sources: sources}
+	w, rep, err := callPooled(ctx, req, opts.Timeout*time.Duration(len(sources))+workerGrace, opts.Console)
+	if w == nil {
 		return nil, err
 	}
 	r := &Runner{opts: opts, w: w, sources: sources, handled: map[Event]bool{}}
-	req := request{Op: "new", Timeout: opts.Timeout, Sources: sources}
-	limit := opts.Timeout*time.Duration(len(sources)) + workerGrace
-	rep, err := w.call(ctx, req, limit, opts.Console)
-	if err != nil && reused && w.replies == 0 && ctx.Err() == nil && !errors.Is(err, errWorkerLate) {
-		// The idle worker died before it read the request, so none of
-		// the scripts ran: a new worker loads them.
-		if w, err = startWorker(); err != nil {
-			return nil, err
-		}
-		w.uses = 1
-		r.w = w
-		rep, err = w.call(ctx, req, limit, opts.Console)
-	}
 	if err == nil {
 		err = rep.Err.err()
 	}
@@ -458,12 +446,11 @@ func Check(src Source) error {
 	if !isolated.Load() {
 		return checkInProcess(src)
 	}
-	w, _, err := takeWorker()
-	if err != nil {
+	w, rep, err := callPooled(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
+	if w == nil {
 		return err
 	}
 	defer giveBack(w)
-	rep, err := w.call(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
 	switch {
 	case errors.Is(err, errStackOverflow):
 		return &ScriptError{Source: src.Name, Name: "SyntaxError",

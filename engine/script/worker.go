@@ -301,7 +301,11 @@ func executable() (string, error) {
 	return os.Executable()
 }
 
+// workersStarted counts the workers this process started.
+var workersStarted atomic.Int64
+
 func startWorker() (*worker, error) {
+	workersStarted.Add(1)
 	exe, err := executable()
 	if err != nil {
 		return nil, fmt.Errorf("start the script worker: %w", err)
