@@ -137,7 +137,9 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	if id == "" {
 		res.Error = step.Error
-		r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step)
+		if r.settleFailedCreate(ledgerCtx, opts.Ledger, rec.ID, step) {
+			res.Error += fmt.Sprintf("; the API may have made a webhook Patchbay cannot delete: look on the API for one registered to %s and remove it by hand (the ledger keeps it pending as row %d)", url, rec.ID)
+		}
 		return res
 	}
 	res.WebhookID = id
@@ -288,15 +290,17 @@ func (r *Runner) runValues() map[string]string {
 // removal by hand when the API may have made a webhook whose id is unknown
 // (it said yes, or redirected, or it never answered). The answer after a
 // redirect is not the create's.
-func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) {
+// It reports whether the row is kept.
+func (r *Runner) settleFailedCreate(ctx context.Context, ledger model.WebhookLedger, id int64, step *Step) (kept bool) {
 	refused := step.Request == nil || step.notSent
 	if resp := step.Response; resp != nil {
 		refused = resp.Status >= 400 && len(resp.Redirects) == 0
 	}
 	if refused && ledger.ForgetWebhook(ctx, id) == nil {
-		return
+		return false
 	}
 	ledger.MarkWebhookFailed(ctx, id, UnknownIDLead+step.Error)
+	return true
 }
 
 // keepUndeleted keeps a webhook whose delete failed pending in the ledger,
