@@ -379,7 +379,12 @@ func TestRedirectedCreate(t *testing.T) {
 				t.Fatalf("ok=%t, %d creates", res.OK, creates)
 			}
 			if len(rows) != 1 || !strings.Contains(rows[0].LastError, "by hand") {
-				t.Errorf("pending rows %+v, want the create's row kept for removal by hand", rows)
+				t.Fatalf("pending rows %+v, want the create's row kept for removal by hand", rows)
+			}
+			// The run itself says so, not only the ledger.
+			want := fmt.Sprintf("the API may have made a webhook Patchbay cannot delete: look on the API for one registered to %s and remove it by hand (the ledger keeps it pending as row %d)", rows[0].URL, rows[0].ID)
+			if !strings.Contains(res.Error, want) {
+				t.Errorf("error %q, want it to say %q", res.Error, want)
 			}
 		})
 	}
