@@ -76,6 +76,10 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		res.Error = err.Error()
 		return res
 	}
+	if err := r.deleteLoads(ctx, del); err != nil {
+		res.Error = MaskText(err.Error(), r.secrets())
+		return res
+	}
 	if opts.Ledger == nil {
 		res.Error = "no webhook ledger to record the webhook in"
 		return res
@@ -384,6 +388,23 @@ func idReadable(create *model.Method) error {
 		return fmt.Errorf("%s › %s: %w; the new webhook's id could not be read, and the webhook could not be deleted; no webhook was created",
 			where, model.SystemFieldWebhookID, err)
 	}
+	return nil
+}
+
+// deleteLoads says why the Delete Webhook Method's scripts would fail to
+// load (a syntax error, a throw in top-level code): its step would fail,
+// and a webhook created now could not be deleted. They are loaded as the
+// delete will load them, and nothing is to be sent when they fail.
+func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
+	sources := r.scriptSources(del)
+	if strings.TrimSpace(sources[0].Code) == "" && strings.TrimSpace(sources[1].Code) == "" {
+		return nil
+	}
+	s, err := script.New(ctx, script.Options{Timeout: r.ScriptTimeout}, sources...)
+	if err != nil {
+		return fmt.Errorf("%w; the Delete Webhook Method's scripts do not load, so the webhook could not be deleted; no webhook was created", err)
+	}
+	s.Close()
 	return nil
 }
 

@@ -592,3 +592,29 @@ func TestDeleteDoneThoughAfterActionFails(t *testing.T) {
 		t.Errorf("still pending after the cleanup: %+v", pending)
 	}
 }
+
+// A Delete Webhook Method whose scripts do not load (a syntax error, a
+// throw in top-level code, in its own script or the connector's) could not
+// delete the webhook: nothing is sent, and nothing is left in the ledger.
+func TestLifecycleRefusesDeleteScriptsThatDoNotLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *model.Connector)
+		want string
+	}{
+		{"syntax error", func(c *model.Connector) { c.Methods[1].Script = "function after_action() {\n  return }}\n" }, "line 2"},
+		{"top-level throw", func(c *model.Connector) { c.Methods[1].Script = "throw new Error('not configured');" }, "not configured"},
+		{"connector script", func(c *model.Connector) { c.Script = "function before_action( {" }, "connector script"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &hooksAPI{create: createdWH1}
+			res, rows := hooksRun(t, api, tc.edit, &memLedger{})
+			if creates, _ := api.counts(); res.OK || creates != 0 || len(rows) != 0 {
+				t.Fatalf("ok=%t, %d creates, pending %+v: %s", res.OK, creates, rows, res.Error)
+			}
+			if !strings.Contains(res.Error, tc.want) || !strings.Contains(res.Error, "the Delete Webhook Method's scripts do not load, so the webhook could not be deleted; no webhook was created") {
+				t.Errorf("error %q", res.Error)
+			}
+		})
+	}
+}

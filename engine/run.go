@@ -366,9 +366,15 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 			step.consoleBytes += len(text)
 		},
 	}
-	return script.New(ctx, opts,
-		script.Source{Name: "connector script", Code: r.Connector.Script},
-		script.Source{Name: fmt.Sprintf("method '%s' script", m.Name), Code: m.Script})
+	return script.New(ctx, opts, r.scriptSources(m)...)
+}
+
+// scriptSources are the scripts a step of m runs, outermost first.
+func (r *Runner) scriptSources(m *model.Method) []script.Source {
+	return []script.Source{
+		{Name: "connector script", Code: r.Connector.Script},
+		{Name: fmt.Sprintf("method '%s' script", m.Name), Code: m.Script},
+	}
 }
 
 // fire fires ev with g, carrying cycle_variables over from the run's

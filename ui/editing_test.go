@@ -374,3 +374,32 @@ func TestLint_WebhookResponseFormatInReach(t *testing.T) {
 		t.Errorf("after its rows went: %d grids, note %q", len(ed.fields.grids.Items), ed.fields.webhookNote.Text)
 	}
 }
+
+// TestLint_ScriptSyntax: a script that does not parse, or a handler that
+// is never called, is a problem in the list with its line, without
+// pressing Check; off the window's goroutine when lint waits for a pause.
+func TestLint_ScriptSyntax(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	ed := openMethod(t, m, "Delete Webhook")
+	ed.selectTab(tabScript)
+	ed.script.editor.SetText("function after_action() {\n  return }}\n")
+	fs := findings(m, "script-syntax")
+	if len(fs) != 1 || fs[0].At.Line != 2 || fs[0].At.Method != "Delete Webhook" || fs[0].At.Tab != model.TabScript {
+		t.Fatalf("problems %v, want a script-syntax finding on the Delete Webhook's line 2", m.problems.findings)
+	}
+	wantContains(t, "problems title", m.problems.title.Text, "1 error")
+
+	m.lintDelay = 20 * time.Millisecond
+	ed.script.editor.SetText("// checked off the window's goroutine\nfunction afterAction() {}\n")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(findings(m, "script-handler-misnamed")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fs = findings(m, "script-handler-misnamed")
+	if len(fs) != 1 || fs[0].At.Line != 2 || len(findings(m, "script-syntax")) != 0 {
+		t.Errorf("problems %v, want only the misnamed after_action on line 2", m.problems.findings)
+	}
+}

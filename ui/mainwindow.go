@@ -9,6 +9,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,11 @@ type MainWindow struct {
 	// lintDelay debounces Lint after edits; zero lints at once (tests).
 	lintDelay time.Duration
 	lintTimer *time.Timer
+	// checkingScripts is set while scripts are parsed for lint off the
+	// window's goroutine; scriptsTried are the texts the last such round
+	// parsed.
+	checkingScripts bool
+	scriptsTried    map[string]bool
 	// methodTab is the method editor tab to show when another method opens.
 	methodTab int
 	// closeAfterRun closes the window when the test run under way ends.
@@ -267,7 +273,7 @@ func (m *MainWindow) scheduleLint() {
 func (m *MainWindow) lint() {
 	var fs []model.Finding
 	if m.open != nil {
-		fs = model.Lint(m.open.conn)
+		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings())
 		m.open.findings = fs
 	}
 	m.problems.set(fs)
@@ -277,6 +283,39 @@ func (m *MainWindow) lint() {
 	if m.methEd != nil {
 		m.methEd.showFindings(findingsFor(fs, m.methEd.index))
 	}
+}
+
+// scriptFindings returns what is known of the open connector's scripts.
+// Scripts not checked yet are parsed in a script worker, off the window's
+// goroutine, and lint runs again when they are; the findings about them
+// come then. Without a lint delay (tests) they are checked at once.
+func (m *MainWindow) scriptFindings() []model.Finding {
+	fs, unchecked := engine.ScriptFindings(m.open.conn)
+	// A text the last round could not check (no worker started) waits
+	// for another round, which an edit starts.
+	unchecked = slices.DeleteFunc(unchecked, func(code string) bool { return m.scriptsTried[code] })
+	switch {
+	case len(unchecked) == 0:
+	case m.lintDelay <= 0:
+		engine.CheckScripts(unchecked)
+		fs, _ = engine.ScriptFindings(m.open.conn)
+	case m.checkingScripts:
+		// The round under way lints again when it is done.
+	default:
+		m.checkingScripts = true
+		go func() {
+			engine.CheckScripts(unchecked)
+			fyne.Do(func() {
+				m.checkingScripts = false
+				m.scriptsTried = make(map[string]bool, len(unchecked))
+				for _, code := range unchecked {
+					m.scriptsTried[code] = true
+				}
+				m.lint()
+			})
+		}()
+	}
+	return fs
 }
 
 // findingsFor keeps the findings about one method, or the connector (-1).

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"patchbay/engine"
 	"patchbay/model"
 	"patchbay/model/store"
 )
@@ -86,7 +87,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "imported %q (%s)\n", c.Name, plural(len(c.Methods), "method"))
-	if fs := model.Lint(c); len(fs) > 0 {
+	if fs := engine.WithScriptFindings(model.Lint(c), engine.LintScripts(c)); len(fs) > 0 {
 		fmt.Fprintf(env.stderr, "%s; 'patchbay lint %q' lists them\n", plural(len(fs), "lint finding"), c.Name)
 	}
 	return nil
@@ -333,7 +334,7 @@ func runLint(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	findings := model.Lint(c)
+	findings := engine.WithScriptFindings(model.Lint(c), engine.LintScripts(c))
 	errs := 0
 	for _, f := range findings {
 		fmt.Fprintln(env.stdout, f.String())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
 )
 
@@ -70,7 +71,16 @@ func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 // compile parses src with source maps disabled (a "//# sourceMappingURL="
 // comment must not make the parser read a file) and compiles it. A panic in
 // goja's compiler (its "unreachable" cases) becomes an error, not a crash.
-func compile(src Source) (prg *goja.Program, err error) {
+func compile(src Source) (*goja.Program, error) {
+	prg, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return compileAST(src, prg)
+}
+
+// parse parses src, refusing a source nested too deep first.
+func parse(src Source) (prg *ast.Program, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			prg, err = nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Message: fmt.Sprintf("the script could not be compiled: %v", p)}
@@ -84,7 +94,7 @@ func compile(src Source) (prg *goja.Program, err error) {
 		return nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Line: line, Column: 1,
 			Message: fmt.Sprintf("the code nests brackets %d deep, deeper than %d", depth, maxSourceNesting)}
 	}
-	ast, err := parser.ParseFile(nil, src.Name, src.Code, 0, parser.WithDisableSourceMaps)
+	prg, err = parser.ParseFile(nil, src.Name, src.Code, 0, parser.WithDisableSourceMaps)
 	if err != nil {
 		se := &ScriptError{Source: src.Name, Name: "SyntaxError", Message: err.Error()}
 		var list parser.ErrorList
@@ -93,6 +103,16 @@ func compile(src Source) (prg *goja.Program, err error) {
 		}
 		return nil, se
 	}
+	return prg, nil
+}
+
+// compileAST compiles a parsed source.
+func compileAST(src Source, ast *ast.Program) (prg *goja.Program, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			prg, err = nil, &ScriptError{Source: src.Name, Name: "SyntaxError", Message: fmt.Sprintf("the script could not be compiled: %v", p)}
+		}
+	}()
 	prg, err = goja.CompileAST(ast, false)
 	if err != nil {
 		se := &ScriptError{Source: src.Name, Name: "SyntaxError", Message: err.Error()}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,5 +377,28 @@ func TestGlobalsReadAfterAThrowWithinTheLimit(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &te) {
 		t.Errorf("error %v, want the time limit", err)
+	}
+}
+
+// Inspect lists the functions a source's top-level code declares, in a
+// worker and in process alike, and reports a syntax error as Check does.
+func TestInspectListsFunctions(t *testing.T) {
+	src := Source{Name: methodName, Code: `function before_action() { function inner() {} }
+var beforeAction = function () {};
+let after_webhook = () => true, count = 1;
+const helper = function named() {};
+this.elsewhere = function () {};
+if (true) { function hidden() {} }`}
+	want := []Function{{"before_action", 1}, {"beforeAction", 2}, {"after_webhook", 3}, {"helper", 4}}
+	for _, inspect := range []func(Source) ([]Function, error){Inspect, inspectInProcess} {
+		got, err := inspect(src)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("functions %v, %v; want %v", got, err, want)
+		}
+		_, err = inspect(Source{Name: methodName, Code: "function before_action() {\n  return }}\n"})
+		var se *ScriptError
+		if !errors.As(err, &se) || se.Name != "SyntaxError" || se.Line != 2 {
+			t.Errorf("a syntax error on line 2: %v", err)
+		}
 	}
 }

@@ -88,6 +88,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
 )
 
 // DefaultTimeout is the time limit used when Options.Timeout is zero.
@@ -440,33 +441,81 @@ func (r *Runner) stopped(ctx context.Context, u *unit, ev Event, ie *goja.Interr
 // goja's parser recurses without a limit, and a source nested deep enough
 // (brackets, or a long chain of unary operators) would end the process.
 func Check(src Source) error {
+	_, err := Inspect(src)
+	return err
+}
+
+// Inspect is Check that also lists the functions src's top-level code
+// declares (function f() {}, var f = function () {}, let f = () => {}),
+// in order: the handlers it may define, by name.
+func Inspect(src Source) (functions []Function, err error) {
 	if src.Name == "" {
 		src.Name = "script"
 	}
 	if !isolated.Load() {
-		return checkInProcess(src)
+		return inspectInProcess(src)
 	}
 	w, rep, err := callPooled(context.Background(), request{Op: "check", Sources: []Source{src}}, checkLimit, nil)
 	if w == nil {
-		return err
+		return nil, err
 	}
 	defer giveBack(w)
 	switch {
 	case errors.Is(err, errStackOverflow):
-		return &ScriptError{Source: src.Name, Name: "SyntaxError",
+		return nil, &ScriptError{Source: src.Name, Name: "SyntaxError",
 			Message: "the code nests too deep for the parser: brackets, or a long chain of operators"}
 	case err != nil:
-		return fmt.Errorf("%s: check: %w", src.Name, err)
+		return nil, fmt.Errorf("%s: check: %w", src.Name, err)
 	}
-	return rep.Err.err()
+	return rep.Functions, rep.Err.err()
+}
+
+// Function is a function a script's top-level code declares, and the
+// 1-based line it starts on.
+type Function struct {
+	Name string
+	Line int
 }
 
 // checkLimit bounds the parsing of one source in a worker.
 const checkLimit = 30 * time.Second
 
-func checkInProcess(src Source) error {
-	_, err := compile(src)
-	return err
+func inspectInProcess(src Source) ([]Function, error) {
+	prg, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := compileAST(src, prg); err != nil {
+		return nil, err
+	}
+	var out []Function
+	add := func(id *ast.Identifier) {
+		out = append(out, Function{Name: id.Name.String(), Line: prg.File.Position(int(id.Idx0()) - prg.File.Base()).Line})
+	}
+	for _, st := range prg.Body {
+		var list []*ast.Binding
+		switch st := st.(type) {
+		case *ast.FunctionDeclaration:
+			if st.Function.Name != nil {
+				add(st.Function.Name)
+			}
+		case *ast.VariableStatement:
+			list = st.List
+		case *ast.LexicalDeclaration:
+			list = st.List
+		}
+		for _, b := range list { // the bindings whose value is a function
+			id, ok := b.Target.(*ast.Identifier)
+			if !ok {
+				continue
+			}
+			switch b.Initializer.(type) {
+			case *ast.FunctionLiteral, *ast.ArrowFunctionLiteral:
+				add(id)
+			}
+		}
+	}
+	return out, nil
 }
 
 func eventLabel(ev Event) string {

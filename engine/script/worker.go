@@ -103,9 +103,11 @@ type reply struct {
 	Running  string       `json:"running,omitempty"`
 	Done     bool         `json:"done,omitempty"`
 	Handlers []Event      `json:"handlers,omitempty"`
-	Proceed  bool         `json:"proceed,omitempty"`
-	Globals  *Globals     `json:"globals,omitempty"`
-	Err      *wireError   `json:"err,omitempty"`
+	// Functions are the top-level functions a checked source declares.
+	Functions []Function `json:"functions,omitempty"`
+	Proceed   bool       `json:"proceed,omitempty"`
+	Globals   *Globals   `json:"globals,omitempty"`
+	Err       *wireError `json:"err,omitempty"`
 }
 
 type consoleLine struct {
@@ -210,7 +212,9 @@ func serveWorker(in io.Reader, out io.Writer) int {
 			r = nil // the Runner is done: nothing of its scripts or globals stays
 		case "check":
 			if len(req.Sources) == 1 {
-				rep.Err = toWire(checkInProcess(req.Sources[0]))
+				var err error
+				rep.Functions, err = inspectInProcess(req.Sources[0])
+				rep.Err = toWire(err)
 			}
 		case "fire":
 			if r == nil {
