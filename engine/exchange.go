@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -179,8 +180,43 @@ func secretForms(secrets []string) []string {
 			}
 		}
 	}
+	for _, s := range secrets {
+		for _, f := range base64Forms(s) {
+			add(f)
+		}
+	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
+}
+
+// minBase64Secret is the shortest secret whose base64 spellings are
+// masked: what is left of a shorter one inside a longer base64 text is too
+// few characters to tell from others there.
+const minBase64Secret = 8
+
+// base64Forms spells a secret in base64, as a script's btoa, a Basic
+// credential or an API's echo of one writes it, in the standard and the
+// URL alphabet: the secret alone, padded and not, and the characters that
+// encode nothing but the secret when it sits inside a longer text ("user:"
+// before it, more after), at each of the three places it may start within
+// a group of three bytes.
+func base64Forms(secret string) []string {
+	if len(secret) < minBase64Secret {
+		return nil
+	}
+	var out []string
+	for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		out = append(out, enc.EncodeToString([]byte(secret)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(secret)))
+		for lead := range 3 {
+			text := enc.EncodeToString(append(make([]byte, lead), secret...))
+			// Character i encodes bits 6i to 6i+6 of the text: those of
+			// the secret alone run from the first whole one after the lead
+			// to the last whole one before the end of the secret.
+			first, end := (8*lead+5)/6, 8*(lead+len(secret))/6
+			out = append(out, text[first:end])
+		}
+	}
+	return out
 }
 
 // charRefs writes each character of s beyond ASCII as a character
