@@ -2,8 +2,8 @@ package engine
 
 import (
 	"cmp"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"

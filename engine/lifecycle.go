@@ -485,6 +485,9 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		return
 	}
 	step.Mapped = res.Delivery.Mapped
+	if res.Delivery.Filtered {
+		step.Note = fmt.Sprintf("%s returned false: the event was filtered out, and nothing was mapped", res.Delivery.FilteredBy)
+	}
 	step.Status, step.OK = StepOK, true
 	r.notify(step)
 }
@@ -545,10 +548,12 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	defer scripts.Close()
 	if scripts.Handles(script.EventBeforeWebhook) || scripts.Handles(script.EventAfterWebhook) {
 		g := &script.Globals{MethodRequest: payload, MethodRequestHeaders: flatten(d.Headers)}
-		proceed, err := r.fire(ctx, scripts, script.EventBeforeWebhook, g)
+		by := script.EventBeforeWebhook
+		proceed, err := r.fire(ctx, scripts, by, g)
 		if err == nil && proceed {
 			g.MethodResponse = g.MethodRequest
-			proceed, err = r.fire(ctx, scripts, script.EventAfterWebhook, g)
+			by = script.EventAfterWebhook
+			proceed, err = r.fire(ctx, scripts, by, g)
 		}
 		out.Console = step.Console
 		switch {
@@ -556,7 +561,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 			out.Error = MaskText(err.Error(), secrets)
 			return out
 		case !proceed:
-			out.Filtered = true
+			out.Filtered, out.FilteredBy = true, string(by)
 			return out
 		}
 		if !reflect.DeepEqual(payload, g.MethodResponse) {

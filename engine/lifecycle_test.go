@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -552,5 +553,41 @@ func TestRepeatedKeyReadLastAsCyclrDoes(t *testing.T) {
 	}
 	if !strings.Contains(res.Steps[0].Response.Body, `"wh-old-1"`) {
 		t.Errorf("the log does not keep the response as it came: %s", res.Steps[0].Response.Body)
+	}
+}
+
+// A delivery a handler filters out (before_webhook or after_webhook
+// returning false) passes, is not mapped, and its step says which handler
+// filtered it; the Webhook method's script sees the payload.
+func TestDeliveryFilteredSaysWhy(t *testing.T) {
+	for _, ev := range []string{"before_webhook", "after_webhook"} {
+		t.Run(ev, func(t *testing.T) {
+			_, base := startSandbox(t)
+			c := exampleConnector(t)
+			c.Method("New Order").Script = "function " + ev + "() { console.log('event ' + method_request.event); return false; }"
+			r := &engine.Runner{
+				Connector: c,
+				Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
+					"SigningSecret": sandbox.DefaultSigningSecret},
+				Inputs: map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
+			}
+			res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
+			if !res.OK || res.Delivery == nil {
+				t.Fatalf("ok=%t: %s", res.OK, res.Error)
+			}
+			d := res.Delivery
+			if !d.Filtered || d.FilteredBy != ev || len(d.Mapped) != 0 || !slices.Contains(d.Console, "method 'New Order' script: event order.created") {
+				t.Errorf("delivery %+v", d)
+			}
+			var step *engine.Step
+			for _, s := range res.Steps {
+				if s.Name == "Receive delivery" {
+					step = s
+				}
+			}
+			if want := ev + " returned false: the event was filtered out, and nothing was mapped"; step == nil || step.Note != want {
+				t.Errorf("the delivery's step %+v, want the note %q", step, want)
+			}
+		})
 	}
 }

@@ -72,6 +72,9 @@ type Step struct {
 	// as running with Waiting false and a wait is on its way again.
 	Waiting bool   `json:"-"`
 	Error   string `json:"error,omitempty"`
+	// Note says what became of a step that passed without doing all it
+	// does, such as a delivery a script filtered out.
+	Note string `json:"note,omitempty"`
 	// Console are the lines the scripts logged during the step.
 	Console []string `json:"console,omitempty"`
 	// Mapped are the Response Format values the step read.
@@ -117,9 +120,12 @@ type Received struct {
 	// Rejected says why the delivery was refused; a rejected delivery is
 	// not mapped.
 	Rejected string `json:"rejected,omitempty"`
-	// Filtered is true when after_webhook returned false.
-	Filtered bool          `json:"filtered,omitempty"`
-	Mapped   []MappedField `json:"mapped,omitempty"`
-	Console  []string      `json:"console,omitempty"`
-	Error    string        `json:"error,omitempty"`
+	// Filtered is true when a handler returned false: FilteredBy names
+	// its event (before_webhook or after_webhook). The delivery is not
+	// mapped then.
+	Filtered   bool          `json:"filtered,omitempty"`
+	FilteredBy string        `json:"filtered_by,omitempty" mask:"never"`
+	Mapped     []MappedField `json:"mapped,omitempty"`
+	Console    []string      `json:"console,omitempty"`
+	Error      string        `json:"error,omitempty"`
 }

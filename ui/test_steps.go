@@ -193,7 +193,11 @@ func (t *testTab) showDelivery(res *engine.Result) {
 	case d.Rejected != "":
 		t.delivery.Add(&widget.Label{Text: "Rejected: " + d.Rejected, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
 	case d.Filtered:
-		t.delivery.Add(&widget.Label{Text: "after_webhook returned false: the event was filtered out.", Importance: widget.WarningImportance})
+		by := d.FilteredBy
+		if by == "" { // a run kept before the event was named
+			by = "after_webhook"
+		}
+		t.delivery.Add(&widget.Label{Text: by + " returned false: the event was filtered out.", Importance: widget.WarningImportance})
 	case d.Error != "":
 		t.delivery.Add(&widget.Label{Text: d.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
 	}

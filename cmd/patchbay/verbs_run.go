@@ -356,6 +356,9 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 		for _, m := range s.Mapped {
 			fmt.Fprintf(w, "    %s = %s\n", mappedName(m), mappedValue(m))
 		}
+		if s.Note != "" {
+			fmt.Fprintf(w, "    %s\n", s.Note)
+		}
 		if s.Error != "" {
 			fmt.Fprintf(w, "    %s\n", s.Error)
 		}
