@@ -486,7 +486,7 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 	}
 	step.Mapped = res.Delivery.Mapped
 	if res.Delivery.Filtered {
-		step.Note = fmt.Sprintf("%s returned false: the event was filtered out, and nothing was mapped", res.Delivery.FilteredBy)
+		step.Note = fmt.Sprintf("%s, %s returned false: the event was filtered out, and nothing was mapped", res.Delivery.filteredIn, res.Delivery.FilteredBy)
 	}
 	step.Status, step.OK = StepOK, true
 	r.notify(step)
@@ -561,7 +561,7 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 			out.Error = MaskText(err.Error(), secrets)
 			return out
 		case !proceed:
-			out.Filtered, out.FilteredBy = true, string(by)
+			out.Filtered, out.FilteredBy, out.filteredIn = true, string(by), scripts.StoppedBy()
 			return out
 		}
 		if !reflect.DeepEqual(payload, g.MethodResponse) {

@@ -585,7 +585,7 @@ func TestDeliveryFilteredSaysWhy(t *testing.T) {
 					step = s
 				}
 			}
-			if want := ev + " returned false: the event was filtered out, and nothing was mapped"; step == nil || step.Note != want {
+			if want := "method 'New Order' script, " + ev + " returned false: the event was filtered out, and nothing was mapped"; step == nil || step.Note != want {
 				t.Errorf("the delivery's step %+v, want the note %q", step, want)
 			}
 		})

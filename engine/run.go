@@ -192,7 +192,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			return fail(err)
 		}
 		if !proceed {
-			step.Status, step.Error = StepStopped, "before_action returned false: the request was not sent"
+			step.Status, step.Error = StepStopped, scripts.StoppedBy()+", before_action returned false: the request was not sent"
 			step.DurationMS = time.Since(start).Milliseconds()
 			r.notify(step)
 			return step, nil, nil
@@ -270,7 +270,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			}
 		}
 		if !proceed {
-			step.Status, step.Error = StepStopped, "after_action returned false: the response was not mapped"
+			step.Status, step.Error = StepStopped, scripts.StoppedBy()+", after_action returned false: the response was not mapped"
 			step.DurationMS = time.Since(start).Milliseconds()
 			r.notify(step)
 			return step, body, resp.Body

@@ -125,6 +125,7 @@ type Received struct {
 	// mapped then.
 	Filtered   bool          `json:"filtered,omitempty"`
 	FilteredBy string        `json:"filtered_by,omitempty" mask:"never"`
+	filteredIn string        // the script whose handler it was
 	Mapped     []MappedField `json:"mapped,omitempty"`
 	Console    []string      `json:"console,omitempty"`
 	Error      string        `json:"error,omitempty"`

@@ -2,6 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +89,28 @@ func TestLongConsoleLineMaskedWhole(t *testing.T) {
 	console := strings.Join(res.Steps[0].Console, "\n")
 	if !strings.Contains(console, engine.Mask) || strings.Contains(console, "kkkkkkkkkkkkkkkkkkkk") || strings.Contains(console, "secret-tail") {
 		t.Errorf("console (%d bytes) shows part of the key; its end: %q", len(console), console[max(0, len(console)-200):])
+	}
+}
+
+// A step a handler stopped by returning false names the script whose
+// handler did: the connector's or the method's, which both may handle the
+// event.
+func TestStoppedStepNamesTheScript(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"id": 7}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ connector, method, want string }{
+		{"function before_action() { return false; }", "function before_action() { return true; }",
+			"connector script, before_action returned false: the request was not sent"},
+		{"function after_action() { return true; }", "function after_action() { return false; }",
+			"method 'Get Order' script, after_action returned false: the response was not mapped"},
+	} {
+		c := orderConnector(srv.URL)
+		c.Script, c.Methods[0].Script = tc.connector, tc.method
+		res := (&engine.Runner{Connector: c}).RunMethod(context.Background(), "Get Order")
+		if res.OK || res.Steps[0].Status != engine.StepStopped || res.Error != tc.want {
+			t.Errorf("ok=%t status %s error %q, want %q", res.OK, res.Steps[0].Status, res.Error, tc.want)
+		}
 	}
 }

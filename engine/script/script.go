@@ -161,6 +161,8 @@ type Runner struct {
 	sources []Source
 	handled map[Event]bool
 	closed  bool // the worker was given back
+
+	stoppedBy string // see StoppedBy
 }
 
 // New compiles sources, gives each its own runtime with the helpers and the
@@ -327,6 +329,9 @@ func (r *Runner) Fire(ctx context.Context, ev Event, g *Globals) (proceed bool, 
 	if !ev.Valid() {
 		return false, fmt.Errorf("script: unknown event %q", ev)
 	}
+	if r != nil {
+		r.stoppedBy = ""
+	}
 	if r != nil && r.w != nil {
 		return r.fireIsolated(ctx, ev, g)
 	}
@@ -360,6 +365,7 @@ func (r *Runner) fireIsolated(ctx context.Context, ev Event, g *Globals) (bool, 
 	if err := rep.Err.err(); err != nil {
 		return false, r.workerError(ctx, ev, err)
 	}
+	r.stoppedBy = rep.StoppedBy
 	return rep.Proceed, nil
 }
 
@@ -401,10 +407,20 @@ func (r *Runner) fireInProcess(ctx context.Context, ev Event, g *Globals) (proce
 			return false, r.outcome(ctx, u, ev, err)
 		}
 		if !goOn {
+			r.stoppedBy = u.src.Name
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+// StoppedBy names the source whose handler returned false in the last
+// Fire, such as "connector script"; "" when none did.
+func (r *Runner) StoppedBy() string {
+	if r == nil {
+		return ""
+	}
+	return r.stoppedBy
 }
 
 // outcome turns an interrupt into a *TimeoutError or a cancellation error and

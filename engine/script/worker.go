@@ -106,6 +106,8 @@ type reply struct {
 	// Functions are the top-level functions a checked source declares.
 	Functions []Function `json:"functions,omitempty"`
 	Proceed   bool       `json:"proceed,omitempty"`
+	// StoppedBy names the source whose handler returned false.
+	StoppedBy string     `json:"stopped_by,omitempty"`
 	Globals   *Globals   `json:"globals,omitempty"`
 	Err       *wireError `json:"err,omitempty"`
 }
@@ -228,8 +230,9 @@ func serveWorker(in io.Reader, out io.Writer) int {
 			// g comes back also after a failure: with what the handlers
 			// before the failed one changed, and what a handler that threw
 			// set before it did, as in process.
+			r.stoppedBy = ""
 			proceed, err := r.fireInProcess(context.Background(), req.Event, g)
-			rep.Proceed, rep.Err, rep.Globals = proceed, toWire(err), g
+			rep.Proceed, rep.Err, rep.Globals, rep.StoppedBy = proceed, toWire(err), g, r.stoppedBy
 		default:
 			rep.Err = &wireError{Message: fmt.Sprintf("script worker: unknown request %q", req.Op)}
 		}
