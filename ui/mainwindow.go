@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -93,6 +94,8 @@ type MainWindow struct {
 	// parsed.
 	checkingScripts bool
 	scriptsTried    map[string]bool
+	// scriptRounds counts the rounds under way, for a test to wait for.
+	scriptRounds sync.WaitGroup
 	// methodTab is the method editor tab to show when another method opens.
 	methodTab int
 	// closeAfterRun closes the window when the test run under way ends.
@@ -287,8 +290,9 @@ func (m *MainWindow) lint() {
 
 // scriptFindings returns what is known of the open connector's scripts.
 // Scripts not checked yet are parsed in a script worker, off the window's
-// goroutine, and lint runs again when they are; the findings about them
-// come then. Without a lint delay (tests) they are checked at once.
+// goroutine, and lint runs again when they are, as after an edit; the
+// findings about them come then. Without a lint delay (tests) they are
+// checked at once.
 func (m *MainWindow) scriptFindings() []model.Finding {
 	fs, unchecked := engine.ScriptFindings(m.open.conn)
 	// A text the last round could not check (no worker started) waits
@@ -303,15 +307,19 @@ func (m *MainWindow) scriptFindings() []model.Finding {
 		// The round under way lints again when it is done.
 	default:
 		m.checkingScripts = true
+		m.scriptRounds.Add(1)
 		go func() {
 			engine.CheckScripts(unchecked)
 			fyne.Do(func() {
+				defer m.scriptRounds.Done()
 				m.checkingScripts = false
 				m.scriptsTried = make(map[string]bool, len(unchecked))
 				for _, code := range unchecked {
 					m.scriptsTried[code] = true
 				}
-				m.lint()
+				if m.lintDelay > 0 { // a window that lints at once checks at once too
+					m.scheduleLint()
+				}
 			})
 		}()
 	}
