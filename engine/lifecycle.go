@@ -132,9 +132,15 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	res.Steps = append(res.Steps, step)
 	// The id is read from any answer of the 2xx kind, also when a later
 	// part of the step failed (another field's type, after_action): the
-	// webhook exists then, and only its id lets Patchbay delete it.
-	if id == "" && body != nil && step.Response != nil && step.Response.Status/100 == 2 {
-		id, _ = WebhookID(create.ResponseFormat.Fields, body)
+	// webhook exists then, and only its id lets Patchbay delete it. It is
+	// read from the body as after_action left it (also one that failed:
+	// the mapping may be written for its shape), else as the API sent it.
+	if id == "" && step.Response != nil && step.Response.Status/100 == 2 {
+		for _, b := range [][]byte{body, sent} {
+			if id == "" && b != nil {
+				id, _ = WebhookID(create.ResponseFormat.Fields, b)
+			}
+		}
 	}
 	if id != "" && !bytes.Equal(body, sent) {
 		id = idAsSent(create.ResponseFormat.Fields, id, sent)

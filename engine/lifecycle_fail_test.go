@@ -618,3 +618,25 @@ func TestLifecycleRefusesDeleteScriptsThatDoNotLoad(t *testing.T) {
 		})
 	}
 }
+
+// An after_action that reshapes the response, for a mapping written for
+// the new shape, and then throws: the id is read from the response as the
+// script left it, and the webhook is deleted, where it used to be left on
+// the API with no id.
+func TestAfterActionThrowAfterReshapingStillDeletes(t *testing.T) {
+	api := &hooksAPI{create: createdWH1}
+	res, rows := hooksRun(t, api, func(c *model.Connector) {
+		c.Methods[0].ResponseFormat.Fields[0].ConnectorField = "hook.data.webhook.id"
+		c.Methods[0].Script = `function after_action() {
+  method_response = { hook: method_response };
+  if (!method_response.hook.secret) throw new Error('the API did not return a signing secret');
+  return true;
+}`
+	}, &memLedger{})
+	if _, deletes := api.counts(); res.OK || res.WebhookID != "wh_1" || deletes != 1 || len(rows) != 0 {
+		t.Fatalf("ok=%t id %q, %d deletes, pending %+v: %s", res.OK, res.WebhookID, deletes, rows, res.Error)
+	}
+	if !strings.Contains(res.Error, "the API did not return a signing secret") {
+		t.Errorf("error %q", res.Error)
+	}
+}

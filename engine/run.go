@@ -256,11 +256,17 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	if scripts.Handles(script.EventAfterAction) {
 		g := r.responseGlobals(req, resp)
 		before := g.MethodResponse
-		// On failure the body before any script's changes goes back: the
-		// caller may still need it (a webhook's id).
+		// On failure the caller may still need the body (a webhook's id):
+		// as the script left it, if it changed it before it failed, with
+		// the body as it came beside it.
 		proceed, err := r.fire(ctx, scripts, script.EventAfterAction, g)
 		if err != nil {
 			failed, _, _ := fail(err)
+			if !reflect.DeepEqual(before, g.MethodResponse) {
+				if left, err := json.Marshal(g.MethodResponse); err == nil {
+					return failed, left, resp.Body
+				}
+			}
 			return failed, resp.Body, resp.Body
 		}
 		if !reflect.DeepEqual(before, g.MethodResponse) {
