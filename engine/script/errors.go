@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/file"
 	"github.com/dop251/goja/parser"
 )
 
@@ -190,6 +192,75 @@ func position(frames []goja.StackFrame, source string) (line, col int) {
 	return 0, 0
 }
 
+// emptyLoopFrom corrects where a script was stopped, for the loop that
+// most often runs for ever: one with an empty body (while (true) {},
+// for (;;) {}). Its jumps carry no place of their own, so goja reports the
+// last place before them: the statement before the loop, the header of a
+// loop before it, or the function's first line. So the place reported
+// gives way to an empty loop around it, or else to the first one after
+// it, unless it is in the body of a loop that does something and that
+// loop holds no empty one after it.
+func emptyLoopFrom(src Source, line, col int) (int, int) {
+	if line == 0 {
+		return line, col
+	}
+	prg, err := parse(src)
+	if err != nil {
+		return line, col
+	}
+	pos := file.Position{Line: line, Column: col}
+	before := func(a, b file.Position) bool { return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column }
+	at := func(idx file.Idx) file.Position { return prg.File.Position(int(idx) - prg.File.Base()) }
+	var around, next *file.Position // empty loops: around pos, first after it
+	var bodyEnd *file.Position      // the innermost busy loop body holding pos
+	walk(prg, func(n ast.Node) {
+		var body ast.Statement
+		switch n := n.(type) {
+		case *ast.WhileStatement:
+			body = n.Body
+		case *ast.ForStatement:
+			body = n.Body
+		case *ast.DoWhileStatement:
+			body = n.Body
+		case *ast.ForInStatement:
+			body = n.Body
+		case *ast.ForOfStatement:
+			body = n.Body
+		default:
+			return
+		}
+		start, end := at(n.Idx0()), at(n.Idx1())
+		switch {
+		case !empty(body):
+			if bs, be := at(body.Idx0()), at(body.Idx1()); !before(pos, bs) && before(pos, be) && (bodyEnd == nil || before(be, *bodyEnd)) {
+				bodyEnd = &be
+			}
+		case !before(pos, start) && before(pos, end):
+			around = &start
+		case !before(start, pos) && (next == nil || before(start, *next)):
+			next = &start
+		}
+	})
+	if around != nil {
+		return around.Line, around.Column
+	}
+	if next == nil || bodyEnd != nil && !before(*next, *bodyEnd) {
+		return line, col
+	}
+	return next.Line, next.Column
+}
+
+// empty reports whether a loop's body does nothing: {} or ;.
+func empty(body ast.Statement) bool {
+	switch b := body.(type) {
+	case *ast.EmptyStatement:
+		return true
+	case *ast.BlockStatement:
+		return len(b.List) == 0
+	}
+	return false
+}
+
 // convert turns an error from the runtime into a *ScriptError. Interrupts pass
 // through untouched for Runner.outcome. It must run while the runtime is
 // armed: describing a thrown value may run script code (a getter, toString).
@@ -234,4 +305,41 @@ func (u *unit) describe(v goja.Value) (name, message string, err error) {
 	name, _ = parts[0].(string)
 	message, _ = parts[1].(string)
 	return name, message, nil
+}
+
+// walk calls visit for every node of a parsed script, depth first. goja
+// has no walker of its own; the nodes are read by reflection, following
+// pointers, slices and interfaces of its ast package.
+func walk(prg *ast.Program, visit func(ast.Node)) {
+	seen := map[uintptr]bool{}
+	nodeType := reflect.TypeFor[ast.Node]()
+	var walkValue func(v reflect.Value)
+	walkValue = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Interface:
+			if !v.IsNil() {
+				walkValue(v.Elem())
+			}
+		case reflect.Pointer:
+			if v.IsNil() || seen[v.Pointer()] || v.Type().Elem().PkgPath() != nodeType.PkgPath() {
+				return
+			}
+			seen[v.Pointer()] = true
+			if n, ok := v.Interface().(ast.Node); ok {
+				visit(n)
+			}
+			walkValue(v.Elem())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walkValue(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walkValue(v.Index(i))
+			}
+		}
+	}
+	walkValue(reflect.ValueOf(prg))
 }

@@ -402,3 +402,30 @@ if (true) { function hidden() {} }`}
 		}
 	}
 }
+
+// A loop with an empty body, the one that most often runs for ever, is
+// named by its own line when the time limit stops it: goja reports the
+// place before it (the statement before, or the function's first line).
+func TestTimeoutNamesTheEmptyLoop(t *testing.T) {
+	for _, tc := range []struct {
+		code       string
+		line, col int
+	}{
+		{"function before_action() {\n  console.log('spinning');\n  while (true) {}\n}", 3, 3},
+		{"function before_action() {\n  while (true) {}\n}", 2, 3},
+		{"function before_action() {\n  for (;;) ;\n}", 2, 3},
+		{"function before_action() {\n  var i = 0;\n  while (true) { i++; }\n}", 3, 18},
+		{"function before_action() {\n  var i = 0;\n  while (true) { i++; }\n  while (i) {}\n}", 3, 18},
+		{"function before_action() {\n  for (var i = 0; true; i++) {}\n}", 2, 3},
+		{"function before_action() {\n  for (var i = 0; i < 3; i++) { console.log(i); }\n  do {} while (true);\n}", 3, 3},
+		{"function before_action() {\n  [1].forEach(function () {\n    while (1) {}\n  });\n}", 3, 5},
+	} {
+		r := newRunner(t, Options{Timeout: 200 * time.Millisecond}, "", tc.code)
+		_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+		r.Close()
+		var te *TimeoutError
+		if !errors.As(err, &te) || te.Line != tc.line || te.Column != tc.col {
+			t.Errorf("%q: %v; want line %d, column %d", tc.code, err, tc.line, tc.col)
+		}
+	}
+}

@@ -435,6 +435,7 @@ func (r *Runner) outcome(ctx context.Context, u *unit, ev Event, err error) erro
 	}
 	te := &TimeoutError{Source: u.src.Name, Event: ev, Limit: r.opts.Timeout}
 	te.Line, te.Column = position(ie.Stack(), u.src.Name)
+	te.Line, te.Column = emptyLoopFrom(u.src, te.Line, te.Column)
 	return te
 }
 
