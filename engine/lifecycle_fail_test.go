@@ -531,7 +531,7 @@ func TestUnsentCreateLeavesNoRow(t *testing.T) {
 		}, `header "X-Tenant": the value holds a control character (U+000D at byte 5)`},
 		{"a script's endpoint that is not http", func(c *model.Connector) {
 			c.Methods[0].Script = "function before_action() { method_endpoint = 'ftp://nowhere/x'; }"
-		}, "is not an absolute http or https URL"},
+		}, `before_action set method_endpoint: "ftp://nowhere/x" is not an absolute http or https URL`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := &hooksAPI{create: createdWH1}

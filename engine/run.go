@@ -421,6 +421,11 @@ func (r *Runner) beforeAction(ctx context.Context, s *script.Runner, req *Reques
 	if err != nil || !proceed {
 		return proceed, learnt, err
 	}
+	if g.MethodEndpoint != req.Endpoint {
+		if err := checkEndpoint(g.MethodEndpoint); err != nil {
+			return false, learnt, fmt.Errorf("before_action set method_endpoint: %w", err)
+		}
+	}
 	req.Endpoint = g.MethodEndpoint
 	req.Headers = g.MethodRequestHeaders
 	if !reflect.DeepEqual(body, g.MethodRequest) {
