@@ -407,3 +407,22 @@ func TestLint_ScriptSyntax(t *testing.T) {
 		t.Errorf("problems %v, want only the misnamed after_action on line 2", m.problems.findings)
 	}
 }
+
+// TestSaveCountsScriptErrors: a save right after an edit, before lint's
+// pause is over, counts a script that does not parse in what it says.
+func TestSaveCountsScriptErrors(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	m.lintDelay = time.Hour // no lint of its own before the save
+	ed := openMethod(t, m, "Delete Webhook")
+	ed.script.editor.SetText("// saved at once\nfunction after_action() {\n  return }}\n")
+	m.lintTimer.Stop()
+	test.Tap(m.tools.save)
+	m.scriptRounds.Wait()
+	wantContains(t, "status", m.status.Text, "1 error")
+	if fs := findings(m, "script-syntax"); len(fs) != 1 || fs[0].At.Line != 3 {
+		t.Errorf("problems %v, want the script's syntax error on line 3", m.problems.findings)
+	}
+}

@@ -273,10 +273,14 @@ func (m *MainWindow) scheduleLint() {
 
 // lint checks the open connector and shows what it finds beside the fields
 // and in the problems list.
-func (m *MainWindow) lint() {
+func (m *MainWindow) lint() { m.lintScripts(false) }
+
+// lintScripts is lint; now parses the scripts not checked yet at once, on
+// the window's goroutine, for a count that must be whole (a save's).
+func (m *MainWindow) lintScripts(now bool) {
 	var fs []model.Finding
 	if m.open != nil {
-		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings())
+		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings(now))
 		m.open.findings = fs
 	}
 	m.problems.set(fs)
@@ -293,14 +297,14 @@ func (m *MainWindow) lint() {
 // goroutine, and lint runs again when they are, as after an edit; the
 // findings about them come then. Without a lint delay (tests) they are
 // checked at once.
-func (m *MainWindow) scriptFindings() []model.Finding {
+func (m *MainWindow) scriptFindings(now bool) []model.Finding {
 	fs, unchecked := engine.ScriptFindings(m.open.conn)
 	// A text the last round could not check (no worker started) waits
 	// for another round, which an edit starts.
 	unchecked = slices.DeleteFunc(unchecked, func(code string) bool { return m.scriptsTried[code] })
 	switch {
 	case len(unchecked) == 0:
-	case m.lintDelay <= 0:
+	case now || m.lintDelay <= 0:
 		engine.CheckScripts(unchecked)
 		fs, _ = engine.ScriptFindings(m.open.conn)
 	case m.checkingScripts:
