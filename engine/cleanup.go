@@ -18,8 +18,6 @@ type CleanupResult struct {
 	// Step is the delete, when one was sent.
 	Step *Step
 	// Deleted is true when the webhook is gone and the row marked deleted.
-	// Error may be set too: the API answered the delete with a 2xx, and a
-	// script failed after it.
 	Deleted bool
 	// Meanwhile is true when the row was marked deleted by someone else
 	// (another cleanup, 'webhook forget') while this one ran: Deleted is
@@ -112,9 +110,9 @@ func Cleanup(ctx context.Context, ledger model.WebhookLedger, load LoadFunc, rec
 		case err != nil:
 			res.Error = err.Error()
 		case !step.OK:
-			// A script that failed after a 2xx answer fails the step, but
-			// the webhook is gone: Deleted, with the step's error.
-			res.Error, res.Deleted = step.Error, step.answered2xx()
+			// Also after a 2xx answer: a script that threw on it may have
+			// found the API refusing the delete (see RunWebhook).
+			res.Error = step.Error
 		default:
 			res.Deleted = true
 		}

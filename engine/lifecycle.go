@@ -182,8 +182,12 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// must not cost the webhook its delete.
 	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout, nil)
 	res.Steps = append(res.Steps, delStep)
-	deleted := delStep.OK || delStep.answered2xx()
-	if deleted {
+	// A delete the API answered with a 2xx whose step then failed (a
+	// script threw on the answer) stays pending too: an API may refuse
+	// a delete with a 200 and say so in the body, which is what such a
+	// script looks for, and the ledger must not lose a webhook that is
+	// still there.
+	if delStep.OK {
 		err = opts.Ledger.MarkWebhookDeleted(ledgerCtx, rec.ID)
 	} else {
 		err = r.keepUndeleted(ledgerCtx, opts.Ledger, rec, recorded != nil, delStep.Error)
@@ -201,11 +205,12 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 		}
 	}
 	switch {
-	case !deleted:
+	case delStep.OK:
+	case delStep.answered2xx():
+		res.Error = fmt.Sprintf("webhook %s may not be deleted: the API answered the delete %d, but the step failed (%s); it stays pending in the ledger: if 'patchbay webhook cleanup' then gets a 404, it is gone, and 'patchbay webhook forget %d' marks it so",
+			id, delStep.Response.Status, delStep.Error, rec.ID)
+	default:
 		res.Error = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
-	case !delStep.OK && res.Error == delStep.Name+": "+delStep.Error:
-		// A script failed after the API's answer: the webhook is gone.
-		res.Error = fmt.Sprintf("%s (webhook %s was deleted: the API answered %d)", res.Error, id, delStep.Response.Status)
 	}
 	return res
 }

@@ -550,46 +550,58 @@ func TestUnsentCreateLeavesNoRow(t *testing.T) {
 	}
 }
 
-// A delete the API answers with a 2xx is done, also when a script fails on
-// the answer (a connector's after_action that parses every response, on a
-// 204 with no body): the step and the run fail, saying the webhook was
-// deleted, and the ledger row is marked deleted, not left for a cleanup
-// whose delete would get a 404. A cleanup's delete is the same.
-func TestDeleteDoneThoughAfterActionFails(t *testing.T) {
-	const throwing = "function after_action() { console.log(method_response.data.length); }"
-	api := &hooksAPI{create: createdWH1}
-	res, rows := hooksRun(t, api, func(c *model.Connector) {
-		c.Methods[1].Script = throwing
-	}, &memLedger{})
-	if _, deletes := api.counts(); res.OK || deletes != 1 {
-		t.Fatalf("ok=%t, %d deletes: %s", res.OK, deletes, res.Error)
-	}
-	if !strings.Contains(res.Error, "webhook wh_1 was deleted: the API answered 204") || strings.Contains(res.Error, "not deleted") {
-		t.Errorf("error %q", res.Error)
-	}
-	if len(rows) != 0 {
-		t.Errorf("pending rows %+v, want none: the webhook is gone", rows)
-	}
+// A delete the API answers with a 2xx whose step then fails, as a script
+// fails on the answer, stays pending: an API may refuse a delete with a
+// 200 and an error in the body ({"ok": false}), which is what such a
+// script looks for, and the ledger must not lose a webhook still there.
+// The run says what the API answered and how to forget the row if the
+// webhook is gone. A cleanup's delete is the same.
+func TestDeleteAnswered2xxButFailedStaysPending(t *testing.T) {
+	for _, tc := range []struct {
+		name, script string
+		del          http.HandlerFunc
+		status       int
+	}{
+		{"a script that crashes on a 204", "function after_action() { console.log(method_response.data.length); }", nil, 204},
+		{"a 200 refusing the delete", "function after_action() { if (!method_response.ok) throw new Error('delete refused: ' + method_response.error); }",
+			func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, `{"ok": false, "error": "webhook_locked"}`)
+			}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &hooksAPI{create: createdWH1, del: tc.del}
+			res, rows := hooksRun(t, api, func(c *model.Connector) {
+				c.Methods[1].Script = tc.script
+			}, &memLedger{})
+			if _, deletes := api.counts(); res.OK || deletes != 1 || len(rows) != 1 {
+				t.Fatalf("ok=%t, %d deletes, pending %+v: %s", res.OK, deletes, rows, res.Error)
+			}
+			want := fmt.Sprintf("webhook wh_1 may not be deleted: the API answered the delete %d, but the step failed", tc.status)
+			if !strings.Contains(res.Error, want) || !strings.Contains(res.Error, fmt.Sprintf("'patchbay webhook forget %d'", rows[0].ID)) {
+				t.Errorf("error %q, want it to say %q and how to forget the row", res.Error, want)
+			}
 
-	// A cleanup of a pending row, with the same script.
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	c := hookConnector(srv.URL)
-	c.Methods[1].Script = throwing
-	ledger := &memLedger{}
-	rec := &model.WebhookRecord{Connector: c.Name, Method: "Order Events", DeleteMethod: "Unsubscribe", WebhookID: "wh_9"}
-	if err := ledger.RecordWebhook(context.Background(), rec); err != nil {
-		t.Fatal(err)
-	}
-	load := func(context.Context, string) (*model.Connector, map[string]string, error) {
-		return c, map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"}, nil
-	}
-	out := engine.Cleanup(context.Background(), ledger, load, []model.WebhookRecord{*rec}, engine.CleanupOptions{})
-	if len(out) != 1 || !out[0].Deleted || !strings.Contains(out[0].Error, "after_action") {
-		t.Fatalf("cleanup: %+v", out)
-	}
-	if pending, _ := ledger.ListWebhooks(context.Background(), true); len(pending) != 0 {
-		t.Errorf("still pending after the cleanup: %+v", pending)
+			// A cleanup of the pending row, with the same script.
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			c := hookConnector(srv.URL)
+			c.Methods[1].Script = tc.script
+			ledger := &memLedger{}
+			rec := &model.WebhookRecord{Connector: c.Name, Method: "Order Events", DeleteMethod: "Unsubscribe", WebhookID: "wh_9"}
+			if err := ledger.RecordWebhook(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			load := func(context.Context, string) (*model.Connector, map[string]string, error) {
+				return c, map[string]string{model.SystemFieldAuthAPIKey: "test-api-key-0001"}, nil
+			}
+			out := engine.Cleanup(context.Background(), ledger, load, []model.WebhookRecord{*rec}, engine.CleanupOptions{})
+			if len(out) != 1 || out[0].Deleted || !strings.Contains(out[0].Error, "after_action") {
+				t.Fatalf("cleanup: %+v", out)
+			}
+			if pending, _ := ledger.ListWebhooks(context.Background(), true); len(pending) != 1 {
+				t.Errorf("pending after the cleanup: %+v, want the row kept", pending)
+			}
+		})
 	}
 }
 

@@ -89,8 +89,7 @@ type Step struct {
 }
 
 // answered2xx reports whether the step's request was answered with a 2xx
-// status: a step can fail after that, when a script fails on the answer,
-// but what the request asked for was done.
+// status: a step can fail after that, when a script fails on the answer.
 func (s *Step) answered2xx() bool {
 	return s.Response != nil && s.Response.Status >= 200 && s.Response.Status < 300
 }

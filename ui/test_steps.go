@@ -354,8 +354,6 @@ func (t *testTab) retry(rec model.WebhookRecord, btn *widget.Button) {
 				host.setStatus(widget.MediumImportance, "Webhook %s is still in use by a running test (process %s), which deletes it when it ends.", rec.WebhookID, out[0].InUse)
 			case out[0].Meanwhile:
 				host.setStatus(widget.SuccessImportance, "Webhook %s was deleted meanwhile, by a cleanup on the command line or 'webhook forget'.", rec.WebhookID)
-			case out[0].Deleted && out[0].Error != "":
-				host.setStatus(widget.WarningImportance, "Webhook %s deleted, but the delete step failed after the API's answer: %s", rec.WebhookID, out[0].Error)
 			case out[0].Deleted:
 				host.setStatus(widget.SuccessImportance, "Webhook %s deleted.", rec.WebhookID)
 			case stopped && (out[0].Step == nil || out[0].Step.Request == nil):

@@ -495,10 +495,6 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		case r.Deleted:
 			fmt.Fprintf(env.stdout, "✓ deleted webhook %s (%s › %s)\n", r.Record.WebhookID, r.Record.Connector, r.Record.Method)
-			if r.Error != "" {
-				// The API answered the delete with a 2xx; a script failed after.
-				fmt.Fprintf(env.stdout, "    but the delete step failed after the API's answer: %s\n", r.Error)
-			}
 			continue
 		}
 		failed++
@@ -512,8 +508,12 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		}
 		fmt.Fprintf(env.stdout, "✗ row %d, webhook %s (%s › %s): %s\n", r.Record.ID, r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
-		if s := r.Step; s != nil && s.Response != nil && (s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone) {
+		switch s := r.Step; {
+		case s == nil || s.Response == nil:
+		case s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone:
 			fmt.Fprintf(env.stdout, "    the API does not know it: if it is gone from the API (and the delete went to the right address), patchbay webhook forget %d\n", r.Record.ID)
+		case s.Response.Status/100 == 2:
+			fmt.Fprintf(env.stdout, "    the API answered the delete %d, and the step failed after: if it is gone from the API, patchbay webhook forget %d\n", s.Response.Status, r.Record.ID)
 		}
 	}
 	if failed > 0 {
