@@ -199,24 +199,55 @@ const minBase64Secret = 8
 // URL alphabet: the secret alone, padded and not, and the characters that
 // encode nothing but the secret when it sits inside a longer text ("user:"
 // before it, more after), at each of the three places it may start within
-// a group of three bytes.
+// a group of three bytes. The bytes are the secret's UTF-8, and for a
+// secret within Latin-1 also one byte a character, as btoa takes them.
+// Each spelling also comes as a query string escapes it (+ / = as %2B %2F
+// %3D) and as a JSON writer may escape / (\/).
 func base64Forms(secret string) []string {
 	if len(secret) < minBase64Secret {
 		return nil
 	}
+	texts := [][]byte{[]byte(secret)}
+	if l1, ok := latin1(secret); ok && string(l1) != secret {
+		texts = append(texts, l1)
+	}
 	var out []string
-	for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-		out = append(out, enc.EncodeToString([]byte(secret)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(secret)))
-		for lead := range 3 {
-			text := enc.EncodeToString(append(make([]byte, lead), secret...))
-			// Character i encodes bits 6i to 6i+6 of the text: those of
-			// the secret alone run from the first whole one after the lead
-			// to the last whole one before the end of the secret.
-			first, end := (8*lead+5)/6, 8*(lead+len(secret))/6
-			out = append(out, text[first:end])
+	for _, raw := range texts {
+		for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			out = append(out, enc.EncodeToString(raw), enc.WithPadding(base64.NoPadding).EncodeToString(raw))
+			for lead := range 3 {
+				text := enc.EncodeToString(append(make([]byte, lead), raw...))
+				// Character i encodes bits 6i to 6i+6 of the text: those of
+				// the secret alone run from the first whole one after the
+				// lead to the last whole one before the end of the secret.
+				first, end := (8*lead+5)/6, 8*(lead+len(raw))/6
+				out = append(out, text[first:end])
+			}
+		}
+	}
+	for _, f := range out {
+		if strings.ContainsAny(f, "+/=") {
+			q := url.QueryEscape(f)
+			out = append(out, q, lowerHex(q))
+		}
+		if strings.Contains(f, "/") {
+			out = append(out, strings.ReplaceAll(f, "/", `\/`))
 		}
 	}
 	return out
+}
+
+// latin1 is s one byte a character, when every character is within
+// Latin-1 (U+0000 to U+00FF).
+func latin1(s string) ([]byte, bool) {
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xFF {
+			return nil, false
+		}
+		out = append(out, byte(r))
+	}
+	return out, true
 }
 
 // charRefs writes each character of s beyond ASCII as a character

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -316,5 +317,32 @@ func TestSecretInBase64Masked(t *testing.T) {
 	// match elsewhere.
 	if got := engine.MaskText("YWJj", []string{"abc"}); got != "YWJj" {
 		t.Errorf("a 3-byte secret's base64 masked: %q", got)
+	}
+}
+
+// btoa takes a string one byte a character: a secret within Latin-1 (ü, ß)
+// written by btoa is masked too. And base64 escaped in a query string or
+// by a JSON writer that escapes / is masked.
+func TestSecretInEscapedOrLatin1Base64Masked(t *testing.T) {
+	latin := "Grüße-aus-Köln-42"
+	var l1 []byte
+	for _, r := range "ada:" + latin {
+		l1 = append(l1, byte(r))
+	}
+	tilde := "???Xy78Q~Jk2.abcDEF_ghi?jk>l" // its base64 holds + and /
+	for _, tc := range []struct{ secret, text string }{
+		{latin, "auth " + base64.StdEncoding.EncodeToString(l1)},
+		{tilde, "auth=" + url.QueryEscape(base64.StdEncoding.EncodeToString([]byte("u:"+tilde)))},
+		{tilde, `{"auth":"` + strings.ReplaceAll(base64.StdEncoding.EncodeToString([]byte(tilde)), "/", `\/`) + `"}`},
+	} {
+		masked := engine.MaskText(tc.text, []string{tc.secret})
+		if !strings.Contains(masked, engine.Mask) {
+			t.Errorf("%q is not masked", tc.text)
+			continue
+		}
+		// What is left decodes to no more than a few bytes of the secret.
+		if rest := strings.ReplaceAll(masked, engine.Mask, ""); len(rest) > len(tc.text)-len(tc.secret) {
+			t.Errorf("%q masked to %q: too much of it left", tc.text, masked)
+		}
 	}
 }
