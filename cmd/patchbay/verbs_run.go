@@ -508,6 +508,13 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		}
 		fmt.Fprintf(env.stdout, "✗ row %d, webhook %s (%s › %s): %s\n", r.Record.ID, r.Record.WebhookID, r.Record.Connector, r.Record.Method, r.Error)
+		if r.Step != nil {
+			// What the delete's scripts logged, masked as in a run: what an
+			// author debugging the delete looks for.
+			for _, c := range r.Step.Console {
+				fmt.Fprintf(env.stdout, "    console: %s\n", c)
+			}
+		}
 		switch s := r.Step; {
 		case s == nil || s.Response == nil:
 		case s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone:

@@ -461,3 +461,36 @@ func TestStepPrinterSaysLinesOnce(t *testing.T) {
 		t.Errorf("printed\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// TestCleanupShowsTheDeleteScriptsConsole: a cleanup whose delete fails
+// prints what the delete's scripts logged, masked as in a run: what an
+// author debugging the delete looks for.
+func TestCleanupShowsTheDeleteScriptsConsole(t *testing.T) {
+	startSandbox(t)
+	c := newCLI(t)
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.LoadConnector(context.Background(), "Webhook Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Method("Delete Webhook").Script = "function before_action() { console.log('deleting with key ' + method_auth_value); }"
+	if err := db.SaveConnector(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	rec := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook", WebhookID: "999",
+		RunValues: map[string]string{"BaseUrl": sandboxURL()}}
+	if err := db.RecordWebhook(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, _ := c.run("webhook", "cleanup")
+	if code != exitFailed || !strings.Contains(out, "    console: method 'Delete Webhook' script: deleting with key ••••••") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+	if strings.Contains(out, sandbox.DefaultAPIKey) {
+		t.Errorf("the API key shows:\n%s", out)
+	}
+}
