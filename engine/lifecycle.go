@@ -135,7 +135,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// webhook exists then, and only its id lets Patchbay delete it. It is
 	// read from the body as after_action left it (also one that failed:
 	// the mapping may be written for its shape), else as the API sent it.
-	if id == "" && step.Response != nil && step.Response.Status/100 == 2 {
+	if id == "" && step.Answered2xx() {
 		for _, b := range [][]byte{body, sent} {
 			if id == "" && b != nil {
 				id, _ = WebhookID(create.ResponseFormat.Fields, b)
@@ -206,7 +206,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	switch {
 	case delStep.OK:
-	case delStep.answered2xx():
+	case delStep.Answered2xx():
 		res.Error = fmt.Sprintf("webhook %s may not be deleted: the API answered the delete %d, but the step failed (%s); it stays pending in the ledger: if 'patchbay webhook cleanup' then gets a 404, it is gone, and 'patchbay webhook forget %d' marks it so",
 			id, delStep.Response.Status, delStep.Error, rec.ID)
 	default:
@@ -407,12 +407,11 @@ func idReadable(create *model.Method) error {
 // and a webhook created now could not be deleted. They are loaded as the
 // delete will load them, and nothing is to be sent when they fail.
 func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
-	sources := r.scriptSources(del)
-	if strings.TrimSpace(sources[0].Code) == "" && strings.TrimSpace(sources[1].Code) == "" {
-		return nil
-	}
-	s, err := script.New(ctx, script.Options{Timeout: r.ScriptTimeout}, sources...)
-	if err != nil {
+	s, err := r.scripts(ctx, del, &Step{}, r.secrets)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("the run was cancelled before the webhook was created: %w", ctx.Err())
+	case err != nil:
 		return fmt.Errorf("%w; the Delete Webhook Method's scripts do not load, so the webhook could not be deleted; no webhook was created", err)
 	}
 	s.Close()

@@ -88,9 +88,9 @@ type Step struct {
 	consoleFull  bool
 }
 
-// answered2xx reports whether the step's request was answered with a 2xx
+// Answered2xx reports whether the step's request was answered with a 2xx
 // status: a step can fail after that, when a script fails on the answer.
-func (s *Step) answered2xx() bool {
+func (s *Step) Answered2xx() bool {
 	return s.Response != nil && s.Response.Status >= 200 && s.Response.Status < 300
 }
 

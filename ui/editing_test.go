@@ -9,7 +9,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"patchbay/engine"
 	"patchbay/model"
 )
 
@@ -425,4 +427,18 @@ func TestSaveCountsScriptErrors(t *testing.T) {
 	if fs := findings(m, "script-syntax"); len(fs) != 1 || fs[0].At.Line != 3 {
 		t.Errorf("problems %v, want the script's syntax error on line 3", m.problems.findings)
 	}
+}
+
+// TestStepDetailShowsItsNote: a step that passed without doing all it
+// does (a delivery a script filtered out) shows its note.
+func TestStepDetailShowsItsNote(t *testing.T) {
+	test.NewTempApp(t)
+	note := "method 'New Order' script, after_webhook returned false: the event was filtered out, and nothing was mapped"
+	box := stepDetail(nil, &engine.Step{Name: "Receive delivery", OK: true, Note: note}).(*fyne.Container)
+	for _, o := range box.Objects {
+		if l, ok := o.(*widget.Label); ok && l.Text == note && l.Importance == widget.WarningImportance {
+			return
+		}
+	}
+	t.Errorf("the step's detail does not show its note: %v", box.Objects)
 }

@@ -91,7 +91,7 @@ type MainWindow struct {
 	lintTimer *time.Timer
 	// checkingScripts is set while scripts are parsed for lint off the
 	// window's goroutine; scriptsTried are the texts the last such round
-	// parsed.
+	// was given (those it could not check wait for the next round).
 	checkingScripts bool
 	scriptsTried    map[string]bool
 	// scriptRounds counts the rounds under way, for a test to wait for.
@@ -273,14 +273,16 @@ func (m *MainWindow) scheduleLint() {
 
 // lint checks the open connector and shows what it finds beside the fields
 // and in the problems list.
-func (m *MainWindow) lint() { m.lintScripts(false) }
+func (m *MainWindow) lint() { m.runLint(false) }
 
-// lintScripts is lint; now parses the scripts not checked yet at once, on
-// the window's goroutine, for a count that must be whole (a save's).
-func (m *MainWindow) lintScripts(now bool) {
+// lintNow is lint with the scripts not checked yet parsed at once, on the
+// window's goroutine, for a count that must be whole (a save's).
+func (m *MainWindow) lintNow() { m.runLint(true) }
+
+func (m *MainWindow) runLint(scriptsNow bool) {
 	var fs []model.Finding
 	if m.open != nil {
-		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings(now))
+		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings(scriptsNow))
 		m.open.findings = fs
 	}
 	m.problems.set(fs)
@@ -321,7 +323,9 @@ func (m *MainWindow) scriptFindings(now bool) []model.Finding {
 				for _, code := range unchecked {
 					m.scriptsTried[code] = true
 				}
-				if m.lintDelay > 0 { // a window that lints at once checks at once too
+				// The delay may have become 0 meanwhile (a test's
+				// window): such a window checks at once, on its own.
+				if m.lintDelay > 0 {
 					m.scheduleLint()
 				}
 			})

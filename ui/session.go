@@ -256,7 +256,7 @@ func (m *MainWindow) save() bool {
 	m.sidebar.openBranch(o.key)
 	m.sidebar.selectNode(nodeID(o.key, m.selectedMethod()))
 	m.updateChrome()
-	m.lintScripts(true) // the count below holds the scripts' findings too
+	m.lintNow() // the count below holds the scripts' findings too
 	errs, warns := countFindings(o.findings)
 	switch {
 	case errs > 0:

@@ -59,6 +59,9 @@ func stepDetail(t *testTab, s *engine.Step) fyne.CanvasObject {
 	if s.Error != "" {
 		box.Add(&widget.Label{Text: s.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
 	}
+	if s.Note != "" {
+		box.Add(&widget.Label{Text: s.Note, Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord})
+	}
 	if s.Request != nil {
 		box.Add(section(t, "Request", requestText(s.Request), ""))
 	}

@@ -515,18 +515,30 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 				fmt.Fprintf(env.stdout, "    console: %s\n", c)
 			}
 		}
-		switch s := r.Step; {
-		case s == nil || s.Response == nil:
-		case s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone:
-			fmt.Fprintf(env.stdout, "    the API does not know it: if it is gone from the API (and the delete went to the right address), patchbay webhook forget %d\n", r.Record.ID)
-		case s.Response.Status/100 == 2:
-			fmt.Fprintf(env.stdout, "    the API answered the delete %d, and the step failed after: if it is gone from the API, patchbay webhook forget %d\n", s.Response.Status, r.Record.ID)
+		if hint := forgetHint(r); hint != "" {
+			fmt.Fprintf(env.stdout, "    %s\n", hint)
 		}
 	}
 	if failed > 0 {
 		return &failure{msg: fmt.Sprintf("%s still pending", plural(failed, "webhook"))}
 	}
 	return nil
+}
+
+// forgetHint says when a pending row's webhook may be gone from the API
+// already, and how to mark it so: the API does not know it (404, 410), or
+// it answered the delete with a 2xx and the step failed after (a script
+// threw on the answer). "" when neither.
+func forgetHint(r engine.CleanupResult) string {
+	switch s := r.Step; {
+	case s == nil || s.Response == nil || s.OK:
+		return ""
+	case s.Response.Status == http.StatusNotFound || s.Response.Status == http.StatusGone:
+		return fmt.Sprintf("the API does not know it: if it is gone from the API (and the delete went to the right address), patchbay webhook forget %d", r.Record.ID)
+	case s.Answered2xx():
+		return fmt.Sprintf("the API answered the delete %d, and the step failed after: if it is gone from the API, patchbay webhook forget %d", s.Response.Status, r.Record.ID)
+	}
+	return ""
 }
 
 // runWebhookForget marks a ledger row done without calling the API: for a

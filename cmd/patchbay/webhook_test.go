@@ -494,3 +494,28 @@ func TestCleanupShowsTheDeleteScriptsConsole(t *testing.T) {
 		t.Errorf("the API key shows:\n%s", out)
 	}
 }
+
+// TestForgetHint: a failed cleanup row points to 'webhook forget' when the
+// webhook may be gone (404, 410, or a 2xx whose step failed after), and
+// not when the delete passed and only the ledger could not be updated.
+func TestForgetHint(t *testing.T) {
+	step := func(ok bool, status int) *engine.Step {
+		return &engine.Step{OK: ok, Response: &engine.ResponseLog{Status: status}}
+	}
+	for _, tc := range []struct {
+		step *engine.Step
+		want string
+	}{
+		{nil, ""},
+		{step(false, 404), "the API does not know it"},
+		{step(false, 410), "the API does not know it"},
+		{step(false, 204), "the API answered the delete 204, and the step failed after"},
+		{step(true, 204), ""}, // deleted; the ledger's update failed
+		{step(false, 500), ""},
+	} {
+		got := forgetHint(engine.CleanupResult{Record: model.WebhookRecord{ID: 7}, Step: tc.step, Error: "x"})
+		if tc.want == "" && got != "" || tc.want != "" && (!strings.Contains(got, tc.want) || !strings.HasSuffix(got, "patchbay webhook forget 7")) {
+			t.Errorf("step %+v: hint %q, want %q", tc.step, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"time"
@@ -195,11 +196,11 @@ func position(frames []goja.StackFrame, source string) (line, col int) {
 // emptyLoopFrom corrects where a script was stopped, for the loop that
 // most often runs for ever: one with an empty body (while (true) {},
 // for (;;) {}). Its jumps carry no place of their own, so goja reports the
-// last place before them: the statement before the loop, the header of a
-// loop before it, or the function's first line. So the place reported
-// gives way to an empty loop around it, or else to the first one after
-// it, unless it is in the body of a loop that does something and that
-// loop holds no empty one after it.
+// last place before them: the statement before the loop, or the
+// function's first line. So the place reported gives way to an empty loop
+// around it, or else to the first one after it in the same function
+// (callbacks within it included), unless it is inside a loop that does
+// something: that loop may well be the one that ran on.
 func emptyLoopFrom(src Source, line, col int) (int, int) {
 	if line == 0 {
 		return line, col
@@ -210,12 +211,20 @@ func emptyLoopFrom(src Source, line, col int) (int, int) {
 	}
 	pos := file.Position{Line: line, Column: col}
 	before := func(a, b file.Position) bool { return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column }
-	at := func(idx file.Idx) file.Position { return prg.File.Position(int(idx) - prg.File.Base()) }
-	var around, next *file.Position // empty loops: around pos, first after it
-	var bodyEnd *file.Position      // the innermost busy loop body holding pos
+	in := func(start, end file.Position) bool { return !before(pos, start) && before(pos, end) }
+	var around *file.Position   // an empty loop around pos
+	var empties []file.Position // the starts of the empty loops after pos
+	busy := false               // pos is in a loop that does something
+	fnStart, fnEnd := file.Position{Line: 1, Column: 1}, file.Position{Line: math.MaxInt}
 	walk(prg, func(n ast.Node) {
 		var body ast.Statement
 		switch n := n.(type) {
+		case *ast.FunctionLiteral, *ast.ArrowFunctionLiteral:
+			// The innermost function around pos bounds the search.
+			if s, e := sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1()); in(s, e) && !before(s, fnStart) {
+				fnStart, fnEnd = s, e
+			}
+			return
 		case *ast.WhileStatement:
 			body = n.Body
 		case *ast.ForStatement:
@@ -229,25 +238,37 @@ func emptyLoopFrom(src Source, line, col int) (int, int) {
 		default:
 			return
 		}
-		start, end := at(n.Idx0()), at(n.Idx1())
+		start, end := sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1())
 		switch {
 		case !empty(body):
-			if bs, be := at(body.Idx0()), at(body.Idx1()); !before(pos, bs) && before(pos, be) && (bodyEnd == nil || before(be, *bodyEnd)) {
-				bodyEnd = &be
-			}
-		case !before(pos, start) && before(pos, end):
+			busy = busy || in(start, end)
+		case in(start, end):
 			around = &start
-		case !before(start, pos) && (next == nil || before(start, *next)):
-			next = &start
+		case !before(start, pos):
+			empties = append(empties, start)
 		}
 	})
-	if around != nil {
+	switch {
+	case around != nil:
 		return around.Line, around.Column
+	case busy:
+		return line, col
 	}
-	if next == nil || bodyEnd != nil && !before(*next, *bodyEnd) {
+	var next *file.Position
+	for i, e := range empties {
+		if before(e, fnEnd) && (next == nil || before(e, *next)) {
+			next = &empties[i]
+		}
+	}
+	if next == nil {
 		return line, col
 	}
 	return next.Line, next.Column
+}
+
+// sourcePosition is the line and column of a node's place in the source.
+func sourcePosition(prg *ast.Program, idx file.Idx) file.Position {
+	return prg.File.Position(int(idx) - prg.File.Base())
 }
 
 // empty reports whether a loop's body does nothing: {} or ;.

@@ -16,9 +16,11 @@ import (
 // what it held when it is asked to load new ones), and a worker that was
 // ended or died, for whatever reason, is never kept.
 
-// poolSize is how many idle workers are kept at most: one per Runner that
-// may be open at once in Patchbay (a run in the window, and a Check).
-var poolSize = 2
+// poolSize is how many idle workers are kept at most: enough for the
+// Runners usually open at once in Patchbay (a run's step, and a Check or a
+// lint of the scripts beside it); more are started when needed, and end
+// when they are given back to a full pool.
+const poolSize = 2
 
 // poolIdle is how long an idle worker is kept before it is ended, so that
 // no process is left waiting for a run that does not come.

@@ -73,7 +73,8 @@
 // another way to end its process ends the worker, and the step fails saying
 // why, while the program goes on. The worker is also ended when it outlasts
 // the time limit by 2 s, breaks the protocol, answers with more than 64 MiB,
-// or when the caller's context ends. Starting one costs about 6 ms.
+// or when the caller's context ends. Starting one costs about 9 ms, so a
+// worker is kept for the next Runner when it is closed (pool.go).
 //
 // An async handler's promise counts as its result: a rejection fails the
 // step, and a promise still pending when the handler returns is an error.
@@ -174,8 +175,9 @@ type Runner struct {
 // The handlers are the event-named functions the top-level code defined;
 // functions assigned later, from inside a handler, are not picked up.
 //
-// In a program that called WorkerMain, the scripts run in a worker process
-// of their own: Close the Runner when done with it.
+// In a program that called WorkerMain, the scripts run in a worker process,
+// one of the Runner's own while it is open: Close the Runner when done with
+// it, and the worker waits for the next.
 func New(ctx context.Context, opts Options, sources ...Source) (*Runner, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -251,8 +253,8 @@ func (r *Runner) sourceName() string {
 }
 
 // Close gives the Runner's worker process back, for the next Runner to
-// use, if it has one; Fire fails after it. A nil Runner, or one without a
-// worker, has nothing to close.
+// use, if it has one; Fire of an event its scripts handle fails after it.
+// A nil Runner, or one without a worker, has nothing to close.
 func (r *Runner) Close() {
 	if r != nil && r.w != nil && !r.closed {
 		r.closed = true
@@ -507,7 +509,7 @@ func inspectInProcess(src Source) ([]Function, error) {
 	}
 	var out []Function
 	add := func(id *ast.Identifier) {
-		out = append(out, Function{Name: id.Name.String(), Line: prg.File.Position(int(id.Idx0()) - prg.File.Base()).Line})
+		out = append(out, Function{Name: id.Name.String(), Line: sourcePosition(prg, id.Idx0()).Line})
 	}
 	for _, st := range prg.Body {
 		var list []*ast.Binding
