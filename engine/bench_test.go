@@ -1,7 +1,10 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +12,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"patchbay/engine"
 	"patchbay/engine/sandbox"
@@ -146,6 +153,92 @@ func BenchmarkLifecycleOwnWork(b *testing.B) {
 			}
 			return nil
 		})
+}
+
+// handWrittenLifecycle is the example's lifecycle written by hand for it
+// alone, with the kinds of work Patchbay's does, each the simplest way: a
+// receiver path from random bytes in a map, a ledger row before the create
+// and after the delete, the body built with sjson, a time limit per
+// request, the response checked as JSON, its id read and its top-level
+// keys mapped with gjson, and a run log of both exchanges with the one
+// secret masked by a strings.Replacer. It is the yardstick of what lean
+// code reaches, not a way Patchbay could work: it knows one connector.
+func handWrittenLifecycle(client *http.Client, base string, ledger *[]string, logs *[]handLog) error {
+	var b [16]byte
+	rand.Read(b[:])
+	path := "/hooks/" + hex.EncodeToString(b[:])
+	handPaths.Store(path, true)
+	defer handPaths.Delete(path)
+	*ledger = append((*ledger)[:0], path)
+	mask := strings.NewReplacer(sandbox.DefaultAPIKey, engine.Mask)
+	exchange := func(method, url string, body []byte, want int) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, url, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
+		req.Header.Set("User-Agent", "Patchbay")
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		got, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != want {
+			return nil, fmt.Errorf("%s: %d %v", method, resp.StatusCode, err)
+		}
+		headers := map[string]string{}
+		for k, v := range req.Header {
+			headers[k] = mask.Replace(v[0])
+		}
+		*logs = append(*logs, handLog{method, mask.Replace(url), headers, mask.Replace(string(body)), resp.StatusCode, mask.Replace(string(got))})
+		return got, nil
+	}
+	*logs = (*logs)[:0]
+	body, _ := sjson.SetBytes([]byte("{}"), "url", "http://127.0.0.1:1"+path)
+	created, err := exchange(http.MethodPost, base+"/webhooks", body, http.StatusCreated)
+	if err != nil {
+		return err
+	}
+	if !gjson.ValidBytes(created) {
+		return errors.New("create: not JSON")
+	}
+	mapped := map[string]any{}
+	gjson.ParseBytes(created).ForEach(func(k, v gjson.Result) bool { mapped[k.Str] = v.Value(); return true })
+	if _, err := exchange(http.MethodDelete, base+"/webhooks/"+gjson.GetBytes(created, "id").Raw, nil, http.StatusNoContent); err != nil {
+		return err
+	}
+	*ledger = (*ledger)[:0]
+	return nil
+}
+
+var handPaths sync.Map
+
+type handLog struct {
+	method, url string
+	headers     map[string]string
+	body        string
+	status      int
+	response    string
+}
+
+// BenchmarkHandWrittenLifecycle puts handWrittenLifecycle beside the two
+// bare requests, as BenchmarkLifecycleVsBareHTTP puts Patchbay's: what
+// code written for one connector reaches against the aim of 1.10.
+func BenchmarkHandWrittenLifecycle(b *testing.B) {
+	url := benchSandbox(b)
+	client := &http.Client{}
+	var ledger []string
+	var logs []handLog
+	sideBySide(b, "bare", "hand", "hand/bare",
+		func() error { return bareLifecycle(client, url, 0) },
+		func() error { return handWrittenLifecycle(client, url, &ledger, &logs) })
 }
 
 // compute keeps the processor busy for d.
