@@ -24,8 +24,14 @@ const SecretPlaceholder = "••••••"
 // ExportOptions say what an export may include.
 type ExportOptions struct {
 	// IncludeSecrets keeps the Values of Sensitive parameters and of the
-	// parameters holding a signing secret, which are otherwise left out.
+	// parameters holding a signing secret, which are otherwise left out,
+	// and lets a secret written into the connector itself go along.
 	IncludeSecrets bool
+	// Account are the connector's account values. Without IncludeSecrets,
+	// an export that would hold one of the secrets among them (an API key
+	// pasted into a script, say) is refused, as is one that would hold a
+	// Sensitive parameter's value elsewhere than in its Values.
+	Account map[string]string
 }
 
 // document is the export document: the format marker, then the connector.
@@ -48,18 +54,120 @@ func Export(c *Connector, opts ExportOptions) ([]byte, error) {
 			stripSecrets(out.Methods[i].Parameters, signing)
 		}
 	}
-	if data, ok := writeDocument(out); ok {
-		return data, nil
+	data, ok := writeDocument(out)
+	if !ok {
+		var err error
+		if data, err = encodeDocument(out); err != nil {
+			var unsupported *json.UnsupportedValueError
+			if errors.As(err, &unsupported) { // a NaN or infinite Rate Limit, which lint reports
+				return nil, fmt.Errorf("export %q: %s is not a number JSON can hold; lint shows where it is", c.Name, unsupported.Str)
+			}
+			return nil, fmt.Errorf("export %q: %w", c.Name, err)
+		}
 	}
-	data, err := encodeDocument(out)
-	var unsupported *json.UnsupportedValueError
-	if errors.As(err, &unsupported) { // a NaN or infinite Rate Limit, which lint reports
-		return nil, fmt.Errorf("export %q: %s is not a number JSON can hold; lint shows where it is", c.Name, unsupported.Str)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("export %q: %w", c.Name, err)
+	if !opts.IncludeSecrets {
+		if err := secretsLeftIn(c, out, opts.Account, data); err != nil {
+			return nil, fmt.Errorf("export %q: %w", c.Name, err)
+		}
 	}
 	return data, nil
+}
+
+// minSecretInText is the shortest secret an export is searched for: a
+// shorter value (a "1", an "eu") would be found where it is no secret.
+const minSecretInText = 6
+
+// secretsLeftIn says where the export document holds a secret: an account
+// value that is one (see IsSecretValue), or the value of a Sensitive or
+// signing parameter, found in any text of the document once the
+// parameters' own Values are stripped. out is the connector data was
+// written from.
+func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) error {
+	type secret struct{ name, value string }
+	var secrets []secret
+	keep := func(name, v string) {
+		if len(v) < minSecretInText {
+			return
+		}
+		// The document writes it as JSON does: look for it so first, a
+		// scan of the bytes, before looking for where it is.
+		enc, _ := json.Marshal(v)
+		if bytes.Contains(data, enc[1:len(enc)-1]) {
+			secrets = append(secrets, secret{name, v})
+		}
+	}
+	keys := make([]string, 0, len(account))
+	for k := range account {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if c.IsSecretValue(k) {
+			keep(k, account[k])
+		}
+	}
+	signing := c.SignatureSecrets()
+	params := func(ps []Parameter) {
+		for _, p := range ps {
+			if p.IsSensitive || signing[p.TargetName] {
+				for _, v := range p.Values {
+					keep(p.TargetName, v)
+				}
+			}
+		}
+	}
+	params(c.Parameters)
+	for i := range c.Methods {
+		params(c.Methods[i].Parameters)
+	}
+	if len(secrets) == 0 {
+		return nil
+	}
+	var found error
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		if found != nil {
+			return
+		}
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(path, v.Elem())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if !f.IsExported() || name == "-" {
+					continue
+				}
+				if name == "" {
+					name = f.Name
+				}
+				walk(strings.TrimPrefix(path+"."+name, "."), v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		case reflect.String:
+			text := v.String()
+			for _, s := range secrets {
+				i := strings.Index(text, s.value)
+				if i < 0 {
+					continue
+				}
+				where := path
+				if strings.HasSuffix(path, "Script") {
+					where += fmt.Sprintf(", line %d", strings.Count(text[:i], "\n")+1)
+				}
+				found = fmt.Errorf("%s holds the value of %s, a secret: take it out (a script reads the account's and the parameters' values from its globals, such as method_auth_value), or export with --include-secrets to keep it", where, s.name)
+				return
+			}
+		}
+	}
+	walk("", reflect.ValueOf(out))
+	return found
 }
 
 // encodeDocument writes the document with encoding/json: the layout Export

@@ -345,3 +345,35 @@ func TestDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+// An export without secrets is refused when the document would hold one
+// anyway: an account secret pasted into a script (named with its line), or
+// a Sensitive parameter's value written elsewhere than in its Values. With
+// IncludeSecrets it goes; a short value, which would be found where it is
+// no secret, is not looked for; a plain account value is no secret.
+func TestExportRefusesSecretsLeftIn(t *testing.T) {
+	c := &Connector{Name: "Leaky", Parameters: []Parameter{{TargetType: TargetMergeField, TargetName: "Token", IsSensitive: true, Values: []string{"tok-sensitive-42"}}},
+		Methods: []Method{{Name: "Get", MethodType: MethodAction, HttpMethod: "GET", Endpoint: "https://api.example.com/x",
+			Script: "function before_action() {\n  // debugging\n  method_request_headers['X-Key'] = 'sk_live_abc123';\n}"}}}
+	account := map[string]string{SystemFieldAuthAPIKey: "sk_live_abc123", "BaseUrl": "https://api.example.com"}
+	_, err := Export(c, ExportOptions{Account: account})
+	if err == nil || !strings.Contains(err.Error(), "Methods[0].Script, line 3 holds the value of Cyclr_Auth_ApiKey, a secret") {
+		t.Errorf("a key in a script: %v", err)
+	}
+	if data, err := Export(c, ExportOptions{Account: account, IncludeSecrets: true}); err != nil || !strings.Contains(string(data), "sk_live_abc123") {
+		t.Errorf("with IncludeSecrets: %v", err)
+	}
+
+	c.Methods[0].Script = ""
+	c.Methods[0].Endpoint = "https://api.example.com/x?token=tok-sensitive-42"
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Methods[0].Endpoint holds the value of Token") {
+		t.Errorf("a Sensitive value in an Endpoint: %v", err)
+	}
+
+	c.Methods[0].Endpoint = "https://api.example.com/x"
+	account[SystemFieldAuthAPIKey] = "abc"                    // too short to look for
+	c.Methods[0].Script = "var a = 'abc'; // api.example.com" // BaseUrl is no secret
+	if _, err := Export(c, ExportOptions{Account: account}); err != nil {
+		t.Errorf("nothing secret in it: %v", err)
+	}
+}

@@ -262,9 +262,15 @@ func (m *MainWindow) saveImported(c *model.Connector) {
 }
 
 // onExport writes the open connector, as edited, to an export document.
-// Sensitive parameter values stay behind.
+// Sensitive parameter values stay behind. An export that would be refused
+// (a secret written into a script) is refused before a file is chosen, so
+// that no file is left empty.
 func (m *MainWindow) onExport() {
 	if m.open == nil {
+		return
+	}
+	if _, err := model.Export(m.open.conn, model.ExportOptions{Account: m.open.account}); err != nil {
+		m.showError(err)
 		return
 	}
 	d := dialog.NewFileSave(m.onExportChosen, m.win)
@@ -282,7 +288,7 @@ func (m *MainWindow) onExportChosen(w fyne.URIWriteCloser, err error) {
 		return
 	}
 	defer w.Close()
-	data, err := model.Export(m.open.conn, model.ExportOptions{})
+	data, err := model.Export(m.open.conn, model.ExportOptions{Account: m.open.account})
 	if err == nil {
 		_, err = w.Write(data)
 	}

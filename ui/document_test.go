@@ -244,3 +244,28 @@ func TestImportAfterSavingARename(t *testing.T) {
 		t.Errorf("stored %+v, want one connector, the imported one", list)
 	}
 }
+
+// TestExportRefusesAPastedKey: Export… of a connector whose script holds
+// the account's API key says where it is, and asks for no file, so that
+// no file is left empty.
+func TestExportRefusesAPastedKey(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	const key = "sk_live_pasted_0001"
+	m.open.account[model.SystemFieldAuthAPIKey] = key
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabScript)
+	ed.script.editor.SetText("function before_action() {\n  method_request_headers['X-Api-Key'] = '" + key + "';\n}\n")
+	m.onExport()
+	text := ""
+	for _, o := range test.LaidOutObjects(m.win.Canvas().Overlays().Top()) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text + "\n"
+		}
+	}
+	if !strings.Contains(text, "line 2 holds the value of Cyclr_Auth_ApiKey, a secret") {
+		t.Errorf("the window says %q; want the refusal naming the script's line", text)
+	}
+}

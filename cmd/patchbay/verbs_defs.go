@@ -211,7 +211,7 @@ func readInput(name string) ([]byte, error) {
 func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "export")
 	out := fs.String("o", "", "write to FILE instead of standard output")
-	secrets := fs.Bool("include-secrets", false, "keep the values of Sensitive parameters")
+	secrets := fs.Bool("include-secrets", false, "keep the values of Sensitive parameters, and secrets written into the connector")
 	pos, err := parseFlags(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -221,7 +221,11 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	data, err := model.Export(c, model.ExportOptions{IncludeSecrets: *secrets})
+	account, err := db.AccountValues(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	data, err := model.Export(c, model.ExportOptions{IncludeSecrets: *secrets, Account: account})
 	if err != nil {
 		return err
 	}

@@ -519,3 +519,31 @@ func TestForgetHint(t *testing.T) {
 		}
 	}
 }
+
+// TestExportRefusesAPastedKey: export refuses a connector whose script
+// holds the account's API key, saying where, unless --include-secrets.
+func TestExportRefusesAPastedKey(t *testing.T) {
+	c := newCLI(t)
+	const key = "sk_live_cli_0001"
+	c.must("set", "Webhook Example", "Cyclr_Auth_ApiKey="+key)
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.LoadConnector(context.Background(), "Webhook Example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Script = "// the key, for now: " + key
+	if err := db.SaveConnector(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errOut := c.run("export", "Webhook Example")
+	if code == exitOK || out != "" || !strings.Contains(errOut, "Script, line 1 holds the value of Cyclr_Auth_ApiKey, a secret") || !strings.Contains(errOut, "--include-secrets") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if out := c.must("export", "Webhook Example", "--include-secrets"); !strings.Contains(out, key) {
+		t.Errorf("with --include-secrets the script is not exported as it is:\n%s", out)
+	}
+}
