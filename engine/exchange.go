@@ -179,6 +179,14 @@ func secretForms(secrets []string) []string {
 				add(asciiJSON(v, "%04X"))
 			}
 		}
+		// As .NET's System.Text.Json writes it by default, and PHP with
+		// its JSON_HEX_ flags: ASCII characters HTML or JavaScript treat
+		// specially as \u00XX too.
+		for _, set := range [...]string{dotnetEscaped, phpHexEscaped} {
+			for _, hex := range [...][2]string{{"%04X", "%04X"}, {"%04X", "%04x"}, {"%04x", "%04x"}} {
+				add(hexJSON(s, set, hex[0], hex[1]))
+			}
+		}
 	}
 	for _, s := range secrets {
 		for _, f := range base64Forms(s) {
@@ -187,6 +195,41 @@ func secretForms(secrets []string) []string {
 	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
+}
+
+// The ASCII characters JSON writers escape as \u00XX beyond what JSON
+// requires: .NET's System.Text.Json by default, and PHP's json_encode with
+// JSON_HEX_TAG, JSON_HEX_AMP, JSON_HEX_APOS and JSON_HEX_QUOT.
+const (
+	dotnetEscaped = "<>&'\"+`"
+	phpHexEscaped = "<>&'\""
+)
+
+// hexJSON writes s as the content of a JSON string with the characters in
+// set as \uXXXX in the case setHex says, every one beyond ASCII so in the
+// case wideHex says (PHP writes \u003C but \u00fc), and the others as JSON
+// requires.
+func hexJSON(s, set, setHex, wideHex string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(set, r):
+			fmt.Fprintf(&b, `\u`+setHex, r)
+		case r >= utf8.RuneSelf && r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u`+wideHex, r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u`+wideHex+`\u`+wideHex, r1, r2)
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u`+setHex, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // minBase64Secret is the shortest secret whose base64 spellings are

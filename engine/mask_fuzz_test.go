@@ -76,6 +76,22 @@ func spellings(secret string) []string {
 			out = append(out, v, escapeNonASCII(v, "%04x"), escapeNonASCII(v, "%04X"))
 		}
 	}
+	// As .NET's System.Text.Json writes it by default.
+	var dotnet strings.Builder
+	for _, r := range secret {
+		switch {
+		case strings.ContainsRune("<>&'\"+`", r) || r < 0x20 || r >= utf8.RuneSelf && r <= 0xFFFF:
+			fmt.Fprintf(&dotnet, `\u%04X`, r)
+		case r > 0xFFFF:
+			hi, lo := utf16.EncodeRune(r)
+			fmt.Fprintf(&dotnet, `\u%04X\u%04X`, hi, lo)
+		case r == '\\':
+			dotnet.WriteString(`\\`)
+		default:
+			dotnet.WriteRune(r)
+		}
+	}
+	out = append(out, dotnet.String())
 	// As btoa writes it, and a URL-safe encoder without padding; a short
 	// secret is not looked for in base64 (minBase64Secret).
 	if len(secret) >= 8 {

@@ -346,3 +346,18 @@ func TestSecretInEscapedOrLatin1Base64Masked(t *testing.T) {
 		}
 	}
 }
+
+// A secret a .NET API echoes (System.Text.Json escapes + ' " < > & and `
+// by default) or PHP with its JSON_HEX_ flags is masked: a base64-like key
+// holding + is common.
+func TestSecretInHexEscapedJSONMasked(t *testing.T) {
+	secret := "k3y+with'q<&>\"`ü/end"
+	for _, echo := range []string{
+		`{"key":"k3y\u002Bwith\u0027q\u003C\u0026\u003E\u0022\u0060\u00FC/end"}`, // System.Text.Json
+		`{"key":"k3y+with\u0027q\u003C\u0026\u003E\u0022` + "`" + `\u00fc/end"}`, // PHP, JSON_HEX_* and lower-case \u
+	} {
+		if got := engine.MaskText(echo, []string{secret}); got != `{"key":"`+engine.Mask+`"}` {
+			t.Errorf("MaskText(%s) = %s", echo, got)
+		}
+	}
+}
