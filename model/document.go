@@ -89,10 +89,14 @@ func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) er
 		if len(v) < minSecretInText {
 			return
 		}
-		// The document writes it as JSON does: look for it so first, a
-		// scan of the bytes, before looking for where it is.
-		enc, _ := json.Marshal(v)
-		if bytes.Contains(data, enc[1:len(enc)-1]) {
+		// The document writes it as its JSON writer does (< > & as they
+		// are): look for it so first, a scan of the bytes, before looking
+		// for where it is.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode(v)
+		if quoted := bytes.TrimSpace(buf.Bytes()); bytes.Contains(data, quoted[1:len(quoted)-1]) {
 			secrets = append(secrets, secret{name, v})
 		}
 	}

@@ -370,7 +370,15 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 		t.Errorf("a Sensitive value in an Endpoint: %v", err)
 	}
 
+	// A key with characters JSON writers may escape is found as the
+	// document writes it.
+	account[SystemFieldAuthAPIKey] = `k<e>y&"q"`
 	c.Methods[0].Endpoint = "https://api.example.com/x"
+	c.Methods[0].Script = `var k = 'k<e>y&"q"';`
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Methods[0].Script, line 1 holds the value of Cyclr_Auth_ApiKey") {
+		t.Errorf("a key with < > & and quotes in a script: %v", err)
+	}
+
 	account[SystemFieldAuthAPIKey] = "abc"                    // too short to look for
 	c.Methods[0].Script = "var a = 'abc'; // api.example.com" // BaseUrl is no secret
 	if _, err := Export(c, ExportOptions{Account: account}); err != nil {
