@@ -184,7 +184,10 @@ func secretForms(secrets []string) []string {
 		// specially as \u00XX too.
 		for _, set := range [...]string{dotnetEscaped, phpHexEscaped} {
 			for _, hex := range [...][2]string{{"%04X", "%04X"}, {"%04X", "%04x"}, {"%04x", "%04x"}} {
-				add(hexJSON(s, set, hex[0], hex[1]))
+				v := hexJSON(s, set, hex[0], hex[1])
+				add(v)
+				// PHP writes / as \/ unless told not to.
+				add(strings.ReplaceAll(v, "/", `\/`))
 			}
 		}
 	}
@@ -201,7 +204,7 @@ func secretForms(secrets []string) []string {
 // requires: .NET's System.Text.Json by default, and PHP's json_encode with
 // JSON_HEX_TAG, JSON_HEX_AMP, JSON_HEX_APOS and JSON_HEX_QUOT.
 const (
-	dotnetEscaped = "<>&'\"+`"
+	dotnetEscaped = "<>&'\"+`\x7f"
 	phpHexEscaped = "<>&'\""
 )
 
@@ -224,13 +227,20 @@ func hexJSON(s, set, setHex, wideHex string) string {
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r < 0x20:
-			fmt.Fprintf(&b, `\u`+setHex, r)
+			if short, ok := shortEscapes[r]; ok {
+				b.WriteString(short)
+			} else {
+				fmt.Fprintf(&b, `\u`+setHex, r)
+			}
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
+
+// shortEscapes are the control characters JSON writers write in short.
+var shortEscapes = map[rune]string{'\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`}
 
 // minBase64Secret is the shortest secret whose base64 spellings are
 // masked: what is left of a shorter one inside a longer base64 text is too

@@ -408,13 +408,13 @@ func idReadable(create *model.Method) error {
 // delete will load them, and nothing is to be sent when they fail.
 func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
 	s, err := r.scripts(ctx, del, &Step{}, r.secrets)
+	s.Close() // a nil Runner has nothing to close
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("the run was cancelled before the webhook was created: %w", ctx.Err())
 	case err != nil:
 		return fmt.Errorf("%w; the Delete Webhook Method's scripts do not load, so the webhook could not be deleted; no webhook was created", err)
 	}
-	s.Close()
 	return nil
 }
 

@@ -78,9 +78,12 @@ func spellings(secret string) []string {
 	}
 	// As .NET's System.Text.Json writes it by default.
 	var dotnet strings.Builder
+	short := map[rune]string{'\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`}
 	for _, r := range secret {
 		switch {
-		case strings.ContainsRune("<>&'\"+`", r) || r < 0x20 || r >= utf8.RuneSelf && r <= 0xFFFF:
+		case short[r] != "":
+			dotnet.WriteString(short[r])
+		case strings.ContainsRune("<>&'\"+`\x7f", r) || r < 0x20 || r >= utf8.RuneSelf && r <= 0xFFFF:
 			fmt.Fprintf(&dotnet, `\u%04X`, r)
 		case r > 0xFFFF:
 			hi, lo := utf16.EncodeRune(r)

@@ -361,3 +361,19 @@ func TestSecretInHexEscapedJSONMasked(t *testing.T) {
 		}
 	}
 }
+
+// What the two writers do beyond the characters they escape: PHP writes /
+// as \/ unless told not to, both write line breaks and tabs in short, and
+// .NET escapes DEL.
+func TestSecretInHexEscapedJSONMaskedWhole(t *testing.T) {
+	for _, tc := range []struct{ secret, echo string }{
+		{"pa/ss'word&42", `{"key":"pa\/ss\u0027word\u002642"}`},
+		{"line+one\nline/two", `{"key":"line\u002Bone\nline/two"}`},
+		{"a'b-line\nnext", `{"key":"a\u0027b-line\nnext"}`},
+		{"tab\there+\x7fdel", `{"key":"tab\there\u002B\u007Fdel"}`},
+	} {
+		if got := engine.MaskText(tc.echo, []string{tc.secret}); got != `{"key":"`+engine.Mask+`"}` {
+			t.Errorf("MaskText(%s) = %s", tc.echo, got)
+		}
+	}
+}

@@ -78,27 +78,29 @@ func Export(c *Connector, opts ExportOptions) ([]byte, error) {
 const minSecretInText = 6
 
 // secretsLeftIn says where the export document holds a secret: an account
-// value that is one (see IsSecretValue), or the value of a Sensitive or
-// signing parameter, found in any text of the document once the
-// parameters' own Values are stripped. out is the connector data was
-// written from.
+// value that is one (see IsSecretValue; a user name or an OAuth2 client id
+// is not looked for, since they are no secret written in a description),
+// or the value of a Sensitive or signing parameter, found in any text of
+// the document once the parameters' own Values are stripped. out is the
+// connector data was written from.
 func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) error {
 	type secret struct{ name, value string }
 	var secrets []secret
+	var needles [][]byte
 	keep := func(name, v string) {
 		if len(v) < minSecretInText {
 			return
 		}
 		// The document writes it as its JSON writer does (< > & as they
-		// are): look for it so first, a scan of the bytes, before looking
-		// for where it is.
+		// are): look for it so, in the bytes, before looking for where
+		// it is.
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		enc.Encode(v)
-		if quoted := bytes.TrimSpace(buf.Bytes()); bytes.Contains(data, quoted[1:len(quoted)-1]) {
-			secrets = append(secrets, secret{name, v})
-		}
+		quoted := bytes.TrimSpace(buf.Bytes())
+		secrets = append(secrets, secret{name, v})
+		needles = append(needles, quoted[1:len(quoted)-1])
 	}
 	keys := make([]string, 0, len(account))
 	for k := range account {
@@ -106,7 +108,7 @@ func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) er
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if c.IsSecretValue(k) {
+		if k != SystemFieldAuthUsername && k != SystemFieldAuthClientID && c.IsSecretValue(k) {
 			keep(k, account[k])
 		}
 	}
@@ -124,7 +126,7 @@ func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) er
 	for i := range c.Methods {
 		params(c.Methods[i].Parameters)
 	}
-	if len(secrets) == 0 {
+	if !containsAny(data, needles) {
 		return nil
 	}
 	var found error
@@ -165,13 +167,45 @@ func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) er
 				if strings.HasSuffix(path, "Script") {
 					where += fmt.Sprintf(", line %d", strings.Count(text[:i], "\n")+1)
 				}
-				found = fmt.Errorf("%s holds the value of %s, a secret: take it out (a script reads the account's and the parameters' values from its globals, such as method_auth_value), or export with --include-secrets to keep it", where, s.name)
+				found = fmt.Errorf("%s holds the value of %s, a secret: take it out (a script reads the account's and the parameters' values from its globals, such as method_auth_value), or export with --include-secrets, which keeps it and the Sensitive parameters' values", where, s.name)
 				return
 			}
 		}
 	}
 	walk("", reflect.ValueOf(out))
 	return found
+}
+
+// containsAny reports whether data holds any of the needles, each at least
+// minSecretInText bytes long, in one pass for many of them: a table of the
+// pairs of bytes that begin a needle lets most places go at a glance, and
+// the needles are found by their first minSecretInText bytes.
+func containsAny(data []byte, needles [][]byte) bool {
+	if len(needles) <= 4 {
+		for _, n := range needles {
+			if bytes.Contains(data, n) {
+				return true
+			}
+		}
+		return false
+	}
+	var starts [1 << 16]bool
+	byStart := map[string][][]byte{}
+	for _, n := range needles {
+		starts[uint16(n[0])<<8|uint16(n[1])] = true
+		byStart[string(n[:minSecretInText])] = append(byStart[string(n[:minSecretInText])], n)
+	}
+	for i := 0; i+minSecretInText <= len(data); i++ {
+		if !starts[uint16(data[i])<<8|uint16(data[i+1])] {
+			continue
+		}
+		for _, n := range byStart[string(data[i:i+minSecretInText])] {
+			if bytes.HasPrefix(data[i:], n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // encodeDocument writes the document with encoding/json: the layout Export

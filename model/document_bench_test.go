@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -52,4 +53,30 @@ func BenchmarkExportImport(b *testing.B) {
 	})
 	b.ReportMetric(float64(export.Nanoseconds())/float64(b.N), "export-ns/op")
 	b.ReportMetric(float64(imp.Nanoseconds())/float64(b.N), "import-ns/op")
+}
+
+// BenchmarkExportSecretCheck measures Export as the command line and the
+// window run it, with the account and without IncludeSecrets, so that the
+// document is searched for every secret it must not hold (secretsLeftIn),
+// beside Export with IncludeSecrets, which skips the search, for the
+// generated connector with 500 Sensitive values more and an account: the
+// ratio is what the search costs.
+func BenchmarkExportSecretCheck(b *testing.B) {
+	c := modeltest.Connector(modeltest.BenchMethods, modeltest.BenchFields)
+	for i := range 500 {
+		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: fmt.Sprintf("X-Secret-%d", i),
+			IsSensitive: true, Values: []string{fmt.Sprintf("sk_%04d_a8f3b2c1d9e7", i)}})
+	}
+	account := map[string]string{model.SystemFieldAuthAPIKey: "sk_live_account_key_0001", model.SystemFieldAuthPassword: "correct horse battery"}
+	checked := model.ExportOptions{Account: account}
+	if _, err := model.Export(c, checked); err != nil {
+		b.Fatal(err)
+	}
+	modeltest.Beside(b, "unchecked", "checked/unchecked", func() error {
+		_, err := model.Export(c, checked)
+		return err
+	}, func() error {
+		_, err := model.Export(c, model.ExportOptions{IncludeSecrets: true})
+		return err
+	})
 }

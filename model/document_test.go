@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
@@ -378,6 +379,26 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Methods[0].Script, line 1 holds the value of Cyclr_Auth_ApiKey") {
 		t.Errorf("a key with < > & and quotes in a script: %v", err)
 	}
+
+	// A user name or a client id is no secret written in a description.
+	account[SystemFieldAuthAPIKey] = "sk_live_abc123"
+	account[SystemFieldAuthUsername], account[SystemFieldAuthClientID] = "support", "client-0001"
+	c.Methods[0].Script = "// ask support for client-0001"
+	if _, err := Export(c, ExportOptions{Account: account}); err != nil {
+		t.Errorf("a user name and a client id in a comment: %v", err)
+	}
+
+	// Many secrets are looked for in one pass (containsAny): the last of
+	// them is found as the first is.
+	for i := range 20 {
+		c.Parameters = append(c.Parameters, Parameter{TargetType: TargetHttpHeader, TargetName: fmt.Sprintf("X-S%d", i), IsSensitive: true,
+			Values: []string{fmt.Sprintf("sk_%02d_secret", i)}})
+	}
+	c.Methods[0].Script = "var s = 'sk_19_secret';"
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "holds the value of X-S19") {
+		t.Errorf("the last of many secrets in a script: %v", err)
+	}
+	c.Parameters = c.Parameters[:1]
 
 	account[SystemFieldAuthAPIKey] = "abc"                    // too short to look for
 	c.Methods[0].Script = "var a = 'abc'; // api.example.com" // BaseUrl is no secret

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"strings"
 	"time"
@@ -198,9 +197,10 @@ func position(frames []goja.StackFrame, source string) (line, col int) {
 // for (;;) {}). Its jumps carry no place of their own, so goja reports the
 // last place before them: the statement before the loop, or the
 // function's first line. So the place reported gives way to an empty loop
-// around it, or else to the first one after it in the same function
-// (callbacks within it included), unless it is inside a loop that does
-// something: that loop may well be the one that ran on.
+// around it, or else to the first one after it in the same function:
+// one of the function's own first, else one in a function within it (a
+// callback). Not when the place is inside a loop that does something:
+// that loop may well be the one that ran on.
 func emptyLoopFrom(src Source, line, col int) (int, int) {
 	if line == 0 {
 		return line, col
@@ -211,19 +211,17 @@ func emptyLoopFrom(src Source, line, col int) (int, int) {
 	}
 	pos := file.Position{Line: line, Column: col}
 	before := func(a, b file.Position) bool { return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column }
-	in := func(start, end file.Position) bool { return !before(pos, start) && before(pos, end) }
-	var around *file.Position   // an empty loop around pos
-	var empties []file.Position // the starts of the empty loops after pos
-	busy := false               // pos is in a loop that does something
-	fnStart, fnEnd := file.Position{Line: 1, Column: 1}, file.Position{Line: math.MaxInt}
+	type span struct{ start, end file.Position }
+	within := func(p file.Position, s span) bool { return !before(p, s.start) && before(p, s.end) }
+	var around *file.Position // an empty loop around pos
+	var empties []file.Position
+	var funcs []span
+	busy := false // pos is in a loop that does something
 	walk(prg, func(n ast.Node) {
 		var body ast.Statement
 		switch n := n.(type) {
 		case *ast.FunctionLiteral, *ast.ArrowFunctionLiteral:
-			// The innermost function around pos bounds the search.
-			if s, e := sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1()); in(s, e) && !before(s, fnStart) {
-				fnStart, fnEnd = s, e
-			}
+			funcs = append(funcs, span{sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1())})
 			return
 		case *ast.WhileStatement:
 			body = n.Body
@@ -238,14 +236,14 @@ func emptyLoopFrom(src Source, line, col int) (int, int) {
 		default:
 			return
 		}
-		start, end := sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1())
+		loop := span{sourcePosition(prg, n.Idx0()), sourcePosition(prg, n.Idx1())}
 		switch {
 		case !empty(body):
-			busy = busy || in(start, end)
-		case in(start, end):
-			around = &start
-		case !before(start, pos):
-			empties = append(empties, start)
+			busy = busy || within(pos, loop)
+		case within(pos, loop):
+			around = &loop.start
+		case !before(loop.start, pos):
+			empties = append(empties, loop.start)
 		}
 	})
 	switch {
@@ -254,16 +252,38 @@ func emptyLoopFrom(src Source, line, col int) (int, int) {
 	case busy:
 		return line, col
 	}
-	var next *file.Position
+	// innermost is the smallest function around p; the zero span (the
+	// top level) when none is.
+	innermost := func(p file.Position) span {
+		var in span
+		for _, f := range funcs {
+			if within(p, f) && (in == span{} || before(in.start, f.start)) {
+				in = f
+			}
+		}
+		return in
+	}
+	fn := innermost(pos)
+	var own, nested *file.Position
 	for i, e := range empties {
-		if before(e, fnEnd) && (next == nil || before(e, *next)) {
-			next = &empties[i]
+		if fn != (span{}) && !within(e, fn) {
+			continue // after the function: it never ran from here
+		}
+		pick := &nested
+		if innermost(e) == fn {
+			pick = &own
+		}
+		if *pick == nil || before(e, **pick) {
+			*pick = &empties[i]
 		}
 	}
-	if next == nil {
-		return line, col
+	switch {
+	case own != nil:
+		return own.Line, own.Column
+	case nested != nil:
+		return nested.Line, nested.Column
 	}
-	return next.Line, next.Column
+	return line, col
 }
 
 // sourcePosition is the line and column of a node's place in the source.

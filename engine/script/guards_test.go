@@ -417,6 +417,10 @@ func TestTimeoutNamesTheEmptyLoop(t *testing.T) {
 		{"function before_action() {\n  var i = 0;\n  while (true) { i++; }\n}", 3, 18},
 		{"function before_action() {\n  var i = 0;\n  while (true) { i++; }\n  while (i) {}\n}", 3, 18},
 		{"function before_action() {\n  for (var i = 0; true; i++) {}\n}", 2, 3},
+		// A helper declared before the spin, or a callback's loop on the
+		// line before, is not where it ran on: the function's own loop is.
+		{"function before_action() {\n  function wait(f) { while (!f()) {} }\n  while (true) {}\n}", 3, 3},
+		{"function before_action() {\n  [-1].forEach(function (x) { while (x > 0) {} });\n  while (true) {}\n}", 3, 3},
 		// A loop that does something is taken to be the one that ran on,
 		// also from its header; and an empty loop in another function
 		// never ran.
