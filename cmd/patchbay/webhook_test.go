@@ -468,16 +468,11 @@ func TestStepPrinterSaysLinesOnce(t *testing.T) {
 func TestCleanupShowsTheDeleteScriptsConsole(t *testing.T) {
 	startSandbox(t)
 	c := newCLI(t)
+	c.editExample(func(conn *model.Connector) {
+		conn.Method("Delete Webhook").Script = "function before_action() { console.log('deleting with key ' + method_auth_value); }"
+	})
 	db, err := store.Open(c.db)
 	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.LoadConnector(context.Background(), "Webhook Example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Method("Delete Webhook").Script = "function before_action() { console.log('deleting with key ' + method_auth_value); }"
-	if err := db.SaveConnector(context.Background(), conn); err != nil {
 		t.Fatal(err)
 	}
 	rec := &model.WebhookRecord{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook", WebhookID: "999",
@@ -526,24 +521,30 @@ func TestExportRefusesAPastedKey(t *testing.T) {
 	c := newCLI(t)
 	const key = "sk_live_cli_0001"
 	c.must("set", "Webhook Example", "Cyclr_Auth_ApiKey="+key)
-	db, err := store.Open(c.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.LoadConnector(context.Background(), "Webhook Example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Script = "// the key, for now: " + key
-	if err := db.SaveConnector(context.Background(), conn); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	c.editExample(func(conn *model.Connector) { conn.Script = "// the key, for now: " + key })
 	code, out, errOut := c.run("export", "Webhook Example")
 	if code == exitOK || out != "" || !strings.Contains(errOut, "Script, line 1 holds the value of Cyclr_Auth_ApiKey, a secret") || !strings.Contains(errOut, "--include-secrets") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if out := c.must("export", "Webhook Example", "--include-secrets"); !strings.Contains(out, key) {
 		t.Errorf("with --include-secrets the script is not exported as it is:\n%s", out)
+	}
+}
+
+// editExample changes the stored Webhook Example as edit says.
+func (c *cli) editExample(edit func(*model.Connector)) {
+	c.t.Helper()
+	db, err := store.Open(c.db)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.LoadConnector(context.Background(), "Webhook Example")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	edit(conn)
+	if err := db.SaveConnector(context.Background(), conn); err != nil {
+		c.t.Fatal(err)
 	}
 }
