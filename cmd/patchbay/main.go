@@ -17,7 +17,13 @@ func main() {
 	// A script worker serves its scripts and exits here; Patchbay itself
 	// goes on, its scripts isolated in such workers.
 	script.WorkerMain()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Output piped into a command that stops reading (| head -1) must not
+	// end a webhook test between its create and its delete: a write to
+	// the closed pipe fails, and the run goes on to record and delete.
+	signal.Ignore(syscall.SIGPIPE)
+	// Ctrl+C, a kill and a closed terminal cancel the run, whose delete
+	// still runs.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

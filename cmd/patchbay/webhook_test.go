@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -546,5 +549,63 @@ func (c *cli) editExample(edit func(*model.Connector)) {
 	edit(conn)
 	if err := db.SaveConnector(context.Background(), conn); err != nil {
 		c.t.Fatal(err)
+	}
+}
+
+// TestWebhookTestSurvivesItsReaderAndTerminal: a webhook test whose output
+// goes into a pipe closed at once (| head -c0), or whose terminal closes
+// (SIGHUP) while it waits for a delivery, still records and deletes its
+// webhook: nothing is left on the API or pending in the ledger.
+func TestWebhookTestSurvivesItsReaderAndTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wait string
+		end  func(cmd *exec.Cmd, c *cli) error
+	}{
+		{"a closed pipe", "200ms", nil},
+		{"a closed terminal", "2m", func(cmd *exec.Cmd, c *cli) error {
+			db, err := store.Open(c.db)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if rows, err := db.ListWebhooks(context.Background(), true); err == nil && len(rows) == 1 && rows[0].WebhookID != "" {
+					return cmd.Process.Signal(syscall.SIGHUP)
+				}
+			}
+			return errors.New("the webhook never reached the ledger")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := startSandbox(t)
+			c := newCLI(t)
+			cmd := exec.Command(os.Args[0], "webhook", "test", "Webhook Example", "New Order", "--wait", tc.wait,
+				"--set", "BaseUrl="+sandboxURL(), "--db", c.db)
+			cmd.Env = append(os.Environ(), "PATCHBAY_TEST_AS_MAIN=1")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			if tc.end == nil {
+				out.Close() // the reader is gone before the first line
+			} else {
+				go io.Copy(io.Discard, out)
+				if err := tc.end(cmd, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd.Wait()
+			if left := sb.Webhooks(); len(left) != 0 {
+				t.Errorf("webhooks left on the API: %+v", left)
+			}
+			if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "no pending webhooks") {
+				t.Errorf("pending after the run:\n%s", out)
+			}
+		})
 	}
 }
