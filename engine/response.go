@@ -34,6 +34,23 @@ type MappedField struct {
 	source string
 }
 
+// Text is the value as the command line and the window show it: as JSON,
+// so that a text reads apart from a number, but with < > & as they are,
+// so that an XML body or a form mapped as text stays readable; "(not in
+// the body)" when nothing was at the path.
+func (f MappedField) Text() string {
+	if !f.Found {
+		return "(not in the body)"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f.Value); err != nil {
+		return fmt.Sprint(f.Value)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // MapResponse reads a method's Response Format fields from a response body.
 func MapResponse(m *model.Method, body []byte) ([]MappedField, error) {
 	return MapFields(MethodLabel(m.Name, TabResponseFormat), m.ResponseFormat.Fields, body)

@@ -163,20 +163,9 @@ func mappedGrid(fs []engine.MappedField) fyne.CanvasObject {
 			name = f.ConnectorField
 		}
 		grid.Add(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}})
-		grid.Add(&widget.Label{Text: mappedText(f), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak})
+		grid.Add(&widget.Label{Text: f.Text(), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak})
 	}
 	return grid
-}
-
-func mappedText(f engine.MappedField) string {
-	if !f.Found {
-		return "(not in the body)"
-	}
-	b, err := json.Marshal(f.Value)
-	if err != nil {
-		return fmt.Sprint(f.Value)
-	}
-	return string(b)
 }
 
 // showDelivery shows the delivery a lifecycle received: headers, payload,

@@ -538,7 +538,7 @@ func (t *testTab) showStep(s *engine.Step) {
 	if s.Name == "Create webhook" && s.OK {
 		for _, f := range s.Mapped {
 			if f.SystemField == model.SystemFieldWebhookID {
-				t.webhookID.Text = model.SystemFieldWebhookID + " = " + mappedText(f)
+				t.webhookID.Text = model.SystemFieldWebhookID + " = " + f.Text()
 				t.webhookID.Show()
 				t.webhookID.Refresh()
 			}

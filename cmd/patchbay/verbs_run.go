@@ -354,7 +354,7 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 			fmt.Fprintf(w, "    console: %s\n", c)
 		}
 		for _, m := range s.Mapped {
-			fmt.Fprintf(w, "    %s = %s\n", mappedName(m), mappedValue(m))
+			fmt.Fprintf(w, "    %s = %s\n", mappedName(m), m.Text())
 		}
 		if s.Note != "" {
 			fmt.Fprintf(w, "    %s\n", s.Note)
@@ -370,17 +370,6 @@ func mappedName(m engine.MappedField) string {
 		return m.SystemField
 	}
 	return m.ConnectorField
-}
-
-func mappedValue(m engine.MappedField) string {
-	if !m.Found {
-		return "(not in the body)"
-	}
-	b, err := json.Marshal(m.Value)
-	if err != nil {
-		return fmt.Sprint(m.Value)
-	}
-	return string(b)
 }
 
 func printSummary(w io.Writer, res *engine.Result) {

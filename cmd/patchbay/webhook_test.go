@@ -609,3 +609,21 @@ func TestWebhookTestSurvivesItsReaderAndTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestMappedValueReadable: a mapped text holding < > & (an XML body, a
+// form) is printed with them as they are, not as \u003c.
+func TestMappedValueReadable(t *testing.T) {
+	for _, tc := range []struct {
+		value any
+		want  string
+	}{
+		{`<order id="5">A &amp; B</order>`, `"<order id=\"5\">A &amp; B</order>"`},
+		{"a=1&b=2", `"a=1&b=2"`},
+		{json.Number("12"), `12`},
+		{[]any{"x", nil}, `["x",null]`},
+	} {
+		if got := (engine.MappedField{Found: true, Value: tc.value}).Text(); got != tc.want {
+			t.Errorf("Text of %v = %s, want %s", tc.value, got, tc.want)
+		}
+	}
+}
