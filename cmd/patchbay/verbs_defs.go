@@ -136,13 +136,32 @@ func didYouMean(k, want string) string {
 	return "did you mean " + want + "?"
 }
 
-// usedKeys lists the keys the connector uses for account values: the auth
-// values' and its parameters' names.
+// usedKeys lists the keys the connector uses for account values and run
+// inputs: the auth values' and its parameters' names, its Request Format
+// fields' System Fields, and the mergefields its Endpoints, Default Values
+// and parameter values name.
 func usedKeys(c *model.Connector) []string {
 	names := append([]string(nil), model.AuthValueKeys...)
+	mergefields := func(text string) {
+		found, _ := model.MergefieldNames(text, false) // lint reports a broken one
+		names = append(names, found...)
+	}
 	for _, ps := range append([][]model.Parameter{c.Parameters}, methodParameters(c)...) {
 		for _, p := range ps {
 			names = append(names, p.TargetName)
+			for _, v := range p.Values {
+				mergefields(v)
+			}
+		}
+	}
+	for i := range c.Methods {
+		m := &c.Methods[i]
+		mergefields(m.Endpoint)
+		for _, f := range m.RequestFormat.Fields {
+			if f.SystemField != "" { // a run's input by that name fills it
+				names = append(names, f.SystemField)
+			}
+			mergefields(f.DefaultValue)
 		}
 	}
 	return names

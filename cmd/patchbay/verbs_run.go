@@ -125,12 +125,20 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		err = checkMethod(r.Connector, method, want)
 	}
 	if err == nil {
+		verb := "run"
+		if want == model.MethodWebhook {
+			verb = "webhook test"
+		}
 		if k, meant := secretKeyTypo(r.Connector, o.set.values); k != "" {
-			verb := "run"
-			if want == model.MethodWebhook {
-				verb = "webhook test"
-			}
 			err = &usageError{verb: verb, msg: "--set " + k + ": " + didYouMean(k, meant)}
+		}
+		// A near miss of a key the connector uses does nothing for this
+		// run, which would go to the stored BaseUrl, say, where the author
+		// meant another: refused, as set notes it.
+		for _, k := range sortedKeys(o.set.values) {
+			if meant := nearKeyIn(usedKeys(r.Connector), k); err == nil && meant != "" {
+				err = &usageError{verb: verb, msg: "--set " + k + ": the connector uses no key " + k + ": " + didYouMean(k, meant)}
+			}
 		}
 	}
 	if err != nil {

@@ -627,3 +627,24 @@ func TestMappedValueReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestSetNearMissRefused: --set with a near miss of a key the connector
+// uses (baseurl, BaseUrI) is refused before anything is sent: the run would
+// go to the stored BaseUrl where the author meant another.
+func TestSetNearMissRefused(t *testing.T) {
+	sb := startSandbox(t)
+	c := newCLI(t)
+	c.must("set", "Webhook Example", "BaseUrl="+sandboxURL())
+	for _, k := range []string{"baseurl", "BaseUrI"} {
+		code, _, errOut := c.run("webhook", "test", "Webhook Example", "New Order", "--set", k+"=http://127.0.0.1:1")
+		if code != exitUsage || !strings.Contains(errOut, "--set "+k+": the connector uses no key "+k+": did you mean BaseUrl?") {
+			t.Errorf("--set %s: exit %d, stderr %q", k, code, errOut)
+		}
+	}
+	if created := sb.Webhooks(); len(created) != 0 {
+		t.Errorf("a webhook was created: %+v", created)
+	}
+	if code, _, errOut := c.run("run", "Webhook Example", "Create Order", "--set", "total=3"); code != exitUsage || !strings.Contains(errOut, "did you mean Total?") {
+		t.Errorf("run --set total: exit %d, stderr %q", code, errOut)
+	}
+}
