@@ -294,6 +294,9 @@ func (e *ImportError) Error() string {
 // that are not Cyclr notation. Lint findings that do not make the document
 // unreadable are left for Lint to report.
 func Import(data []byte) (*Connector, error) {
+	// A byte order mark before the document, as some Windows editors
+	// save one, does not show: it is dropped.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if c, ok := importQuick(data); ok {
 		return c, nil
 	}
@@ -662,6 +665,13 @@ func jsonSyntaxMessage(data []byte, err error) string {
 	}
 	if cutShort {
 		msg = `the text ends before its JSON is complete: a closing ", ] or } is missing`
+	}
+	// A comma before a closing bracket (JavaScript allows it, JSON does
+	// not) is named, where encoding/json only says what it met next.
+	if i := int(offset) - 1; se != nil && i >= 0 && i < len(data) && (data[i] == '}' || data[i] == ']') {
+		if before := bytes.TrimRight(data[:i], " \t\r\n"); len(before) > 0 && before[len(before)-1] == ',' {
+			msg = fmt.Sprintf("a comma before the closing %q: JSON allows none after the last item; remove it", data[i])
+		}
 	}
 	return fmt.Sprintf("not JSON: line %d, column %d: %s", line, col, msg)
 }

@@ -406,3 +406,19 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 		t.Errorf("nothing secret in it: %v", err)
 	}
 }
+
+// A document saved with a byte order mark imports; a trailing comma is
+// named as such, with its place.
+func TestImportBOMAndTrailingComma(t *testing.T) {
+	doc, err := Export(&Connector{Name: "BOM", Methods: []Method{{Name: "Get", MethodType: MethodAction, HttpMethod: "GET", Endpoint: "https://x.example/y"}}}, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Import(append([]byte("\xef\xbb\xbf"), doc...)); err != nil || c.Name != "BOM" {
+		t.Errorf("with a byte order mark: %v", err)
+	}
+	_, err = Import([]byte("{\n  \"Format\": \"patchbay.connector/1\",\n  \"Name\": \"x\",\n}\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 4, column 1: a comma before the closing '}': JSON allows none after the last item; remove it`) {
+		t.Errorf("a trailing comma: %v", err)
+	}
+}
