@@ -174,6 +174,8 @@ func (r *Runner) authorize(ctx context.Context, methods ...*model.Method) *Step 
 		return fail(fmt.Errorf("the OAuth2 token request to %s: %w", endpoint, sendErr))
 	case !resp.OK():
 		return fail(fmt.Errorf("the OAuth2 token request to %s answered %d%s%s", endpoint, resp.Status, httpStatusText(resp.Status), bodyHint(resp.Body)))
+	case token == "" && answer.accessKey:
+		return fail(fmt.Errorf("the OAuth2 token response's access_token is null, empty or not text: it is %s (the body is not shown, as it may hold credentials)", shape))
 	case token == "":
 		return fail(fmt.Errorf("the OAuth2 token response has no access_token at its top level: it is %s (the body is not shown, as it may hold credentials)", shape))
 	}
@@ -373,6 +375,10 @@ type tokenAnswer struct {
 	// and any value, however deep, under a key naming a token or a secret
 	// (accessToken, data.access_token, client_secret, …).
 	secrets []string
+	// accessKey is set when the answer names an access_token at its top
+	// level, whatever its value (null, empty, a number): an answer without
+	// a usable one is worded apart from one without any.
+	accessKey bool
 	// shape says what the body is, for a message that must not quote it:
 	// "JSON with the keys a, b", "form-encoded", "XML", or "".
 	shape string
@@ -415,7 +421,8 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 				out.fields[k] = v
 			}
 		}
-		if len(out.fields) > 0 {
+		_, out.accessKey = form["access_token"]
+		if len(out.fields) > 0 || out.accessKey {
 			out.shape = "form-encoded"
 		}
 		return out
@@ -426,6 +433,7 @@ func readTokenAnswer(body []byte, contentType string) tokenAnswer {
 	norm, _ := lastWins(body)
 	doc := gjson.ParseBytes(norm)
 	out.readFields(doc)
+	out.accessKey = doc.IsObject() && doc.Get("access_token").Exists()
 	var keys []string
 	doc.ForEach(func(k, _ gjson.Result) bool {
 		keys = append(keys, k.String())

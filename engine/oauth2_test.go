@@ -157,6 +157,8 @@ func TestOAuth2TokenRefused(t *testing.T) {
 		{"no client credentials", &oauthAPI{}, map[string]string{}, "Connector 'OAuthed' › Authentication › OAuth › Token URL: nothing to get an access token with: set Cyclr_Auth_RefreshToken in the account values (a refresh token from signing in at the API's site, with Cyclr_Auth_ClientId), or Cyclr_Auth_ClientId and Cyclr_Auth_ClientSecret for the client credentials grant"},
 		{"refused", &oauthAPI{tokenStatus: http.StatusForbidden}, oauthAccount(), `the OAuth2 token request to http://127.0.0.1:`},
 		{"no access_token", &oauthAPI{tokenBody: `{"token_type":"Bearer"}`}, oauthAccount(), `the OAuth2 token response has no access_token at its top level: it is JSON with the keys token_type (the body is not shown, as it may hold credentials)`},
+		{"a null access_token", &oauthAPI{tokenBody: `{"access_token":null,"refresh_token":"rt-rotated-0002"}`}, oauthAccount(), `the OAuth2 token response's access_token is null, empty or not text: it is JSON with the keys access_token, refresh_token (the body is not shown, as it may hold credentials)`},
+		{"an empty form access_token", &oauthAPI{tokenBody: `access_token=&token_type=bearer`}, oauthAccount(), `the OAuth2 token response's access_token is null, empty or not text: it is form-encoded (the body`},
 		{"not JSON", &oauthAPI{tokenBody: `Service unavailable`}, oauthAccount(), `the OAuth2 token response has no access_token at its top level: it is neither JSON nor form-encoded (Content-Type text/plain; charset=utf-8)`},
 		{"a bad scope is not the client's fault", &oauthAPI{tokenStatus: http.StatusBadRequest, tokenError: "invalid_scope"}, oauthAccount(), `answered 400 Bad Request: {"error":"invalid_scope"`},
 	} {
