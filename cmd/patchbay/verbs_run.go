@@ -358,6 +358,11 @@ func stepPrinter(w io.Writer) func(*engine.Step) {
 		} else {
 			fmt.Fprintf(w, "%s  (%d ms)\n", line, s.DurationMS)
 		}
+		if s.Response != nil {
+			for _, r := range s.Response.Redirects {
+				fmt.Fprintf(w, "    redirected: %s\n", r)
+			}
+		}
 		for _, c := range s.Console[from:] {
 			fmt.Fprintf(w, "    console: %s\n", c)
 		}

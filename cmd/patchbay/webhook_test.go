@@ -648,3 +648,15 @@ func TestSetNearMissRefused(t *testing.T) {
 		t.Errorf("run --set total: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestStepPrinterShowsRedirects: a step whose request was redirected says
+// so under its line, as the run log keeps it.
+func TestStepPrinterShowsRedirects(t *testing.T) {
+	var out strings.Builder
+	stepPrinter(&out)(&engine.Step{Name: "Create webhook", Status: engine.StepOK, OK: true,
+		Request:  &engine.RequestLog{Method: "GET", URL: "https://api.example.com/v2/hooks/7"},
+		Response: &engine.ResponseLog{Status: 200, Redirects: []string{"302 → GET https://api.example.com/v2/hooks/7"}}})
+	if !strings.Contains(out.String(), "\n    redirected: 302 → GET https://api.example.com/v2/hooks/7\n") {
+		t.Errorf("printed:\n%s", out.String())
+	}
+}
