@@ -106,7 +106,16 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	trail := &redirectTrail{}
 	hr, err := c.httpClient().Do(req.WithContext(context.WithValue(rctx, redirectTrail{}, trail)))
 	if err != nil {
-		err = c.sendError(ctx, req, timeout, err)
+		// The URL that failed, when a redirect led there: its host is
+		// named, never the whole URL, which may hold a key.
+		var ue *url.Error
+		target := ""
+		if errors.As(err, &ue) {
+			if u, perr := url.Parse(ue.URL); perr == nil && trail.followed {
+				target = u.Host
+			}
+		}
+		err = c.sendError(ctx, req, timeout, err, target)
 		if trail.followed {
 			err = &redirectedError{err}
 		}
@@ -122,7 +131,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 		if errors.As(err, &big) || errors.As(err, &undecodable) {
 			return resp, fmt.Errorf("%s %s: %w", req.Method, req.URL.Host, err)
 		}
-		return nil, c.sendError(ctx, req, timeout, brokenBody(hr.ContentLength, len(resp.Body), err))
+		return nil, c.sendError(ctx, req, timeout, brokenBody(hr.ContentLength, len(resp.Body), err), "")
 	}
 	return resp, nil
 }
@@ -335,9 +344,13 @@ func (d decodeErrors) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sendError explains why a request got no (whole) response.
-func (c *Client) sendError(ctx context.Context, req *http.Request, timeout time.Duration, err error) error {
+// sendError explains why a request got no (whole) response; redirectedTo
+// is the host a redirect led to, when the request failed there.
+func (c *Client) sendError(ctx context.Context, req *http.Request, timeout time.Duration, err error, redirectedTo string) error {
 	where := req.Method + " " + req.URL.Host
+	if redirectedTo != "" {
+		where += ", redirected to " + redirectedTo
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("%s: cancelled: %w", where, context.Canceled)

@@ -381,6 +381,9 @@ func TestRedirectedCreate(t *testing.T) {
 			if len(rows) != 1 || !strings.Contains(rows[0].LastError, "by hand") {
 				t.Fatalf("pending rows %+v, want the create's row kept for removal by hand", rows)
 			}
+			if tc.to == dead && !strings.Contains(res.Error, ", redirected to "+strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/v2/hooks")+": ") {
+				t.Errorf("error %q does not name the redirect's target", res.Error)
+			}
 			// The run itself says so, not only the ledger.
 			want := fmt.Sprintf("the API may have made a webhook Patchbay cannot delete: look on the API for one registered to %s and remove it by hand (the ledger keeps it pending as row %d)", rows[0].URL, rows[0].ID)
 			if !strings.Contains(res.Error, want) {
