@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -91,8 +92,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	err := v.run(ctx, env, args)
-	if err == nil && out.err != nil {
-		// A full disk or a closed pipe: what was printed is not all there.
+	switch {
+	case err == nil && errors.Is(out.err, syscall.EPIPE):
+		// The reader stopped reading (| head): it asked for no more, and
+		// hears nothing of it; the exit code says the output was cut.
+		err = &failure{}
+	case err == nil && out.err != nil:
+		// A full disk: what was printed is not all there.
 		err = &failure{msg: fmt.Sprintf("writing the output: %v", out.err)}
 	}
 	var ue *usageError

@@ -22,8 +22,13 @@ func main() {
 	// the closed pipe fails, and the run goes on to record and delete.
 	signal.Ignore(syscall.SIGPIPE)
 	// Ctrl+C, a kill and a closed terminal cancel the run, whose delete
-	// still runs.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// still runs; under nohup, which ignores SIGHUP, a closed terminal
+	// stays ignored.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

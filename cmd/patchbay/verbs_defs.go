@@ -138,8 +138,8 @@ func didYouMean(k, want string) string {
 
 // usedKeys lists the keys the connector uses for account values and run
 // inputs: the auth values' and its parameters' names, its Request Format
-// fields' System Fields, and the mergefields its Endpoints, Default Values
-// and parameter values name.
+// fields' Connector and System Fields, and the mergefields its Endpoints,
+// Default Values, parameter values and token URLs name.
 func usedKeys(c *model.Connector) []string {
 	names := append([]string(nil), model.AuthValueKeys...)
 	mergefields := func(text string) {
@@ -154,11 +154,16 @@ func usedKeys(c *model.Connector) []string {
 			}
 		}
 	}
+	for _, a := range c.Authentication {
+		mergefields(a.TokenUrl)
+	}
 	for i := range c.Methods {
 		m := &c.Methods[i]
 		mergefields(m.Endpoint)
 		for _, f := range m.RequestFormat.Fields {
-			if f.SystemField != "" { // a run's input by that name fills it
+			// A run's input by either name fills the field.
+			names = append(names, f.ConnectorField)
+			if f.SystemField != "" {
 				names = append(names, f.SystemField)
 			}
 			mergefields(f.DefaultValue)

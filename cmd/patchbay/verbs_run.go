@@ -112,6 +112,20 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
 }
 
+// scriptsName reports whether the connector's script or a method's names
+// key in its text.
+func scriptsName(c *model.Connector, key string) bool {
+	if strings.Contains(c.Script, key) {
+		return true
+	}
+	for i := range c.Methods {
+		if strings.Contains(c.Methods[i].Script, key) {
+			return true
+		}
+	}
+	return false
+}
+
 // startRun opens the database and readies a runner for a method of the
 // given type, printing each step as it happens unless --json was given.
 // The caller closes the database.
@@ -136,7 +150,9 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		// run, which would go to the stored BaseUrl, say, where the author
 		// meant another: refused, as set notes it.
 		for _, k := range sortedKeys(o.set.values) {
-			if meant := nearKeyIn(usedKeys(r.Connector), k); err == nil && meant != "" {
+			// A script may read any input (method_request_mergefields):
+			// a key its text names is taken as meant.
+			if meant := nearKeyIn(usedKeys(r.Connector), k); err == nil && meant != "" && !scriptsName(r.Connector, k) {
 				err = &usageError{verb: verb, msg: "--set " + k + ": the connector uses no key " + k + ": " + didYouMean(k, meant)}
 			}
 		}

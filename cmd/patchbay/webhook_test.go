@@ -644,9 +644,17 @@ func TestSetNearMissRefused(t *testing.T) {
 	if created := sb.Webhooks(); len(created) != 0 {
 		t.Errorf("a webhook was created: %+v", created)
 	}
-	if code, _, errOut := c.run("run", "Webhook Example", "Create Order", "--set", "total=3"); code != exitUsage || !strings.Contains(errOut, "did you mean Total?") {
-		t.Errorf("run --set total: exit %d, stderr %q", code, errOut)
+	if code, _, errOut := c.run("run", "Webhook Example", "Create Order", "--set", "CustomerEmial=a@b.example"); code != exitUsage || !strings.Contains(errOut, "did you mean CustomerEmail?") {
+		t.Errorf("run --set CustomerEmial: exit %d, stderr %q", code, errOut)
 	}
+	// A field's input by its Connector Field is no near miss; nor is a key
+	// a script names (it may read any input).
+	c.must("set", "Webhook Example", "Cyclr_Auth_ApiKey="+sandbox.DefaultAPIKey)
+	c.must("run", "Webhook Example", "Create Order", "--set", "customer.email=a@b.example", "--set", "total=3")
+	c.editExample(func(conn *model.Connector) {
+		conn.Method("Create Order").Script = "function before_action() { method_request.note = method_request_mergefields.Totals; }"
+	})
+	c.must("run", "Webhook Example", "Create Order", "--set", "Totals=x")
 }
 
 // TestStepPrinterShowsRedirects: a step whose request was redirected says
@@ -659,4 +667,69 @@ func TestStepPrinterShowsRedirects(t *testing.T) {
 	if !strings.Contains(out.String(), "\n    redirected: 302 → GET https://api.example.com/v2/hooks/7\n") {
 		t.Errorf("printed:\n%s", out.String())
 	}
+}
+
+// TestSignalsAndClosedOutput: SIGHUP stops a verb as Ctrl+C does, unless
+// it was started under nohup (SIGHUP ignored), which stays so; output into
+// a pipe its reader closed ends the verb quietly, with a failing exit code.
+func TestSignalsAndClosedOutput(t *testing.T) {
+	start := func(t *testing.T, ignoreHUP bool) *exec.Cmd {
+		t.Helper()
+		trap := ""
+		if ignoreHUP {
+			trap = "trap '' HUP; "
+		}
+		cmd := exec.Command("sh", "-c", trap+`exec "$0" sandbox --addr 127.0.0.1:0`, os.Args[0])
+		cmd.Env = append(os.Environ(), "PATCHBAY_TEST_AS_MAIN=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		time.Sleep(300 * time.Millisecond) // the signal handlers are set first thing
+		return cmd
+	}
+	ended := func(cmd *exec.Cmd) bool {
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+			return true
+		case <-time.After(2 * time.Second):
+			return false
+		}
+	}
+	t.Run("SIGHUP", func(t *testing.T) {
+		cmd := start(t, false)
+		cmd.Process.Signal(syscall.SIGHUP)
+		if !ended(cmd) {
+			t.Error("SIGHUP did not stop the sandbox")
+		}
+	})
+	t.Run("SIGHUP under nohup", func(t *testing.T) {
+		cmd := start(t, true)
+		cmd.Process.Signal(syscall.SIGHUP)
+		if ended(cmd) {
+			t.Error("SIGHUP stopped the sandbox though it was ignored")
+		}
+	})
+	t.Run("a closed pipe", func(t *testing.T) {
+		c := newCLI(t)
+		cmd := exec.Command(os.Args[0], "list", "--db", c.db)
+		cmd.Env = append(os.Environ(), "PATCHBAY_TEST_AS_MAIN=1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out.Close() // no reader, before anything is written
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		err = cmd.Wait()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitFailed || stderr.Len() != 0 {
+			t.Errorf("exit %v, stderr %q; want exit %d and nothing on stderr", err, stderr.String(), exitFailed)
+		}
+	})
 }
