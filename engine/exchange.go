@@ -124,8 +124,10 @@ func MaskText(s string, secrets []string) string {
 // latter).
 func secretForms(secrets []string) []string {
 	var forms []string
+	seen := map[string]bool{} // most spellings of a plain key are the key itself
 	add := func(f string) {
-		if !slices.Contains(forms, f) {
+		if !seen[f] {
+			seen[f] = true
 			forms = append(forms, f)
 		}
 	}
@@ -190,8 +192,6 @@ func secretForms(secrets []string) []string {
 				add(strings.ReplaceAll(v, "/", `\/`))
 			}
 		}
-	}
-	for _, s := range secrets {
 		for _, f := range base64Forms(s) {
 			add(f)
 		}

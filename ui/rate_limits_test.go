@@ -117,12 +117,7 @@ func TestRefusedRateTextComesBack(t *testing.T) {
 // TestRefusedRateTextSurvivesARename: the refused text is the method's,
 // whatever it is called meanwhile.
 func TestRefusedRateTextSurvivesARename(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabRateLimits)
-	retype(ed.rates.rate.entry, "fast")
+	m, ed := refusedRate(t)
 	retype(ed.settings.name, "Create Order 2")
 	openMethod(t, m, "Create Webhook")
 	ed = openMethod(t, m, "Create Order 2")
@@ -135,13 +130,8 @@ func TestRefusedRateTextSurvivesARename(t *testing.T) {
 // TestRefusedRateTextMovesWithItsMethod: deleting or duplicating another
 // method keeps a method's refused text with it.
 func TestRefusedRateTextMovesWithItsMethod(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
-	ed := openMethod(t, m, "Create Order") // index 2
-	ed.selectTab(tabRateLimits)
-	retype(ed.rates.rate.entry, "fast")
-	m.deleteMethod(0) // Create Webhook goes: Create Order moves to index 1
+	m, ed := refusedRate(t) // Create Order, index 2
+	m.deleteMethod(0)       // Create Webhook goes: Create Order moves to index 1
 	openMethod(t, m, "New Order")
 	m.onDuplicate() // New Order copy after New Order: Create Order stays
 	ed = openMethod(t, m, "Create Order")
@@ -157,16 +147,24 @@ func TestRefusedRateTextMovesWithItsMethod(t *testing.T) {
 // Duplicating a method whose rate text was refused: the copy's field
 // shows the text, not "NaN".
 func TestRateLimits_DuplicateKeepsRefusedText(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabRateLimits)
-	retype(ed.rates.rate.entry, "fast")
+	m, ed := refusedRate(t)
 	shortcut(m, shortcutDuplicate) // Ctrl+D: "Create Order copy" opens
 	ed = openMethod(t, m, "Create Order copy")
 	ed.selectTab(tabRateLimits)
 	if got := ed.rates.rate.entry.Text; got != "fast" {
 		t.Errorf("the copy's rate field shows %q, want %q", got, "fast")
 	}
+}
+
+// refusedRate opens the example's Create Order on its Rate Limits tab and
+// types a rate the field refuses ("fast").
+func refusedRate(t *testing.T) (*MainWindow, *methodEditor) {
+	t.Helper()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabRateLimits)
+	retype(ed.rates.rate.entry, "fast")
+	return m, ed
 }

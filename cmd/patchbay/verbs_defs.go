@@ -409,10 +409,11 @@ func runSet(ctx context.Context, env *cliEnv, args []string) error {
 		// Stored as typed, it would be no secret, and listed in the clear.
 		return &usageError{verb: "set", msg: k + ": " + didYouMean(k, want)}
 	}
+	used := usedKeys(c)
 	for _, k := range sortedKeys(values) {
 		// Kept as typed, but said: a near miss of a key the connector uses
 		// would leave that key as it was.
-		if want := nearKeyIn(usedKeys(c), k); want != "" && values[k] != "" {
+		if want := nearKeyIn(used, k); want != "" && values[k] != "" {
 			fmt.Fprintf(env.stderr, "patchbay set: note: the connector uses no key %s: %s\n", k, didYouMean(k, want))
 		}
 	}

@@ -149,10 +149,11 @@ func startRun(ctx context.Context, env *cliEnv, connector, method string, want m
 		// A near miss of a key the connector uses does nothing for this
 		// run, which would go to the stored BaseUrl, say, where the author
 		// meant another: refused, as set notes it.
+		used := usedKeys(r.Connector)
 		for _, k := range sortedKeys(o.set.values) {
 			// A script may read any input (method_request_mergefields):
 			// a key its text names is taken as meant.
-			if meant := nearKeyIn(usedKeys(r.Connector), k); err == nil && meant != "" && !scriptsName(r.Connector, k) {
+			if meant := nearKeyIn(used, k); err == nil && meant != "" && !scriptsName(r.Connector, k) {
 				err = &usageError{verb: verb, msg: "--set " + k + ": the connector uses no key " + k + ": " + didYouMean(k, meant)}
 			}
 		}

@@ -331,9 +331,6 @@ func (r *Runner) Fire(ctx context.Context, ev Event, g *Globals) (proceed bool, 
 	if !ev.Valid() {
 		return false, fmt.Errorf("script: unknown event %q", ev)
 	}
-	if r != nil {
-		r.stoppedBy = ""
-	}
 	if r != nil && r.w != nil {
 		return r.fireIsolated(ctx, ev, g)
 	}
@@ -343,6 +340,7 @@ func (r *Runner) Fire(ctx context.Context, ev Event, g *Globals) (proceed bool, 
 // fireIsolated is Fire in the worker: what the handlers changed comes back
 // into g.
 func (r *Runner) fireIsolated(ctx context.Context, ev Event, g *Globals) (bool, error) {
+	r.stoppedBy = ""
 	if !r.handled[ev] {
 		return true, nil
 	}
@@ -373,6 +371,9 @@ func (r *Runner) fireIsolated(ctx context.Context, ev Event, g *Globals) (bool, 
 
 // fireInProcess is Fire with the scripts in this process.
 func (r *Runner) fireInProcess(ctx context.Context, ev Event, g *Globals) (proceed bool, err error) {
+	if r != nil {
+		r.stoppedBy = ""
+	}
 	if r == nil || len(r.units) == 0 {
 		return true, nil
 	}

@@ -230,7 +230,6 @@ func serveWorker(in io.Reader, out io.Writer) int {
 			// g comes back also after a failure: with what the handlers
 			// before the failed one changed, and what a handler that threw
 			// set before it did, as in process.
-			r.stoppedBy = ""
 			proceed, err := r.fireInProcess(context.Background(), req.Event, g)
 			rep.Proceed, rep.Err, rep.Globals, rep.StoppedBy = proceed, toWire(err), g, r.stoppedBy
 		default:
