@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strings"
@@ -414,6 +415,14 @@ func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	// One slice holds every value, each header a part of it: one
+	// allocation where Header.Set makes one per header.
+	hr.Header = make(http.Header, len(keys)+2)
+	vals := make([]string, 0, len(keys)+2)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		hr.Header[textproto.CanonicalMIMEHeaderKey(k)] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	for _, k := range keys {
 		if why := headerFault(k, r.Headers[k]); why != "" {
 			// Go would refuse it when sending; said here, it is plainly
@@ -425,13 +434,13 @@ func (r *Request) HTTPRequest(ctx context.Context) (*http.Request, []byte, error
 			hr.Host = r.Headers[k]
 			continue
 		}
-		hr.Header.Set(k, r.Headers[k])
+		set(k, r.Headers[k])
 	}
 	if body != nil && hr.Header.Get("Content-Type") == "" {
-		hr.Header.Set("Content-Type", contentType(r.DataType))
+		set("Content-Type", contentType(r.DataType))
 	}
 	if hr.Header.Get("User-Agent") == "" {
-		hr.Header.Set("User-Agent", "Patchbay")
+		set("User-Agent", "Patchbay")
 	}
 	return hr, body, nil
 }

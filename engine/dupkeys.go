@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -44,17 +45,28 @@ func lastWins(body []byte) ([]byte, string) {
 func firstRepeated(v gjson.Result) (path string, found bool) {
 	switch {
 	case v.IsObject():
-		var seen map[string]bool
+		// The keys so far: compared one by one while they are few, as
+		// in most objects, in a map when there are many.
+		var room [16]string
+		seen, many := room[:0], map[string]bool(nil)
 		v.ForEach(func(k, x gjson.Result) bool {
 			key := k.String()
-			if seen[key] {
+			if many[key] || (many == nil && slices.Contains(seen, key)) {
 				path, found = "."+key, true
 				return false
 			}
-			if seen == nil {
-				seen = map[string]bool{}
+			switch {
+			case many != nil:
+				many[key] = true
+			case len(seen) < len(room):
+				seen = append(seen, key)
+			default:
+				many = make(map[string]bool, 2*len(room))
+				for _, k := range seen {
+					many[k] = true
+				}
+				many[key] = true
 			}
-			seen[key] = true
 			if sub, ok := firstRepeated(x); ok {
 				path, found = "."+key+sub, true
 			}

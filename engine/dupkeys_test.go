@@ -2,7 +2,10 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +27,21 @@ func TestLastWins(t *testing.T) {
 		got, dup := lastWins([]byte(tc.in))
 		if string(got) != tc.want || dup != tc.dup {
 			t.Errorf("lastWins(%s) = %s, %q; want %s, %q", tc.in, got, dup, tc.want, tc.dup)
+		}
+	}
+	// Objects of more keys than are compared one by one: a repeat of the
+	// first, of one kept before the switch to a map, of one after it.
+	var keys []string
+	for i := range 30 {
+		keys = append(keys, fmt.Sprintf(`"k%d":%d`, i, i))
+	}
+	for _, tc := range []struct{ repeat, dup string }{{"", ""}, {`"k0":-1`, "k0"}, {`"k15":-1`, "k15"}, {`"k16":-1`, "k16"}, {`"k29":-1`, "k29"}} {
+		in := "{" + strings.Join(append(slices.Clone(keys), tc.repeat), ",") + "}"
+		if tc.repeat == "" {
+			in = "{" + strings.Join(keys, ",") + "}"
+		}
+		if _, dup := lastWins([]byte(in)); dup != tc.dup {
+			t.Errorf("lastWins of 30 keys and %s: repeated %q, want %q", tc.repeat, dup, tc.dup)
 		}
 	}
 }

@@ -39,12 +39,16 @@ type Exchange struct {
 // exchange is filled in as far as the request got, also on error.
 func (c *Client) Send(ctx context.Context, r *Request) (*Response, *Exchange, error) {
 	ex := &Exchange{Method: r.Method, URL: r.Endpoint}
-	hr, body, err := r.HTTPRequest(ctx)
+	// The request is made under the context it is sent with: one copy of
+	// it less than Do makes.
+	sc, timeout, cancel := c.sendContext(ctx)
+	defer cancel()
+	hr, body, err := r.HTTPRequest(sc)
 	if err != nil {
 		return nil, ex, err
 	}
 	ex.Request, ex.RequestBody = hr, body
-	resp, err := c.Do(ctx, hr)
+	resp, err := c.do(ctx, hr, sc, timeout)
 	ex.Response = resp
 	return resp, ex, err
 }

@@ -91,32 +91,43 @@ func (e *BodyTooLargeError) Error() string {
 // context.Canceled, a body over the cap is a *BodyTooLargeError (returned
 // with the Response). A non-2xx status is not an error.
 func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	sc, timeout, cancel := c.sendContext(ctx)
+	defer cancel()
+	return c.do(ctx, req.WithContext(sc), sc, timeout)
+}
+
+// sendContext returns the context a request is sent under, bounded by the
+// Client's timeout (unless ctx's deadline comes first, which already bounds
+// it) and carrying the request's redirect trail, with the timeout.
+func (c *Client) sendContext(ctx context.Context) (*redirectTrail, time.Duration, context.CancelFunc) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	// A run's deadline that comes first already bounds the request.
-	rctx := ctx
+	cancel := context.CancelFunc(func() {})
 	if d, ok := ctx.Deadline(); !ok || time.Until(d) > timeout {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
+	return &redirectTrail{Context: ctx}, timeout, cancel
+}
+
+// do sends req, whose context is sc (see sendContext), and reads the whole
+// response; ctx is the caller's, which says whether the run was cancelled.
+func (c *Client) do(ctx context.Context, req *http.Request, sc *redirectTrail, timeout time.Duration) (*Response, error) {
 	start := time.Now()
-	trail := &redirectTrail{}
-	hr, err := c.httpClient().Do(req.WithContext(context.WithValue(rctx, redirectTrail{}, trail)))
+	hr, err := c.httpClient().Do(req)
 	if err != nil {
 		// The URL that failed, when a redirect led there: its host is
 		// named, never the whole URL, which may hold a key.
 		var ue *url.Error
 		target := ""
 		if errors.As(err, &ue) {
-			if u, perr := url.Parse(ue.URL); perr == nil && trail.followed {
+			if u, perr := url.Parse(ue.URL); perr == nil && sc.followed {
 				target = u.Host
 			}
 		}
 		err = c.sendError(ctx, req, timeout, err, target)
-		if trail.followed {
+		if sc.followed {
 			err = &redirectedError{err}
 		}
 		return nil, err
@@ -192,7 +203,7 @@ func (c *Client) checkRedirect() func(*http.Request, []*http.Request) error {
 				}
 			}
 		}
-		if t, ok := next.Context().Value(redirectTrail{}).(*redirectTrail); ok {
+		if t, ok := next.Context().Value(redirectTrailKey{}).(*redirectTrail); ok {
 			t.followed = true
 		}
 		return nil
@@ -217,9 +228,23 @@ func followsAsGet(method string, status int) bool {
 	return false
 }
 
-// redirectTrail notes, in a request's context, that a redirect was
-// followed: a request that failed after that had reached a server.
-type redirectTrail struct{ followed bool }
+// redirectTrail is a request's context, which notes that a redirect was
+// followed: a request that failed after that had reached a server. It is
+// the context itself, not a value put in one, so that a request costs one
+// context less.
+type redirectTrail struct {
+	context.Context
+	followed bool
+}
+
+type redirectTrailKey struct{}
+
+func (t *redirectTrail) Value(key any) any {
+	if key == (redirectTrailKey{}) {
+		return t
+	}
+	return t.Context.Value(key)
+}
 
 // redirectedError is a send error that came after a redirect was followed:
 // the first request reached the server, whatever became of the next.
@@ -255,18 +280,34 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	if hr.ContentLength > limit {
 		return nil, &BodyTooLargeError{Limit: limit}
 	}
-	// Room for the length the server announced, if it did (a HEAD
-	// response announces one it does not send), so that the body is read
-	// into one buffer; the cap holds whatever it says.
-	var buf bytes.Buffer
-	if n := hr.ContentLength; n > 0 && (hr.Request == nil || hr.Request.Method != http.MethodHead) {
-		buf.Grow(int(n) + bytes.MinRead)
+	if hr.Body == http.NoBody {
+		return []byte{}, nil
 	}
+	head := hr.Request != nil && hr.Request.Method == http.MethodHead
 	rd, err := decoded(hr)
 	if err != nil {
 		return nil, err
 	}
-	_, err = buf.ReadFrom(io.LimitReader(rd, limit+1))
+	// A body of the length the server announced (a HEAD response announces
+	// one it does not send) is read into one buffer of that size, and one
+	// byte more to see that it ends there; what is beyond goes on below,
+	// under the cap.
+	var buf bytes.Buffer
+	if n := hr.ContentLength; n >= 0 && !head && rd == hr.Body {
+		body := make([]byte, 0, n+1)
+		for len(body) < cap(body) {
+			k, err := rd.Read(body[len(body):cap(body)])
+			body = body[:len(body)+k]
+			if err == io.EOF {
+				return body, nil
+			}
+			if err != nil {
+				return body, err
+			}
+		}
+		buf.Write(body) // more than announced: rare, copied
+	}
+	_, err = buf.ReadFrom(io.LimitReader(rd, limit+1-int64(buf.Len())))
 	body := buf.Bytes()
 	if err != nil {
 		return body, err

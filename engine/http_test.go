@@ -269,13 +269,35 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // A transport other than net/http's may leave Response.Request unset or
 // announce a length that is not the body's: the body is read as it comes.
 func TestClientTrustsTheBodyNotItsLength(t *testing.T) {
-	rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
-		return &http.Response{StatusCode: 200, ContentLength: 3, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("hello world"))}, nil
-	})
-	req, _ := http.NewRequest(http.MethodGet, "http://api.example.com/x", nil)
-	resp, err := (&Client{Transport: rt}).Do(context.Background(), req)
-	if err != nil || string(resp.Body) != "hello world" {
-		t.Errorf("Do = %+v, %v; want the whole body", resp, err)
+	big := strings.Repeat("x", MaxResponseBody+10)
+	for _, tc := range []struct {
+		announced int64
+		body      string
+		want      int
+		tooLarge  bool
+	}{
+		{3, "hello world", len("hello world"), false}, // longer than announced
+		{50, "hi", 2, false},                          // shorter
+		{0, "hello", 5, false},
+		{3, big, MaxResponseBody, true}, // the cap holds beyond the announced length
+	} {
+		rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, ContentLength: tc.announced, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tc.body))}, nil
+		})
+		req, _ := http.NewRequest(http.MethodGet, "http://api.example.com/x", nil)
+		resp, err := (&Client{Transport: rt}).Do(context.Background(), req)
+		var tooLarge *BodyTooLargeError
+		got := -1 // no response
+		if resp != nil {
+			got = len(resp.Body)
+		}
+		if got != tc.want || errors.As(err, &tooLarge) != tc.tooLarge || (err != nil) != tc.tooLarge {
+			t.Errorf("%d bytes announced, %d sent: got %d bytes and %v; want %d bytes, too large: %v", tc.announced, len(tc.body), got, err, tc.want, tc.tooLarge)
+			continue
+		}
+		if !strings.HasPrefix(tc.body, string(resp.Body)) {
+			t.Errorf("%d bytes announced: the body read is not the start of the one sent", tc.announced)
+		}
 	}
 }
 

@@ -293,7 +293,7 @@ func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, e
 func (r *Runner) runValues() map[string]string {
 	out := map[string]string{}
 	for k, v := range r.Inputs {
-		if !r.names.all[k] {
+		if !r.names.has(k) {
 			out[k] = v
 		}
 	}
@@ -407,8 +407,12 @@ func idReadable(create *model.Method) error {
 // and a webhook created now could not be deleted. They are loaded as the
 // delete will load them, and nothing is to be sent when they fail.
 func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
-	s, err := r.scripts(ctx, del, &Step{}, r.secrets)
-	s.Close() // a nil Runner has nothing to close
+	var err error
+	if r.hasScripts(del) {
+		var s *script.Runner
+		s, err = r.scripts(ctx, del, &Step{}, r.secrets)
+		s.Close() // a nil Runner has nothing to close
+	}
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("the run was cancelled before the webhook was created: %w", ctx.Err())

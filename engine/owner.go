@@ -32,7 +32,7 @@ func startRun() (owner string, end func()) {
 	liveRuns.Lock()
 	defer liveRuns.Unlock()
 	liveRuns.next++
-	owner = fmt.Sprintf("%s run %d", processOwner(), liveRuns.next)
+	owner = processOwner() + " run " + strconv.Itoa(liveRuns.next)
 	liveRuns.live[owner] = true
 	return owner, func() {
 		liveRuns.Lock()

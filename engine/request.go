@@ -283,50 +283,65 @@ func (req *Request) applyAuth(c *model.Connector, mf *Mergefields) error {
 // begins: a request asks about each of its parameters and account values,
 // and a connector may have hundreds of methods.
 type secretNames struct {
-	// all are every key whose value is a secret, as
-	// model.Connector.IsSecretValue says: the auth value keys, the
-	// Sensitive parameters' names and the signing secrets'.
-	all map[string]bool
-	// order lists all's keys in the order they were found.
+	// order lists every key whose value is a secret, as
+	// model.Connector.IsSecretValue says, in the order they were found:
+	// the auth value keys, the Sensitive parameters' names and the
+	// signing secrets'.
 	order []string
+	// index holds order's keys when they are many (see has).
+	index map[string]bool
 	// signing are the names of the signing secrets
-	// (model.Connector.SignatureSecrets).
-	signing map[string]bool
+	// (model.Connector.SignatureSecrets): few, compared directly.
+	signing []string
 	// values are the Values of the Sensitive and signing parameters.
 	values []string
 }
 
+// manySecretNames is how many names a secretNames looks through one by one
+// before it keeps them in a map too: most connectors have the six auth
+// value keys and a few more.
+const manySecretNames = 16
+
+// has reports whether k's value is a secret.
+func (n *secretNames) has(k string) bool {
+	if n.index != nil {
+		return n.index[k]
+	}
+	return slices.Contains(n.order, k)
+}
+
+func (n *secretNames) add(k string) {
+	if n.has(k) {
+		return
+	}
+	n.order = append(n.order, k)
+	switch {
+	case n.index != nil:
+		n.index[k] = true
+	case len(n.order) > manySecretNames:
+		n.index = make(map[string]bool, 2*len(n.order))
+		for _, k := range n.order {
+			n.index[k] = true
+		}
+	}
+}
+
 func secretNamesOf(c *model.Connector) *secretNames {
-	n := &secretNames{all: make(map[string]bool, len(model.AuthValueKeys)+4)}
-	name := func(k string) {
-		if !n.all[k] {
-			n.all[k] = true
-			n.order = append(n.order, k)
-		}
-	}
-	for _, k := range model.AuthValueKeys {
-		name(k)
-	}
-	var signing []string // few: compared directly, not hashed, for each parameter below
+	n := &secretNames{order: make([]string, len(model.AuthValueKeys), len(model.AuthValueKeys)+4)}
+	copy(n.order, model.AuthValueKeys)
 	for i := range c.Methods {
-		if k := c.Methods[i].WebhookSignature.SecretParameter; k != "" && !slices.Contains(signing, k) {
-			signing = append(signing, k)
-			name(k)
-		}
-	}
-	if len(signing) > 0 {
-		n.signing = make(map[string]bool, len(signing))
-		for _, k := range signing {
-			n.signing[k] = true
+		if k := c.Methods[i].WebhookSignature.SecretParameter; k != "" && !slices.Contains(n.signing, k) {
+			n.signing = append(n.signing, k)
+			n.add(k)
 		}
 	}
 	scan := func(ps []model.Parameter) {
 		for i := range ps {
 			p := &ps[i]
-			if !p.IsSensitive && (len(signing) == 0 || !slices.Contains(signing, p.TargetName)) {
+			if !p.IsSensitive && (len(n.signing) == 0 || !slices.Contains(n.signing, p.TargetName)) {
 				continue
 			}
-			name(p.TargetName)
+			n.add(p.TargetName)
 			for _, v := range p.Values {
 				if v != "" {
 					n.values = append(n.values, v)
@@ -386,7 +401,7 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 	}
 	for _, ps := range [...][]model.Parameter{c.Parameters, m.Parameters} {
 		for i := range ps {
-			if p := &ps[i]; p.IsSensitive || names.signing[p.TargetName] {
+			if p := &ps[i]; p.IsSensitive || slices.Contains(names.signing, p.TargetName) {
 				add(p.TargetName)
 				madeOf(p, add)
 			}
@@ -395,7 +410,7 @@ func secrets(c *model.Connector, m *model.Method, mf *Mergefields) []string {
 	// Account values that are secrets for another reason: a Sensitive
 	// parameter of another method, a signing secret.
 	for k := range mf.v.Account {
-		if !slices.Contains(model.AuthValueKeys, k) && !sensitive(k) && names.all[k] {
+		if !slices.Contains(model.AuthValueKeys, k) && !sensitive(k) && names.has(k) {
 			add(k)
 		}
 	}

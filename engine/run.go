@@ -77,9 +77,12 @@ type Runner struct {
 	accountUpdates map[string]string
 }
 
+// zeroClient is the Client of a Runner that has none.
+var zeroClient = &Client{}
+
 func (r *Runner) client() *Client {
 	if r.Client == nil {
-		return &Client{}
+		return zeroClient
 	}
 	return r.Client
 }
@@ -92,7 +95,7 @@ func (r *Runner) begin() {
 	r.names = secretNamesOf(r.Connector)
 	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
 	for k, v := range r.Inputs {
-		if r.names.all[k] && v != "" {
+		if r.names.has(k) && v != "" {
 			r.runSecrets = append(r.runSecrets, v)
 		}
 	}
@@ -352,7 +355,7 @@ func neverSent(err error) bool {
 // or nil when neither has code. Console lines go into the step, masked with
 // the secrets known when they are written.
 func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secrets func() []string) (*script.Runner, error) {
-	if strings.TrimSpace(r.Connector.Script) == "" && strings.TrimSpace(m.Script) == "" {
+	if !r.hasScripts(m) {
 		return nil, nil
 	}
 	opts := script.Options{
@@ -373,6 +376,11 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 		},
 	}
 	return script.New(ctx, opts, r.scriptSources(m)...)
+}
+
+// hasScripts reports whether a step of m runs any script code.
+func (r *Runner) hasScripts(m *model.Method) bool {
+	return strings.TrimSpace(r.Connector.Script) != "" || strings.TrimSpace(m.Script) != ""
 }
 
 // scriptSources are the scripts a step of m runs, outermost first.
