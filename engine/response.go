@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -53,7 +54,7 @@ func (f MappedField) Text() string {
 
 // MapResponse reads a method's Response Format fields from a response body.
 func MapResponse(m *model.Method, body []byte) ([]MappedField, error) {
-	return MapFields(MethodLabel(m.Name, TabResponseFormat), m.ResponseFormat.Fields, body)
+	return mapFields(func() string { return MethodLabel(m.Name, TabResponseFormat) }, m.ResponseFormat.Fields, body)
 }
 
 // MapFields reads each field of a grid from a JSON body with gjson (through
@@ -63,6 +64,11 @@ func MapResponse(m *model.Method, body []byte) ([]MappedField, error) {
 // nor is an empty body; a body that is not JSON is, and so is a value that
 // does not convert, naming the field and showing the value.
 func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, error) {
+	return mapFields(func() string { return grid }, fields, body)
+}
+
+// mapFields is MapFields with the grid's name worked out only for an error.
+func mapFields(grid func() string, fields []model.Field, body []byte) ([]MappedField, error) {
 	if len(fields) == 0 {
 		return nil, nil
 	}
@@ -70,13 +76,13 @@ func MapFields(grid string, fields []model.Field, body []byte) ([]MappedField, e
 	empty := len(bytes.TrimSpace(body)) == 0
 	if !empty {
 		if err := checkJSON(body); err != nil {
-			return nil, fmt.Errorf("%s: the %w", grid, err)
+			return nil, fmt.Errorf("%s: the %w", grid(), err)
 		}
 	}
 	out := make([]MappedField, 0, len(fields))
 	for _, f := range fields {
 		mapped := MappedField{ConnectorField: f.ConnectorField, SystemField: f.SystemField, DataType: f.DataType}
-		where := func() string { return grid + " › " + f.ConnectorField }
+		where := func() string { return grid() + " › " + f.ConnectorField }
 		steps, err := fieldPaths.get(f.ConnectorField)
 		if err != nil {
 			return nil, &FieldError{Field: where(), Err: err}
@@ -121,6 +127,12 @@ func resultValue(res gjson.Result) (any, error) {
 		return res.Type == gjson.True, nil
 	case gjson.Null:
 		return nil, nil
+	case gjson.String:
+		// A string with no escapes in valid UTF-8 reads as gjson read it;
+		// encoding/json would turn bad bytes into U+FFFD.
+		if strings.IndexByte(res.Raw, '\\') < 0 && utf8.ValidString(res.Str) {
+			return res.Str, nil
+		}
 	}
 	return decodeJSON([]byte(res.Raw))
 }

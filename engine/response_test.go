@@ -213,3 +213,21 @@ func TestWebhookIDHugeExponent(t *testing.T) {
 		}
 	}
 }
+
+// A string is read as encoding/json reads it, whether or not it has
+// escapes: bad UTF-8 as U+FFFD, escapes decoded.
+func TestMapFieldsStrings(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`"plain"`, "plain"},
+		{`"caf\u00e9 \"x\""`, `café "x"`},
+		{`"tab\there"`, "tab\there"},
+		{"\"bad \xff byte\"", "bad \uFFFD byte"},
+		{`"\ud800 lone"`, "\uFFFD lone"},
+		{`""`, ""},
+	} {
+		got, err := MapFields("grid", []model.Field{{ConnectorField: "s", DataType: model.FieldText}}, []byte(`{"s": `+tc.raw+`}`))
+		if err != nil || len(got) != 1 || got[0].Value != tc.want {
+			t.Errorf("%s: got %+v, %v; want %q", tc.raw, got, err, tc.want)
+		}
+	}
+}
