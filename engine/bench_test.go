@@ -99,20 +99,23 @@ func sideBySide(b *testing.B, baseName, oursName, ratio string, base, ours func(
 // and their ratio.
 func BenchmarkLifecycleVsBareHTTP(b *testing.B) {
 	url := benchSandbox(b)
-	r := &engine.Runner{
-		Connector: mustExample(b),
-		Account:   map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
-	}
+	c := mustExample(b)
+	account := map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
 	ledger := &benchLedger{}
 	client := &http.Client{}
 	sideBySide(b, "bare", "lifecycle", "lifecycle/bare",
 		func() error { return bareLifecycle(client, url, 0) },
-		func() error {
-			if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
-				return errors.New(res.Error)
-			}
-			return nil
-		})
+		func() error { return runLifecycle(&engine.Runner{Connector: c, Account: account}, ledger) })
+}
+
+// runLifecycle runs the example's New Order lifecycle with r, which is new
+// for each lifecycle, as the window and the command line make a Runner
+// for each run.
+func runLifecycle(r *engine.Runner, ledger model.WebhookLedger) error {
+	if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
+		return errors.New(res.Error)
+	}
+	return nil
 }
 
 // cannedAPI answers the two requests of a webhook lifecycle without a
@@ -138,21 +141,14 @@ func (cannedAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 // little noise. lifecycle-ns/op minus bare-ns/op is what Patchbay adds to
 // a webhook lifecycle on the processor.
 func BenchmarkLifecycleOwnWork(b *testing.B) {
-	r := &engine.Runner{
-		Connector: mustExample(b),
-		Account:   map[string]string{"BaseUrl": "http://127.0.0.1:9", model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey},
-		Client:    &engine.Client{Transport: cannedAPI{}},
-	}
+	c := mustExample(b)
+	account := map[string]string{"BaseUrl": "http://127.0.0.1:9", model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	canned := &engine.Client{Transport: cannedAPI{}}
 	ledger := &benchLedger{}
 	client := &http.Client{Transport: cannedAPI{}}
 	sideBySide(b, "bare", "lifecycle", "lifecycle/bare",
 		func() error { return bareLifecycle(client, "http://127.0.0.1:9", 0) },
-		func() error {
-			if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
-				return errors.New(res.Error)
-			}
-			return nil
-		})
+		func() error { return runLifecycle(&engine.Runner{Connector: c, Account: account, Client: canned}, ledger) })
 }
 
 // handWrittenLifecycle is the example's lifecycle written by hand for it
@@ -279,18 +275,11 @@ func BenchmarkLifecycleLargeConnector(b *testing.B) {
 	small := mustExample(b)
 	big := mustExample(b)
 	big.Methods = append(big.Methods, renamed(modeltest.Connector(500, 20).Methods, "Generated ")...)
-	rs := &engine.Runner{Connector: small, Account: account}
-	rb := &engine.Runner{Connector: big, Account: account}
 	ledger := &benchLedger{}
-	run := func(r *engine.Runner) func() error {
-		return func() error {
-			if res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); !res.OK {
-				return errors.New(res.Error)
-			}
-			return nil
-		}
+	run := func(c *model.Connector) func() error {
+		return func() error { return runLifecycle(&engine.Runner{Connector: c, Account: account}, ledger) }
 	}
-	sideBySide(b, "example", "big", "big/example", run(rs), run(rb))
+	sideBySide(b, "example", "big", "big/example", run(small), run(big))
 }
 
 // renamed returns copies of methods whose names, and the names they refer

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -136,65 +137,13 @@ func secretForms(secrets []string) []string {
 		}
 	}
 	for _, s := range secrets {
-		if s == "" {
+		switch {
+		case s == "":
 			continue
-		}
-		q, p := url.QueryEscape(s), url.PathEscape(s)
-		// A space as %20 rather than +, as JavaScript's
-		// encodeURIComponent and Python's quote(safe='') write it; the
-		// first leaves ! ' ( ) * as they are.
-		pct := strings.ReplaceAll(q, "+", "%20")
-		uri := strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").Replace(pct)
-		for _, f := range [...]string{s, q, p, pct, uri, lowerHex(q), lowerHex(p), lowerHex(pct), lowerHex(uri)} {
-			add(f)
-		}
-		// As Go's XML writer puts it in an Xml body (line breaks and tabs
-		// as &#xA; &#x9; &#xD;), and as a writer that escapes only what
-		// XML requires (& and <) does.
-		var x strings.Builder
-		xml.EscapeText(&x, []byte(s))
-		marked := []string{s, x.String(), strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace(s),
-			// As Python's ElementTree writes an attribute.
-			strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#09;").Replace(s)}
-		// As an HTML or XML error page writes it: &, <, >, " and ' as
-		// entities, the quotes in any of their usual spellings. XML text
-		// and PHP's default leave quotes as they are.
-		h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
-		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
-			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
-				marked = append(marked, strings.NewReplacer("&#34;", dq, "&#39;", sq).Replace(h))
-			}
-		}
-		for _, m := range marked {
-			add(m)
-			// Characters beyond ASCII as character references, as XML
-			// writers asked for ASCII output (ElementTree) put them, and
-			// the characters HTML 4 names as its named entities (&uuml;,
-			// &euro;), as PHP's htmlentities writes them.
-			for _, style := range [...]string{"&#%d;", "&#x%x;", "&#x%X;"} {
-				add(charRefs(m, style))
-			}
-			add(namedEntities(m))
-		}
-		js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
-		raw, _ := marshalJSON(s)
-		for _, j := range [...]string{string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
-			for _, v := range [...]string{j, strings.ReplaceAll(j, "/", `\/`)} {
-				add(v)
-				add(asciiJSON(v, "%04x"))
-				add(asciiJSON(v, "%04X"))
-			}
-		}
-		// As .NET's System.Text.Json writes it by default, and PHP with
-		// its JSON_HEX_ flags: ASCII characters HTML or JavaScript treat
-		// specially as \u00XX too.
-		for _, set := range [...]string{dotnetEscaped, phpHexEscaped} {
-			for _, hex := range [...][2]string{{"%04X", "%04X"}, {"%04X", "%04x"}, {"%04x", "%04x"}} {
-				v := hexJSON(s, set, hex[0], hex[1])
-				add(v)
-				// PHP writes / as \/ unless told not to.
-				add(strings.ReplaceAll(v, "/", `\/`))
-			}
+		case unescaped(s):
+			add(s) // every escaped spelling below is s itself
+		default:
+			escapedForms(s, add)
 		}
 		for _, f := range base64Forms(s) {
 			add(f)
@@ -203,6 +152,99 @@ func secretForms(secrets []string) []string {
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
 }
+
+// unescaped reports whether s is made of characters that no spelling of
+// escapedForms changes: ASCII letters and digits, and - _ . ~, which
+// neither URLs, nor XML or HTML, nor JSON writers escape. Most API keys
+// and tokens are.
+func unescaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// escapedForms calls add with s and each of its escaped spellings (see
+// secretForms), some of them more than once.
+func escapedForms(s string, add func(string)) {
+	q, p := url.QueryEscape(s), url.PathEscape(s)
+	// A space as %20 rather than +, as JavaScript's
+	// encodeURIComponent and Python's quote(safe='') write it; the
+	// first leaves ! ' ( ) * as they are.
+	pct := strings.ReplaceAll(q, "+", "%20")
+	uri := uriUnescapes.Replace(pct)
+	for _, f := range [...]string{s, q, p, pct, uri, lowerHex(q), lowerHex(p), lowerHex(pct), lowerHex(uri)} {
+		add(f)
+	}
+	// As Go's XML writer puts it in an Xml body (line breaks and tabs
+	// as &#xA; &#x9; &#xD;), and as a writer that escapes only what
+	// XML requires (& and <) does.
+	var x strings.Builder
+	xml.EscapeText(&x, []byte(s))
+	marked := []string{s, x.String(), xmlMinimal.Replace(s), elementTreeAttr.Replace(s)}
+	// As an HTML or XML error page writes it: &, <, >, " and ' as
+	// entities, the quotes in any of their usual spellings. XML text
+	// and PHP's default leave quotes as they are.
+	h := html.EscapeString(s) // &amp; &lt; &gt; &#34; &#39;
+	for _, quotes := range htmlQuotes {
+		marked = append(marked, quotes.Replace(h))
+	}
+	for _, m := range marked {
+		add(m)
+		// Characters beyond ASCII as character references, as XML
+		// writers asked for ASCII output (ElementTree) put them, and
+		// the characters HTML 4 names as its named entities (&uuml;,
+		// &euro;), as PHP's htmlentities writes them.
+		for _, style := range [...]refStyle{{10, false}, {16, false}, {16, true}} {
+			add(charRefs(m, style))
+		}
+		add(namedEntities(m))
+	}
+	js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
+	raw, _ := marshalJSON(s)
+	for _, j := range [...]string{string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
+		for _, v := range [...]string{j, strings.ReplaceAll(j, "/", `\/`)} {
+			add(v)
+			add(asciiJSON(v, "%04x"))
+			add(asciiJSON(v, "%04X"))
+		}
+	}
+	// As .NET's System.Text.Json writes it by default, and PHP with
+	// its JSON_HEX_ flags: ASCII characters HTML or JavaScript treat
+	// specially as \u00XX too.
+	for _, set := range [...]string{dotnetEscaped, phpHexEscaped} {
+		for _, hex := range [...][2]string{{"%04X", "%04X"}, {"%04X", "%04x"}, {"%04x", "%04x"}} {
+			v := hexJSON(s, set, hex[0], hex[1])
+			add(v)
+			// PHP writes / as \/ unless told not to.
+			add(strings.ReplaceAll(v, "/", `\/`))
+		}
+	}
+}
+
+// The replacers of escapedForms, made once.
+var (
+	// uriUnescapes leaves ! ' ( ) * as they are, as encodeURIComponent does.
+	uriUnescapes = strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*")
+	// xmlMinimal escapes only what XML requires (& and <).
+	xmlMinimal = strings.NewReplacer("&", "&amp;", "<", "&lt;")
+	// elementTreeAttr escapes as Python's ElementTree writes an attribute.
+	elementTreeAttr = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#09;")
+	// htmlQuotes turn html.EscapeString's quotes into each of their usual
+	// spellings.
+	htmlQuotes = func() []*strings.Replacer {
+		var out []*strings.Replacer
+		for _, dq := range [...]string{"&#34;", "&quot;", `"`} {
+			for _, sq := range [...]string{"&#39;", "&#x27;", "&apos;", "'"} {
+				out = append(out, strings.NewReplacer("&#34;", dq, "&#39;", sq))
+			}
+		}
+		return out
+	}()
+)
 
 // The ASCII characters JSON writers escape as \u00XX beyond what JSON
 // requires: .NET's System.Text.Json by default, and PHP's json_encode with
@@ -307,18 +349,37 @@ func latin1(s string) ([]byte, bool) {
 	return out, true
 }
 
+// refStyle is how a character reference writes its number: in decimal
+// (&#252;), or in hex (&#xfc;), in lower or upper case.
+type refStyle struct {
+	base  int
+	upper bool
+}
+
 // charRefs writes each character of s beyond ASCII as a character
-// reference in the given style (&#252; or &#xfc;).
-func charRefs(s, style string) string {
-	var b strings.Builder
+// reference in the given style.
+func charRefs(s string, style refStyle) string {
+	if isASCII(s) {
+		return s // only characters beyond ASCII change
+	}
+	b := make([]byte, 0, 2*len(s))
 	for _, r := range s {
 		if r < utf8.RuneSelf {
-			b.WriteRune(r)
+			b = append(b, byte(r))
 			continue
 		}
-		fmt.Fprintf(&b, style, r)
+		b = append(b, '&', '#')
+		if style.base == 16 {
+			b = append(b, 'x')
+		}
+		n := len(b)
+		b = strconv.AppendInt(b, int64(r), style.base)
+		if style.upper {
+			copy(b[n:], strings.ToUpper(string(b[n:])))
+		}
+		b = append(b, ';')
 	}
-	return b.String()
+	return string(b)
 }
 
 // latin1Names are HTML's entity names of U+00A0 to U+00FF, in order.
@@ -368,6 +429,9 @@ var otherNames = map[rune]string{
 // namedEntities writes each character of s that HTML 4 names as its named
 // entity (ü as &uuml;, € as &euro;), as PHP's htmlentities writes them.
 func namedEntities(s string) string {
+	if isASCII(s) {
+		return s // only characters beyond ASCII change
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch name, ok := otherNames[r]; {
@@ -380,6 +444,15 @@ func namedEntities(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // lowerHex writes the hex digits of each %XX escape in lower case.
@@ -406,6 +479,9 @@ func lowerHex(s string) string {
 // json_encode do, with the hex digits in the case hex says ("%04x" or
 // "%04X", as .NET and Java encoders write them).
 func asciiJSON(s, hex string) string {
+	if isASCII(s) {
+		return s // only characters beyond ASCII change
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {

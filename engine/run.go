@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -111,9 +112,39 @@ func (r *Runner) secrets() []string {
 // computed again only when the secrets differ from the last call's.
 func (r *Runner) secretForms(secrets []string) []string {
 	if r.forms == nil || !slices.Equal(secrets, r.formsOf) {
-		r.formsOf, r.forms = slices.Clone(secrets), secretForms(secrets)
+		r.formsOf, r.forms = slices.Clone(secrets), recentForms.get(secrets)
 	}
 	return r.forms
+}
+
+// recentForms keeps the forms of the last few lists of secrets worked out
+// in the process: the window and the command line make a Runner for each
+// run, and most runs mask the same account's secrets as the run before.
+var recentForms formsCache
+
+type formsCache struct {
+	mu   sync.Mutex
+	kept [4]struct{ of, forms []string }
+	next int // the entry to replace next
+}
+
+// get returns secretForms(secrets), worked out again only when none of the
+// kept lists is the same. The forms returned are shared: not to be changed.
+func (c *formsCache) get(secrets []string) []string {
+	c.mu.Lock()
+	for _, k := range c.kept {
+		if k.forms != nil && slices.Equal(k.of, secrets) {
+			c.mu.Unlock()
+			return k.forms
+		}
+	}
+	c.mu.Unlock()
+	forms := slices.Clip(secretForms(secrets)) // an append makes a copy
+	c.mu.Lock()
+	c.kept[c.next].of, c.kept[c.next].forms = slices.Clone(secrets), forms
+	c.next = (c.next + 1) % len(c.kept)
+	c.mu.Unlock()
+	return forms
 }
 
 func (r *Runner) notify(s *Step) {
