@@ -111,7 +111,7 @@ func flatten(h http.Header) map[string]string {
 // MaskText replaces every secret in s by Mask, as Exchange.Masked does; for
 // other lines of the run log, such as a script's console output.
 func MaskText(s string, secrets []string) string {
-	forms := secretForms(secrets)
+	forms := recentForms.get(secrets)
 	s = maskForms(s, forms)
 	if strings.Contains(s, clipMark) {
 		s = maskClipped(s, forms)
