@@ -277,13 +277,13 @@ func webhookMethod(c *model.Connector, name string) (*model.Method, error) {
 // deleteWebhookMethod finds a Webhook method's Delete Webhook Method, an
 // Action: a lifecycle checks it before it creates anything.
 func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, error) {
-	where := MethodLabel(wm.Name, TabSettings, "Delete Webhook Method")
+	where := func() string { return MethodLabel(wm.Name, TabSettings, "Delete Webhook Method") }
 	del := c.Method(wm.DeleteWebhookMethod)
 	switch {
 	case del == nil:
-		return nil, fmt.Errorf("%s: %q names no method", where, wm.DeleteWebhookMethod)
+		return nil, fmt.Errorf("%s: %q names no method", where(), wm.DeleteWebhookMethod)
 	case del.MethodType != model.MethodAction:
-		return nil, fmt.Errorf("%s: '%s' is a %s method, not an Action that can delete the webhook", where, del.Name, del.MethodType)
+		return nil, fmt.Errorf("%s: '%s' is a %s method, not an Action that can delete the webhook", where(), del.Name, del.MethodType)
 	}
 	return del, nil
 }
@@ -390,14 +390,14 @@ func (r *Runner) failStep(s *Step, err error) {
 // one. Nothing is to be sent then.
 func idReadable(create *model.Method) error {
 	i := slices.IndexFunc(create.ResponseFormat.Fields, func(f model.Field) bool { return f.SystemField == model.SystemFieldWebhookID })
-	where := MethodLabel(create.Name, TabResponseFormat)
+	where := func() string { return MethodLabel(create.Name, TabResponseFormat) }
 	if i < 0 {
 		return fmt.Errorf("%s: no field has the System Field %s, so the new webhook's id could not be saved and the webhook could not be deleted; no webhook was created: map the id in the create response to %s",
-			where, model.SystemFieldWebhookID, model.SystemFieldWebhookID)
+			where(), model.SystemFieldWebhookID, model.SystemFieldWebhookID)
 	}
 	if _, err := GJSONPath(create.ResponseFormat.Fields[i].ConnectorField); err != nil {
 		return fmt.Errorf("%s › %s: %w; the new webhook's id could not be read, and the webhook could not be deleted; no webhook was created",
-			where, model.SystemFieldWebhookID, err)
+			where(), model.SystemFieldWebhookID, err)
 	}
 	return nil
 }
