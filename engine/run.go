@@ -212,14 +212,19 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	defer scripts.Close()
 	// Globals cross into JavaScript only for an event a script handles.
 	if scripts.Handles(script.EventBeforeAction) {
+		step.keepRaw = true
 		proceed, learnt, err := r.beforeAction(ctx, scripts, req)
+		raw := step.scriptLines
+		step.scriptLines, step.keepRaw = nil, false
 		// Credentials a script built (the Basic idiom: btoa of the key and
 		// a password) are secrets from here on, and so in the lines it
-		// logged while it built them, also when it then stopped or threw.
+		// logged while it built them, also when it then stopped or threw:
+		// those are masked again from what the script wrote.
 		if learnt {
 			secrets = append(r.secrets(), req.Secrets...)
-			for i, line := range step.Console {
-				step.Console[i] = MaskText(line, secrets)
+			forms := r.secretForms(secrets)
+			for _, l := range raw {
+				step.Console[l.at] = clip(maskForms(l.text, forms), maxConsoleLineSize)
 			}
 		}
 		if err != nil {
@@ -396,11 +401,15 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 				return
 			}
 			// Masked whole, then clipped: a cut never leaves part of a secret.
-			text := clip(maskForms(source+": "+line, r.secretForms(secrets())), maxConsoleLineSize)
+			whole := source + ": " + line
+			text := clip(maskForms(whole, r.secretForms(secrets())), maxConsoleLineSize)
 			if len(step.Console) >= maxConsoleLines || step.consoleBytes+len(text) > maxConsoleBytes {
 				step.Console = append(step.Console, fmt.Sprintf("(console output stops here: a step keeps at most %d lines and %d KiB)", maxConsoleLines, maxConsoleBytes>>10))
 				step.consoleFull = true
 				return
+			}
+			if step.keepRaw {
+				step.scriptLines = append(step.scriptLines, rawLine{len(step.Console), whole})
 			}
 			step.Console = append(step.Console, text)
 			step.consoleBytes += len(text)

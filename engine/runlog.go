@@ -86,6 +86,19 @@ type Step struct {
 	// all a step keeps.
 	consoleBytes int
 	consoleFull  bool
+	// scriptLines, while before_action runs, are the lines it logged as
+	// they were before masking, with their places in Console: credentials
+	// the handler builds are learnt only when it returns, and a line
+	// masked again from what was left would keep the credential's
+	// unmasked rest. Dropped when the handler returns.
+	scriptLines []rawLine
+	keepRaw     bool
+}
+
+// rawLine is a console line before masking, and its index in Console.
+type rawLine struct {
+	at   int
+	text string
 }
 
 // Answered2xx reports whether the step's request was answered with a 2xx
