@@ -277,14 +277,14 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	if limit <= 0 {
 		limit = MaxResponseBody
 	}
-	if hr.ContentLength > limit {
-		return nil, &BodyTooLargeError{Limit: limit}
-	}
 	if hr.Body == http.NoBody {
-		return []byte{}, nil
+		return []byte{}, nil // a 204, a HEAD's answer: whatever length it announces
 	}
 	head := hr.Request != nil && hr.Request.Method == http.MethodHead
-	rd, err := decoded(hr)
+	if hr.ContentLength > limit && !head {
+		return nil, &BodyTooLargeError{Limit: limit}
+	}
+	rd, asSent, err := decoded(hr)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 	// byte more to see that it ends there; what is beyond goes on below,
 	// under the cap.
 	var buf bytes.Buffer
-	if n := hr.ContentLength; n >= 0 && !head && rd == hr.Body {
+	if n := hr.ContentLength; n >= 0 && !head && asSent {
 		body := make([]byte, 0, n+1)
 		for len(body) < cap(body) {
 			k, err := rd.Read(body[len(body):cap(body)])
@@ -323,31 +323,31 @@ func (c *Client) readBody(hr *http.Response) ([]byte, error) {
 // (a connector's own Accept-Encoding), and then the body is gzip or zlib
 // data. A body that does not begin as its Content-Encoding says is read as
 // it is. The cap on the body counts the decoded bytes, so a small
-// compressed body cannot fill the memory.
-func decoded(hr *http.Response) (io.Reader, error) {
+// compressed body cannot fill the memory. asSent says the reader is the
+// body itself.
+func decoded(hr *http.Response) (rd io.Reader, asSent bool, err error) {
 	if hr.Uncompressed {
-		return hr.Body, nil
+		return hr.Body, true, nil
 	}
 	enc := strings.ToLower(strings.TrimSpace(hr.Header.Get("Content-Encoding")))
 	if enc != "gzip" && enc != "x-gzip" && enc != "deflate" {
-		return hr.Body, nil
+		return hr.Body, true, nil
 	}
 	br := bufio.NewReader(hr.Body)
 	head, _ := br.Peek(2)
 	var zr io.Reader
-	var err error
 	switch {
 	case enc != "deflate" && len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
 		zr, err = gzip.NewReader(br)
 	case enc == "deflate" && len(head) == 2 && head[0]&0x0f == 8 && (uint(head[0])<<8|uint(head[1]))%31 == 0:
 		zr, err = zlib.NewReader(br)
 	default:
-		return br, nil
+		return br, false, nil
 	}
 	if err != nil {
-		return nil, asDecodeError(err)
+		return nil, false, asDecodeError(err)
 	}
-	return decodeErrors{zr}, nil
+	return decodeErrors{zr}, false, nil
 }
 
 // asDecodeError marks an error of a decompressor as the compressed data's

@@ -219,6 +219,7 @@ func TestWebhookIDHugeExponent(t *testing.T) {
 func TestMapFieldsStrings(t *testing.T) {
 	for _, tc := range []struct{ raw, want string }{
 		{`"plain"`, "plain"},
+		{`"café 日本 🦊"`, "café 日本 🦊"},
 		{`"caf\u00e9 \"x\""`, `café "x"`},
 		{`"tab\there"`, "tab\there"},
 		{"\"bad \xff byte\"", "bad \uFFFD byte"},

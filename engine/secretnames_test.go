@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -49,6 +50,21 @@ func TestSecretNamesAgreeWithConnector(t *testing.T) {
 		}
 		if (len(n.order) > manySecretNames) != (n.index != nil) || (n.index != nil && len(n.index) != len(n.order)) {
 			t.Errorf("%s: %d names, and an index of %d", name, len(n.order), len(n.index))
+		}
+	}
+	// More names than are looked through one by one, some given twice.
+	many := &model.Connector{}
+	for i := range 25 {
+		many.Parameters = append(many.Parameters, model.Parameter{TargetName: fmt.Sprintf("S%d", i), IsSensitive: true},
+			model.Parameter{TargetName: fmt.Sprintf("S%d", i%3), IsSensitive: true})
+	}
+	n := secretNamesOf(many)
+	if n.index == nil || len(n.index) != len(n.order) || len(n.order) != len(model.AuthValueKeys)+25 {
+		t.Errorf("25 Sensitive names: %d listed, %d in the index", len(n.order), len(n.index))
+	}
+	for i := range 25 {
+		if k := fmt.Sprintf("S%d", i); !n.has(k) || n.has(k+"x") {
+			t.Errorf("25 Sensitive names: has(%q) = %v, has(%q) = %v", k, n.has(k), k+"x", n.has(k+"x"))
 		}
 	}
 	got := secretNamesOf(small).secrets(map[string]string{model.AuthValueKeys[0]: "the-key", "SigningSecret": "sig", "BaseUrl": "https://x", "Page": "2"})
