@@ -102,6 +102,12 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 			return res
 		}
 	}
+	// The delete's request must be possible before anything is created:
+	// it is prepared now as it will be, the id stood in for.
+	if err := r.deletePrepares(del, url); err != nil {
+		res.Error = MaskText(err.Error(), r.secrets())
+		return res
+	}
 	res.WebhookURL = url
 	system := map[string]string{model.SystemFieldWebhookURL: url}
 	owner, endRun := startRun()
@@ -421,6 +427,24 @@ func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
 	}
 	return nil
 }
+
+// deletePrepares says why the Delete Webhook Method's request could not be
+// made (a malformed {{Mergefield}} in its Endpoint, a value it needs and
+// has none of, missing credentials): its step would fail before sending,
+// and a webhook created now could not be deleted. It is prepared as the
+// delete will be, after the run's access token, with a stand-in for the id
+// the create returns; nothing is sent.
+func (r *Runner) deletePrepares(del *model.Method, url string) error {
+	system := map[string]string{model.SystemFieldWebhookURL: url, model.SystemFieldWebhookID: standInID}
+	if _, err := Prepare(r.Connector, del, Values{Inputs: r.inputs(), Account: r.account(), System: system, names: r.names}); err != nil {
+		return fmt.Errorf("%w; the Delete Webhook Method's request could not be made, so the webhook could not be deleted; no webhook was created", err)
+	}
+	return nil
+}
+
+// standInID stands in for a webhook's id where the delete is prepared
+// before the webhook exists: a number, which any id field takes.
+const standInID = "1"
 
 // deliveryStep runs the trigger, if any, and waits for a delivery, maps it
 // and puts it in the result.

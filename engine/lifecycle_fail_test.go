@@ -655,3 +655,43 @@ func TestAfterActionThrowAfterReshapingStillDeletes(t *testing.T) {
 		t.Errorf("error %q", res.Error)
 	}
 }
+
+// A Delete Webhook Method whose request cannot be made (a brace too many
+// in its Endpoint, a mergefield with no value, a Request Format field that
+// needs one) could not delete the webhook: nothing is sent, nothing is
+// left in the ledger, and the error names the place. The id is no such
+// value: it is stood in for, in the Endpoint and in a body field alike.
+func TestLifecycleRefusesADeleteThatCannotBeMade(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *model.Connector)
+		want string // "" for a lifecycle that passes
+	}{
+		{"a brace too many", func(c *model.Connector) { c.Methods[1].Endpoint += "}" }, `Method 'Unsubscribe' › Settings › Endpoint`},
+		{"a mergefield with no value", func(c *model.Connector) { c.Methods[1].Endpoint += "?region={{Region}}" }, "Region"},
+		{"a required body field with no value", func(c *model.Connector) {
+			c.Methods[1].RequestFormat.Fields = []model.Field{{ConnectorField: "reason", DataType: model.FieldText}}
+		}, "reason"},
+		{"the id in a body field", func(c *model.Connector) {
+			c.Methods[1].RequestFormat.Fields = []model.Field{{ConnectorField: "hook", DataType: model.FieldText, DefaultValue: "{{Cyclr_Webhook_Id}}"}}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &hooksAPI{create: createdWH1}
+			res, rows := hooksRun(t, api, tc.edit, &memLedger{})
+			creates, deletes := api.counts()
+			if tc.want == "" {
+				if !res.OK || creates != 1 || deletes != 1 || len(rows) != 0 {
+					t.Fatalf("ok=%t, %d creates, %d deletes, pending %+v: %s", res.OK, creates, deletes, rows, res.Error)
+				}
+				return
+			}
+			if res.OK || creates != 0 || len(rows) != 0 || len(res.Steps) != 0 {
+				t.Fatalf("ok=%t, %d creates, %d steps, pending %+v: %s", res.OK, creates, len(res.Steps), rows, res.Error)
+			}
+			if !strings.Contains(res.Error, tc.want) || !strings.Contains(res.Error, "the Delete Webhook Method's request could not be made, so the webhook could not be deleted; no webhook was created") {
+				t.Errorf("error %q", res.Error)
+			}
+		})
+	}
+}
