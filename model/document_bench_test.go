@@ -80,3 +80,26 @@ func BenchmarkExportSecretCheck(b *testing.B) {
 		return err
 	})
 }
+
+// BenchmarkSecretsWritten measures the search for secrets written into the
+// connector that the window runs with lint after each edit, beside lint
+// itself, for the generated connector with 500 Sensitive values more and
+// an account: the ratio is what the search adds to a lint.
+func BenchmarkSecretsWritten(b *testing.B) {
+	c := modeltest.Connector(modeltest.BenchMethods, modeltest.BenchFields)
+	for i := range 500 {
+		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: fmt.Sprintf("X-Secret-%d", i),
+			IsSensitive: true, Values: []string{fmt.Sprintf("sk_%04d_a8f3b2c1d9e7", i)}})
+	}
+	account := map[string]string{model.SystemFieldAuthAPIKey: "sk_live_account_key_0001", model.SystemFieldAuthPassword: "correct horse battery"}
+	if fs := model.SecretsWritten(c, account); len(fs) != 0 {
+		b.Fatalf("the generated connector holds secrets: %v", fs)
+	}
+	modeltest.Beside(b, "lint", "secrets/lint", func() error {
+		model.SecretsWritten(c, account)
+		return nil
+	}, func() error {
+		model.Lint(c)
+		return nil
+	})
+}

@@ -358,7 +358,7 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 			Script: "function before_action() {\n  // debugging\n  method_request_headers['X-Key'] = 'sk_live_abc123';\n}"}}}
 	account := map[string]string{SystemFieldAuthAPIKey: "sk_live_abc123", "BaseUrl": "https://api.example.com"}
 	_, err := Export(c, ExportOptions{Account: account})
-	if err == nil || !strings.Contains(err.Error(), "Methods[0].Script, line 3 holds the value of Cyclr_Auth_ApiKey, a secret") {
+	if err == nil || !strings.Contains(err.Error(), "Method 'Get' › Script › line 3 (Methods[0].Script) holds the value of Cyclr_Auth_ApiKey, a secret") {
 		t.Errorf("a key in a script: %v", err)
 	}
 	if data, err := Export(c, ExportOptions{Account: account, IncludeSecrets: true}); err != nil || !strings.Contains(string(data), "sk_live_abc123") {
@@ -367,7 +367,7 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 
 	c.Methods[0].Script = ""
 	c.Methods[0].Endpoint = "https://api.example.com/x?token=tok-sensitive-42"
-	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Methods[0].Endpoint holds the value of Token") {
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Method 'Get' › Settings › Endpoint (Methods[0].Endpoint) holds the value of Token") {
 		t.Errorf("a Sensitive value in an Endpoint: %v", err)
 	}
 
@@ -376,7 +376,7 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 	account[SystemFieldAuthAPIKey] = `k<e>y&"q"`
 	c.Methods[0].Endpoint = "https://api.example.com/x"
 	c.Methods[0].Script = `var k = 'k<e>y&"q"';`
-	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Methods[0].Script, line 1 holds the value of Cyclr_Auth_ApiKey") {
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "Method 'Get' › Script › line 1 (Methods[0].Script) holds the value of Cyclr_Auth_ApiKey") {
 		t.Errorf("a key with < > & and quotes in a script: %v", err)
 	}
 
@@ -420,5 +420,53 @@ func TestImportBOMAndTrailingComma(t *testing.T) {
 	_, err = Import([]byte("{\n  \"Format\": \"patchbay.connector/1\",\n  \"Name\": \"x\",\n}\n"))
 	if err == nil || !strings.Contains(err.Error(), `line 4, column 1: a comma before the closing '}': JSON allows none after the last item; remove it`) {
 		t.Errorf("a trailing comma: %v", err)
+	}
+}
+
+// Lint names each place of the connector that holds a secret, in the
+// window's words, and passes over the secret parameters' own Values.
+func TestSecretsWritten(t *testing.T) {
+	const key, token, sig = "sk_live_abc123", "tok-sensitive-42", "whsec-signing-77"
+	c := &Connector{Name: "Leaky",
+		Authentication: []Authentication{{AuthName: "OAuth", AuthType: AuthOAuth2, TokenUrl: "https://id.example.com/token?k=" + key}},
+		Parameters: []Parameter{
+			{TargetType: TargetMergeField, TargetName: "Token", IsSensitive: true, Values: []string{token}},
+			{TargetType: TargetMergeField, TargetName: "Region", Values: []string{"eu"}, Description: "not " + token},
+		},
+		Methods: []Method{
+			{Name: "Get", MethodType: MethodAction, HttpMethod: "GET", Endpoint: "https://api.example.com/x?t=" + token,
+				Script:        "// one\n// two\nvar k = '" + key + "';",
+				RequestFormat: Format{Fields: []Field{{ConnectorField: "a"}, {ConnectorField: "auth", DefaultValue: "Bearer " + key}}},
+				Parameters:    []Parameter{{TargetType: TargetHttpHeader, TargetName: "X-Sig", Values: []string{sig}}}},
+			{Name: "Hook", MethodType: MethodWebhook, WebhookSignature: SignatureCheck{Header: "X-" + sig, SecretParameter: "X-Sig"}},
+		},
+	}
+	got := map[string]string{}
+	for _, f := range SecretsWritten(c, map[string]string{SystemFieldAuthAPIKey: key, "BaseUrl": "https://api.example.com"}) {
+		if f.Severity != SeverityError || f.Rule != RuleSecretWritten {
+			t.Errorf("%s: severity %v, rule %q", f.At.Where(), f.Severity, f.Rule)
+		}
+		got[f.At.Where()] = f.Message
+	}
+	want := map[string]string{
+		"Connector › Authentication › row 1 (OAuth) › Token URL":                        SystemFieldAuthAPIKey,
+		"Connector › Parameters › row 2 (Region) › Description":                         "Token",
+		"Method 'Get' › Settings › Endpoint":                                            "Token",
+		"Method 'Get' › Field Mappings › Request Format › row 2 (auth) › Default Value": SystemFieldAuthAPIKey,
+		"Method 'Get' › Script › line 3":                                                SystemFieldAuthAPIKey,
+		"Method 'Hook' › Settings › Signature Header":                                   "X-Sig",
+	}
+	for where, name := range want {
+		if msg, ok := got[where]; !ok || !strings.Contains(msg, "holds the value of "+name+", a secret") {
+			t.Errorf("%s: %q, want it to name %s", where, msg, name)
+		}
+	}
+	for where := range got {
+		if _, ok := want[where]; !ok {
+			t.Errorf("%s: found, and holds no secret", where)
+		}
+	}
+	if fs := SecretsWritten(c, nil); len(fs) != 3 {
+		t.Errorf("without the account values: %d places, want the 3 of the parameters' values", len(fs))
 	}
 }

@@ -265,7 +265,19 @@ func TestExportRefusesAPastedKey(t *testing.T) {
 			text += l.Text + "\n"
 		}
 	}
-	if !strings.Contains(text, "line 2 holds the value of Cyclr_Auth_ApiKey, a secret") {
-		t.Errorf("the window says %q; want the refusal naming the script's line", text)
+	if !strings.Contains(text, "Method 'Create Order' › Script › line 2 (Methods[") || !strings.Contains(text, "holds the value of Cyclr_Auth_ApiKey, a secret") ||
+		strings.Contains(text, "--include-secrets") {
+		t.Errorf("the window says %q; want the refusal naming the script's line in the window's words, and no command-line flag", text)
+	}
+	// Problems lists it before any export, at the script's line.
+	m.lintNow()
+	found := false
+	for _, f := range m.problems.findings {
+		if f.Rule == model.RuleSecretWritten && f.At.Method == "Create Order" && f.At.Tab == model.TabScript && f.At.Line == 2 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Problems lists %v; want the key in Create Order's script, line 2", m.problems.findings)
 	}
 }

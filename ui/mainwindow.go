@@ -282,7 +282,8 @@ func (m *MainWindow) lintNow() { m.runLint(true) }
 func (m *MainWindow) runLint(scriptsNow bool) {
 	var fs []model.Finding
 	if m.open != nil {
-		fs = engine.WithScriptFindings(model.Lint(m.open.conn), m.scriptFindings(scriptsNow))
+		fs = append(model.Lint(m.open.conn), model.SecretsWritten(m.open.conn, m.open.account)...)
+		fs = engine.WithScriptFindings(fs, m.scriptFindings(scriptsNow))
 		m.open.findings = fs
 	}
 	m.problems.set(fs)

@@ -250,6 +250,9 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	data, err := model.Export(c, model.ExportOptions{IncludeSecrets: *secrets, Account: account})
+	if _, written := errors.AsType[*model.SecretWrittenError](err); written {
+		return fmt.Errorf("%w; 'patchbay lint %q' lists every such place, and --include-secrets exports them as they are, with the Sensitive parameters' values", err, c.Name)
+	}
 	if err != nil {
 		return err
 	}
@@ -362,7 +365,11 @@ func runLint(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	findings := engine.WithScriptFindings(model.Lint(c), engine.LintScripts(c))
+	account, err := db.AccountValues(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	findings := engine.WithScriptFindings(append(model.Lint(c), model.SecretsWritten(c, account)...), engine.LintScripts(c))
 	errs := 0
 	for _, f := range findings {
 		fmt.Fprintln(env.stdout, f.String())

@@ -526,11 +526,17 @@ func TestExportRefusesAPastedKey(t *testing.T) {
 	c.must("set", "Webhook Example", "Cyclr_Auth_ApiKey="+key)
 	c.editExample(func(conn *model.Connector) { conn.Script = "// the key, for now: " + key })
 	code, out, errOut := c.run("export", "Webhook Example")
-	if code == exitOK || out != "" || !strings.Contains(errOut, "Script, line 1 holds the value of Cyclr_Auth_ApiKey, a secret") || !strings.Contains(errOut, "--include-secrets") {
+	if code == exitOK || out != "" || !strings.Contains(errOut, "Connector › Script › line 1 (Script) holds the value of Cyclr_Auth_ApiKey, a secret") || !strings.Contains(errOut, "--include-secrets") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if out := c.must("export", "Webhook Example", "--include-secrets"); !strings.Contains(out, key) {
 		t.Errorf("with --include-secrets the script is not exported as it is:\n%s", out)
+	}
+	// lint lists the place as an error, naming the secret but not
+	// showing it.
+	code, out, errOut = c.run("lint", "Webhook Example")
+	if code != exitFailed || !strings.Contains(out, "error: Connector › Script › line 1: holds the value of Cyclr_Auth_ApiKey, a secret") || strings.Contains(out+errOut, key) {
+		t.Errorf("lint: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
 
