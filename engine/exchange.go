@@ -148,9 +148,22 @@ func secretForms(secrets []string) []string {
 		for _, f := range base64Forms(s) {
 			add(f)
 		}
+		for _, f := range caseForms(s) {
+			add(f)
+		}
 	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return forms
+}
+
+// caseForms spells a secret of 8 bytes or more in upper and in lower case,
+// as a script's toUpperCase() or an API that folds case writes it: a
+// shorter one in another case is too likely another word.
+func caseForms(secret string) []string {
+	if len(secret) < minBase64Secret {
+		return nil
+	}
+	return []string{strings.ToUpper(secret), strings.ToLower(secret)}
 }
 
 // unescaped reports whether s is made of characters that no spelling of

@@ -17,6 +17,7 @@ func TestUnescapedSecretFormsAreAllItsForms(t *testing.T) {
 		var full []string
 		escapedForms(s, func(f string) { full = append(full, f) })
 		full = append(full, base64Forms(s)...)
+		full = append(full, caseForms(s)...)
 		got, want := slices.Compact(slices.Sorted(slices.Values(secretForms([]string{s})))), slices.Compact(slices.Sorted(slices.Values(full)))
 		if !slices.Equal(got, want) {
 			t.Errorf("%q: forms %q, want %q", s, got, want)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -374,5 +375,24 @@ func TestSecretInHexEscapedJSONMaskedWhole(t *testing.T) {
 		if got := engine.MaskText(tc.echo, []string{tc.secret}); got != `{"key":"`+engine.Mask+`"}` {
 			t.Errorf("MaskText(%s) = %s", tc.echo, got)
 		}
+	}
+}
+
+// A secret a script logs in upper or lower case is masked as the secret
+// is; a short one is not looked for in another case.
+func TestSecretInAnotherCaseMasked(t *testing.T) {
+	const key = "Key-MixedCase-42"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	defer srv.Close()
+	c := orderConnector(srv.URL)
+	c.Authentication = []model.Authentication{{AuthName: "Key", AuthType: model.AuthApiKey, ApiKeyHeader: "X-Key", IsDefault: true}}
+	c.Script = "function before_action() {\n  console.log('up ' + method_auth_value.toUpperCase());\n  console.log('low ' + method_auth_value.toLowerCase());\n}"
+	res := (&engine.Runner{Connector: c, Account: map[string]string{model.SystemFieldAuthAPIKey: key}}).RunMethod(context.Background(), "Get Order")
+	out := dump(res)
+	if !res.OK || strings.Contains(out, strings.ToUpper(key)) || strings.Contains(out, strings.ToLower(key)) {
+		t.Errorf("the key in another case shows:\n%s", out)
+	}
+	if want := []string{"connector script: up " + engine.Mask, "connector script: low " + engine.Mask}; !slices.Equal(res.Steps[0].Console, want) {
+		t.Errorf("console %q, want %q", res.Steps[0].Console, want)
 	}
 }
