@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"patchbay/engine"
 	"patchbay/model"
 )
 
@@ -32,6 +33,18 @@ type openConnector struct {
 	// than "NaN" when the author comes back to it. A method added or
 	// removed clears them: the indexes move.
 	refusedRates map[int]string
+	// lastRuns are the results of the runs in this window, the last of
+	// each method by its name: its Test tab shows it again when the
+	// author comes back to it.
+	lastRuns map[string]*engine.Result
+}
+
+// keepLastRun keeps res as its method's last run in this window.
+func (o *openConnector) keepLastRun(res *engine.Result) {
+	if o.lastRuns == nil {
+		o.lastRuns = map[string]*engine.Result{}
+	}
+	o.lastRuns[res.Method] = res
 }
 
 // refusedRate returns the text refused for the rate at index, while the

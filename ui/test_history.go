@@ -76,20 +76,34 @@ func (t *testTab) showHistory() {
 	}
 }
 
-// What the results pane says before the method has run in this window.
-const (
-	notRunYet  = "Not run yet."
-	notRunHere = "Not run in this window yet: choose one of its earlier runs in the list on the left to see it."
-)
-
-// showNotRun says the method has not run yet, and where its earlier runs are.
+// showNotRun shows the method's last run in this window, if it ran here,
+// or says it has not run yet, and where its earlier runs are.
 func (t *testTab) showNotRun() {
+	host := t.ed.host
+	if host.open != nil && host.methEd == t.ed {
+		if res := host.open.lastRuns[t.ed.method().Name]; res != nil {
+			t.clearResults()
+			for _, s := range res.Steps {
+				t.showStep(s)
+			}
+			t.showResult(res)
+			t.state.SetText("The last run in this window, at " + res.StartedAt.Local().Format("15:04:05") + ". " + t.state.Text)
+			return
+		}
+	}
 	if len(t.historyRecs) > 0 {
 		t.state.SetText(notRunHere)
 	} else {
 		t.state.SetText(notRunYet)
 	}
 }
+
+// What the results pane says before the method has run in this window.
+const (
+	notRunYet  = "Not run yet."
+	notRunHere = "Not run in this window yet: choose one of its earlier runs in the list on the left to see it."
+)
+
 
 // onHistoryChosen shows the chosen run in place of the last one.
 func (t *testTab) onHistoryChosen(label string) {

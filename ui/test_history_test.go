@@ -204,3 +204,27 @@ func TestTestTab_MethodRenamedWhileRunning(t *testing.T) {
 		t.Errorf("runs of the renamed method: %+v, %v", runs, err)
 	}
 }
+
+// A method's last run in this window is shown again when the author comes
+// back to its Test tab from another method, not "Not run in this window".
+func TestTestTab_LastRunShownAgain(t *testing.T) {
+	_, _, _, m, ed := sandboxTest(t, "Create Order", nil)
+	tab := ed.test
+	fyne.DoAndWait(func() {
+		typeInput(t, tab, "Customer email", "bo@example.com")
+		tab.onRun()
+	})
+	waitRun(t, tab)
+	fyne.DoAndWait(func() {
+		other := openMethod(t, m, "New Order")
+		other.selectTab(tabTest)
+		if other.test.state.Text != notRunYet || len(other.test.steps.Items) != 0 {
+			t.Errorf("New Order, not run: %q with %d steps", other.test.state.Text, len(other.test.steps.Items))
+		}
+		back := openMethod(t, m, "Create Order")
+		back.selectTab(tabTest)
+		if s := back.test.state.Text; !strings.HasPrefix(s, "The last run in this window, at ") || !strings.Contains(s, ". Passed in ") || len(back.test.steps.Items) != 1 || back.test.last == nil {
+			t.Errorf("Create Order again: %q with %d steps", s, len(back.test.steps.Items))
+		}
+	})
+}

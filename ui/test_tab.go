@@ -441,6 +441,9 @@ func (t *testTab) onCancel() {
 func (t *testTab) finish(res *engine.Result, saveErr error) {
 	t.progress.Stop()
 	t.progress.Hide()
+	if t.runOpen != nil {
+		t.runOpen.keepLastRun(res)
+	}
 	t.showResult(res)
 	t.showPending()
 	t.showHistory()
