@@ -404,7 +404,10 @@ func (l *linter) methodSuppliers(m *Method) map[string]bool {
 func (l *linter) lintRateLimit(at Location, rate float64, zero string) bool {
 	text := strconv.FormatFloat(rate, 'g', -1, 64)
 	switch {
-	case math.IsNaN(rate) || math.IsInf(rate, 0):
+	case math.IsNaN(rate):
+		l.add(SeverityError, "rate-limit-invalid", at,
+			"the Rate Limit is not a number: give a number of requests a second such as 2, or 0.5 for one request every two seconds; or %s", zero)
+	case math.IsInf(rate, 0):
 		l.add(SeverityError, "rate-limit-invalid", at,
 			"the Rate Limit is %s, which is not a number of requests a second: give one such as 2, or 0.5 for one request every two seconds; or %s", text, zero)
 	case rate < 0:
@@ -689,9 +692,17 @@ func (l *linter) checkTemplate(at Location, text string, strict bool, sup map[st
 			continue
 		}
 		reported[name] = true
+		if meant := didYouMean(name, sup); meant != "" {
+			// A name in the wrong case: the fix is the spelling, not a
+			// parameter of that spelling too.
+			l.add(SeverityError, "mergefield-unknown", at,
+				"{{%s}} in %s is not supplied by anything%s: mergefield names match in case too",
+				name, shown, meant)
+			continue
+		}
 		l.add(SeverityError, "mergefield-unknown", at,
-			"{{%s}} in %s is not supplied by anything%s: add %s as a MergeField parameter on %s, or use a system field (%s)",
-			name, shown, didYouMean(name, sup), name, where, strings.Join(SystemFields, ", "))
+			"{{%s}} in %s is not supplied by anything: add %s as a MergeField parameter on %s, or use a system field (%s)",
+			name, shown, name, where, strings.Join(SystemFields, ", "))
 	}
 }
 

@@ -222,7 +222,7 @@ func TestLintRules(t *testing.T) {
 			`{{OrderId}} in "{{BaseUrl}}/orders/{{OrderId}}" is not supplied by anything: add OrderId as a MergeField parameter`},
 		{"mergefield in another case", func(c *Connector) { c.Methods[seedOrder].Endpoint = "{{baseUrl}}/orders" },
 			[]string{"error mergefield-unknown @ Method 'Create Order' › Settings › Endpoint"},
-			"(did you mean {{BaseUrl}}?)"},
+			"is not supplied by anything (did you mean {{BaseUrl}}?): mergefield names match in case too"},
 		{"another method's parameter does not count", func(c *Connector) {
 			c.Methods[seedOrder].Endpoint = "{{BaseUrl}}/orders/{{Cyclr_Webhook_Id}}/{{Cyclr_Webhook_Id}}"
 			c.Methods[seedOrder].Parameters = []Parameter{{TargetType: TargetMergeField, TargetName: "Id"}}
@@ -357,7 +357,7 @@ func TestLintRules(t *testing.T) {
 			"the Rate Limit is -1 requests a second, below zero: give a positive number such as 2, or 0.5 for one request every two seconds; or 0 for no limit"},
 		{"connector rate limit not a number", func(c *Connector) { c.RateLimit = math.NaN() },
 			[]string{"error rate-limit-invalid @ Connector › Settings › Rate Limit"},
-			"the Rate Limit is NaN, which is not a number of requests a second"},
+			"the Rate Limit is not a number: give a number of requests a second"},
 		{"connector rate limit infinite", func(c *Connector) { c.RateLimit = math.Inf(1) },
 			[]string{"error rate-limit-invalid @ Connector › Settings › Rate Limit"},
 			"the Rate Limit is +Inf, which is not a number of requests a second"},
