@@ -119,7 +119,7 @@ func (l Location) Where() string {
 	}
 	if l.Row >= 0 {
 		row := "row " + strconv.Itoa(l.Row+1)
-		if l.Label != "" {
+		if strings.TrimSpace(l.Label) != "" {
 			row += " (" + Printable(l.Label) + ")"
 		}
 		parts = append(parts, row)
@@ -325,6 +325,10 @@ func (l *linter) lintConnector() {
 	defaults := 0
 	for i, a := range c.Authentication {
 		row := auth.inRow(i, a.AuthName)
+		if strings.TrimSpace(a.AuthName) == "" {
+			l.add(SeverityWarning, "auth-name-empty", row.at("Auth Name"),
+				"the authentication has no name: give it one, such as \"API Key\"; the account values and messages name it by it")
+		}
 		if !slices.Contains(AuthTypes, a.AuthType) {
 			badEnum(l, "auth-type-invalid", row.at("Auth Type"), "an auth type", a.AuthType, AuthTypes)
 		}

@@ -387,6 +387,9 @@ func TestLintRules(t *testing.T) {
 		}, nil, ""},
 
 		// Authentication.
+		{"authentication without a name", func(c *Connector) { c.Authentication[0].AuthName = " " },
+			[]string{"warning auth-name-empty @ Connector › Authentication › row 1 › Auth Name"},
+			"the authentication has no name: give it one"},
 		{"api key sent nowhere", func(c *Connector) { c.Authentication[0].ApiKeyHeader = "" },
 			[]string{"error auth-apikey-location-missing @ Connector › Authentication › row 1 (API Key) › Api Key Header"},
 			"fill in the Api Key Header (e.g. X-Api-Key) or the Api Key Query Parameter"},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -65,6 +66,9 @@ func (t *accountTab) keys() []accountKey {
 	}
 	for _, a := range c.Authentication {
 		name := "'" + a.AuthName + "'"
+		if strings.TrimSpace(a.AuthName) == "" {
+			name = "connector's" // "The key the connector's authentication sends."
+		}
 		switch a.AuthType {
 		case model.AuthApiKey:
 			add(model.SystemFieldAuthAPIKey, "The key the "+name+" authentication sends.")

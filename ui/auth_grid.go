@@ -76,7 +76,7 @@ func (g *authGrid) newRow(i int, a model.Authentication) *authRow {
 		}}
 	}
 	r := &authRow{
-		name:      text(a.AuthName, "API Key", func(a *model.Authentication, s string) { a.AuthName = s }),
+		name:      text(a.AuthName, "e.g. API Key", func(a *model.Authentication, s string) { a.AuthName = s }),
 		authType:  &widget.Select{Options: enumStrings(model.AuthTypes), Selected: string(a.AuthType)},
 		header:    text(a.ApiKeyHeader, "", func(a *model.Authentication, s string) { a.ApiKeyHeader = s }),
 		query:     text(a.ApiKeyQueryParameter, "", func(a *model.Authentication, s string) { a.ApiKeyQueryParameter = s }),
@@ -106,9 +106,10 @@ func (r *authRow) placeholders(t model.AuthType) {
 			e.Refresh()
 		}
 	}
-	set(r.header, model.AuthApiKey, "X-Api-Key")
-	set(r.query, model.AuthApiKey, "api_key")
-	set(r.tokenURL, model.AuthOAuth2, "{{BaseUrl}}/oauth/token")
+	// "e.g.": a grey example that reads as a value would seem filled in.
+	set(r.header, model.AuthApiKey, "e.g. X-Api-Key")
+	set(r.query, model.AuthApiKey, "e.g. api_key")
+	set(r.tokenURL, model.AuthOAuth2, "e.g. {{BaseUrl}}/oauth/token")
 	set(r.scope, model.AuthOAuth2, "optional")
 }
 

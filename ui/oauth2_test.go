@@ -29,11 +29,11 @@ func TestOAuth2Authentication(t *testing.T) {
 	ce.tabs.SelectIndex(connTabAuthentication)
 	auth := ce.auth.rows[0]
 	// The example's ApiKey row: an example Token URL would pass for a value.
-	if auth.tokenURL.PlaceHolder != "OAuth2 only" || auth.header.PlaceHolder != "X-Api-Key" {
+	if auth.tokenURL.PlaceHolder != "OAuth2 only" || auth.header.PlaceHolder != "e.g. X-Api-Key" {
 		t.Errorf("an ApiKey row's placeholders: Token URL %q, header %q", auth.tokenURL.PlaceHolder, auth.header.PlaceHolder)
 	}
 	auth.authType.SetSelected(string(model.AuthOAuth2))
-	if auth.tokenURL.PlaceHolder != "{{BaseUrl}}/oauth/token" || auth.header.PlaceHolder != "ApiKey only" {
+	if auth.tokenURL.PlaceHolder != "e.g. {{BaseUrl}}/oauth/token" || auth.header.PlaceHolder != "ApiKey only" {
 		t.Errorf("an OAuth2 row's placeholders: Token URL %q, header %q", auth.tokenURL.PlaceHolder, auth.header.PlaceHolder)
 	}
 	test.Type(auth.tokenURL, "{{BaseUrl}}/oauth/token")
