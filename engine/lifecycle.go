@@ -559,6 +559,8 @@ func (r *Runner) mapDelivery(ctx context.Context, wm *model.Method, d Delivery, 
 	if d.Rejected == "" && !wm.WebhookSignature.IsZero() {
 		if err := VerifySignature(wm.WebhookSignature, secret, d.Headers, d.Body); err != nil {
 			out.Rejected = "signature check failed: " + MaskText(err.Error(), secrets)
+		} else {
+			out.Verified = fmt.Sprintf("the signature checks: the %s header holds the HMAC-%s of the body under the secret", wm.WebhookSignature.Header, strings.ToUpper(wm.WebhookSignature.Algorithm))
 		}
 	}
 	if out.Rejected != "" {

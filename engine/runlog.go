@@ -132,6 +132,9 @@ type Received struct {
 	// Rejected says why the delivery was refused; a rejected delivery is
 	// not mapped.
 	Rejected string `json:"rejected,omitempty"`
+	// Verified says how the delivery's signature was checked, when the
+	// Webhook method checks one and it matched.
+	Verified string `json:"verified,omitempty"`
 	// Filtered is true when a handler returned false: FilteredBy names
 	// its event (before_webhook or after_webhook). The delivery is not
 	// mapped then.

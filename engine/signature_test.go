@@ -107,6 +107,12 @@ func TestSignedDeliveries(t *testing.T) {
 			if res.Delivery == nil {
 				t.Fatal("no delivery")
 			}
+			// A delivery that checks says so.
+			if want := "the signature checks: the X-Webhook-Signature header holds the HMAC-SHA256 of the body under the secret"; tc.ok && res.Delivery.Verified != want {
+				t.Errorf("verified %q, want %q", res.Delivery.Verified, want)
+			} else if !tc.ok && res.Delivery.Verified != "" {
+				t.Errorf("a rejected delivery says %q", res.Delivery.Verified)
+			}
 			if !tc.ok {
 				if !strings.Contains(res.Delivery.Rejected, "signature check failed") || len(res.Delivery.Mapped) != 0 {
 					t.Errorf("a wrongly signed delivery was not rejected: %+v", res.Delivery)

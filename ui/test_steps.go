@@ -193,6 +193,9 @@ func (t *testTab) showDelivery(res *engine.Result) {
 	case d.Error != "":
 		t.delivery.Add(&widget.Label{Text: d.Error, Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord})
 	}
+	if d.Verified != "" {
+		t.delivery.Add(&widget.Label{Text: "Signed: " + d.Verified + ".", Importance: widget.SuccessImportance, Wrapping: fyne.TextWrapWord})
+	}
 	var head strings.Builder
 	writeHeaders(&head, d.Headers)
 	t.delivery.Add(section(t, "Payload", pretty(d.Body), d.Body))

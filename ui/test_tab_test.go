@@ -116,7 +116,7 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 		tab.steps.OpenAll() // the requests and responses, headers included
 		markup := test.RenderToMarkup(m.win.Canvas())
 		for _, want := range []string{"Passed: webhook created, tested and deleted", "Mapped through the Request Format",
-			"ada@example.com", "Payload", "X-Api-Key: ••••••"} {
+			"ada@example.com", "Payload", "X-Api-Key: ••••••", "Signed: the signature checks: the X-Webhook-Signature header"} {
 			if !strings.Contains(markup, want) {
 				t.Errorf("the Test tab does not show %q", want)
 			}

@@ -46,7 +46,8 @@ func TestHistory(t *testing.T) {
 	id := strconv.FormatInt(list[0].ID, 10)
 	shown := c.must("history", ex, "--run", id)
 	for _, want := range []string{"run " + id + " of Webhook Example › New Order", "✓ Create webhook (Create Webhook)  POST " + srv.URL + "/webhooks → 201",
-		"    CustomerEmail = \"ada@example.com\"", "✓ Delete webhook (Delete Webhook)  DELETE " + srv.URL + "/webhooks/1 → 204", "Cyclr_Webhook_Id: 1"} {
+		"    CustomerEmail = \"ada@example.com\"", "✓ Delete webhook (Delete Webhook)  DELETE " + srv.URL + "/webhooks/1 → 204", "Cyclr_Webhook_Id: 1",
+		"delivery signed: the signature checks: the X-Webhook-Signature header holds the HMAC-SHA256 of the body under the secret"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("run %s lacks %q:\n%s", id, want, shown)
 		}

@@ -416,6 +416,9 @@ func printSummary(w io.Writer, res *engine.Result) {
 	if res.WebhookID != "" {
 		fmt.Fprintf(w, "Cyclr_Webhook_Id: %s\n", res.WebhookID)
 	}
+	if d := res.Delivery; d != nil && d.Verified != "" {
+		fmt.Fprintf(w, "delivery signed: %s\n", d.Verified)
+	}
 	if res.Deliveries > 1 {
 		fmt.Fprintf(w, "%d deliveries arrived; the first was mapped\n", res.Deliveries)
 	}
