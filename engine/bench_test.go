@@ -343,6 +343,10 @@ func (l *benchLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 	return nil
 }
 
+func (l *benchLedger) MarkWebhookRemoved(ctx context.Context, id int64) error {
+	return l.MarkWebhookDeleted(ctx, id)
+}
+
 func (l *benchLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -67,6 +67,16 @@ func (l *memLedger) MarkWebhookDeleted(_ context.Context, id int64) error {
 	return nil
 }
 
+func (l *memLedger) MarkWebhookRemoved(ctx context.Context, id int64) error {
+	if err := l.MarkWebhookDeleted(ctx, id); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rows[id-1].RemovedByHand = true
+	return nil
+}
+
 func (l *memLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

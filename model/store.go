@@ -106,6 +106,9 @@ type WebhookRecord struct {
 	CreatedAt time.Time
 	// DeletedAt is zero while the webhook may still exist on the API.
 	DeletedAt time.Time
+	// RemovedByHand is true when the author marked the row removed (the
+	// webhook was taken off the API by hand), not Patchbay's delete.
+	RemovedByHand bool
 	// LastError is why the last delete failed, if it did.
 	LastError string
 	// Owner names the test run using the row while it runs (its process,
@@ -151,6 +154,9 @@ type WebhookLedger interface {
 	ForgetWebhook(ctx context.Context, id int64) error
 	// MarkWebhookDeleted marks the row deleted now.
 	MarkWebhookDeleted(ctx context.Context, id int64) error
+	// MarkWebhookRemoved marks the row deleted now, by hand: the author
+	// took the webhook off the API, and Patchbay stops tracking it.
+	MarkWebhookRemoved(ctx context.Context, id int64) error
 	// MarkWebhookFailed keeps the row pending and records why the delete failed.
 	MarkWebhookFailed(ctx context.Context, id int64, reason string) error
 	// ListWebhooks returns the rows, newest first; only pending ones if asked.

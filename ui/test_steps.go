@@ -272,8 +272,15 @@ func (t *testTab) confirmForget(rec model.WebhookRecord) {
 
 // forget marks a row whose webhook the author removed by hand.
 func (t *testTab) forget(rec model.WebhookRecord) {
-	if err := t.ed.host.deps.Ledger.MarkWebhookDeleted(t.ed.host.ctx, rec.ID); err != nil {
-		t.ed.host.showError(err)
+	host := t.ed.host
+	if err := host.deps.Ledger.MarkWebhookRemoved(host.ctx, rec.ID); err != nil {
+		host.showError(err)
+	} else {
+		id := rec.WebhookID
+		if id == "" {
+			id = "to " + rec.URL
+		}
+		host.setStatus(widget.SuccessImportance, "Webhook %s marked removed by hand: Patchbay no longer tracks it.", id)
 	}
 	t.showPending()
 }

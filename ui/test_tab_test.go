@@ -391,7 +391,13 @@ func TestTestTab_PendingCleanupMarkRemoved(t *testing.T) {
 		if strings.Contains(test.RenderToMarkup(m.win.Canvas()), "Pending cleanups") {
 			t.Error("the list still shows the webhook")
 		}
+		if !strings.HasPrefix(m.status.Text, "Webhook ") || !strings.HasSuffix(m.status.Text, " marked removed by hand: Patchbay no longer tracks it.") {
+			t.Errorf("status %q", m.status.Text)
+		}
 	})
+	if rows, _ := st.ListWebhooks(context.Background(), false); len(rows) != 1 || !rows[0].RemovedByHand {
+		t.Errorf("the ledger: %+v, want the row removed by hand", rows)
+	}
 }
 
 // TestTestTab_DeleteAlone tests Delete Webhook on its own: the tab asks for

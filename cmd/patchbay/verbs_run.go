@@ -447,8 +447,11 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "%-4s %-12s %s\n", "ROW", "WEBHOOK", "CONNECTOR › WEBHOOK METHOD, CREATED, STATE")
 	for _, r := range rows {
 		state := "deleted " + r.DeletedAt.Local().Format(time.DateTime)
-		if r.Pending() {
+		switch {
+		case r.Pending():
 			state = "PENDING"
+		case r.RemovedByHand:
+			state = "removed by hand, marked " + r.DeletedAt.Local().Format(time.DateTime)
 		}
 		id := r.WebhookID
 		if id == "" {
@@ -579,10 +582,10 @@ func runWebhookForget(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.MarkWebhookDeleted(ctx, row); err != nil {
+	if err := db.MarkWebhookRemoved(ctx, row); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "row %d is marked deleted; Patchbay will not try to delete its webhook again\n", row)
+	fmt.Fprintf(env.stdout, "row %d is marked removed by hand; Patchbay will not try to delete its webhook again\n", row)
 	return nil
 }
 

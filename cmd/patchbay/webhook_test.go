@@ -349,9 +349,14 @@ func TestWebhookForget(t *testing.T) {
 	if out := c.must("webhook", "list", "--pending"); !strings.Contains(out, "delivery URL: http://127.0.0.1:1/hooks/x") {
 		t.Errorf("list does not show where to look:\n%s", out)
 	}
-	c.must("webhook", "forget", fmt.Sprint(rec.ID))
+	if out := c.must("webhook", "forget", fmt.Sprint(rec.ID)); !strings.Contains(out, "is marked removed by hand") {
+		t.Errorf("forget: %s", out)
+	}
 	if out := c.must("webhook", "cleanup"); !strings.Contains(out, "no pending webhooks") {
 		t.Errorf("after forget: %s", out)
+	}
+	if out := c.must("webhook", "list"); !strings.Contains(out, "removed by hand, marked ") || strings.Contains(out, "  deleted ") {
+		t.Errorf("list after forget shows the row as deleted by Patchbay:\n%s", out)
 	}
 	if code, _, errOut := c.run("webhook", "forget", "x"); code != exitUsage || !strings.Contains(errOut, "not a row number") {
 		t.Errorf("forget x: exit %d %s", code, errOut)

@@ -89,6 +89,14 @@ func (db *DB) MarkWebhookDeleted(ctx context.Context, id int64) error {
 		formatTime(db.nowUTC()), id)
 }
 
+// MarkWebhookRemoved marks the ledger row deleted now by hand (see
+// model.WebhookRecord.RemovedByHand), as MarkWebhookDeleted does.
+func (db *DB) MarkWebhookRemoved(ctx context.Context, id int64) error {
+	return db.updateWebhook(ctx, id, "mark webhook removed",
+		`UPDATE webhook_ledger SET deleted_at = ?, removed_by_hand = 1, last_error = '', owner = '' WHERE id = ? AND deleted_at IS NULL`,
+		formatTime(db.nowUTC()), id)
+}
+
 // MarkWebhookFailed records on a pending ledger row why deleting the webhook
 // failed, and clears its Owner; the row stays pending. A row marked deleted
 // meanwhile is left as it is, with an EConflict error (the webhook may
@@ -125,7 +133,7 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 			return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
 		case err != nil:
 			return fmt.Errorf("%s %d: %w", what, id, err)
-		case what != "mark webhook deleted":
+		case what != "mark webhook deleted" && what != "mark webhook removed":
 			return model.Errorf(model.EConflict, "%s %d: the row was marked deleted meanwhile ('patchbay webhook forget', or Mark removed in the window)", what, id)
 		}
 	}
@@ -152,7 +160,7 @@ func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.Webho
 
 func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.WebhookRecord, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, last_error, owner
+		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, removed_by_hand, last_error, owner
 		FROM webhook_ledger
 		WHERE deleted_at IS NULL OR NOT ?
 		ORDER BY created_at DESC, id DESC`, pendingOnly)
@@ -166,7 +174,7 @@ func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.We
 		var runValues string
 		var created, deleted sql.NullString
 		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.DeleteMethod, &r.WebhookID, &r.URL,
-			&runValues, &created, &deleted, &r.LastError, &r.Owner); err != nil {
+			&runValues, &created, &deleted, &r.RemovedByHand, &r.LastError, &r.Owner); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(runValues), &r.RunValues); err != nil {

@@ -93,6 +93,29 @@ func TestWebhookLedger(t *testing.T) {
 
 	wantCode(t, db.MarkWebhookDeleted(ctx, 999), model.ENotFound)
 	wantCode(t, db.MarkWebhookFailed(ctx, 999, "x"), model.ENotFound)
+	if deleted.RemovedByHand {
+		t.Error("a row Patchbay deleted reads as removed by hand")
+	}
+
+	// Removed by hand: deleted, and said so; marking it again, or marking
+	// a deleted row removed, changes nothing.
+	if err := db.MarkWebhookRemoved(ctx, recs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	removed := list(false)[2]
+	if removed.ID != recs[0].ID || removed.Pending() || !removed.RemovedByHand || removed.LastError != "" {
+		t.Errorf("removed row: got %+v", removed)
+	}
+	if err := db.MarkWebhookRemoved(ctx, recs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkWebhookRemoved(ctx, recs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if all := list(false); !reflect.DeepEqual(all[2], removed) || all[1].RemovedByHand {
+		t.Errorf("marking again changed the rows: %+v", all)
+	}
+	wantCode(t, db.MarkWebhookRemoved(ctx, 999), model.ENotFound)
 	wantCode(t, db.RecordWebhook(ctx, nil), model.EInvalid)
 }
 
