@@ -88,6 +88,9 @@ type MainWindow struct {
 
 	// lintDelay debounces Lint after edits; zero lints at once (tests).
 	lintDelay time.Duration
+	// later runs f on the window's goroutine after d: time.AfterFunc and
+	// fyne.Do, which tests replace to run it when they say.
+	later func(d time.Duration, f func())
 	lintTimer *time.Timer
 	// checkingScripts is set while scripts are parsed for lint off the
 	// window's goroutine; scriptsTried are the texts the last such round
@@ -245,6 +248,28 @@ func (m *MainWindow) showError(err error) {
 func (m *MainWindow) setStatus(importance widget.Importance, format string, args ...any) {
 	m.status.Importance = importance
 	m.status.SetText(fmt.Sprintf(format, args...))
+}
+
+// briefStatusFor is how long a brief acknowledgment stays in the status
+// line (see briefStatus).
+const briefStatusFor = 4 * time.Second
+
+// briefStatus says something that is true only for a moment ("Request
+// copied."), and gives the line back to "Ready." after briefStatusFor,
+// unless something else was said meanwhile: the next method shown should
+// not seem to have been copied.
+func (m *MainWindow) briefStatus(format string, args ...any) {
+	m.setStatus(widget.MediumImportance, format, args...)
+	said := m.status.Text
+	later := m.later
+	if later == nil {
+		later = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
+	}
+	later(briefStatusFor, func() {
+		if m.status.Text == said {
+			m.setStatus(widget.MediumImportance, "Ready.")
+		}
+	})
 }
 
 // changed records an edit to the open connector: the unsaved marker, the

@@ -87,7 +87,7 @@ func section(t *testTab, title, text, sample string) fyne.CanvasObject {
 	copyBtn := &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), Importance: widget.LowImportance}
 	copyBtn.OnTapped = func() {
 		t.ed.host.app.Clipboard().SetContent(text)
-		t.ed.host.setStatus(widget.MediumImportance, "%s copied.", title)
+		t.ed.host.briefStatus("%s copied.", title)
 	}
 	header := container.NewHBox(&widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}}, copyBtn)
 	if sample != "" && json.Valid([]byte(sample)) {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -193,4 +194,35 @@ func TestTabOrder(t *testing.T) {
 			t.Fatalf("Tab from field %d went to %T, want field %d", i-1, c.Focused(), i)
 		}
 	}
+}
+
+// A brief acknowledgment ("Response copied.") gives the status line back
+// after a moment, unless something else was said meanwhile.
+func TestBriefStatus(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	m := newWindow(t, a, st)
+	var due []func()
+	m.later = func(d time.Duration, f func()) {
+		if d != briefStatusFor {
+			t.Errorf("later after %s", d)
+		}
+		due = append(due, f)
+	}
+	fyne.DoAndWait(func() {
+		m.briefStatus("%s copied.", "Response")
+		if m.status.Text != "Response copied." {
+			t.Errorf("status %q", m.status.Text)
+		}
+		due[0]()
+		if m.status.Text != "Ready." {
+			t.Errorf("status %q once the moment is over: the brief message stayed", m.status.Text)
+		}
+		m.briefStatus("Request copied.")
+		m.setStatus(widget.SuccessImportance, "Saved %q.", "X")
+		due[1]()
+		if m.status.Text != `Saved "X".` {
+			t.Errorf("status %q: a message said after the brief one was replaced", m.status.Text)
+		}
+	})
 }
