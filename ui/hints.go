@@ -31,18 +31,31 @@ func showHint(h *widget.Label, fs []model.Finding, label func(model.Finding) str
 		return
 	}
 	h.Importance = widget.WarningImportance
+	errs := 0
+	for _, f := range fs {
+		if f.Severity == model.SeverityError {
+			errs++
+		}
+	}
+	if errs > 0 {
+		h.Importance = widget.DangerImportance
+	}
+	// The label has one colour, red when any line is an error: where
+	// errors and warnings mix, each labelled line says which it is.
+	mixed := errs > 0 && errs < len(fs)
 	lines := make([]string, len(fs))
 	for i, f := range fs {
+		kind := "warning"
 		if f.Severity == model.SeverityError {
-			h.Importance = widget.DangerImportance
+			kind = "error"
 		}
-		prefix := "Warning: "
-		if f.Severity == model.SeverityError {
-			prefix = "Error: "
-		}
+		prefix := strings.ToUpper(kind[:1]) + kind[1:] + ": "
 		if label != nil {
 			if l := label(f); l != "" {
 				prefix = l + ": "
+				if mixed {
+					prefix = l + ", " + kind + ": "
+				}
 			}
 		}
 		lines[i] = prefix + f.Message

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -225,4 +226,23 @@ func TestBriefStatus(t *testing.T) {
 			t.Errorf("status %q: a message said after the brief one was replaced", m.status.Text)
 		}
 	})
+}
+
+// A hint that mixes errors and warnings, red as a whole, says which each
+// labelled line is; one of a single kind does not repeat it.
+func TestHintSaysWhichLinesAreWarnings(t *testing.T) {
+	test.NewTempApp(t)
+	h := widget.NewLabel("")
+	byLine := func(f model.Finding) string { return fmt.Sprintf("line %d", f.At.Line) }
+	showHint(h, []model.Finding{
+		{Severity: model.SeverityError, At: model.Location{Line: 1}, Message: "does not parse"},
+		{Severity: model.SeverityWarning, At: model.Location{Line: 4}, Message: "never runs"},
+	}, byLine)
+	if want := "line 1, error: does not parse\nline 4, warning: never runs"; h.Text != want || h.Importance != widget.DangerImportance {
+		t.Errorf("mixed: %q (importance %v), want %q", h.Text, h.Importance, want)
+	}
+	showHint(h, []model.Finding{{Severity: model.SeverityWarning, At: model.Location{Line: 4}, Message: "never runs"}}, byLine)
+	if want := "line 4: never runs"; h.Text != want || h.Importance != widget.WarningImportance {
+		t.Errorf("warnings alone: %q (importance %v), want %q", h.Text, h.Importance, want)
+	}
 }
