@@ -428,6 +428,29 @@ func (r *Runner) deleteLoads(ctx context.Context, del *model.Method) error {
 	return nil
 }
 
+// requiredMissing lists the Connector Fields of the fields not marked
+// Optional that mapping did not find; mapped holds one value a field, in
+// order, as MapFields returns them.
+func requiredMissing(fields []model.Field, mapped []MappedField) []string {
+	var out []string
+	for i, f := range fields {
+		if i < len(mapped) && !mapped[i].Found && !f.IsOptional {
+			out = append(out, f.ConnectorField)
+		}
+	}
+	return out
+}
+
+// missingNote says that fields not marked Optional were not found in what
+// was mapped: a Connector Field path with a mistake, or an API that sends
+// less than the grid says.
+func missingNote(missing []string, in string) string {
+	if len(missing) == 1 {
+		return fmt.Sprintf("%s, which the Request Format does not mark Optional, was not in %s: check its Connector Field path, or mark it Optional", missing[0], in)
+	}
+	return fmt.Sprintf("%s, which the Request Format does not mark Optional, were not in %s: check their Connector Field paths, or mark them Optional", strings.Join(missing, ", "), in)
+}
+
 // deletePrepares says why the Delete Webhook Method's request could not be
 // made (a malformed {{Mergefield}} in its Endpoint, a value it needs and
 // has none of, missing credentials): its step would fail before sending,
@@ -490,6 +513,9 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 		if got.Rejected == "" && unusable == nil {
 			break
 		}
+		if secret == "" && !wm.WebhookSignature.IsZero() {
+			break // no delivery can pass the check without its secret
+		}
 		// Said at once, not only when the wait is over.
 		why := got.Rejected
 		if why == "" {
@@ -525,6 +551,8 @@ func (r *Runner) deliveryStep(ctx context.Context, res *Result, wm *model.Method
 	step.Mapped = res.Delivery.Mapped
 	if res.Delivery.Filtered {
 		step.Note = fmt.Sprintf("%s, %s returned false: the event was filtered out, and nothing was mapped", res.Delivery.filteredIn, res.Delivery.FilteredBy)
+	} else if missing := requiredMissing(wm.RequestFormat.Fields, step.Mapped); len(missing) > 0 {
+		step.Note = missingNote(missing, "the delivery")
 	}
 	step.Status, step.OK = StepOK, true
 	r.notify(step)

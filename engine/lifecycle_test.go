@@ -601,3 +601,35 @@ func TestDeliveryFilteredSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// A delivery that lacks fields the Request Format does not mark Optional
+// passes, and its step says which, as a hint at a path with a mistake.
+func TestDeliveryLackingRequiredFieldsSaysWhich(t *testing.T) {
+	_, base := startSandbox(t)
+	c := exampleConnector(t)
+	wm := c.Method("New Order")
+	wm.RequestFormat.Fields = append(wm.RequestFormat.Fields,
+		model.Field{ConnectorField: "data.custmer.email", DataType: model.FieldText},
+		model.Field{ConnectorField: "data.coupon", DataType: model.FieldText, IsOptional: true},
+		model.Field{ConnectorField: "data.totl", DataType: model.FieldDecimal})
+	r := &engine.Runner{
+		Connector: c,
+		Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
+			"SigningSecret": sandbox.DefaultSigningSecret},
+		Inputs: map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
+	}
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
+	if !res.OK || res.Delivery == nil {
+		t.Fatalf("ok=%t: %s", res.OK, res.Error)
+	}
+	var step *engine.Step
+	for _, s := range res.Steps {
+		if s.Name == "Receive delivery" {
+			step = s
+		}
+	}
+	want := "data.custmer.email, data.totl, which the Request Format does not mark Optional, were not in the delivery: check their Connector Field paths, or mark them Optional"
+	if step == nil || step.Note != want {
+		t.Errorf("the delivery's step %+v, want the note %q", step, want)
+	}
+}

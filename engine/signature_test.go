@@ -85,6 +85,25 @@ func signedExample(t *testing.T, base, secret string) *engine.Runner {
 	}
 }
 
+// Without the signing secret no delivery can pass the check: the first one
+// is shown rejected, and the run does not wait for another.
+func TestSignedDeliveryWithoutSecretEndsTheWait(t *testing.T) {
+	sb, base := startSandbox(t)
+	r := signedExample(t, base, "")
+	res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: time.Minute})
+	if res.OK || res.Delivery == nil || !strings.Contains(res.Delivery.Rejected, "the signature secret has no value: set SigningSecret") {
+		t.Fatalf("ok=%t, delivery %+v: %s", res.OK, res.Delivery, res.Error)
+	}
+	for _, s := range res.Steps {
+		if s.Name == "Receive delivery" && len(s.Console) != 0 {
+			t.Errorf("the step waited for another delivery: %q", s.Console)
+		}
+	}
+	if len(sb.Webhooks()) != 0 {
+		t.Error("the webhook was left on the API")
+	}
+}
+
 func TestSignedDeliveries(t *testing.T) {
 	for _, tc := range []struct {
 		name, secret string
