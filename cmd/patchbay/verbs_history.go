@@ -112,7 +112,7 @@ type runSummary struct {
 func summarize(rec model.RunRecord, reader *engine.HistoryReader) runSummary {
 	s := runSummary{ID: rec.ID, Method: rec.Method, Kind: rec.Kind, StartedAt: rec.StartedAt, OK: rec.OK}
 	if !rec.FinishedAt.IsZero() {
-		s.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Milliseconds()
+		s.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Round(time.Millisecond).Milliseconds() // as the window rounds it
 	}
 	id, errText, err := reader.Summary(rec)
 	if err != nil {
