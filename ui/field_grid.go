@@ -9,15 +9,17 @@ import (
 )
 
 // fieldColumns are the builder's Request and Response Format columns.
+// System Field and Default Value are wide enough for Cyclr_Webhook_Id and
+// {{Cyclr_Webhook_Url}}, the values a webhook's methods hold there.
 var fieldColumns = []column{
 	{title: "Connector Field", min: 140, weight: 3},
-	{title: "System Field", min: 120, weight: 2},
-	{title: "Display Name", min: 110, weight: 2},
-	{title: "Description", min: 100, weight: 3},
+	{title: "System Field", min: 165, weight: 2},
+	{title: "Display Name", min: 100, weight: 2},
+	{title: "Description", min: 90, weight: 3},
 	{title: "Hidden"},
 	{title: "Optional"},
 	{title: "Data Type", min: 116},
-	{title: "Default Value", min: 140, weight: 3},
+	{title: "Default Value", min: 185, weight: 3},
 }
 
 // fieldGrid edits a Request Format or Response Format grid in place.

@@ -29,9 +29,14 @@ func newFieldsTab(ed *methodEditor) *fieldsTab {
 }
 
 func (t *fieldsTab) buildUI() fyne.CanvasObject {
-	t.requestItem = container.NewTabItem(model.GridRequest, t.request.buildUI())
-	t.responseItem = container.NewTabItem(model.GridResponse, t.response.buildUI())
+	// As the method editor's tabs: made before the grids go in, so that
+	// each grid is drawn once and the hidden one not again (tabContent).
+	request, response := newTabContent(), newTabContent()
+	t.requestItem = container.NewTabItem(model.GridRequest, request)
+	t.responseItem = container.NewTabItem(model.GridResponse, response)
 	t.grids = container.NewAppTabs(t.requestItem, t.responseItem)
+	request.setContent(t.request.buildUI())
+	response.setContent(t.response.buildUI())
 	t.webhookNote = &widget.Label{
 		Text:       "A Webhook method has only a Request Format: the fields of the payload the API posts to the webhook.",
 		Importance: widget.LowImportance,

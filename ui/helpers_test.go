@@ -16,7 +16,7 @@ import (
 )
 
 // openStore opens (or creates) a real SQLite database for a test.
-func openStore(t *testing.T, path string) *store.DB {
+func openStore(t testing.TB, path string) *store.DB {
 	t.Helper()
 	db, err := store.Open(path)
 	if err != nil {
@@ -28,14 +28,14 @@ func openStore(t *testing.T, path string) *store.DB {
 
 // newStore opens a new database under the test's temporary directory and
 // returns it with its path.
-func newStore(t *testing.T) (*store.DB, string) {
+func newStore(t testing.TB) (*store.DB, string) {
 	path := filepath.Join(t.TempDir(), "patchbay.db")
 	return openStore(t, path), path
 }
 
 // newWindow builds the window over st, with Lint running at once after
 // each edit, at the size the issue asks the window to be readable at.
-func newWindow(t *testing.T, a fyne.App, st model.Connectors) *MainWindow {
+func newWindow(t testing.TB, a fyne.App, st model.Connectors) *MainWindow {
 	t.Helper()
 	m := newMainWindow(context.Background(), a, Deps{Store: st})
 	m.lintDelay = 0
@@ -45,7 +45,7 @@ func newWindow(t *testing.T, a fyne.App, st model.Connectors) *MainWindow {
 }
 
 // seedExample stores the bundled example connector under a name.
-func seedExample(t *testing.T, st *store.DB, name string) *model.Connector {
+func seedExample(t testing.TB, st *store.DB, name string) *model.Connector {
 	t.Helper()
 	c, err := model.Import(assets.ExampleConnector)
 	if err != nil {

@@ -63,18 +63,26 @@ func (ed *methodEditor) connector() *model.Connector { return ed.host.open.conn 
 func (ed *methodEditor) buildUI() fyne.CanvasObject {
 	var header fyne.CanvasObject
 	ed.title, header = editorHeader("", "")
-	ed.items = []*container.TabItem{
-		container.NewTabItem(model.TabSettings, ed.settings.buildUI()),
-		container.NewTabItem(model.TabRateLimits, ed.rates.buildUI()),
-		container.NewTabItem(model.TabFieldMappings, ed.fields.buildUI()),
-		container.NewTabItem(model.TabParameters, ed.params.buildUI()),
-		container.NewTabItem(model.TabScript, ed.script.buildUI()),
-		container.NewTabItem("Test", ed.test.buildUI()),
+	// The tabs are made and the right one chosen before their contents go
+	// in, so that each content is drawn once (see tabContent).
+	names := []string{model.TabSettings, model.TabRateLimits, model.TabFieldMappings, model.TabParameters, model.TabScript, "Test"}
+	contents := make([]*tabContent, len(names))
+	ed.items = make([]*container.TabItem, len(names))
+	for i, name := range names {
+		contents[i] = newTabContent()
+		ed.items[i] = container.NewTabItem(name, contents[i])
 	}
 	ed.tabs = container.NewAppTabs(ed.items...)
-	ed.tabs.OnSelected = ed.onTabSelected
-	if t := ed.host.methodTab; t > 0 && t < len(ed.items) {
+	t := ed.host.methodTab
+	if t > 0 && t < len(ed.items) {
 		ed.tabs.SelectIndex(t)
+	}
+	for i, build := range []func() fyne.CanvasObject{ed.settings.buildUI, ed.rates.buildUI, ed.fields.buildUI, ed.params.buildUI, ed.script.buildUI, ed.test.buildUI} {
+		contents[i].setContent(build())
+	}
+	ed.tabs.OnSelected = ed.onTabSelected
+	if t > 0 && t < len(ed.items) {
+		ed.onTabSelected(ed.items[t])
 	}
 	ed.updateTitle()
 	return container.NewBorder(container.NewPadded(header), nil, nil, nil, ed.tabs)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -216,8 +217,11 @@ func (m *MainWindow) show(method int) {
 		m.methEd = newMethodEditor(m, method)
 		content = m.methEd.buildUI()
 	}
+	// Laid out and drawn, not refreshed: a Container's Refresh redraws all
+	// it holds, and the new editor's contents were drawn as they were made.
 	m.editor.Objects = []fyne.CanvasObject{content}
-	m.editor.Refresh()
+	content.Resize(m.editor.Size())
+	canvas.Refresh(m.editor)
 	if m.open != nil {
 		m.sidebar.selectNode(nodeID(m.open.key, method))
 	} else {
