@@ -37,18 +37,19 @@ type paramRow struct {
 }
 
 func paramColumns(connector bool) []column {
+	// Values is wide enough for a BaseUrl such as http://127.0.0.1:8089.
 	cols := []column{
 		{title: "Target Type", min: 130},
-		{title: "Target Name", min: 120, weight: 3},
-		{title: "Display Name", min: 100, weight: 2},
-		{title: "Description", min: 90, weight: 3},
+		{title: "Target Name", min: 110, weight: 3},
+		{title: "Display Name", min: 90, weight: 2},
+		{title: "Description", min: 100, weight: 3},
 		{title: "Hidden"},
 		{title: "Optional"},
 	}
 	if connector {
 		cols = append(cols, column{title: "Sensitive"}, column{title: "Account\nConnector\nProperty"})
 	}
-	return append(cols, column{title: "Values", min: 150, weight: 3})
+	return append(cols, column{title: "Values", min: 195, weight: 3})
 }
 
 func newParamGrid(host *MainWindow, params func() *[]model.Parameter, changed func(), connector bool) *paramGrid {
