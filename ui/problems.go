@@ -25,7 +25,7 @@ type problemsPanel struct {
 // The editor's share of the height with the problems panel open, and with
 // it shut to its title (the split keeps the panel's least height).
 const (
-	problemsOpen = 0.84
+	problemsOpen = 0.74
 	problemsShut = 1.0
 )
 
