@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -60,6 +61,8 @@ type usageError struct {
 	verb string
 	msg  string
 	help bool
+	// flags are the verb's flags, listed with the help.
+	flags *flag.FlagSet
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -108,6 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, &ue) && ue.help:
 		fmt.Fprintf(stdout, "usage: %s\n\n%s\n", usageOf(v, ""), v.summary)
+		if ue.flags != nil {
+			printFlags(stdout, ue.flags, usageOf(v, ""))
+		}
 		if out.err != nil {
 			fmt.Fprintf(stderr, "patchbay %s: writing the output: %v\n", v.name, out.err)
 			return exitFailed
@@ -131,6 +137,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+}
+
+// printFlags lists a verb's flags, each with what it does, and with its
+// argument named as the usage line names it (--tab TAB); --db, which every
+// verb takes, is left to the main help.
+func printFlags(w io.Writer, fs *flag.FlagSet, usage string) {
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "db" {
+			return
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		dashes := "--"
+		if len(f.Name) == 1 {
+			dashes = "-"
+		}
+		arg, text := flag.UnquoteUsage(f)
+		if m := regexp.MustCompile(regexp.QuoteMeta(dashes+f.Name) + ` ([A-Z][A-Z_=:.]*)`).FindStringSubmatch(usage); m != nil {
+			arg = m[1]
+		}
+		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(dashes+f.Name+" "+arg), text)
+	})
 }
 
 // leadingFlags splits off the flags before the verb: --db PATH (or
@@ -194,7 +225,7 @@ func parseFlags(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, 
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &usageError{verb: fs.Name(), help: true}
+				return nil, &usageError{verb: fs.Name(), help: true, flags: fs}
 			}
 			return nil, &usageError{verb: fs.Name(), msg: flagError(fs, err)}
 		}
@@ -240,6 +271,16 @@ func runHelp(ctx context.Context, env *cliEnv, args []string) error {
 			return &usageError{verb: "help", msg: fmt.Sprintf("unknown verb %q", pos[0])}
 		}
 		fmt.Fprintf(env.stdout, "usage: %s\n\n%s\n", usageOf(v, ""), v.summary)
+		// The verb's flags, as its own -h lists them (webhook's are its
+		// test's): every verb reads its flags before it does anything.
+		ask := []string{"-h"}
+		if v.name == "webhook" {
+			ask = []string{"test", "-h"}
+		}
+		var ue *usageError
+		if err := v.run(ctx, env, ask); errors.As(err, &ue) && ue.help && ue.flags != nil {
+			printFlags(env.stdout, ue.flags, usageOf(v, ""))
+		}
 		return nil
 	}
 	fmt.Fprint(env.stdout, "Patchbay designs HTTP API connectors and tests their webhooks.\n\nusage: patchbay [VERB] [ARGS] [--db PATH]\n\n")

@@ -468,6 +468,12 @@ func TestFlagsBeforeTheVerb(t *testing.T) {
 		{[]string{"list", "-h"}, "usage: patchbay list\n\nlist connectors"},
 		{[]string{"webhook", "--help"}, "usage: patchbay webhook test CONNECTOR METHOD"},
 		{[]string{"export", "--help"}, "--include-secrets"},
+		// A verb's help lists its flags, their arguments named as in the
+		// usage line.
+		{[]string{"export", "--help"}, "\n  -o FILE\n      write to FILE instead of standard output\n"},
+		{[]string{"gui", "-h"}, "\n  --tab TAB\n      open this tab of the method (Settings, Rate Limits, Field Mappings,"},
+		{[]string{"help", "gui"}, "\n  --tab TAB\n      open this tab of the method (Settings, Rate Limits, Field Mappings,"},
+		{[]string{"help", "webhook"}, "\n  --trigger METHOD\n      an Action method that makes the API send an event\n"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), tc.args, &out, &errOut); code != exitOK || !strings.Contains(out.String(), tc.want) {
