@@ -148,7 +148,9 @@ func BenchmarkLifecycleOwnWork(b *testing.B) {
 	client := &http.Client{Transport: cannedAPI{}}
 	sideBySide(b, "bare", "lifecycle", "lifecycle/bare",
 		func() error { return bareLifecycle(client, "http://127.0.0.1:9", 0) },
-		func() error { return runLifecycle(&engine.Runner{Connector: c, Account: account, Client: canned}, ledger) })
+		func() error {
+			return runLifecycle(&engine.Runner{Connector: c, Account: account, Client: canned}, ledger)
+		})
 }
 
 // handWrittenLifecycle is the example's lifecycle written by hand for it

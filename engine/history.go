@@ -73,6 +73,18 @@ func FromHistory(rec model.RunRecord, c *model.Connector, account map[string]str
 	return NewHistoryReader(c, account).Read(rec)
 }
 
+// MaskedAgain is the result as FromHistory would read it back, whole:
+// masked again with the secrets c and its account values have now, for
+// showing a run again after the connector changed (a value made
+// Sensitive since).
+func (res *Result) MaskedAgain(c *model.Connector, account map[string]string) (*Result, error) {
+	log, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	return FromHistory(model.RunRecord{Connector: res.Connector, Method: res.Method, Log: log}, c, account)
+}
+
 // HistoryReader reads runs back from the history, masked again with the
 // secrets one connector and its account values have now: a parameter made
 // Sensitive, or an account value that became a secret, after a run was

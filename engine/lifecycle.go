@@ -455,19 +455,29 @@ func missingNote(missing []string, in string) string {
 // made (a malformed {{Mergefield}} in its Endpoint, a value it needs and
 // has none of, missing credentials): its step would fail before sending,
 // and a webhook created now could not be deleted. It is prepared as the
-// delete will be, after the run's access token, with a stand-in for the id
-// the create returns; nothing is sent.
+// delete will be, after the run's access token, with stand-ins for the id
+// the create returns, and refused only when it cannot be made with any of
+// them; nothing is sent.
 func (r *Runner) deletePrepares(del *model.Method, url string) error {
-	system := map[string]string{model.SystemFieldWebhookURL: url, model.SystemFieldWebhookID: standInID}
-	if _, err := Prepare(r.Connector, del, Values{Inputs: r.inputs(), Account: r.account(), System: system, names: r.names}); err != nil {
-		return fmt.Errorf("%w; the Delete Webhook Method's request could not be made, so the webhook could not be deleted; no webhook was created", err)
+	var first error
+	for _, id := range standInIDs {
+		system := map[string]string{model.SystemFieldWebhookURL: url, model.SystemFieldWebhookID: id}
+		_, err := Prepare(r.Connector, del, Values{Inputs: r.inputs(), Account: r.account(), System: system, names: r.names})
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	return nil
+	return fmt.Errorf("%w; the Delete Webhook Method's request could not be made, so the webhook could not be deleted; no webhook was created", first)
 }
 
-// standInID stands in for a webhook's id where the delete is prepared
-// before the webhook exists: a number, which any id field takes.
-const standInID = "1"
+// standInIDs stand in for a webhook's id where the delete is prepared
+// before the webhook exists: a number, which any id field takes, and a URL,
+// for an API whose id is the webhook's own address (a Delete Webhook
+// Method whose Endpoint is {{Cyclr_Webhook_Id}}).
+var standInIDs = []string{"1", "https://webhook.invalid/hooks/1"}
 
 // deliveryStep runs the trigger, if any, and waits for a delivery, maps it
 // and puts it in the result.

@@ -695,3 +695,17 @@ func TestLifecycleRefusesADeleteThatCannotBeMade(t *testing.T) {
 		})
 	}
 }
+
+// An API whose webhook id is the webhook's own address: the Delete Webhook
+// Method's Endpoint is the id alone, which a number cannot stand in for
+// before the create; the lifecycle goes ahead and deletes it.
+func TestLifecycleDeleteEndpointIsTheID(t *testing.T) {
+	api := &hooksAPI{create: func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"data": {"webhook": {"id": "http://`+r.Host+`/v2/hooks/wh_1"}}}`)
+	}}
+	res, rows := hooksRun(t, api, func(c *model.Connector) { c.Methods[1].Endpoint = "{{Cyclr_Webhook_Id}}" }, &memLedger{})
+	if creates, deletes := api.counts(); !res.OK || creates != 1 || deletes != 1 || len(rows) != 0 {
+		t.Fatalf("ok=%t, %d creates, %d deletes, pending %+v: %s", res.OK, creates, deletes, rows, res.Error)
+	}
+}

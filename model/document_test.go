@@ -470,3 +470,29 @@ func TestSecretsWritten(t *testing.T) {
 		t.Errorf("without the account values: %d places, want the 3 of the parameters' values", len(fs))
 	}
 }
+
+// A secret spelled only in the document's own text (a key, the format
+// marker) is no secret written by the author: the export goes, and lint
+// lists nothing.
+func TestSecretOnlyInTheDocumentsOwnText(t *testing.T) {
+	c := &Connector{Name: "Demo", Authentication: []Authentication{{AuthName: "Basic", AuthType: AuthBasic}},
+		Methods: []Method{{Name: "Get", MethodType: MethodAction, HttpMethod: "GET", Endpoint: "https://api.example.com/x"}}}
+	account := map[string]string{SystemFieldAuthPassword: "connector"}
+	if fs := SecretsWritten(c, account); len(fs) != 0 {
+		t.Fatalf("lint: %v", fs)
+	}
+	if _, err := Export(c, ExportOptions{Account: account}); err != nil {
+		t.Errorf("refused, though lint finds nothing: %v", err)
+	}
+}
+
+// A secret in a signature's Prefix is named where the window shows it.
+func TestSecretInTheSignaturePrefix(t *testing.T) {
+	const sig = "whsec-signing-77"
+	c := &Connector{Name: "Hooks", Parameters: []Parameter{{TargetType: TargetMergeField, TargetName: "Sig", Values: []string{sig}}},
+		Methods: []Method{{Name: "Hook", MethodType: MethodWebhook, WebhookSignature: SignatureCheck{Header: "X-Sig", Prefix: sig + "=", SecretParameter: "Sig"}}}}
+	fs := SecretsWritten(c, nil)
+	if len(fs) != 1 || fs[0].At.JSONPath() != "Methods[0].WebhookSignature.Prefix" || fs[0].At.Where() != "Method 'Hook' › Settings › Signature Prefix" {
+		t.Errorf("%+v", fs)
+	}
+}

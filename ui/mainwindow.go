@@ -90,7 +90,7 @@ type MainWindow struct {
 	lintDelay time.Duration
 	// later runs f on the window's goroutine after d: time.AfterFunc and
 	// fyne.Do, which tests replace to run it when they say.
-	later func(d time.Duration, f func())
+	later     func(d time.Duration, f func())
 	lintTimer *time.Timer
 	// checkingScripts is set while scripts are parsed for lint off the
 	// window's goroutine; scriptsTried are the texts the last such round

@@ -82,6 +82,15 @@ func (t *testTab) showNotRun() {
 	host := t.ed.host
 	if host.open != nil && host.methEd == t.ed {
 		if res := host.open.lastRuns[t.ed.method().Name]; res != nil {
+			// Masked again: a value may have been made Sensitive since.
+			again, err := res.MaskedAgain(host.open.conn, host.open.account)
+			if err != nil {
+				t.clearResults()
+				t.state.SetText("")
+				t.showProblem(err.Error())
+				return
+			}
+			res = again
 			t.clearResults()
 			for _, s := range res.Steps {
 				t.showStep(s)
@@ -103,7 +112,6 @@ const (
 	notRunYet  = "Not run yet."
 	notRunHere = "Not run in this window yet: choose one of its earlier runs in the list on the left to see it."
 )
-
 
 // onHistoryChosen shows the chosen run in place of the last one.
 func (t *testTab) onHistoryChosen(label string) {

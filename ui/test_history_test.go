@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,37 @@ func TestTestTab_LastRunShownAgain(t *testing.T) {
 		back.selectTab(tabTest)
 		if s := back.test.state.Text; !strings.HasPrefix(s, "The last run in this window, at ") || !strings.Contains(s, ". Passed in ") || len(back.test.steps.Items) != 1 || back.test.last == nil {
 			t.Errorf("Create Order again: %q with %d steps", s, len(back.test.steps.Items))
+		}
+	})
+}
+
+// A last run shown again is masked with the secrets the connector has now:
+// a value made Sensitive after the run does not show in it.
+func TestTestTab_LastRunMaskedAgain(t *testing.T) {
+	const email = "bo-masked@example.com"
+	_, _, _, m, ed := sandboxTest(t, "Create Order", nil)
+	fyne.DoAndWait(func() {
+		typeInput(t, ed.test, "Customer email", email)
+		ed.test.onRun()
+	})
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if b, _ := json.Marshal(ed.test.last); !strings.Contains(string(b), email) {
+			t.Fatal("the run does not show the email at all")
+		}
+		m.open.conn.Parameters = append(m.open.conn.Parameters, model.Parameter{TargetType: model.TargetMergeField, TargetName: "Email", IsSensitive: true, Values: []string{email}})
+		m.changed()
+		openMethod(t, m, "New Order")
+		back := openMethod(t, m, "Create Order")
+		back.selectTab(tabTest)
+		if back.test.last == nil {
+			t.Fatal("the last run is not shown again")
+		}
+		if b, _ := json.Marshal(back.test.last); strings.Contains(string(b), email) {
+			t.Errorf("a value made Sensitive since shows in the last run")
+		}
+		if markup := test.RenderToMarkup(m.win.Canvas()); strings.Contains(markup, email) {
+			t.Errorf("the window shows a value made Sensitive since")
 		}
 	})
 }

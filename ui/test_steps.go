@@ -273,7 +273,9 @@ func (t *testTab) confirmForget(rec model.WebhookRecord) {
 // forget marks a row whose webhook the author removed by hand.
 func (t *testTab) forget(rec model.WebhookRecord) {
 	host := t.ed.host
-	if err := host.deps.Ledger.MarkWebhookRemoved(host.ctx, rec.ID); err != nil {
+	if err := host.deps.Ledger.MarkWebhookRemoved(host.ctx, rec.ID); model.ErrorCodeOf(err) == model.EConflict {
+		host.setStatus(widget.MediumImportance, "Webhook %s was deleted meanwhile, by a cleanup on the command line or 'webhook forget'.", rec.WebhookID)
+	} else if err != nil {
 		host.showError(err)
 	} else {
 		id := rec.WebhookID

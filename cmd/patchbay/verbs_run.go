@@ -582,7 +582,10 @@ func runWebhookForget(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.MarkWebhookRemoved(ctx, row); err != nil {
+	if err := db.MarkWebhookRemoved(ctx, row); model.ErrorCodeOf(err) == model.EConflict {
+		fmt.Fprintf(env.stdout, "row %d was deleted already; nothing changed\n", row)
+		return nil
+	} else if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "row %d is marked removed by hand; Patchbay will not try to delete its webhook again\n", row)

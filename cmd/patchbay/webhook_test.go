@@ -355,6 +355,9 @@ func TestWebhookForget(t *testing.T) {
 	if out := c.must("webhook", "cleanup"); !strings.Contains(out, "no pending webhooks") {
 		t.Errorf("after forget: %s", out)
 	}
+	if out := c.must("webhook", "forget", fmt.Sprint(rec.ID)); !strings.Contains(out, fmt.Sprintf("row %d was deleted already; nothing changed", rec.ID)) {
+		t.Errorf("forget again: %s", out)
+	}
 	if out := c.must("webhook", "list"); !strings.Contains(out, "removed by hand, marked ") || strings.Contains(out, "  deleted ") {
 		t.Errorf("list after forget shows the row as deleted by Patchbay:\n%s", out)
 	}

@@ -90,7 +90,8 @@ func (db *DB) MarkWebhookDeleted(ctx context.Context, id int64) error {
 }
 
 // MarkWebhookRemoved marks the ledger row deleted now by hand (see
-// model.WebhookRecord.RemovedByHand), as MarkWebhookDeleted does.
+// model.WebhookRecord.RemovedByHand), as MarkWebhookDeleted does. A row
+// deleted already is left as it is, with an EConflict error.
 func (db *DB) MarkWebhookRemoved(ctx context.Context, id int64) error {
 	return db.updateWebhook(ctx, id, "mark webhook removed",
 		`UPDATE webhook_ledger SET deleted_at = ?, removed_by_hand = 1, last_error = '', owner = '' WHERE id = ? AND deleted_at IS NULL`,
@@ -133,7 +134,9 @@ func (db *DB) updateWebhook(ctx context.Context, id int64, what, query string, a
 			return model.Errorf(model.ENotFound, "no webhook ledger row %d", id)
 		case err != nil:
 			return fmt.Errorf("%s %d: %w", what, id, err)
-		case what != "mark webhook deleted" && what != "mark webhook removed":
+		case what == "mark webhook removed":
+			return model.Errorf(model.EConflict, "webhook ledger row %d is not pending: it was deleted already, and nothing changed", id)
+		case what != "mark webhook deleted":
 			return model.Errorf(model.EConflict, "%s %d: the row was marked deleted meanwhile ('patchbay webhook forget', or Mark removed in the window)", what, id)
 		}
 	}

@@ -106,12 +106,8 @@ func TestWebhookLedger(t *testing.T) {
 	if removed.ID != recs[0].ID || removed.Pending() || !removed.RemovedByHand || removed.LastError != "" {
 		t.Errorf("removed row: got %+v", removed)
 	}
-	if err := db.MarkWebhookRemoved(ctx, recs[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MarkWebhookRemoved(ctx, recs[1].ID); err != nil {
-		t.Fatal(err)
-	}
+	wantCode(t, db.MarkWebhookRemoved(ctx, recs[0].ID), model.EConflict)
+	wantCode(t, db.MarkWebhookRemoved(ctx, recs[1].ID), model.EConflict)
 	if all := list(false); !reflect.DeepEqual(all[2], removed) || all[1].RemovedByHand {
 		t.Errorf("marking again changed the rows: %+v", all)
 	}
