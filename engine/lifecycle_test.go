@@ -572,28 +572,12 @@ func TestRepeatedKeyReadLastAsCyclrDoes(t *testing.T) {
 func TestDeliveryFilteredSaysWhy(t *testing.T) {
 	for _, ev := range []string{"before_webhook", "after_webhook"} {
 		t.Run(ev, func(t *testing.T) {
-			_, base := startSandbox(t)
-			c := exampleConnector(t)
-			c.Method("New Order").Script = "function " + ev + "() { console.log('event ' + method_request.event); return false; }"
-			r := &engine.Runner{
-				Connector: c,
-				Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
-					"SigningSecret": sandbox.DefaultSigningSecret},
-				Inputs: map[string]string{"CustomerEmail": "ada@example.com", "Total": "12.50"},
-			}
-			res := r.RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: 5 * time.Second})
-			if !res.OK || res.Delivery == nil {
-				t.Fatalf("ok=%t: %s", res.OK, res.Error)
-			}
+			res, step := exampleDelivery(t, func(wm *model.Method) {
+				wm.Script = "function " + ev + "() { console.log('event ' + method_request.event); return false; }"
+			})
 			d := res.Delivery
 			if !d.Filtered || d.FilteredBy != ev || len(d.Mapped) != 0 || !slices.Contains(d.Console, "method 'New Order' script: event order.created") {
 				t.Errorf("delivery %+v", d)
-			}
-			var step *engine.Step
-			for _, s := range res.Steps {
-				if s.Name == "Receive delivery" {
-					step = s
-				}
 			}
 			if want := "method 'New Order' script, " + ev + " returned false: the event was filtered out, and nothing was mapped"; step == nil || step.Note != want {
 				t.Errorf("the delivery's step %+v, want the note %q", step, want)
@@ -605,13 +589,27 @@ func TestDeliveryFilteredSaysWhy(t *testing.T) {
 // A delivery that lacks fields the Request Format does not mark Optional
 // passes, and its step says which, as a hint at a path with a mistake.
 func TestDeliveryLackingRequiredFieldsSaysWhich(t *testing.T) {
+	_, step := exampleDelivery(t, func(wm *model.Method) {
+		wm.RequestFormat.Fields = append(wm.RequestFormat.Fields,
+			model.Field{ConnectorField: "data.custmer.email", DataType: model.FieldText},
+			model.Field{ConnectorField: "data.coupon", DataType: model.FieldText, IsOptional: true},
+			model.Field{ConnectorField: "data.totl", DataType: model.FieldDecimal})
+	})
+	want := "data.custmer.email, data.totl, which the Request Format does not mark Optional, were not in the delivery: check their Connector Field paths, or mark them Optional"
+	if step == nil || step.Note != want {
+		t.Errorf("the delivery's step %+v, want the note %q", step, want)
+	}
+}
+
+// exampleDelivery runs the example's New Order lifecycle against the
+// sandbox, with Create Order as its trigger and New Order edited as edit
+// says, and returns the result, which must pass with a delivery, and the
+// delivery's step.
+func exampleDelivery(t *testing.T, edit func(wm *model.Method)) (*engine.Result, *engine.Step) {
+	t.Helper()
 	_, base := startSandbox(t)
 	c := exampleConnector(t)
-	wm := c.Method("New Order")
-	wm.RequestFormat.Fields = append(wm.RequestFormat.Fields,
-		model.Field{ConnectorField: "data.custmer.email", DataType: model.FieldText},
-		model.Field{ConnectorField: "data.coupon", DataType: model.FieldText, IsOptional: true},
-		model.Field{ConnectorField: "data.totl", DataType: model.FieldDecimal})
+	edit(c.Method("New Order"))
 	r := &engine.Runner{
 		Connector: c,
 		Account: map[string]string{"BaseUrl": base, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey,
@@ -628,8 +626,5 @@ func TestDeliveryLackingRequiredFieldsSaysWhich(t *testing.T) {
 			step = s
 		}
 	}
-	want := "data.custmer.email, data.totl, which the Request Format does not mark Optional, were not in the delivery: check their Connector Field paths, or mark them Optional"
-	if step == nil || step.Note != want {
-		t.Errorf("the delivery's step %+v, want the note %q", step, want)
-	}
+	return res, step
 }

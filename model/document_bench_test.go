@@ -55,6 +55,17 @@ func BenchmarkExportImport(b *testing.B) {
 	b.ReportMetric(float64(imp.Nanoseconds())/float64(b.N), "import-ns/op")
 }
 
+// manySecrets is the generated benchmark connector with 500 Sensitive
+// values more, and account values with two secrets.
+func manySecrets() (*model.Connector, map[string]string) {
+	c := modeltest.Connector(modeltest.BenchMethods, modeltest.BenchFields)
+	for i := range 500 {
+		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: fmt.Sprintf("X-Secret-%d", i),
+			IsSensitive: true, Values: []string{fmt.Sprintf("sk_%04d_a8f3b2c1d9e7", i)}})
+	}
+	return c, map[string]string{model.SystemFieldAuthAPIKey: "sk_live_account_key_0001", model.SystemFieldAuthPassword: "correct horse battery"}
+}
+
 // BenchmarkExportSecretCheck measures Export as the command line and the
 // window run it, with the account and without IncludeSecrets, so that the
 // document is searched for every secret it must not hold (secretsLeftIn),
@@ -62,12 +73,7 @@ func BenchmarkExportImport(b *testing.B) {
 // generated connector with 500 Sensitive values more and an account: the
 // ratio is what the search costs.
 func BenchmarkExportSecretCheck(b *testing.B) {
-	c := modeltest.Connector(modeltest.BenchMethods, modeltest.BenchFields)
-	for i := range 500 {
-		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: fmt.Sprintf("X-Secret-%d", i),
-			IsSensitive: true, Values: []string{fmt.Sprintf("sk_%04d_a8f3b2c1d9e7", i)}})
-	}
-	account := map[string]string{model.SystemFieldAuthAPIKey: "sk_live_account_key_0001", model.SystemFieldAuthPassword: "correct horse battery"}
+	c, account := manySecrets()
 	checked := model.ExportOptions{Account: account}
 	if _, err := model.Export(c, checked); err != nil {
 		b.Fatal(err)
@@ -86,12 +92,7 @@ func BenchmarkExportSecretCheck(b *testing.B) {
 // itself, for the generated connector with 500 Sensitive values more and
 // an account: the ratio is what the search adds to a lint.
 func BenchmarkSecretsWritten(b *testing.B) {
-	c := modeltest.Connector(modeltest.BenchMethods, modeltest.BenchFields)
-	for i := range 500 {
-		c.Parameters = append(c.Parameters, model.Parameter{TargetType: model.TargetHttpHeader, TargetName: fmt.Sprintf("X-Secret-%d", i),
-			IsSensitive: true, Values: []string{fmt.Sprintf("sk_%04d_a8f3b2c1d9e7", i)}})
-	}
-	account := map[string]string{model.SystemFieldAuthAPIKey: "sk_live_account_key_0001", model.SystemFieldAuthPassword: "correct horse battery"}
+	c, account := manySecrets()
 	if fs := model.SecretsWritten(c, account); len(fs) != 0 {
 		b.Fatalf("the generated connector holds secrets: %v", fs)
 	}
