@@ -113,7 +113,57 @@ type MainWindow struct {
 // connector that was open last time (or the first one) and returns the
 // window, ready to show.
 func NewMainWindow(ctx context.Context, a fyne.App, deps Deps) fyne.Window {
-	return newMainWindow(ctx, a, deps).win
+	m := newMainWindow(ctx, a, deps)
+	m.watchStore(storeWatchEvery)
+	return m.win
+}
+
+// storeWatchEvery is how often the window looks whether another Patchbay
+// changed the list of connectors.
+const storeWatchEvery = 2 * time.Second
+
+// watchStore shows the connectors another Patchbay (the command line's
+// import, another window) saved or deleted: every so often, while the
+// window is open, it reads the list again and, when it differs from the
+// one shown, shows it. The connector open here is left as it is edited.
+func (m *MainWindow) watchStore(every time.Duration) {
+	stop := make(chan struct{})
+	m.win.SetOnClosed(func() { close(stop) })
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-m.ctx.Done():
+				return
+			case <-t.C:
+			}
+			list, err := m.store.ListConnectors(m.ctx)
+			if err != nil {
+				continue // a database busy or gone: the next look, or the author's next step, says so
+			}
+			fyne.Do(func() { m.showStored(list) })
+		}
+	}()
+}
+
+// showStored shows list, the connectors as the store has them now, in the
+// sidebar if it differs from the list shown.
+func (m *MainWindow) showStored(list []model.ConnectorSummary) {
+	if !sameConnectors(list, m.stored) {
+		m.stored = list
+		m.sidebar.refresh()
+	}
+}
+
+// sameConnectors reports whether two lists of connectors name the same
+// ones, saved at the same moments.
+func sameConnectors(a, b []model.ConnectorSummary) bool {
+	return slices.EqualFunc(a, b, func(x, y model.ConnectorSummary) bool {
+		return x.ID == y.ID && x.Name == y.Name && x.UpdatedAt.Equal(y.UpdatedAt)
+	})
 }
 
 func newMainWindow(ctx context.Context, a fyne.App, deps Deps) *MainWindow {

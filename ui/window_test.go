@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -244,5 +245,42 @@ func TestHintSaysWhichLinesAreWarnings(t *testing.T) {
 	showHint(h, []model.Finding{{Severity: model.SeverityWarning, At: model.Location{Line: 4}, Message: "never runs"}}, byLine)
 	if want := "line 4: never runs"; h.Text != want || h.Importance != widget.WarningImportance {
 		t.Errorf("warnings alone: %q (importance %v), want %q", h.Text, h.Importance, want)
+	}
+}
+
+// A connector another Patchbay saves (the command line's import) shows in
+// the sidebar when the window next looks at the store, and one it deletes
+// goes; the connector open here stays open.
+func TestShowStored(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	look := func() {
+		list, err := st.ListConnectors(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fyne.DoAndWait(func() { m.showStored(list) })
+	}
+	shown := func() string {
+		var markup string
+		fyne.DoAndWait(func() { markup = test.RenderToMarkup(m.win.Canvas()) })
+		return markup
+	}
+	seedExample(t, st, "Imported Elsewhere")
+	if strings.Contains(shown(), "Imported Elsewhere") {
+		t.Fatal("the sidebar shows the new connector before the window looked")
+	}
+	look()
+	if !strings.Contains(shown(), "Imported Elsewhere") {
+		t.Error("the sidebar does not show a connector saved by another Patchbay")
+	}
+	if err := st.DeleteConnector(context.Background(), "Imported Elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	look()
+	if markup := shown(); strings.Contains(markup, "Imported Elsewhere") || m.open == nil || m.open.storedName != "Example" {
+		t.Errorf("after a delete elsewhere: the sidebar still shows it, or the open connector changed (%v)", m.open)
 	}
 }
