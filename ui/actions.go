@@ -101,8 +101,11 @@ func (m *MainWindow) onDelete() {
 		if n := m.pendingDeletes(m.open.storedName, name, m.open.conn); n > 0 {
 			text += fmt.Sprintf("\n\nStill to be deleted with it: %s in the webhook ledger.\nWithout it Patchbay cannot delete those: retry from the Test tab first.", plural(n, "webhook"))
 		}
+		o := m.open
 		dialog.ShowConfirm("Delete method", text, func(ok bool) {
-			if ok {
+			// Only the method asked about, in the connector it was asked
+			// in: nothing else if that is no longer open.
+			if ok && m.open == o && j < len(o.conn.Methods) && o.conn.Methods[j].Name == name {
 				m.deleteMethod(j)
 			}
 		}, m.win)
@@ -113,8 +116,9 @@ func (m *MainWindow) onDelete() {
 	if n := m.pendingWebhooks(m.open.storedName); n > 0 {
 		text += fmt.Sprintf("\n\n%d webhooks it created are not deleted yet, and without the connector\nPatchbay cannot delete them: retry them from the Test tab first.", n)
 	}
+	o := m.open
 	dialog.ShowConfirm("Delete connector", text, func(ok bool) {
-		if ok {
+		if ok && m.open == o { // the connector asked about, still open
 			m.deleteConnector()
 		}
 	}, m.win)

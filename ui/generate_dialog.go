@@ -151,6 +151,9 @@ func (d *generateDialog) onAdd() {
 		}
 	}
 	d.dlg.Hide()
+	if host := d.grid.ed.host; host.methEd != d.grid.ed {
+		return // the method it was opened on is no longer open
+	}
 	d.grid.addFields(add)
 	d.grid.ed.host.setStatus(widget.MediumImportance, "Added %s to the %s.", plural(len(add), "field"), d.grid.grid)
 }

@@ -155,9 +155,10 @@ func (g *paramGrid) onEditValues(i int) {
 		bottom = multiline
 	}
 	content := container.NewBorder(widget.NewLabel("One value a line: the first is the value, the others the choices offered."), bottom, nil, nil, e)
+	o := g.host.open
 	d := dialog.NewCustomConfirm("Values of "+p.TargetName, "Set", "Cancel", content, func(ok bool) {
-		if !ok {
-			return
+		if !ok || g.host.open != o || i >= len(*g.params()) {
+			return // the connector it was opened on is no longer open
 		}
 		var vs []string
 		for _, line := range strings.Split(e.Text, "\n") {

@@ -286,3 +286,30 @@ func TestSaveWithNothingChanged(t *testing.T) {
 		t.Errorf("Ctrl+S twice with nothing changed here overwrote the other Patchbay's save: description now %q", got.Description)
 	}
 }
+
+// A shortcut does nothing while a dialog is open: the dialog's question is
+// about what was open when it was asked. Ctrl+Shift+N under "Delete
+// method" used to open a new connector, and Yes then deleted out of it
+// and ended the window.
+func TestShortcutsWaitForTheDialog(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	openMethod(t, m, "Delete Webhook")
+	m.onDelete()
+	shortcut(m, shortcutNewConnector)
+	if m.open == nil || m.open.storedName != "Example" {
+		t.Fatalf("a shortcut under the dialog opened %v", m.open)
+	}
+	confirmDialog(t, m, true)
+	if m.open.conn.Method("Delete Webhook") != nil || len(m.open.conn.Methods) != 3 {
+		t.Errorf("methods after Yes: %v, want Delete Webhook gone", m.open.conn.Methods)
+	}
+	// Without a dialog, the shortcut works: it asks about the unsaved
+	// delete first.
+	shortcut(m, shortcutNewConnector)
+	if m.win.Canvas().Overlays().Top() == nil {
+		t.Error("with no dialog open, New connector's shortcut did nothing")
+	}
+}

@@ -58,7 +58,7 @@ func (t *toolbar) buildUI() fyne.CanvasObject {
 func (t *toolbar) mainMenu() *fyne.MainMenu {
 	h := t.host
 	item := func(label string, sc fyne.Shortcut, action func()) *fyne.MenuItem {
-		it := fyne.NewMenuItem(label, action)
+		it := fyne.NewMenuItem(label, t.unlessDialog(action))
 		it.Shortcut = sc
 		return it
 	}
@@ -101,7 +101,21 @@ func (t *toolbar) addShortcuts(c fyne.Canvas) {
 		shortcutDuplicate:    h.onDuplicate,
 		shortcutRunTest:      h.onRunTest,
 	} {
-		c.AddShortcut(sc, func(fyne.Shortcut) { action() })
+		act := t.unlessDialog(action)
+		c.AddShortcut(sc, func(fyne.Shortcut) { act() })
+	}
+}
+
+// unlessDialog is action, done only when no dialog is open: a dialog's
+// question is about what was open when it was asked, and a shortcut under
+// it (Ctrl+Shift+N, a new connector) would change that before its answer.
+// A menu closes before its item's action runs, so the menus still work.
+func (t *toolbar) unlessDialog(action func()) func() {
+	return func() {
+		if t.host.win.Canvas().Overlays().Top() != nil {
+			return
+		}
+		action()
 	}
 }
 
