@@ -340,6 +340,43 @@ func TestRenameKeepsWebhookReferences(t *testing.T) {
 	if c, _ := refs(); c != "Create Webhook" {
 		t.Errorf("after renaming the copy New Order uses %q, want the original Create Webhook", c)
 	}
+
+	// A name cleared, another method opened in between, and the name
+	// typed again: the reference follows it back.
+	ed = openMethod(t, m, "Create Webhook")
+	ed.settings.name.SetText("")
+	openMethod(t, m, "Create Order")
+	ed = openMethod(t, m, "")
+	test.Type(ed.settings.name, "Register Webhook")
+	if c, _ := refs(); c != "Register Webhook" {
+		t.Errorf("after a name cleared, left and typed again New Order uses %q, want Register Webhook", c)
+	}
+	// One the author pointed elsewhere since no longer follows.
+	m.open.conn.Method("New Order").CreateWebhookMethod = "Create Order"
+	retype(ed.settings.name, "Create Webhook")
+	if c, _ := refs(); c != "Create Order" {
+		t.Errorf("New Order, pointed at Create Order, now uses %q", c)
+	}
+}
+
+// A Method Type changed away and back restores what it set aside, also
+// when the author opened another method in between.
+func TestMethodTypeBackRestoresRequest(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, test.NewTempApp(t), st)
+	ed := openMethod(t, m, "Delete Webhook")
+	want := *ed.method()
+	ed.settings.methodType.SetSelected(string(model.MethodWebhook))
+	if got := ed.method(); got.HttpMethod != "" || got.Endpoint != "" {
+		t.Fatalf("as a Webhook method: %q %q", got.HttpMethod, got.Endpoint)
+	}
+	openMethod(t, m, "Create Order")
+	ed = openMethod(t, m, "Delete Webhook")
+	ed.settings.methodType.SetSelected(string(model.MethodAction))
+	if got := ed.method(); got.HttpMethod != want.HttpMethod || got.Endpoint != want.Endpoint || got.DataType != want.DataType {
+		t.Errorf("back to an Action: %q %q %q, want %q %q %q", got.HttpMethod, got.Endpoint, got.DataType, want.HttpMethod, want.Endpoint, want.DataType)
+	}
 }
 
 // A finding on a Response Format row of a method made a Webhook: the

@@ -38,6 +38,35 @@ type openConnector struct {
 	// each method by its name: its Test tab shows it again when the
 	// author comes back to it.
 	lastRuns map[string]*engine.Result
+	// edits keep, by method index, what a method's Settings set aside or
+	// follow while the connector is open, also when the author opens
+	// another method in between: see methodEdits.
+	edits map[int]*methodEdits
+}
+
+// methodEdits is what the Settings tab keeps of one method's editing.
+type methodEdits struct {
+	// stash keeps what a change of Method Type set aside, so that changing
+	// it back restores it.
+	stash model.Method
+	// refs are the Webhook methods' Create and Delete Webhook Methods that
+	// named this method when its name first changed; nil until then. They
+	// follow every change of the name, to nothing and back, or through
+	// another method's name on the way.
+	refs []webhookRef
+}
+
+// editsOf returns what is kept of the editing of the method at index.
+func (o *openConnector) editsOf(index int) *methodEdits {
+	if o.edits == nil {
+		o.edits = map[int]*methodEdits{}
+	}
+	e := o.edits[index]
+	if e == nil {
+		e = &methodEdits{}
+		o.edits[index] = e
+	}
+	return e
 }
 
 // keepLastRun keeps res as its method's last run in this window.
@@ -61,18 +90,44 @@ func (o *openConnector) refusedRate(index int, rate float64) string {
 // when by methods were inserted (by > 0) or deleted (by < 0) at index at:
 // the texts of deleted methods go, those after them shift.
 func (o *openConnector) methodsMoved(at, by int) {
-	moved := make(map[int]string, len(o.refusedRates))
-	for i, text := range o.refusedRates {
-		switch {
-		case i < at:
-			moved[i] = text // the connector's (-1), and methods before
-		case by < 0 && i < at-by:
-			// deleted with its method
-		default:
-			moved[i+by] = text
+	o.refusedRates = movedIndexes(o.refusedRates, at, by)
+	o.edits = movedIndexes(o.edits, at, by)
+	for _, e := range o.edits {
+		var refs []webhookRef // the Webhook methods they name move too
+		for _, r := range e.refs {
+			if i, ok := movedIndex(r.index, at, by); ok {
+				refs = append(refs, webhookRef{i, r.create})
+			}
+		}
+		if e.refs != nil && refs == nil {
+			refs = []webhookRef{}
+		}
+		e.refs = refs
+	}
+}
+
+// movedIndexes moves what a map keeps by method index when methods are
+// inserted or deleted (see methodsMoved).
+func movedIndexes[V any](m map[int]V, at, by int) map[int]V {
+	moved := make(map[int]V, len(m))
+	for i, v := range m {
+		if j, ok := movedIndex(i, at, by); ok {
+			moved[j] = v
 		}
 	}
-	o.refusedRates = moved
+	return moved
+}
+
+// movedIndex is where the method at i is after by methods were inserted
+// (by > 0) or deleted (by < 0) at at, and false if it was deleted.
+func movedIndex(i, at, by int) (int, bool) {
+	switch {
+	case i < at:
+		return i, true // the connector's (-1), and methods before
+	case by < 0 && i < at-by:
+		return 0, false // deleted with its method
+	}
+	return i + by, true
 }
 
 // keepRefusedRate keeps, or with "" forgets, the text refused for the rate

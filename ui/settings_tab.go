@@ -28,15 +28,11 @@ type settingsTab struct {
 	signature        signatureForm
 	signatureBox     fyne.CanvasObject
 	endpointRow      fyne.CanvasObject
-	// stash keeps what a change of Method Type set aside, so that changing
-	// it back restores it.
-	stash model.Method
-	// refs are the Webhook methods' Create and Delete Webhook Methods that
-	// named this method when its name first changed in this editor; nil
-	// until then. They follow every change of the name, to nothing and
-	// back, or through another method's name on the way.
-	refs []webhookRef
 }
+
+// edits is what is kept of this method's editing while its connector is
+// open (see methodEdits).
+func (t *settingsTab) edits() *methodEdits { return t.ed.host.open.editsOf(t.ed.index) }
 
 // webhookRef is a Webhook method's Create (create) or Delete Webhook
 // Method, by the Webhook method's index.
@@ -58,7 +54,7 @@ func (t *settingsTab) buildUI() fyne.CanvasObject {
 	t.methodType = &widget.Select{Options: enumStrings(model.MethodTypes), Selected: string(m.MethodType), OnChanged: t.onMethodTypeChanged}
 	t.httpMethod = &widget.Select{Options: model.HTTPMethods, Selected: m.HttpMethod, PlaceHolder: "(choose one)", OnChanged: t.onHTTPMethodChanged}
 	t.dataType = &widget.Select{Options: enumStrings(model.BodyTypes), Selected: string(m.DataType), PlaceHolder: "(choose one)", OnChanged: t.onDataTypeChanged}
-	t.endpoint = &widget.Entry{Text: m.Endpoint, PlaceHolder: "{{BaseUrl}}/orders", OnChanged: t.onEndpointChanged}
+	t.endpoint = &widget.Entry{Text: m.Endpoint, PlaceHolder: "e.g. {{BaseUrl}}/orders", OnChanged: t.onEndpointChanged}
 	t.createWebhook = &widget.Select{Selected: m.CreateWebhookMethod, PlaceHolder: "(choose a method)", OnChanged: t.onCreateWebhookChanged}
 	t.deleteWebhook = &widget.Select{Selected: m.DeleteWebhookMethod, PlaceHolder: "(choose a method)", OnChanged: t.onDeleteWebhookChanged}
 	t.ignoreAuth = &widget.Check{Text: "Ignore Authentication", Checked: m.IgnoreAuthentication, OnChanged: t.onIgnoreAuthChanged}
@@ -176,29 +172,34 @@ func (t *settingsTab) refreshWebhookChoices() {
 func (t *settingsTab) onNameChanged(s string) {
 	m := t.ed.method()
 	methods := t.ed.connector().Methods
-	if t.refs == nil {
-		t.refs = []webhookRef{}
+	e := t.edits()
+	if e.refs == nil {
+		e.refs = []webhookRef{}
 		for i := range methods {
 			if w := &methods[i]; w.MethodType == model.MethodWebhook && m.Name != "" && i != t.ed.index {
 				if w.CreateWebhookMethod == m.Name {
-					t.refs = append(t.refs, webhookRef{i, true})
+					e.refs = append(e.refs, webhookRef{i, true})
 				}
 				if w.DeleteWebhookMethod == m.Name {
-					t.refs = append(t.refs, webhookRef{i, false})
+					e.refs = append(e.refs, webhookRef{i, false})
 				}
 			}
 		}
 	}
+	was := m.Name
 	m.Name = s
-	// The Webhook methods that named this one follow the rename.
-	for _, r := range t.refs {
+	// The Webhook methods that named this one follow the rename, as long
+	// as they still name it: one the author pointed elsewhere since stays.
+	for _, r := range e.refs {
 		if r.index >= len(methods) || methods[r.index].MethodType != model.MethodWebhook {
 			continue
 		}
+		ref := &methods[r.index].DeleteWebhookMethod
 		if r.create {
-			methods[r.index].CreateWebhookMethod = s
-		} else {
-			methods[r.index].DeleteWebhookMethod = s
+			ref = &methods[r.index].CreateWebhookMethod
+		}
+		if *ref == was {
+			*ref = s
 		}
 	}
 	t.ed.changed()
@@ -231,20 +232,21 @@ func (t *settingsTab) onDeleteWebhookChanged(s string) {
 
 // onMethodTypeChanged switches between a Webhook's settings and a
 // request's. What the new type does not use is set aside, not lost: it
-// comes back if the type changes back while the method is open.
+// comes back if the type changes back while the connector is open.
 func (t *settingsTab) onMethodTypeChanged(s string) {
 	m := t.ed.method()
+	stash := &t.edits().stash
 	was := m.MethodType
 	m.MethodType = model.MethodType(s)
 	switch {
 	case m.MethodType == model.MethodWebhook && was != model.MethodWebhook:
-		t.stash.HttpMethod, t.stash.DataType, t.stash.Endpoint = m.HttpMethod, m.DataType, m.Endpoint
+		stash.HttpMethod, stash.DataType, stash.Endpoint = m.HttpMethod, m.DataType, m.Endpoint
 		m.HttpMethod, m.DataType, m.Endpoint = "", "", ""
-		m.CreateWebhookMethod, m.DeleteWebhookMethod = t.stash.CreateWebhookMethod, t.stash.DeleteWebhookMethod
+		m.CreateWebhookMethod, m.DeleteWebhookMethod = stash.CreateWebhookMethod, stash.DeleteWebhookMethod
 	case m.MethodType != model.MethodWebhook && was == model.MethodWebhook:
-		t.stash.CreateWebhookMethod, t.stash.DeleteWebhookMethod = m.CreateWebhookMethod, m.DeleteWebhookMethod
+		stash.CreateWebhookMethod, stash.DeleteWebhookMethod = m.CreateWebhookMethod, m.DeleteWebhookMethod
 		m.CreateWebhookMethod, m.DeleteWebhookMethod = "", ""
-		m.HttpMethod, m.DataType, m.Endpoint = t.stash.HttpMethod, t.stash.DataType, t.stash.Endpoint
+		m.HttpMethod, m.DataType, m.Endpoint = stash.HttpMethod, stash.DataType, stash.Endpoint
 		if m.HttpMethod == "" {
 			m.HttpMethod = "GET"
 		}
