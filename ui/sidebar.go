@@ -269,6 +269,9 @@ func (s *sidebar) selectNode(id string) {
 	if s.tree == nil {
 		return
 	}
+	if id != "" && !s.shows(id) {
+		s.filter.SetText("") // a new method the filter would hide: shown, with all
+	}
 	s.selecting = true
 	defer func() { s.selecting = false }()
 	prev := s.selected
@@ -287,9 +290,41 @@ func (s *sidebar) openBranch(key string) {
 	}
 }
 
-func (s *sidebar) onFilterChanged(string) { s.refresh() }
+// shows reports whether the node is in the tree as filtered.
+func (s *sidebar) shows(id string) bool {
+	for _, e := range s.entries {
+		if nodeID(e.key, -1) == id {
+			return true
+		}
+		for _, m := range e.methods {
+			if nodeID(e.key, m.index) == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// onFilterChanged filters the tree; the box's button clears a filter
+// given, and is a magnifier, that puts the cursor in the box, without one.
+func (s *sidebar) onFilterChanged(text string) {
+	if b, ok := s.filter.ActionItem.(*widget.Button); ok {
+		icon := theme.SearchIcon()
+		if text != "" {
+			icon = theme.CancelIcon()
+		}
+		if b.Icon != icon {
+			b.SetIcon(icon)
+		}
+	}
+	s.refresh()
+}
 
 func (s *sidebar) onClearFilter() {
+	if s.filter.Text == "" {
+		s.focusFilter()
+		return
+	}
 	s.filter.SetText("")
 }
 

@@ -284,3 +284,22 @@ func TestShowStored(t *testing.T) {
 		t.Errorf("after a delete elsewhere: the sidebar still shows it, or the open connector changed (%v)", m.open)
 	}
 }
+
+// A new method made while the filter hides its name is shown: the filter
+// is cleared rather than the new method left out of the sidebar.
+func TestNewMethodShownUnderAFilter(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	openMethod(t, m, "Create Order")
+	test.Type(m.sidebar.filter, "order")
+	if m.sidebar.shows(nodeID(m.open.key, len(m.open.conn.Methods))) {
+		t.Fatal("a method not made yet is shown")
+	}
+	m.onNewMethod()
+	id := nodeID(m.open.key, len(m.open.conn.Methods)-1)
+	if !m.sidebar.shows(id) || m.sidebar.filter.Text != "" || m.sidebar.selected != id {
+		t.Errorf("the new method: shown %t, filter %q, selected %q", m.sidebar.shows(id), m.sidebar.filter.Text, m.sidebar.selected)
+	}
+}
