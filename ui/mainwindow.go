@@ -358,6 +358,7 @@ func (m *MainWindow) runLint(scriptsNow bool) {
 	var fs []model.Finding
 	if m.open != nil {
 		fs = append(model.Lint(m.open.conn), model.SecretsWritten(m.open.conn, m.open.account)...)
+		fs = append(fs, m.nameTaken()...)
 		fs = engine.WithScriptFindings(fs, m.scriptFindings(scriptsNow))
 		m.open.findings = fs
 	}
@@ -368,6 +369,20 @@ func (m *MainWindow) runLint(scriptsNow bool) {
 	if m.methEd != nil {
 		m.methEd.showFindings(findingsFor(fs, m.methEd.index))
 	}
+}
+
+// nameTaken finds another stored connector with the open one's name:
+// Save refuses that, and lint says so before.
+func (m *MainWindow) nameTaken() []model.Finding {
+	name := strings.TrimSpace(m.open.conn.Name)
+	for _, c := range m.stored {
+		if storedKey(c.ID) != m.open.key && name != "" && c.Name == name {
+			at := model.Location{MethodIndex: -1, Row: -1, Tab: model.TabSettings, Column: "Name"}
+			return []model.Finding{{Severity: model.SeverityError, Rule: "connector-name-taken", At: at,
+				Message: fmt.Sprintf("another connector is named %q: give this one another name, or Save refuses it", name)}}
+		}
+	}
+	return nil
 }
 
 // scriptFindings returns what is known of the open connector's scripts.

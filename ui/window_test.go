@@ -303,3 +303,25 @@ func TestNewMethodShownUnderAFilter(t *testing.T) {
 		t.Errorf("the new method: shown %t, filter %q, selected %q", m.sidebar.shows(id), m.sidebar.filter.Text, m.sidebar.selected)
 	}
 }
+
+// A connector renamed to another stored connector's name is a problem at
+// once, before Save refuses it.
+func TestConnectorNameTakenIsAProblem(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Acme")
+	seedExample(t, st, "Acme copy")
+	m := newWindow(t, a, st)
+	m.openStored(storedKey(m.stored[1].ID), -1)
+	if m.open.conn.Name != "Acme copy" || m.connEd == nil {
+		t.Fatalf("opened %q", m.open.conn.Name)
+	}
+	retype(m.connEd.name, "Acme")
+	if fs := findings(m, "connector-name-taken"); len(fs) != 1 || fs[0].At.Where() != "Connector › Settings › Name" {
+		t.Errorf("problems %v, want the name taken", m.problems.findings)
+	}
+	retype(m.connEd.name, "Acme 2")
+	if fs := findings(m, "connector-name-taken"); len(fs) != 0 {
+		t.Errorf("problems %v after another name", fs)
+	}
+}
