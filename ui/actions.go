@@ -61,6 +61,7 @@ func (m *MainWindow) onDuplicate() {
 		m.open.keepRefusedRate(j+1, m.open.refusedRate(j, dup.RateLimit)) // not "NaN" in the copy
 		m.changed()
 		m.show(j + 1)
+		m.setStatus(widget.MediumImportance, "Duplicated as %q (not saved yet).", dup.Name)
 		return
 	}
 	key := m.open.key
@@ -173,10 +174,12 @@ func webhooksUsing(c *model.Connector, name string) []string {
 
 func (m *MainWindow) deleteMethod(j int) {
 	c := m.open.conn
+	name := c.Methods[j].Name
 	c.Methods = slices.Delete(c.Methods, j, j+1)
 	m.open.methodsMoved(j, -1)
 	m.changed()
 	m.show(-1)
+	m.setStatus(widget.MediumImportance, "Deleted the method %q (not saved yet).", name)
 }
 
 func (m *MainWindow) deleteConnector() {

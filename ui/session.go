@@ -260,6 +260,9 @@ func (m *MainWindow) setOpen(o *openConnector, method int) {
 // editor area and selects its node in the sidebar.
 func (m *MainWindow) show(method int) {
 	m.connEd, m.methEd = nil, nil
+	// What the status line said was about what was shown: the callers
+	// that have something to say of the new view say it after.
+	m.setStatus(widget.MediumImportance, "Ready.")
 	var content fyne.CanvasObject
 	switch {
 	case m.open == nil:

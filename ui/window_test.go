@@ -325,3 +325,27 @@ func TestConnectorNameTakenIsAProblem(t *testing.T) {
 		t.Errorf("problems %v after another name", fs)
 	}
 }
+
+// The status line speaks of what is shown: moving to another method
+// leaves "Ready.", and a method duplicated or deleted says so.
+func TestStatusFollowsTheView(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	openMethod(t, m, "Create Order")
+	m.setStatus(widget.DangerImportance, "Create Order failed: 400")
+	openMethod(t, m, "New Order")
+	if m.status.Text != "Ready." || m.status.Importance != widget.MediumImportance {
+		t.Errorf("after moving on: %q", m.status.Text)
+	}
+	m.onDuplicate()
+	if want := `Duplicated as "New Order copy" (not saved yet).`; m.status.Text != want {
+		t.Errorf("after Duplicate: %q, want %q", m.status.Text, want)
+	}
+	m.onDelete()
+	confirmDialog(t, m, true)
+	if want := `Deleted the method "New Order copy" (not saved yet).`; m.status.Text != want {
+		t.Errorf("after Delete: %q, want %q", m.status.Text, want)
+	}
+}
