@@ -506,6 +506,10 @@ func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
 			"the Action that registers the webhook with the API")
 		l.checkWebhookRef(at.at("Delete Webhook Method"), "webhook-delete", m.DeleteWebhookMethod,
 			"the Action that removes the webhook from the API")
+		if m.CreateWebhookMethod != "" && m.CreateWebhookMethod == m.DeleteWebhookMethod {
+			l.add(SeverityError, "webhook-create-is-delete", at.at("Delete Webhook Method"),
+				"%q is both the Create and the Delete Webhook Method: a test would create a second webhook where it means to delete the first; choose the Action that removes it", m.DeleteWebhookMethod)
+		}
 		l.lintSignature(m, at, sup)
 	}
 }

@@ -153,6 +153,11 @@ func TestLintRules(t *testing.T) {
 		{"webhook without delete", func(c *Connector) { c.Methods[seedWebhook].DeleteWebhookMethod = "" },
 			[]string{"error webhook-delete-missing @ Method 'New Order' › Settings › Delete Webhook Method"},
 			"no Delete Webhook Method is set"},
+		{"the same method creates and deletes", func(c *Connector) {
+			c.Methods[seedWebhook].DeleteWebhookMethod = c.Methods[seedWebhook].CreateWebhookMethod
+		}, []string{"error webhook-id-not-in-endpoint @ Method 'Create Webhook' › Settings › Endpoint",
+			"error webhook-create-is-delete @ Method 'New Order' › Settings › Delete Webhook Method"},
+			""}, // the message: TestLintSameCreateAndDelete
 		{"create names no method", func(c *Connector) { c.Methods[seedWebhook].CreateWebhookMethod = "Create Hook" },
 			[]string{"error webhook-create-unknown @ Method 'New Order' › Settings › Create Webhook Method"},
 			`Create Webhook Method "Create Hook" names no method of this connector`},
@@ -637,4 +642,20 @@ func TestLintNil(t *testing.T) {
 	if got := Lint(nil); got != nil {
 		t.Errorf("Lint(nil) = %v, want nil", got)
 	}
+}
+
+// A Webhook method whose Create and Delete Webhook Methods are the same
+// says so, besides what else that choice breaks.
+func TestLintSameCreateAndDelete(t *testing.T) {
+	c := seedConnector()
+	c.Methods[seedWebhook].DeleteWebhookMethod = c.Methods[seedWebhook].CreateWebhookMethod
+	for _, f := range Lint(c) {
+		if f.Rule == "webhook-create-is-delete" {
+			if want := `"Create Webhook" is both the Create and the Delete Webhook Method: a test would create a second webhook`; !strings.Contains(f.Message, want) {
+				t.Errorf("message %q, want it to contain %q", f.Message, want)
+			}
+			return
+		}
+	}
+	t.Error("no webhook-create-is-delete finding")
 }
