@@ -103,10 +103,10 @@ func (m *MainWindow) onDelete() {
 			text += fmt.Sprintf("\n\nStill to be deleted with it: %s in the webhook ledger.\nWithout it Patchbay cannot delete those: retry from the Test tab first.", plural(n, "webhook"))
 		}
 		o := m.open
-		dialog.ShowConfirm("Delete method", text, func(ok bool) {
+		askDelete("Delete method", text, func() {
 			// Only the method asked about, in the connector it was asked
 			// in: nothing else if that is no longer open.
-			if ok && m.open == o && j < len(o.conn.Methods) && o.conn.Methods[j].Name == name {
+			if m.open == o && j < len(o.conn.Methods) && o.conn.Methods[j].Name == name {
 				m.deleteMethod(j)
 			}
 		}, m.win)
@@ -118,11 +118,25 @@ func (m *MainWindow) onDelete() {
 		text += fmt.Sprintf("\n\n%d webhooks it created are not deleted yet, and without the connector\nPatchbay cannot delete them: retry them from the Test tab first.", n)
 	}
 	o := m.open
-	dialog.ShowConfirm("Delete connector", text, func(ok bool) {
-		if ok && m.open == o { // the connector asked about, still open
+	askDelete("Delete connector", text, func() {
+		if m.open == o { // the connector asked about, still open
 			m.deleteConnector()
 		}
 	}, m.win)
+}
+
+// askDelete asks before a delete, with Delete, marked as a danger, and
+// Cancel, rather than Yes and No.
+func askDelete(title, text string, del func(), w fyne.Window) {
+	d := dialog.NewConfirm(title, text, func(ok bool) {
+		if ok {
+			del()
+		}
+	}, w)
+	d.SetConfirmText("Delete")
+	d.SetDismissText("Cancel")
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Show()
 }
 
 // pendingWebhooks counts the connector's webhooks the ledger has not seen

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,17 +172,17 @@ func confirmDialog(t *testing.T, m *MainWindow, yes bool) {
 	if top == nil {
 		t.Fatal("no dialog is shown")
 	}
-	want := "No"
+	want := []string{"No", "Cancel"}
 	if yes {
-		want = "Yes"
+		want = []string{"Yes", "Delete"}
 	}
 	for _, o := range test.LaidOutObjects(top) {
-		if b, ok := o.(*widget.Button); ok && b.Text == want {
+		if b, ok := o.(*widget.Button); ok && slices.Contains(want, b.Text) {
 			test.Tap(b)
 			return
 		}
 	}
-	t.Fatalf("no %s button in the dialog", want)
+	t.Fatalf("no %s button in the dialog", strings.Join(want, " or "))
 }
 
 // TestStartView: the window opens on the connector, method and tab the
@@ -298,6 +299,15 @@ func TestShortcutsWaitForTheDialog(t *testing.T) {
 	m := newWindow(t, a, st)
 	openMethod(t, m, "Delete Webhook")
 	m.onDelete()
+	danger := false // the delete is the button marked as a danger, not Yes
+	for _, o := range test.LaidOutObjects(m.win.Canvas().Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" && b.Importance == widget.DangerImportance {
+			danger = true
+		}
+	}
+	if !danger {
+		t.Error("the delete dialog has no Delete button marked as a danger")
+	}
 	shortcut(m, shortcutNewConnector)
 	if m.open == nil || m.open.storedName != "Example" {
 		t.Fatalf("a shortcut under the dialog opened %v", m.open)
