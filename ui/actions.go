@@ -136,6 +136,7 @@ func askDelete(title, text string, del func(), w fyne.Window) {
 	d.SetConfirmText("Delete")
 	d.SetDismissText("Cancel")
 	d.SetConfirmImportance(widget.DangerImportance)
+	dialogKeys(w, d, d.Hide, nil) // Escape cancels; no key deletes
 	d.Show()
 }
 

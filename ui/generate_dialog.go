@@ -47,6 +47,7 @@ func (d *generateDialog) show() {
 		d.add,
 	})
 	d.dlg.Resize(fyne.NewSize(820, 640))
+	dialogKeys(d.grid.ed.host.win, d.dlg, d.dlg.Hide, nil) // the sample box takes Return itself
 	d.dlg.Show()
 	d.grid.ed.host.win.Canvas().Focus(d.sample)
 }

@@ -291,7 +291,9 @@ func (m *MainWindow) showError(err error) {
 			err = fmt.Errorf("%w\n\n%v", err, more)
 		}
 	}
-	dialog.ShowError(err, m.win)
+	d := dialog.NewError(err, m.win)
+	dialogKeys(m.win, d, d.Hide, d.Hide) // Escape or Return: OK
+	d.Show()
 }
 
 // setStatus writes a message in the status bar.

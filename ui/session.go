@@ -364,6 +364,7 @@ func (m *MainWindow) confirmLeave(next, cancel func()) {
 		return
 	}
 	m.ask = newAskDialog(m, m.open.displayName(), next, cancel)
+	dialogKeys(m.win, m.ask.dlg, m.ask.cancel.OnTapped, nil) // Escape stays; Save or Discard is a choice to make
 	m.ask.dlg.Show()
 }
 

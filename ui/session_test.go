@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,35 @@ func TestShortcutsWaitForTheDialog(t *testing.T) {
 	shortcut(m, shortcutNewConnector)
 	if m.win.Canvas().Overlays().Top() == nil {
 		t.Error("with no dialog open, New connector's shortcut did nothing")
+	}
+}
+
+// Escape answers a dialog as its Cancel; Return takes an error's OK and
+// never a delete.
+func TestDialogKeys(t *testing.T) {
+	a := test.NewTempApp(t)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	m := newWindow(t, a, st)
+	openMethod(t, m, "Delete Webhook")
+	key := func(name fyne.KeyName) { m.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name}) }
+	before := m.win.Canvas().OnTypedKey()
+
+	m.onDelete()
+	key(fyne.KeyReturn)
+	if m.win.Canvas().Overlays().Top() == nil || m.open.conn.Method("Delete Webhook") == nil {
+		t.Fatal("Return answered the delete")
+	}
+	key(fyne.KeyEscape)
+	if m.win.Canvas().Overlays().Top() != nil || m.open.conn.Method("Delete Webhook") == nil {
+		t.Fatal("Escape did not cancel the delete")
+	}
+	m.showError(errors.New("something went wrong"))
+	key(fyne.KeyReturn)
+	if m.win.Canvas().Overlays().Top() != nil {
+		t.Fatal("Return did not close the error")
+	}
+	if after := m.win.Canvas().OnTypedKey(); (before == nil) != (after == nil) {
+		t.Error("the window's own keys did not come back")
 	}
 }
