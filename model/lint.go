@@ -308,7 +308,9 @@ func (l *linter) findRoles() {
 		if t := l.c.Method(m.CreateWebhookMethod); t != nil && t.MethodType != MethodWebhook {
 			l.createdFor[t] = append(l.createdFor[t], m.Name)
 		}
-		if t := l.c.Method(m.DeleteWebhookMethod); t != nil && t.MethodType != MethodWebhook {
+		// One method as both is its own finding (webhook-create-is-delete):
+		// the create's Endpoint is not to gain the id.
+		if t := l.c.Method(m.DeleteWebhookMethod); t != nil && t.MethodType != MethodWebhook && m.DeleteWebhookMethod != m.CreateWebhookMethod {
 			l.deletedFor[t] = append(l.deletedFor[t], m.Name)
 		}
 	}
@@ -506,7 +508,7 @@ func (l *linter) lintSettings(m *Method, at Location, sup map[string]bool) {
 			"the Action that registers the webhook with the API")
 		l.checkWebhookRef(at.at("Delete Webhook Method"), "webhook-delete", m.DeleteWebhookMethod,
 			"the Action that removes the webhook from the API")
-		if m.CreateWebhookMethod != "" && m.CreateWebhookMethod == m.DeleteWebhookMethod {
+		if t := l.c.Method(m.CreateWebhookMethod); t != nil && t.MethodType == MethodAction && m.CreateWebhookMethod == m.DeleteWebhookMethod {
 			l.add(SeverityError, "webhook-create-is-delete", at.at("Delete Webhook Method"),
 				"%q is both the Create and the Delete Webhook Method: a test would create a second webhook where it means to delete the first; choose the Action that removes it", m.DeleteWebhookMethod)
 		}

@@ -42,6 +42,7 @@ func (m *MainWindow) onNewMethod() {
 	m.changed()
 	m.methodTab = 0
 	m.show(len(c.Methods) - 1)
+	m.sidebar.reveal(nodeID(m.open.key, len(c.Methods)-1))
 	m.methEd.settings.focusName()
 }
 
@@ -61,6 +62,7 @@ func (m *MainWindow) onDuplicate() {
 		m.open.keepRefusedRate(j+1, m.open.refusedRate(j, dup.RateLimit)) // not "NaN" in the copy
 		m.changed()
 		m.show(j + 1)
+		m.sidebar.reveal(nodeID(m.open.key, j+1))
 		m.setStatus(widget.MediumImportance, "Duplicated as %q (not saved yet).", dup.Name)
 		return
 	}
@@ -128,15 +130,17 @@ func (m *MainWindow) onDelete() {
 // askDelete asks before a delete, with Delete, marked as a danger, and
 // Cancel, rather than Yes and No.
 func askDelete(title, text string, del func(), w fyne.Window) {
-	d := dialog.NewConfirm(title, text, func(ok bool) {
-		if ok {
-			del()
-		}
-	}, w)
+	confirmed := false
+	d := dialog.NewConfirm(title, text, func(ok bool) { confirmed = ok }, w)
 	d.SetConfirmText("Delete")
 	d.SetDismissText("Cancel")
 	d.SetConfirmImportance(widget.DangerImportance)
 	dialogKeys(w, d, d.Hide, nil) // Escape cancels; no key deletes
+	d.SetOnClosed(func() {        // after dialogKeys gave the keys back: an error del shows takes them
+		if confirmed {
+			del()
+		}
+	})
 	d.Show()
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -79,6 +80,9 @@ type MainWindow struct {
 
 	// stored lists the connectors in the store, as the sidebar shows them.
 	stored []model.ConnectorSummary
+	// listGen counts reloadList's reads, for the watcher to drop a list
+	// read before one.
+	listGen atomic.Uint64
 	// open is the connector being edited; nil when none is.
 	open   *openConnector
 	connEd *connectorEditor
@@ -140,11 +144,16 @@ func (m *MainWindow) watchStore(every time.Duration) {
 				return
 			case <-t.C:
 			}
+			gen := m.listGen.Load()
 			list, err := m.store.ListConnectors(m.ctx)
 			if err != nil {
 				continue // a database busy or gone: the next look, or the author's next step, says so
 			}
-			fyne.Do(func() { m.showStored(list) })
+			fyne.Do(func() {
+				if m.listGen.Load() == gen { // not read before a reloadList here
+					m.showStored(list)
+				}
+			})
 		}
 	}()
 }
@@ -152,9 +161,19 @@ func (m *MainWindow) watchStore(every time.Duration) {
 // showStored shows list, the connectors as the store has them now, in the
 // sidebar if it differs from the list shown.
 func (m *MainWindow) showStored(list []model.ConnectorSummary) {
+	if o := m.open; o != nil && o.storedName != "" {
+		for _, s := range list {
+			if storedKey(s.ID) == o.key && s.Name != o.storedName {
+				o.storedName = s.Name // renamed elsewhere: Delete, the ledger, the Test tab go by it
+			}
+		}
+	}
 	if !sameConnectors(list, m.stored) {
 		m.stored = list
 		m.sidebar.refresh()
+		if m.open != nil {
+			m.lint() // connector-name-taken reads m.stored
+		}
 	}
 }
 
@@ -275,6 +294,7 @@ func (m *MainWindow) openInitial(name string) {
 
 // reloadList reads the list of connectors from the store.
 func (m *MainWindow) reloadList() {
+	m.listGen.Add(1)
 	list, err := m.store.ListConnectors(m.ctx)
 	if err != nil {
 		m.showError(fmt.Errorf("list the connectors: %w", err))

@@ -261,8 +261,12 @@ func (m *MainWindow) setOpen(o *openConnector, method int) {
 func (m *MainWindow) show(method int) {
 	m.connEd, m.methEd = nil, nil
 	// What the status line said was about what was shown: the callers
-	// that have something to say of the new view say it after.
-	m.setStatus(widget.MediumImportance, "Ready.")
+	// that have something to say of the new view say it after. A warning
+	// that still holds (a refresh token to save, a test being cancelled
+	// before closing) stays.
+	if m.status.Importance != widget.WarningImportance {
+		m.setStatus(widget.MediumImportance, "Ready.")
+	}
 	var content fyne.CanvasObject
 	switch {
 	case m.open == nil:

@@ -173,34 +173,41 @@ func (t *settingsTab) onNameChanged(s string) {
 	m := t.ed.method()
 	methods := t.ed.connector().Methods
 	e := t.edits()
-	if e.refs == nil {
-		e.refs = []webhookRef{}
-		for i := range methods {
-			if w := &methods[i]; w.MethodType == model.MethodWebhook && m.Name != "" && i != t.ed.index {
-				if w.CreateWebhookMethod == m.Name {
-					e.refs = append(e.refs, webhookRef{i, true})
-				}
-				if w.DeleteWebhookMethod == m.Name {
-					e.refs = append(e.refs, webhookRef{i, false})
-				}
+	was := m.Name
+	field := func(r webhookRef) *string {
+		if r.index >= len(methods) || methods[r.index].MethodType != model.MethodWebhook {
+			return nil
+		}
+		if r.create {
+			return &methods[r.index].CreateWebhookMethod
+		}
+		return &methods[r.index].DeleteWebhookMethod
+	}
+	// Those that still name this method follow; one pointed elsewhere
+	// since is let go for good.
+	refs := []webhookRef{}
+	for _, r := range e.refs {
+		if f := field(r); f != nil && *f == was {
+			refs = append(refs, r)
+		}
+	}
+	// Those that name it now join, unless the name is another method's
+	// too (a name passed through on the way).
+	taken := was == ""
+	for i := range methods {
+		taken = taken || (i != t.ed.index && methods[i].Name == was)
+	}
+	for i := range methods {
+		for _, r := range []webhookRef{{i, true}, {i, false}} {
+			if f := field(r); !taken && i != t.ed.index && f != nil && *f == was && !slices.Contains(refs, r) {
+				refs = append(refs, r)
 			}
 		}
 	}
-	was := m.Name
+	e.refs = refs
 	m.Name = s
-	// The Webhook methods that named this one follow the rename, as long
-	// as they still name it: one the author pointed elsewhere since stays.
-	for _, r := range e.refs {
-		if r.index >= len(methods) || methods[r.index].MethodType != model.MethodWebhook {
-			continue
-		}
-		ref := &methods[r.index].DeleteWebhookMethod
-		if r.create {
-			ref = &methods[r.index].CreateWebhookMethod
-		}
-		if *ref == was {
-			*ref = s
-		}
+	for _, r := range refs {
+		*field(r) = s
 	}
 	t.ed.changed()
 }

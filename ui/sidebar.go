@@ -269,9 +269,6 @@ func (s *sidebar) selectNode(id string) {
 	if s.tree == nil {
 		return
 	}
-	if id != "" && !s.shows(id) {
-		s.filter.SetText("") // a new method the filter would hide: shown, with all
-	}
 	s.selecting = true
 	defer func() { s.selecting = false }()
 	prev := s.selected
@@ -287,6 +284,15 @@ func (s *sidebar) selectNode(id string) {
 func (s *sidebar) openBranch(key string) {
 	if s.tree != nil {
 		s.tree.OpenBranch(key)
+	}
+}
+
+// reveal clears the filter if it hides the node: a method just made or
+// copied, which the author means to see.
+func (s *sidebar) reveal(id string) {
+	if s.filterText() != "" && !s.shows(id) {
+		s.filter.SetText("")
+		s.selectNode(id)
 	}
 }
 
