@@ -178,10 +178,7 @@ func TestLint_BraceTypo(t *testing.T) {
 
 // TestLint_GridFinding shows a finding under its grid row.
 func TestLint_GridFinding(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Webhook")
 	ed.selectTab(tabFieldMappings)
 	ed.fields.grids.Select(ed.fields.responseItem)
@@ -200,10 +197,7 @@ func TestLint_GridFinding(t *testing.T) {
 }
 
 func TestFieldGrid_MoveAndDelete(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "New Order")
 	ed.selectTab(tabFieldMappings)
 	g := ed.fields.request
@@ -309,9 +303,7 @@ func TestGridRowFindings(t *testing.T) {
 // also through an empty name; and a method renamed through another
 // method's name on the way does not take that method's references.
 func TestRenameKeepsWebhookReferences(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	refs := func() (string, string) {
 		w := m.open.conn.Method("New Order")
 		return w.CreateWebhookMethod, w.DeleteWebhookMethod
@@ -362,9 +354,7 @@ func TestRenameKeepsWebhookReferences(t *testing.T) {
 // A Method Type changed away and back restores what it set aside, also
 // when the author opened another method in between.
 func TestMethodTypeBackRestoresRequest(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Delete Webhook")
 	want := *ed.method()
 	ed.settings.methodType.SetSelected(string(model.MethodWebhook))
@@ -383,9 +373,7 @@ func TestMethodTypeBackRestoresRequest(t *testing.T) {
 // rows are kept and checked, so the grid stays, and a click on the
 // finding reaches the row.
 func TestLint_WebhookResponseFormatInReach(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Order")
 	ed.selectTab(tabFieldMappings)
 	ed.fields.grids.Select(ed.fields.responseItem)

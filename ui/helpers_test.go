@@ -112,3 +112,12 @@ func typeAtEnd(e *widget.Entry, text string) {
 	e.CursorColumn = len([]rune(lines[len(lines)-1]))
 	test.Type(e, text)
 }
+
+// exampleWindow is a window over a new database holding the bundled example
+// as "Example", with the store.
+func exampleWindow(t testing.TB) (*MainWindow, *store.DB) {
+	t.Helper()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	return newWindow(t, test.NewTempApp(t), st), st
+}

@@ -328,10 +328,7 @@ func TestShortcutsWaitForTheDialog(t *testing.T) {
 // Escape answers a dialog as its Cancel; Return takes an error's OK and
 // never a delete.
 func TestDialogKeys(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	openMethod(t, m, "Delete Webhook")
 	key := func(name fyne.KeyName) { m.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name}) }
 	before := m.win.Canvas().OnTypedKey()

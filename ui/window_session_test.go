@@ -40,9 +40,7 @@ func TestErrorAfterDeleteTakesEscape(t *testing.T) {
 // A Webhook method duplicated after its Create Webhook Method was renamed
 // follows the next rename too.
 func TestRenameAfterDuplicateOfWebhook(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Webhook")
 	retype(ed.settings.name, "Register")
 	openMethod(t, m, "New Order")
@@ -59,9 +57,7 @@ func TestRenameAfterDuplicateOfWebhook(t *testing.T) {
 // A reference the author pointed at another method is not taken back when
 // the renamed method's name passes through that method's name.
 func TestRenameThroughRepointedName(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Webhook")
 	retype(ed.settings.name, "Register")
 	w := openMethod(t, m, "New Order")
@@ -76,9 +72,7 @@ func TestRenameThroughRepointedName(t *testing.T) {
 // A connector another Patchbay saves under the name typed here is a
 // problem as soon as the window sees it, not at the next edit.
 func TestNameTakenElsewhere(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, st := exampleWindow(t)
 	retype(m.connEd.name, "Other")
 	seedExample(t, st, "Other") // another Patchbay
 	list, _ := st.ListConnectors(context.Background())
@@ -91,9 +85,7 @@ func TestNameTakenElsewhere(t *testing.T) {
 // A list the watcher read before a save here is not shown after it: it
 // would take the connector just saved out of the sidebar.
 func TestStaleListAfterSave(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, st := exampleWindow(t)
 	gen := m.listGen.Load()
 	stale, _ := st.ListConnectors(context.Background()) // the watcher's read
 	m.onNewConnector()
@@ -114,9 +106,7 @@ func TestStaleListAfterSave(t *testing.T) {
 // name: Delete here deletes the open one, not that other.
 func TestDeleteAfterRenameElsewhere(t *testing.T) {
 	ctx := context.Background()
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, st := exampleWindow(t)
 	c, _ := st.LoadConnector(ctx, "Example") // another Patchbay renames it
 	c.Name = "Example renamed"
 	if err := st.SaveConnector(ctx, c); err != nil {
@@ -134,9 +124,7 @@ func TestDeleteAfterRenameElsewhere(t *testing.T) {
 
 // Ctrl+S keeps a filter that hides the method open.
 func TestSaveKeepsFilter(t *testing.T) {
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, test.NewTempApp(t), st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Order")
 	typeAtEnd(ed.settings.description, "x")
 	test.Type(m.sidebar.filter, "webhook")

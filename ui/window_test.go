@@ -329,10 +329,7 @@ func TestConnectorNameTakenIsAProblem(t *testing.T) {
 // The status line speaks of what is shown: moving to another method
 // leaves "Ready.", and a method duplicated or deleted says so.
 func TestStatusFollowsTheView(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	openMethod(t, m, "Create Order")
 	m.setStatus(widget.DangerImportance, "Create Order failed: 400")
 	openMethod(t, m, "New Order")
