@@ -162,10 +162,22 @@ func (m *MainWindow) watchStore(every time.Duration) {
 // sidebar if it differs from the list shown.
 func (m *MainWindow) showStored(list []model.ConnectorSummary) {
 	if o := m.open; o != nil && o.storedName != "" {
+		found := false
 		for _, s := range list {
-			if storedKey(s.ID) == o.key && s.Name != o.storedName {
-				o.storedName = s.Name // renamed elsewhere: Delete, the ledger, the Test tab go by it
+			if storedKey(s.ID) == o.key {
+				found = true
+				if s.Name != o.storedName {
+					o.storedName = s.Name // renamed elsewhere: Delete, the ledger, the Test tab go by it
+				}
 			}
+		}
+		if !found {
+			// Deleted elsewhere: what is open here is all that is left of
+			// it, a new connector that Save keeps.
+			name := o.storedName
+			o.key, o.storedName, o.conn.ID, o.dirty = newKey, "", 0, true
+			m.updateChrome()
+			m.setStatus(widget.WarningImportance, "%q was deleted by another Patchbay: Save keeps it as a new connector; opening another lets it go.", name)
 		}
 	}
 	if !sameConnectors(list, m.stored) {

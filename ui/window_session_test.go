@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -131,5 +132,27 @@ func TestSaveKeepsFilter(t *testing.T) {
 	shortcut(m, shortcutSave)
 	if m.sidebar.filter.Text != "webhook" {
 		t.Errorf("Save cleared the filter: %q", m.sidebar.filter.Text)
+	}
+}
+
+// The open connector deleted by another Patchbay stays open as a new,
+// unsaved connector, and the window says so; Save keeps it.
+func TestOpenConnectorDeletedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	m, st := exampleWindow(t)
+	if err := st.DeleteConnector(ctx, "Example"); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := st.ListConnectors(ctx)
+	m.showStored(list)
+	if m.open == nil || m.open.key != newKey || m.open.storedName != "" || !m.open.dirty ||
+		!strings.Contains(m.status.Text, `"Example" was deleted by another Patchbay: Save keeps it as a new connector`) {
+		t.Fatalf("open %+v, status %q", m.open, m.status.Text)
+	}
+	if !m.save() {
+		t.Fatal("Save refused")
+	}
+	if c, err := st.LoadConnector(ctx, "Example"); err != nil || len(c.Methods) != 4 {
+		t.Errorf("after Save: %v, %v", c, err)
 	}
 }
