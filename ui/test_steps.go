@@ -66,7 +66,14 @@ func stepDetail(t *testTab, s *engine.Step) fyne.CanvasObject {
 		box.Add(section(t, "Request", requestText(s.Request), ""))
 	}
 	if s.Response != nil {
-		box.Add(section(t, fmt.Sprintf("Response %d", s.Response.Status), responseText(s.Response), s.Response.Body))
+		// Fields are generated from an answer of the method being edited,
+		// into its Response Format, and from a 2xx: an error's body is not
+		// what the method maps.
+		sample := ""
+		if t != nil && s.Response.Status >= 200 && s.Response.Status < 300 && s.Method != "" && s.Method == t.editedAction() {
+			sample = s.Response.Body
+		}
+		box.Add(section(t, fmt.Sprintf("Response %d", s.Response.Status), responseText(s.Response), sample))
 	}
 	if len(s.Console) > 0 {
 		box.Add(section(t, "Console", strings.Join(s.Console, "\n"), ""))
@@ -96,6 +103,20 @@ func section(t *testTab, title, text, sample string) fyne.CanvasObject {
 	}
 	code := &widget.Label{Text: text, Wrapping: fyne.TextWrapBreak, TextStyle: fyne.TextStyle{Monospace: true}}
 	return container.NewVBox(header, code)
+}
+
+// editedAction is the name of the Action this tab's editor shows, or ""
+// when it shows another kind of method, or is no longer on screen (a run
+// goes on after the author opened something else).
+func (t *testTab) editedAction() string {
+	host := t.ed.host
+	if host.open == nil || host.methEd != t.ed {
+		return ""
+	}
+	if m := t.ed.method(); m.MethodType == model.MethodAction {
+		return m.Name
+	}
+	return ""
 }
 
 // generateFrom opens Generate Fields with a sample from the run: into the

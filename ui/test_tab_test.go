@@ -124,6 +124,11 @@ func TestTestTab_WebhookLifecycleAgainstSandbox(t *testing.T) {
 		if strings.Contains(markup, sandbox.DefaultAPIKey) {
 			t.Error("the Test tab shows the API key")
 		}
+		// Fields are offered from the delivery alone: the create's and
+		// the trigger's answers are not what New Order maps.
+		if n := strings.Count(markup, "Generate Fields from this"); n != 1 {
+			t.Errorf("Generate Fields from this offered %d times, want once, for the payload", n)
+		}
 		if m.tools.runTest.Disabled() {
 			t.Error("Run test stays disabled after the run")
 		}
