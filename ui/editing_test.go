@@ -467,3 +467,39 @@ func TestStepDetailShowsItsNote(t *testing.T) {
 	}
 	t.Errorf("the step's detail does not show its note: %v", box.Objects)
 }
+
+// Generate Fields on a Create Webhook Method's Response Format that maps
+// nothing to Cyclr_Webhook_Id offers the shallowest id mapped to it; on
+// another method's, and once one is mapped, nothing is.
+func TestGenerateFields_WebhookID(t *testing.T) {
+	m, _ := exampleWindow(t)
+	const sample = `{"data": {"id": "wh_1", "owner": {"id": 3}, "items": [{"id": 4}]}, "status": "ok"}`
+	generated := func(method string, edit func(*model.Method)) map[string]string {
+		ed := openMethod(t, m, method)
+		if edit != nil {
+			edit(ed.method())
+		}
+		ed.selectTab(tabFieldMappings)
+		g := ed.fields.response
+		test.Tap(g.generate)
+		g.gen.sample.SetText(sample)
+		out := map[string]string{}
+		for _, f := range g.gen.found {
+			out[f.ConnectorField] = f.SystemField
+		}
+		g.gen.dlg.Hide()
+		return out
+	}
+	got := generated("Create Webhook", func(m *model.Method) { m.ResponseFormat.Fields = nil })
+	if got["data.id"] != model.SystemFieldWebhookID || got["data.owner.id"] != "" || got["data.[items].id"] != "" {
+		t.Errorf("Create Webhook without an id mapped: %v", got)
+	}
+	if got := generated("Create Webhook", func(m *model.Method) {
+		m.ResponseFormat.Fields = []model.Field{{ConnectorField: "id", SystemField: model.SystemFieldWebhookID, DataType: model.FieldText}}
+	}); got["data.id"] != "" {
+		t.Errorf("Create Webhook with its id mapped already: %v", got)
+	}
+	if got := generated("Create Order", nil); got["data.id"] != "" {
+		t.Errorf("Create Order, which creates no webhook: %v", got)
+	}
+}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -98,12 +100,17 @@ func (d *generateDialog) onSampleChanged(s string) {
 	for _, f := range *d.grid.fields() {
 		have[f.ConnectorField] = true
 	}
+	if i := d.webhookIDField(fs); i >= 0 && !have[fs[i].ConnectorField] {
+		fs[i].SystemField = model.SystemFieldWebhookID
+	}
 	for _, f := range fs {
 		pick := &widget.Check{Checked: !have[f.ConnectorField], OnChanged: d.onPick}
 		name := f.DisplayName
 		if have[f.ConnectorField] {
 			pick.Disable()
 			name += " (in the grid already)"
+		} else if f.SystemField != "" {
+			name += " → " + f.SystemField
 		}
 		d.found = append(d.found, f)
 		d.picks = append(d.picks, pick)
@@ -114,6 +121,36 @@ func (d *generateDialog) onSampleChanged(s string) {
 	}
 	d.preview.Refresh()
 	d.onPick(false)
+}
+
+// webhookIDField is the index of the generated field that holds a new
+// webhook's id, to be mapped to Cyclr_Webhook_Id, when the grid is the
+// Response Format of a Create Webhook Method that maps nothing to it yet:
+// the shallowest field named id outside lists; -1 otherwise.
+func (d *generateDialog) webhookIDField(fs []model.Field) int {
+	if d.grid.grid != model.GridResponse {
+		return -1
+	}
+	m := d.grid.ed.method()
+	creates := false
+	for _, w := range d.grid.ed.connector().Methods {
+		creates = creates || (w.MethodType == model.MethodWebhook && w.CreateWebhookMethod == m.Name && m.Name != "")
+	}
+	if !creates || slices.ContainsFunc(*d.grid.fields(), func(f model.Field) bool { return f.SystemField == model.SystemFieldWebhookID }) {
+		return -1
+	}
+	best, depth := -1, 0
+	for i, f := range fs {
+		path := f.ConnectorField
+		if strings.ContainsAny(path, `[\`) {
+			continue
+		}
+		leaf := path[strings.LastIndex(path, ".")+1:]
+		if n := strings.Count(path, "."); strings.EqualFold(leaf, "id") && (best < 0 || n < depth) {
+			best, depth = i, n
+		}
+	}
+	return best
 }
 
 // onPick counts the picked fields into the Add button.
