@@ -42,6 +42,29 @@ type openConnector struct {
 	// follow while the connector is open, also when the author opens
 	// another method in between: see methodEdits.
 	edits map[int]*methodEdits
+	// tests keep each method's Test tab inputs (see testInputs).
+	tests map[string]*testInputs
+}
+
+// testInputs are what the author gave a method's Test tab, kept by the
+// method's name while its connector is open: the values typed for a run
+// and the trigger chosen.
+type testInputs struct {
+	values  map[string]string
+	trigger string
+}
+
+// testInputsOf returns what is kept of the method's Test tab.
+func (o *openConnector) testInputsOf(method string) *testInputs {
+	if o.tests == nil {
+		o.tests = map[string]*testInputs{}
+	}
+	in := o.tests[method]
+	if in == nil {
+		in = &testInputs{values: map[string]string{}}
+		o.tests[method] = in
+	}
+	return in
 }
 
 // methodEdits is what the Settings tab keeps of one method's editing.

@@ -50,8 +50,10 @@ type testTab struct {
 	history     *widget.Select
 	historyRecs []model.RunRecord
 
-	// values are the inputs typed so far, kept while the form is rebuilt.
+	// values are the inputs typed so far, kept while the form is rebuilt
+	// and, in inputs, while the connector is open.
 	values map[string]string
+	inputs *testInputs
 	// stop cancels the run under way; nil when none is.
 	stop context.CancelFunc
 	// runName is the method the run under way runs, and runOpen the
@@ -63,14 +65,26 @@ type testTab struct {
 }
 
 func newTestTab(ed *methodEditor) *testTab {
-	return &testTab{ed: ed, values: map[string]string{}}
+	t := &testTab{ed: ed, values: map[string]string{}}
+	if o := ed.host.open; o != nil {
+		// The values typed and the trigger chosen stay when the author
+		// opens another method and comes back.
+		t.inputs = o.testInputsOf(ed.method().Name)
+		t.values = t.inputs.values
+	}
+	return t
 }
 
 func (t *testTab) buildUI() fyne.CanvasObject {
 	t.run = &widget.Button{Text: "Run test", Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance, OnTapped: t.onRun}
 	t.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: t.onCancel}
 	t.cancel.Disable()
-	t.trigger = &widget.Select{OnChanged: func(string) { t.rebuildInputs() }}
+	t.trigger = &widget.Select{OnChanged: func(s string) {
+		if t.inputs != nil {
+			t.inputs.trigger = s
+		}
+		t.rebuildInputs()
+	}}
 	t.wait = &widget.Entry{Text: "10s", PlaceHolder: "10s"}
 	t.hookURL = &widget.Entry{PlaceHolder: "optional: registered instead"}
 	t.tunnel = &widget.Entry{PlaceHolder: "optional: https://…"}
@@ -133,7 +147,11 @@ func (t *testTab) refresh() {
 		}
 		t.trigger.Options = opts
 		if t.trigger.Selected == "" {
-			t.trigger.SetSelected(defaultTrigger(opts))
+			choice := defaultTrigger(opts)
+			if t.inputs != nil && slices.Contains(opts, t.inputs.trigger) {
+				choice = t.inputs.trigger
+			}
+			t.trigger.SetSelected(choice)
 		}
 		t.webhookBox.Show()
 	} else {
