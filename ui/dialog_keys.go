@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // dialogKeys answers a dialog from the keyboard while it is shown: Escape
@@ -24,4 +25,20 @@ func dialogKeys(w fyne.Window, d dialog.Dialog, escape, enter func()) {
 		}
 	})
 	d.SetOnClosed(func() { c.SetOnTypedKey(before) })
+}
+
+// escapeEntry is an Entry that gives Escape to its dialog: an Entry keeps
+// the keys it is given, so with the cursor in it the dialog's own Escape
+// (dialogKeys) is never heard.
+type escapeEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func (e *escapeEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
 }

@@ -19,7 +19,7 @@ import (
 type generateDialog struct {
 	grid *fieldGrid
 
-	sample  *widget.Entry
+	sample  *escapeEntry
 	problem *widget.Label
 	preview *fyne.Container
 	all     *widget.Check
@@ -55,13 +55,15 @@ func (d *generateDialog) show() {
 }
 
 func (d *generateDialog) buildUI() fyne.CanvasObject {
-	d.sample = &widget.Entry{
+	d.sample = &escapeEntry{Entry: widget.Entry{
 		MultiLine:   true,
 		Wrapping:    fyne.TextWrapBreak,
 		TextStyle:   fyne.TextStyle{Monospace: true},
 		PlaceHolder: `{"id": 1, "active": true}`,
 		OnChanged:   d.onSampleChanged,
-	}
+	}}
+	d.sample.ExtendBaseWidget(d.sample)
+	d.sample.onEscape = func() { d.dlg.Hide() } // the cursor is in the box when it opens
 	d.sample.SetMinRowsVisible(8)
 	d.problem = newHint()
 	d.preview = container.NewVBox()

@@ -351,3 +351,17 @@ func TestDialogKeys(t *testing.T) {
 		t.Error("the window's own keys did not come back")
 	}
 }
+
+// Escape with the cursor in Generate Fields' sample box closes the dialog.
+func TestGenerateFieldsEscape(t *testing.T) {
+	m, _ := exampleWindow(t)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabFieldMappings)
+	g := ed.fields.response
+	test.Tap(g.generate)
+	test.Type(g.gen.sample, `{"id": 1}`)
+	g.gen.sample.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if m.win.Canvas().Overlays().Top() != nil {
+		t.Error("Escape in the sample box did not close Generate Fields")
+	}
+}
