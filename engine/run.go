@@ -62,9 +62,6 @@ type Runner struct {
 	// names are the connector's secret names, listed once per run.
 	names *secretNames
 
-	// forms caches secretForms(formsOf): the list of secrets to mask is
-	// the same for most steps of a run, and for most runs of a Runner.
-	formsOf, forms []string
 	// cycle holds cycle_variables from one script event of a run to the
 	// next.
 	cycle map[string]any
@@ -108,14 +105,10 @@ func (r *Runner) secrets() []string {
 	return append(slices.Clip(r.runSecrets), r.extraSecrets...)
 }
 
-// secretForms returns the forms to mask secrets in (see secretForms),
-// computed again only when the secrets differ from the last call's.
-func (r *Runner) secretForms(secrets []string) []string {
-	if r.forms == nil || !slices.Equal(secrets, r.formsOf) {
-		r.formsOf, r.forms = slices.Clone(secrets), recentForms.get(secrets)
-	}
-	return r.forms
-}
+// secretForms returns the forms to mask secrets in (see secretForms), as
+// the process keeps them: the list of secrets is the same for most steps
+// of a run, and for most runs.
+func (r *Runner) secretForms(secrets []string) []string { return recentForms.get(secrets) }
 
 // recentForms keeps the forms of the last few lists of secrets worked out
 // in the process: the window and the command line make a Runner for each

@@ -388,7 +388,7 @@ func TestExportRefusesSecretsLeftIn(t *testing.T) {
 		t.Errorf("a user name and a client id in a comment: %v", err)
 	}
 
-	// Many secrets are looked for in one pass (containsAny): the last of
+	// Many secrets are looked for in one pass (textNeedles): the last of
 	// them is found as the first is.
 	for i := range 20 {
 		c.Parameters = append(c.Parameters, Parameter{TargetType: TargetHttpHeader, TargetName: fmt.Sprintf("X-S%d", i), IsSensitive: true,

@@ -61,12 +61,12 @@ func SecretsWritten(c *Connector, account map[string]string) []Finding {
 // *SecretWrittenError; nil when it holds none.
 func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) error {
 	secrets := secretValues(c, account)
-	needles := make([][]byte, len(secrets))
+	quoted := make([]string, len(secrets))
 	for i, s := range secrets {
-		needles[i] = s.quoted
+		quoted[i] = s.quoted
 	}
-	if !containsAny(data, needles) {
-		return nil
+	if at, _ := newTextNeedles(quoted).index(string(data)); at < 0 {
+		return nil // one pass over the document for all of them
 	}
 	var found error
 	secretsIn(out, secrets, func(f Finding, path string) bool {
@@ -83,7 +83,7 @@ type secretValue struct {
 	name, value string
 	// quoted is the value as the export document writes it in a string
 	// (< > & as they are).
-	quoted []byte
+	quoted string
 }
 
 // secretValues lists the secrets to look for in c's texts (see
@@ -99,7 +99,7 @@ func secretValues(c *Connector, account map[string]string) []secretValue {
 		enc.SetEscapeHTML(false)
 		enc.Encode(v)
 		quoted := bytes.TrimSpace(buf.Bytes())
-		secrets = append(secrets, secretValue{name, v, quoted[1 : len(quoted)-1]})
+		secrets = append(secrets, secretValue{name, v, string(quoted[1 : len(quoted)-1])})
 	}
 	keys := make([]string, 0, len(account))
 	for k := range account {
@@ -255,9 +255,9 @@ func locationOf(c *Connector, path string) Location {
 	case rest == "Script":
 		loc.Tab = TabScript
 	case m != nil && (strings.HasPrefix(head, "RequestFormat") || strings.HasPrefix(head, "ResponseFormat")):
-		fields, grid := m.RequestFormat.Fields, "Request Format"
+		fields, grid := m.RequestFormat.Fields, GridRequest
 		if strings.HasPrefix(head, "ResponseFormat") {
-			fields, grid = m.ResponseFormat.Fields, "Response Format"
+			fields, grid = m.ResponseFormat.Fields, GridResponse
 		}
 		loc.Tab, loc.Grid = TabFieldMappings, grid
 		_, rest, _ = strings.Cut(rest, ".")
@@ -324,8 +324,11 @@ func columnWord(key string) string {
 	return b.String()
 }
 
-// textNeedles finds any of many secrets in a text in one pass (see
-// containsAny).
+// textNeedles finds any of many secrets, each at least minSecretInText
+// bytes long, in a text in one pass: a table of the pairs of bytes that
+// begin a needle lets most places go at a glance, and the needles are
+// found by their first minSecretInText bytes. A few are looked for one by
+// one.
 type textNeedles struct {
 	needles []string
 	starts  *[1 << 16]bool
@@ -368,36 +371,4 @@ func (t *textNeedles) index(text string) (int, int) {
 		}
 	}
 	return -1, -1
-}
-
-// containsAny reports whether data holds any of the needles, each at least
-// minSecretInText bytes long, in one pass for many of them: a table of the
-// pairs of bytes that begin a needle lets most places go at a glance, and
-// the needles are found by their first minSecretInText bytes.
-func containsAny(data []byte, needles [][]byte) bool {
-	if len(needles) <= 4 {
-		for _, n := range needles {
-			if bytes.Contains(data, n) {
-				return true
-			}
-		}
-		return false
-	}
-	var starts [1 << 16]bool
-	byStart := map[string][][]byte{}
-	for _, n := range needles {
-		starts[uint16(n[0])<<8|uint16(n[1])] = true
-		byStart[string(n[:minSecretInText])] = append(byStart[string(n[:minSecretInText])], n)
-	}
-	for i := 0; i+minSecretInText <= len(data); i++ {
-		if !starts[uint16(data[i])<<8|uint16(data[i+1])] {
-			continue
-		}
-		for _, n := range byStart[string(data[i:i+minSecretInText])] {
-			if bytes.HasPrefix(data[i:], n) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -101,10 +101,7 @@ func TestExportImport(t *testing.T) {
 
 // TestLongGridScrolls keeps a long grid inside the window.
 func TestLongGridScrolls(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "New Order")
 	ed.selectTab(tabFieldMappings)
 	for range 80 {
@@ -249,10 +246,7 @@ func TestImportAfterSavingARename(t *testing.T) {
 // the account's API key says where it is, and asks for no file, so that
 // no file is left empty.
 func TestExportRefusesAPastedKey(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	const key = "sk_live_pasted_0001"
 	m.open.account[model.SystemFieldAuthAPIKey] = key
 	ed := openMethod(t, m, "Create Order")

@@ -32,10 +32,7 @@ func openMethod(t *testing.T, m *MainWindow, name string) *methodEditor {
 }
 
 func TestGenerateFields_Dialog(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Webhook")
 	ed.selectTab(tabFieldMappings)
 	ed.fields.grids.Select(ed.fields.responseItem)
@@ -101,10 +98,7 @@ func TestGenerateFields_Dialog(t *testing.T) {
 // TestLint_BraceTypo types the seed page's own typo into the Delete
 // Webhook's Endpoint and follows the finding from the problems list.
 func TestLint_BraceTypo(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, st := exampleWindow(t)
 	wantNoErrors(t, m)
 	// With none, the problems panel is shut to its title.
 	if p := m.problems; p.list.Visible() || p.split.Offset != problemsShut {
@@ -237,10 +231,7 @@ func TestFieldGrid_MoveAndDelete(t *testing.T) {
 
 // TestLint_Debounced runs Lint once typing pauses, not on every key.
 func TestLint_Debounced(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Delete Webhook")
 	m.lintDelay = 50 * time.Millisecond
 	typeAtEnd(ed.settings.endpoint, "}")
@@ -260,10 +251,7 @@ func TestLint_Debounced(t *testing.T) {
 // shows under its row, and going to it focuses the cell, in the field and
 // the parameter grids alike.
 func TestGridRowFindings(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 
 	ed := openMethod(t, m, "Create Webhook")
 	row := ed.fields.response.rows[1]
@@ -406,10 +394,7 @@ func TestLint_WebhookResponseFormatInReach(t *testing.T) {
 // is never called, is a problem in the list with its line, without
 // pressing Check; off the window's goroutine when lint waits for a pause.
 func TestLint_ScriptSyntax(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Delete Webhook")
 	ed.selectTab(tabScript)
 	ed.script.editor.SetText("function after_action() {\n  return }}\n")
@@ -438,10 +423,7 @@ func TestLint_ScriptSyntax(t *testing.T) {
 // TestSaveCountsScriptErrors: a save right after an edit, before lint's
 // pause is over, counts a script that does not parse in what it says.
 func TestSaveCountsScriptErrors(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	m.lintDelay = time.Hour // no lint of its own before the save
 	ed := openMethod(t, m, "Delete Webhook")
 	ed.script.editor.SetText("// saved at once\nfunction after_action() {\n  return }}\n")

@@ -16,10 +16,7 @@ import (
 // negative rate is a lint finding on the Rate Limits tab, and both limits
 // come back from the database after a save.
 func TestRateLimits(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, st := exampleWindow(t)
 
 	retype(m.connEd.rate.entry, "0.5")
 	if got := m.open.conn.RateLimit; got != 0.5 {

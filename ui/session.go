@@ -34,24 +34,23 @@ type openConnector struct {
 	// than "NaN" when the author comes back to it. A method added or
 	// removed clears them: the indexes move.
 	refusedRates map[int]string
-	// lastRuns are the results of the runs in this window, the last of
-	// each method by its name: its Test tab shows it again when the
-	// author comes back to it.
-	lastRuns map[string]*engine.Result
 	// edits keep, by method index, what a method's Settings set aside or
 	// follow while the connector is open, also when the author opens
 	// another method in between: see methodEdits.
 	edits map[int]*methodEdits
-	// tests keep each method's Test tab inputs (see testInputs).
+	// tests keep each method's Test tab: its inputs and last run (see
+	// testInputs).
 	tests map[string]*testInputs
 }
 
-// testInputs are what the author gave a method's Test tab, kept by the
-// method's name while its connector is open: the values typed for a run
-// and the trigger chosen.
+// testInputs are what a method's Test tab keeps by the method's name
+// while its connector is open: the values typed for a run, the trigger
+// chosen, and the result of its last run in this window, which the tab
+// shows again when the author comes back to it.
 type testInputs struct {
 	values  map[string]string
 	trigger string
+	last    *engine.Result
 }
 
 // testInputsOf returns what is kept of the method's Test tab.
@@ -93,12 +92,7 @@ func (o *openConnector) editsOf(index int) *methodEdits {
 }
 
 // keepLastRun keeps res as its method's last run in this window.
-func (o *openConnector) keepLastRun(res *engine.Result) {
-	if o.lastRuns == nil {
-		o.lastRuns = map[string]*engine.Result{}
-	}
-	o.lastRuns[res.Method] = res
-}
+func (o *openConnector) keepLastRun(res *engine.Result) { o.testInputsOf(res.Method).last = res }
 
 // refusedRate returns the text refused for the rate at index, while the
 // rate is still not a number.

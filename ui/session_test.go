@@ -294,10 +294,7 @@ func TestSaveWithNothingChanged(t *testing.T) {
 // method" used to open a new connector, and Yes then deleted out of it
 // and ended the window.
 func TestShortcutsWaitForTheDialog(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	openMethod(t, m, "Delete Webhook")
 	m.onDelete()
 	danger := false // the delete is the button marked as a danger, not Yes

@@ -7,10 +7,7 @@ import (
 )
 
 func TestSignatureForm(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "New Order")
 	s := &ed.settings.signature
 	if !s.verify.Checked || s.header.Text != "X-Webhook-Signature" || s.algorithm.Selected != "sha256" ||

@@ -10,14 +10,13 @@ import (
 // whenever it refreshes (its renderer made, a tab chosen, a tab's icon
 // changed), and a grid of a hundred rows, each with its checkboxes, costs
 // a redraw each time: switching methods on a large connector took a second
-// or two. A tabContent passes a Refresh on only while it is shown, and
-// refreshes its content when it is shown again if it missed one; and the
-// method editor puts the contents in only once its tabs are made and the
-// right one chosen (setContent), so that they are drawn once.
+// or two. A tabContent passes a Refresh on only while it is shown (Show
+// refreshes it, so it catches up then); and the method editor puts the
+// contents in only once its tabs are made and the right one chosen
+// (setContent), so that they are drawn once.
 type tabContent struct {
 	widget.BaseWidget
 	content fyne.CanvasObject
-	missed  bool
 }
 
 // newTabContent holds nothing until setContent.
@@ -37,22 +36,10 @@ func (t *tabContent) setContent(c fyne.CanvasObject) {
 
 func (t *tabContent) CreateRenderer() fyne.WidgetRenderer { return &tabContentRenderer{t} }
 
-// Refresh redraws the content if it is shown, and notes that it missed the
-// redraw if not.
+// Refresh redraws the content if it is shown.
 func (t *tabContent) Refresh() {
-	if !t.Visible() {
-		t.missed = true
-		return
-	}
-	t.missed = false
-	t.BaseWidget.Refresh()
-}
-
-// Show shows the content, redrawn if it missed a redraw while hidden.
-func (t *tabContent) Show() {
-	t.BaseWidget.Show()
-	if t.missed {
-		t.Refresh()
+	if t.Visible() {
+		t.BaseWidget.Refresh()
 	}
 }
 

@@ -81,7 +81,7 @@ func (t *testTab) showHistory() {
 func (t *testTab) showNotRun() {
 	host := t.ed.host
 	if host.open != nil && host.methEd == t.ed {
-		if res := host.open.lastRuns[t.ed.method().Name]; res != nil {
+		if res := host.open.testInputsOf(t.ed.method().Name).last; res != nil {
 			// Masked again: a value may have been made Sensitive since.
 			again, err := res.MaskedAgain(host.open.conn, host.open.account)
 			if err != nil {

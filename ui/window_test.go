@@ -66,10 +66,7 @@ func TestSidebar_IconsDimmingAndFilter(t *testing.T) {
 }
 
 func TestScriptTab(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Delete Webhook")
 	ed.selectTab(tabScript)
 	sc := ed.script
@@ -122,10 +119,7 @@ func TestScriptTab(t *testing.T) {
 // for an Action, a Webhook's for a Webhook, following a change of type;
 // the connector's script offers them all.
 func TestScriptTabEvents(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	shown := func(sc *scriptTab) []string {
 		var out []string
 		for _, b := range sc.events {
@@ -176,10 +170,7 @@ func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
 // TestTabOrder follows the keyboard from a method's Name through its
 // Settings in the order they are laid out.
 func TestTabOrder(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	ed := openMethod(t, m, "Create Order")
 	s := ed.settings
 	want := []fyne.Focusable{s.name, s.category, s.description, s.methodType, s.httpMethod, s.dataType, s.endpoint, s.ignoreAuth, s.hide}
@@ -252,10 +243,7 @@ func TestHintSaysWhichLinesAreWarnings(t *testing.T) {
 // the sidebar when the window next looks at the store, and one it deletes
 // goes; the connector open here stays open.
 func TestShowStored(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, st := exampleWindow(t)
 	look := func() {
 		list, err := st.ListConnectors(context.Background())
 		if err != nil {
@@ -288,10 +276,7 @@ func TestShowStored(t *testing.T) {
 // A new method made while the filter hides its name is shown: the filter
 // is cleared rather than the new method left out of the sidebar.
 func TestNewMethodShownUnderAFilter(t *testing.T) {
-	a := test.NewTempApp(t)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	m := newWindow(t, a, st)
+	m, _ := exampleWindow(t)
 	openMethod(t, m, "Create Order")
 	test.Type(m.sidebar.filter, "order")
 	if m.sidebar.shows(nodeID(m.open.key, len(m.open.conn.Methods))) {
