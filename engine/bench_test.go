@@ -239,6 +239,44 @@ func BenchmarkHandWrittenLifecycle(b *testing.B) {
 		func() error { return handWrittenLifecycle(client, url, &ledger, &logs) })
 }
 
+// BenchmarkLifecycleFloor puts beside the two bare requests the least a
+// lifecycle built on Patchbay's engine does: the create, prepared once
+// before the benchmark, sent through engine.Client; the id read from its
+// answer with gjson; the delete prepared with that id and sent. Nothing
+// else: no receiver, ledger, delete check, run log, masking, mapping or
+// step. floor/bare is the part of the lifecycle aim's 10 % that sending two
+// requests through Patchbay's Client and preparing one takes before any of
+// the work a webhook test must do.
+func BenchmarkLifecycleFloor(b *testing.B) {
+	url := benchSandbox(b)
+	c := mustExample(b)
+	account := map[string]string{"BaseUrl": url, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	wm := c.Method("New Order")
+	create, del := c.Method(wm.CreateWebhookMethod), c.Method(wm.DeleteWebhookMethod)
+	creq, err := engine.Prepare(c, create, engine.Values{Account: account, System: map[string]string{model.SystemFieldWebhookURL: "http://127.0.0.1:1/hooks/x"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, ours := &http.Client{}, &engine.Client{}
+	sideBySide(b, "bare", "floor", "floor/bare",
+		func() error { return bareLifecycle(client, url, 0) },
+		func() error {
+			resp, _, err := ours.Send(context.Background(), creq)
+			if err != nil {
+				return err
+			}
+			id := gjson.GetBytes(resp.Body, "id").String()
+			dreq, err := engine.Prepare(c, del, engine.Values{Account: account, System: map[string]string{model.SystemFieldWebhookID: id}})
+			if err != nil {
+				return err
+			}
+			if resp, _, err = ours.Send(context.Background(), dreq); err != nil || resp.Status != http.StatusNoContent {
+				return fmt.Errorf("delete: %v %v", resp, err)
+			}
+			return nil
+		})
+}
+
 // compute keeps the processor busy for d.
 func compute(d time.Duration) {
 	for start := time.Now(); time.Since(start) < d; {
