@@ -60,6 +60,7 @@ fuzz-short:
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMask$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMaskWrapped$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzHistory$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzLastWins$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)

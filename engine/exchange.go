@@ -514,7 +514,125 @@ func maskForms(s string, forms []string) string {
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, Mask)
 	}
+	if len(forms) > 0 && (strings.IndexByte(s, '\n') >= 0 || strings.Contains(s, `\n`)) {
+		s = maskWrapped(s, forms)
+	}
 	return s
+}
+
+// maskWrapped masks the spellings of a secret that a line break cuts in
+// two, as base64 wrapped onto lines is: MIME writes 76 characters a line,
+// PEM 64, and an API that returns a file's contents in base64 (GitHub's,
+// 60) puts the breaks in its JSON as \n. A break counts when base64
+// characters stand on both sides of it: a newline, CR LF, or their JSON
+// escapes \n and \r\n. Each line's part of the spelling is masked; the
+// breaks stay. maskForms has already masked what no break cuts.
+func maskWrapped(s string, forms []string) string {
+	type lineBreak struct{ at, n int } // its start in s, and its length
+	var breaks []lineBreak
+	for i := 1; i < len(s); i++ {
+		n := 0
+		switch {
+		case s[i] == '\n':
+			n = 1
+			if s[i-1] == '\r' {
+				i, n = i-1, 2
+			}
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == 'n':
+			n = 2
+			if i >= 2 && s[i-2:i] == `\r` {
+				i, n = i-2, 4
+			}
+		}
+		if n > 0 && i > 0 && i+n < len(s) && isBase64Char(s[i-1]) && isBase64Char(s[i+n]) {
+			breaks = append(breaks, lineBreak{i, n})
+		}
+		i += max(n-1, 0)
+	}
+	if len(breaks) == 0 {
+		return s
+	}
+	// joined is s without those breaks; starts[k] is where the text after
+	// break k begins in joined, and removed[k] how many bytes the breaks
+	// up to k took out.
+	var joined strings.Builder
+	joined.Grow(len(s))
+	starts, removed := make([]int, len(breaks)), make([]int, len(breaks))
+	from := 0
+	for k, b := range breaks {
+		joined.WriteString(s[from:b.at])
+		starts[k] = joined.Len()
+		removed[k] = b.n
+		if k > 0 {
+			removed[k] += removed[k-1]
+		}
+		from = b.at + b.n
+	}
+	joined.WriteString(s[from:])
+	j := joined.String()
+	// inS is the place in s of joined's byte p.
+	inS := func(p int) int {
+		if k, _ := slices.BinarySearch(starts, p+1); k > 0 { // breaks before p
+			return p + removed[k-1]
+		}
+		return p
+	}
+	// hidden marks the bytes of s to mask.
+	var hidden []bool
+	for _, f := range forms {
+		if len(f) < minBase64Secret {
+			continue
+		}
+		for at := 0; ; {
+			i := strings.Index(j[at:], f)
+			if i < 0 {
+				break
+			}
+			i += at
+			if hidden == nil {
+				hidden = make([]bool, len(s))
+			}
+			for p := inS(i); p <= inS(i+len(f)-1); p++ {
+				hidden[p] = true
+			}
+			at = i + 1
+		}
+	}
+	if hidden == nil {
+		return s
+	}
+	// Each run of hidden bytes between breaks becomes one Mask.
+	var out strings.Builder
+	out.Grow(len(s))
+	k := 0 // the next break
+	atBreak := func(p int) bool { return k < len(breaks) && p == breaks[k].at }
+	for p := 0; p < len(s); {
+		switch {
+		case atBreak(p):
+			out.WriteString(s[p : p+breaks[k].n])
+			p += breaks[k].n
+			k++
+		case hidden[p]:
+			out.WriteString(Mask)
+			for p < len(s) && hidden[p] && !atBreak(p) {
+				p++
+			}
+		default:
+			q := p + 1
+			for q < len(s) && !hidden[q] && !atBreak(q) {
+				q++
+			}
+			out.WriteString(s[p:q])
+			p = q
+		}
+	}
+	return out.String()
+}
+
+// isBase64Char reports whether c is in either base64 alphabet or is its
+// padding.
+func isBase64Char(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_' || c == '='
 }
 
 // clipMark ends text an error message cut short (see clip).

@@ -188,3 +188,45 @@ func FuzzMask(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMaskWrapped plants a secret in text encoded as base64 and wrapped
+// onto lines of any width with any of the line breaks maskWrapped knows:
+// no six characters that encode the secret's bytes alone may be left
+// once the breaks are taken out, and every break stays.
+func FuzzMaskWrapped(f *testing.F) {
+	f.Add("sk_live_7Hq2mZ9xPw4TnK8vR3cY", "api_key = ", "\ntimeout = 30\n", uint8(76), uint8(0))
+	f.Add("k3y/with+slash==", "-----BEGIN-----", "", uint8(64), uint8(1))
+	f.Add("clé-ünïcode-secret", `{"token":"`, `"}`, uint8(60), uint8(2))
+	f.Add("aaaaaaaaaaaa", "aaaa", "aaaa", uint8(5), uint8(3))
+	f.Fuzz(func(t *testing.T, secret, before, after string, width, brk uint8) {
+		if len(secret) < minBase64Secret || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
+			return
+		}
+		w := 4 + int(width)%120
+		lb := [...]string{"\n", "\r\n", `\n`, `\r\n`}[int(brk)%4]
+		enc := base64.StdEncoding.EncodeToString([]byte(before + secret + after))
+		var lines []string
+		for len(enc) > w {
+			lines, enc = append(lines, enc[:w]), enc[w:]
+		}
+		text := strings.Join(append(lines, enc), lb)
+		masked := MaskText(text, []string{secret})
+		if got, want := strings.Count(masked, lb), strings.Count(text, lb); got != want {
+			t.Fatalf("MaskText(%q) = %q: %d line breaks of %d left", text, masked, got, want)
+		}
+		whole := base64.StdEncoding.EncodeToString([]byte(before + secret + after))
+		at := len(before)
+		from, to := (8*at+5)/6+1, (8*(at+len(secret)))/6-1
+		joined := masked
+		for _, b := range [...]string{`\r\n`, `\n`, "\r\n", "\n"} {
+			joined = strings.ReplaceAll(joined, b, "")
+		}
+		for i := from; i+6 <= to; i++ {
+			// Six characters found elsewhere in the text too say nothing.
+			win := whole[i : i+6]
+			if strings.Index(whole, win) == i && strings.LastIndex(whole, win) == i && strings.Contains(joined, win) {
+				t.Fatalf("MaskText(%q) = %q: %q of the secret's base64 is left", text, masked, win)
+			}
+		}
+	})
+}

@@ -396,3 +396,52 @@ func TestSecretInAnotherCaseMasked(t *testing.T) {
 		t.Errorf("console %q, want %q", res.Steps[0].Console, want)
 	}
 }
+
+// Base64 wrapped onto lines (MIME's 76 characters, PEM's 64 with CR LF,
+// and an API's file contents in JSON with \n escaped, as GitHub's 60) is
+// masked where a break falls within the secret's characters, wherever it
+// falls; the lines and their breaks stay.
+func TestSecretInWrappedBase64Masked(t *testing.T) {
+	secret := "sk_live_7Hq2mZ9xPw4TnK8vR3cY"
+	wraps := []struct {
+		width int
+		brk   string
+	}{{76, "\n"}, {64, "\r\n"}, {60, `\n`}, {60, `\r\n`}}
+	for _, w := range wraps {
+		for before := range 80 {
+			plain := "[service]\nendpoint = https://api.example.com/v1\n" + strings.Repeat("#", before) + "\napi_key = " + secret + "\ntimeout = 30\n"
+			enc := base64.StdEncoding.EncodeToString([]byte(plain))
+			var lines []string
+			for len(enc) > w.width {
+				lines, enc = append(lines, enc[:w.width]), enc[w.width:]
+			}
+			text := strings.Join(append(lines, enc), w.brk)
+			masked := engine.MaskText(`{"content":"`+text+`"}`, []string{secret})
+			if got, want := strings.Count(masked, w.brk), strings.Count(text, w.brk); got != want {
+				t.Fatalf("width %d, %d before: %d line breaks left of %d", w.width, before, got, want)
+			}
+			// The characters that encode the secret's bytes alone.
+			at := len("[service]\nendpoint = https://api.example.com/v1\n") + before + len("\napi_key = ")
+			whole := base64.StdEncoding.EncodeToString([]byte(plain))
+			core := whole[(8*at+5)/6+1 : (8*(at+len(secret)))/6-1]
+			joined := strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(masked, `\r\n`, ""), `\n`, ""), "\r\n", "")
+			joined = strings.ReplaceAll(joined, "\n", "")
+			for i := 0; i+6 <= len(core); i++ {
+				if strings.Contains(joined, core[i:i+6]) {
+					t.Fatalf("width %d, %d before: %q of the secret's base64 %q is left in %q", w.width, before, core[i:i+6], core, masked)
+				}
+			}
+		}
+	}
+	// The secret itself, cut by a line break, is masked on both lines.
+	split := "key:\n" + secret[:10] + "\n" + secret[10:] + "\nnext"
+	if got, want := engine.MaskText(split, []string{secret}), "key:\n"+engine.Mask+"\n"+engine.Mask+"\nnext"; got != want {
+		t.Errorf("%q masked to %q, want %q", split, got, want)
+	}
+	// A break without base64 characters on both sides wraps nothing.
+	for _, s := range []string{secret[:10] + " \n" + secret[10:], secret[:10] + "\n " + secret[10:], "a, \nb\n\n"} {
+		if got := engine.MaskText(s, []string{secret}); got != s {
+			t.Errorf("%q masked to %q", s, got)
+		}
+	}
+}
