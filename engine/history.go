@@ -124,6 +124,20 @@ func NewHistoryReader(c *model.Connector, account map[string]string) *HistoryRea
 	return &HistoryReader{forms: secretForms(out)}
 }
 
+// MaskText masks s as Read masks a run's error: a webhook ledger row's
+// last error, kept with the secrets of the day it was written, is shown
+// masked with those of today too (a parameter made Sensitive since).
+func (h *HistoryReader) MaskText(s string) string {
+	if len(h.forms) == 0 {
+		return s
+	}
+	s = maskForms(s, h.forms)
+	if strings.Contains(s, clipMark) {
+		s = maskClipped(s, h.forms)
+	}
+	return s
+}
+
 // Read decodes one run of the history and masks it. A log that is not a
 // run's (not a JSON object) is an error naming the run.
 func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {

@@ -681,3 +681,30 @@ func TestTestTab_OtherConnectorOpenedWhileRunning(t *testing.T) {
 	})
 	waitRun(t, ed.test)
 }
+
+// TestTestTab_PendingErrorMaskedWithTodaysSecrets: a pending row's last
+// error, kept masked with the secrets of its day, is shown masked with
+// those of the connector as it is open now too.
+func TestTestTab_PendingErrorMaskedWithTodaysSecrets(t *testing.T) {
+	_, _, m, ed := failedDelete(t)
+	pending := func() string {
+		var b strings.Builder
+		for _, o := range test.LaidOutObjects(ed.test.pending) {
+			if l, ok := o.(*widget.Label); ok {
+				b.WriteString(l.Text + "\n")
+			}
+		}
+		return b.String()
+	}
+	fyne.DoAndWait(func() {
+		if shown := pending(); !strings.Contains(shown, "webhook 41") || !strings.Contains(shown, `{"error": "maintenance"}`) {
+			t.Fatalf("the pending row's error is not shown as kept:\n%s", shown)
+		}
+		conn := m.open.conn
+		conn.Parameters = append(conn.Parameters, model.Parameter{TargetName: "Mode", TargetType: model.TargetMergeField, IsSensitive: true, Values: []string{"maintenance"}})
+		ed.test.showPending()
+		if shown := pending(); strings.Contains(shown, "maintenance") || !strings.Contains(shown, `{"error": "••••••"}`) {
+			t.Errorf("the value made Sensitive shows, or the row is gone:\n%s", shown)
+		}
+	})
+}

@@ -445,6 +445,7 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// ROW is what 'webhook forget' takes; WEBHOOK is the id on the API.
 	fmt.Fprintf(env.stdout, "%-4s %-12s %s\n", "ROW", "WEBHOOK", "CONNECTOR › WEBHOOK METHOD, CREATED, STATE")
+	mask := ledgerMask(ctx, db)
 	for _, r := range rows {
 		state := "deleted " + r.DeletedAt.Local().Format(time.DateTime)
 		switch {
@@ -464,11 +465,33 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 			}
 			fmt.Fprintf(env.stdout, "     delivery URL: %s\n", r.URL)
 			if r.LastError != "" {
-				fmt.Fprintf(env.stdout, "     last error: %s\n", r.LastError)
+				fmt.Fprintf(env.stdout, "     last error: %s\n", mask(r.Connector, r.LastError))
 			}
 		}
 	}
 	return nil
+}
+
+// ledgerMask masks a ledger row's last error with the secrets its
+// connector and account values have now, as 'history' masks a run: the
+// row was masked with those of the day it was written, and a parameter
+// made Sensitive since shows in it otherwise. Each connector is read
+// once; one that cannot be read (deleted since) adds nothing to mask.
+func ledgerMask(ctx context.Context, db *store.DB) func(connector, text string) string {
+	readers := map[string]*engine.HistoryReader{}
+	return func(connector, text string) string {
+		h, ok := readers[connector]
+		if !ok {
+			h = engine.NewHistoryReader(nil, nil)
+			if c, err := db.LoadConnector(ctx, connector); err == nil {
+				if account, err := db.AccountValues(ctx, connector); err == nil {
+					h = engine.NewHistoryReader(c, account)
+				}
+			}
+			readers[connector] = h
+		}
+		return h.MaskText(text)
+	}
 }
 
 func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
@@ -506,6 +529,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 	keep := func(c *model.Connector, updates map[string]string) error {
 		return keepAccountUpdates(ctx, env, db, c, updates)
 	}
+	mask := ledgerMask(ctx, db)
 	for _, r := range engine.Cleanup(ctx, db, load, rows, engine.CleanupOptions{OnStep: waiting, Keep: keep, Turns: db}) {
 		which := "webhook " + r.Record.WebhookID
 		if r.Record.WebhookID == "" {
@@ -526,7 +550,7 @@ func runWebhookCleanup(ctx context.Context, env *cliEnv, args []string) error {
 		if r.Record.WebhookID == "" {
 			// Its earlier error says where to look on the API.
 			fmt.Fprintf(env.stdout, "✗ row %d, webhook of unknown id (%s › %s): %s\n", r.Record.ID, r.Record.Connector, r.Record.Method, r.Error)
-			if last := strings.TrimPrefix(r.Record.LastError, engine.UnknownIDLead); last != "" && !strings.Contains(r.Error, last) {
+			if last := mask(r.Record.Connector, strings.TrimPrefix(r.Record.LastError, engine.UnknownIDLead)); last != "" && !strings.Contains(r.Error, last) {
 				fmt.Fprintf(env.stdout, "    %s\n", last)
 			}
 			fmt.Fprintf(env.stdout, "    once it is gone from the API: patchbay webhook forget %d\n", r.Record.ID)

@@ -747,3 +747,48 @@ func TestSignalsAndClosedOutput(t *testing.T) {
 		}
 	})
 }
+
+// TestLedgerErrorMaskedWithTodaysSecrets: a pending row's last error was
+// masked with the secrets of the day it was written. A header parameter
+// made Sensitive since is masked in it too, by 'webhook list' and by the
+// cleanup's line for a webhook of unknown id, as 'history' masks a run.
+func TestLedgerErrorMaskedWithTodaysSecrets(t *testing.T) {
+	c := newCLI(t)
+	const token = "tok_live_5f8a2c91e7"
+	c.editExample(func(conn *model.Connector) {
+		conn.Parameters = append(conn.Parameters, model.Parameter{TargetName: "X-Auth-Token", TargetType: model.TargetHttpHeader, IsOptional: true})
+	})
+	c.must("set", "Webhook Example", "X-Auth-Token="+token, "BaseUrl=http://127.0.0.1:1")
+	db, err := store.Open(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := "DELETE Delete Webhook answered 401 Unauthorized: {\"error\": \"token " + token + " may not delete webhooks\"}"
+	for _, rec := range []*model.WebhookRecord{
+		{Connector: "Webhook Example", Method: "New Order", DeleteMethod: "Delete Webhook", WebhookID: "4", URL: "http://127.0.0.1:1/hooks/a", LastError: said},
+		{Connector: "Webhook Example", Method: "New Order", URL: "http://127.0.0.1:1/hooks/b", LastError: engine.UnknownIDLead + said},
+	} {
+		if err := db.RecordWebhook(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if out := c.must("webhook", "list"); !strings.Contains(out, token) {
+		t.Fatalf("before the parameter is Sensitive, the error is shown as kept:\n%s", out)
+	}
+	c.editExample(func(conn *model.Connector) {
+		for i := range conn.Parameters {
+			if conn.Parameters[i].TargetName == "X-Auth-Token" {
+				conn.Parameters[i].IsSensitive = true
+			}
+		}
+	})
+	out := c.must("webhook", "list")
+	if strings.Contains(out, token) || !strings.Contains(out, "last error: DELETE Delete Webhook answered 401 Unauthorized: {\"error\": \"token •••••• may not") {
+		t.Errorf("webhook list:\n%s", out)
+	}
+	_, out, errOut := c.run("webhook", "cleanup")
+	if strings.Contains(out+errOut, token) || !strings.Contains(out, "token ••••••") {
+		t.Errorf("webhook cleanup:\n%s%s", out, errOut)
+	}
+}
