@@ -61,6 +61,7 @@ fuzz-short:
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMask$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMaskWrapped$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzMaskPercent$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzHistory$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzLastWins$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/script/ -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)

@@ -192,6 +192,10 @@ func escapedForms(s string, add func(string)) {
 	for _, f := range [...]string{s, q, p, pct, uri, lowerHex(q), lowerHex(p), lowerHex(pct), lowerHex(uri)} {
 		add(f)
 	}
+	// A form's spaces as +, as a query string writes them: with the
+	// other characters escaped as any encoder likes, maskPercentEscaped
+	// finds it through this.
+	add(strings.ReplaceAll(s, " ", "+"))
 	// As Go's XML writer puts it in an Xml body (line breaks and tabs
 	// as &#xA; &#x9; &#xD;), and as a writer that escapes only what
 	// XML requires (& and <) does.
@@ -223,6 +227,9 @@ func escapedForms(s string, add func(string)) {
 			add(v)
 			add(asciiJSON(v, "%04x"))
 			add(asciiJSON(v, "%04X"))
+			// JSON kept as text inside another JSON string (an API that
+			// echoes the request it got) escapes the escapes again.
+			add(jsonAgain.Replace(v))
 		}
 	}
 	// As .NET's System.Text.Json writes it by default, and PHP with
@@ -242,6 +249,9 @@ func escapedForms(s string, add func(string)) {
 var (
 	// uriUnescapes leaves ! ' ( ) * as they are, as encodeURIComponent does.
 	uriUnescapes = strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*")
+	// jsonAgain writes the content of a JSON string as the content of a
+	// JSON string again.
+	jsonAgain = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	// xmlMinimal escapes only what XML requires (& and <).
 	xmlMinimal = strings.NewReplacer("&", "&amp;", "<", "&lt;")
 	// elementTreeAttr escapes as Python's ElementTree writes an attribute.
@@ -511,6 +521,9 @@ func asciiJSON(s, hex string) string {
 }
 
 func maskForms(s string, forms []string) string {
+	if len(forms) > 0 && strings.IndexByte(s, '%') >= 0 {
+		s = maskPercentEscaped(s, forms)
+	}
 	for _, f := range forms {
 		s = strings.ReplaceAll(s, f, Mask)
 	}
@@ -518,6 +531,125 @@ func maskForms(s string, forms []string) string {
 		s = maskWrapped(s, forms)
 	}
 	return s
+}
+
+// maskPercentEscaped masks the spellings of a secret that percent-escapes
+// write, whichever characters they escape: read with every %XX and %uXXXX
+// decoded, the text holds the secret as it is. Encoders disagree on what
+// to escape (PHP and Java write ~ as %7E, Python's quote leaves /, a URL's
+// path leaves + and =, JavaScript's escape writes ü as %u00FC), so
+// spelling out each encoder would miss the next. What a form matches in
+// the decoded text is masked in s, escapes and all.
+func maskPercentEscaped(s string, forms []string) string {
+	// escapes are the escapes of s, in order: where each starts in s and
+	// in the decoded text, and how long it is in each.
+	type escape struct{ at, n, viewAt, viewN int }
+	var escapes []escape
+	var view strings.Builder
+	view.Grow(len(s))
+	for i := 0; i < len(s); {
+		c, n, ok := percentEscape(s[i:])
+		if !ok {
+			next := strings.IndexByte(s[i+1:], '%')
+			if next < 0 {
+				next = len(s) - i - 1
+			}
+			view.WriteString(s[i : i+1+next])
+			i += 1 + next
+			continue
+		}
+		e := escape{at: i, n: n, viewAt: view.Len()}
+		if n == 3 {
+			view.WriteByte(byte(c)) // %XX is a byte, of UTF-8 or not
+		} else {
+			view.WriteRune(c)
+		}
+		e.viewN = view.Len() - e.viewAt
+		escapes = append(escapes, e)
+		i += n
+	}
+	if len(escapes) == 0 {
+		return s
+	}
+	v := view.String()
+	// inS is where the decoded text's byte p comes from in s: the start
+	// and end of its escape, or of the byte itself.
+	inS := func(p int) (int, int) {
+		k, _ := slices.BinarySearchFunc(escapes, p, func(e escape, p int) int { return cmp.Compare(e.viewAt, p+1) })
+		if k == 0 {
+			return p, p + 1
+		}
+		e := escapes[k-1]
+		if p < e.viewAt+e.viewN {
+			return e.at, e.at + e.n
+		}
+		at := e.at + e.n + p - (e.viewAt + e.viewN)
+		return at, at + 1
+	}
+	var spans [][2]int // of s, to mask
+	for _, f := range forms {
+		for at := 0; ; {
+			i := strings.Index(v[at:], f)
+			if i < 0 {
+				break
+			}
+			i += at
+			from, _ := inS(i)
+			_, to := inS(i + len(f) - 1)
+			spans = append(spans, [2]int{from, to})
+			at = i + len(f)
+		}
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	var out strings.Builder
+	done := 0
+	for _, sp := range spans {
+		if sp[1] <= done {
+			continue // within a span masked already
+		}
+		if sp[0] >= done {
+			out.WriteString(s[done:sp[0]])
+			out.WriteString(Mask)
+		}
+		done = sp[1]
+	}
+	out.WriteString(s[done:])
+	return out.String()
+}
+
+// percentEscape reads the escape s begins with: %XX, in either case, or
+// %uXXXX (JavaScript's escape), a pair of them for a character beyond
+// U+FFFF; it returns the character (a byte for %XX), the escape's length
+// and whether s begins with one.
+func percentEscape(s string) (rune, int, bool) {
+	if len(s) < 3 || s[0] != '%' {
+		return 0, 0, false
+	}
+	if b, err := strconv.ParseUint(s[1:3], 16, 8); err == nil {
+		return rune(b), 3, true
+	}
+	u, ok := percentU(s)
+	if !ok {
+		return 0, 0, false
+	}
+	if lo, ok := percentU(s[6:]); ok && utf16.IsSurrogate(u) {
+		if r := utf16.DecodeRune(u, lo); r != utf8.RuneError {
+			return r, 12, true
+		}
+	}
+	return u, 6, true // a lone surrogate is written as U+FFFD
+}
+
+// percentU reads the %uXXXX s begins with.
+func percentU(s string) (rune, bool) {
+	if len(s) < 6 || s[0] != '%' || s[1] != 'u' && s[1] != 'U' {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(s[2:6], 16, 16)
+	return rune(u), err == nil
 }
 
 // maskWrapped masks the spellings of a secret that a line break cuts in

@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -229,4 +230,52 @@ func FuzzMaskWrapped(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzMaskPercent plants a secret with any of its bytes percent-escaped,
+// in either case of hex: once the masked text's escapes are decoded, the
+// secret must not be in it.
+func FuzzMaskPercent(f *testing.F) {
+	f.Add("Xk48Q~pA9xZ.fT3_vRr1~yLm2", "api_key=", "&x=1", uint64(1<<5|1<<21), false)
+	f.Add("Zx9+Qm/Lk3vT8wPq==", "/keys/", "/items", uint64(0xFFFF), true)
+	f.Add("Schlüssel 😀", "q=", "", uint64(0x5555), false)
+	f.Add("a%41b", "", "", uint64(2), false)
+	f.Fuzz(func(t *testing.T, secret, before, after string, pick uint64, lower bool) {
+		if secret == "" || strings.Contains(secret, "•") || !utf8.ValidString(secret) || strings.Contains(before+after, "%") {
+			return
+		}
+		hex := "%%%02X"
+		if lower {
+			hex = "%%%02x"
+		}
+		var spelt strings.Builder
+		for i := 0; i < len(secret); i++ {
+			if pick>>(i%64)&1 == 1 {
+				fmt.Fprintf(&spelt, hex, secret[i])
+			} else {
+				spelt.WriteByte(secret[i])
+			}
+		}
+		text := before + spelt.String() + after
+		masked := MaskText(text, []string{secret})
+		if decoded := percentDecoded(masked); strings.Contains(decoded, secret) {
+			t.Fatalf("MaskText(%q) = %q, which decodes to %q: the secret is there", text, masked, decoded)
+		}
+	})
+}
+
+// percentDecoded decodes every %XX of s, apart from the masking code.
+func percentDecoded(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"patchbay/engine"
 	"patchbay/model"
@@ -443,5 +446,84 @@ func TestSecretInWrappedBase64Masked(t *testing.T) {
 		if got := engine.MaskText(s, []string{secret}); got != s {
 			t.Errorf("%q masked to %q", s, got)
 		}
+	}
+}
+
+// A secret is masked however a percent-encoder escapes it: which
+// characters each escapes differs (PHP's urlencode and Java's URLEncoder
+// write ~ as %7E, Python's quote leaves /, a URL's path leaves + and =,
+// JavaScript's escape leaves + and / and writes 😀 as %uD83D%uDE00), and
+// in upper- or lower-case hex. The text around it stays.
+func TestSecretPercentEscapedAnyWayMasked(t *testing.T) {
+	escapeExcept := func(keep string, plus bool, hex string) func(string) string {
+		return func(s string) string {
+			var b strings.Builder
+			for _, c := range []byte(s) {
+				switch {
+				case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(keep, c) >= 0:
+					b.WriteByte(c)
+				case c == ' ' && plus:
+					b.WriteByte('+')
+				default:
+					fmt.Fprintf(&b, "%%"+hex, c)
+				}
+			}
+			return b.String()
+		}
+	}
+	jsEscape := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@*_+-./", r)):
+				b.WriteRune(r)
+			case r < 0x80:
+				fmt.Fprintf(&b, "%%%02X", r)
+			default:
+				for _, u := range utf16.Encode([]rune{r}) {
+					fmt.Fprintf(&b, "%%u%04X", u)
+				}
+			}
+		}
+		return b.String()
+	}
+	encoders := map[string]func(string) string{
+		"PHP urlencode":       escapeExcept("-_.", true, "%02X"),
+		"Java URLEncoder":     escapeExcept("-_.*", true, "%02X"),
+		"Python quote":        escapeExcept("-_.~/", false, "%02X"),
+		"Python quote, lower": escapeExcept("-_.~/", false, "%02x"),
+		"a URL's path":        func(s string) string { return strings.TrimPrefix((&url.URL{Path: "/" + s}).EscapedPath(), "/") },
+		"JavaScript escape":   jsEscape,
+	}
+	for _, secret := range []string{"Xk48Q~pA9xZ.fT3_vRr1~yLm2nC0dEeK5", "Zx9+Qm/Lk3vT8wPq==", "correct horse/battery", "Schlüssel 😀 key"} {
+		for name, enc := range encoders {
+			spelt := enc(secret)
+			text := `{"next":"/v1/items?page=2&api_key=` + spelt + `&x=1"}`
+			masked := engine.MaskText(text, []string{secret})
+			if masked != `{"next":"/v1/items?page=2&api_key=`+engine.Mask+`&x=1"}` {
+				t.Errorf("%s of %q: %q masked to %q", name, secret, text, masked)
+			}
+		}
+	}
+	// An escape that is no escape (%zz, a % at the end) is left alone.
+	if got := engine.MaskText("100%zz done %", []string{"Xk48Q~pA9xZ"}); got != "100%zz done %" {
+		t.Errorf("text without escapes changed: %q", got)
+	}
+}
+
+// A secret in JSON kept as text inside another JSON string (an API that
+// echoes the request it got) is masked: its escapes are escaped again.
+func TestSecretInJSONWithinJSONMasked(t *testing.T) {
+	secret := `Pa"ss\w0rd-2024`
+	inner, _ := json.Marshal(map[string]string{"password": secret})
+	outer, _ := json.Marshal(map[string]string{"error": "bad credentials", "request": string(inner)})
+	masked := engine.MaskText(string(outer), []string{secret})
+	var got struct{ Request string }
+	if err := json.Unmarshal([]byte(masked), &got); err != nil {
+		t.Fatalf("%s masked to %s, no longer JSON: %v", outer, masked, err)
+	}
+	var req struct{ Password string }
+	if err := json.Unmarshal([]byte(got.Request), &req); err != nil || req.Password != engine.Mask {
+		t.Errorf("%s masked to %s: the password reads %q (%v)", outer, masked, req.Password, err)
 	}
 }
