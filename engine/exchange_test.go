@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"patchbay/internal/spell"
 	"patchbay/model"
 )
 
@@ -155,7 +156,7 @@ func TestMaskOtherSpellings(t *testing.T) {
 		}
 	}
 	// Logs are never cut: their clip marks are left alone.
-	if got := maskForms("the password…", secretForms([]string{"password-Zq81x"})); got != "the password…" {
+	if got := maskForms("the password…", spell.Forms([]string{"password-Zq81x"})); got != "the password…" {
 		t.Errorf("maskForms masked the start of a secret in a log: %q", got)
 	}
 }

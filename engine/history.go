@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"patchbay/internal/spell"
 	"patchbay/model"
 )
 
@@ -121,7 +122,7 @@ func NewHistoryReader(c *model.Connector, account map[string]string) *HistoryRea
 	if a := c.DefaultAuthentication(); a != nil && a.AuthType == model.AuthBasic && account[model.SystemFieldAuthUsername] != "" {
 		out = append(out, base64.StdEncoding.EncodeToString([]byte(account[model.SystemFieldAuthUsername]+":"+account[model.SystemFieldAuthPassword])))
 	}
-	return &HistoryReader{forms: secretForms(out)}
+	return &HistoryReader{forms: spell.Forms(out)}
 }
 
 // MaskText masks s as Read masks a run's error: a webhook ledger row's

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"patchbay/internal/spell"
 )
 
 // spellings writes a secret as encoders put it in a URL or a JSON string,
@@ -56,12 +58,9 @@ func spellings(secret string) []string {
 	// (&uuml;, &euro;).
 	var named strings.Builder
 	for _, r := range html.EscapeString(secret) {
-		switch name, ok := otherNames[r]; {
-		case r >= 0xA0 && r <= 0xFF:
-			named.WriteString("&" + latin1Names[r-0xA0] + ";")
-		case ok:
+		if name, ok := spell.EntityName(r); ok {
 			named.WriteString("&" + name + ";")
-		default:
+		} else {
 			named.WriteRune(r)
 		}
 	}
@@ -97,7 +96,7 @@ func spellings(secret string) []string {
 	}
 	out = append(out, dotnet.String())
 	// As btoa writes it, and a URL-safe encoder without padding; a short
-	// secret is not looked for in base64 (minBase64Secret).
+	// secret is not looked for in base64 (spell.MinBase64).
 	if len(secret) >= 8 {
 		out = append(out, base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)))
 	}
@@ -118,27 +117,6 @@ func escapeNonASCII(s, hex string) string {
 		}
 	}
 	return b.String()
-}
-
-// TestEntityNames: the entity names masking uses are HTML's, one for each
-// character from U+00A0 to U+00FF and for the others HTML 4 names.
-func TestEntityNames(t *testing.T) {
-	for i, name := range latin1Names {
-		if r := rune(0xA0 + i); html.UnescapeString("&"+name+";") != string(r) {
-			t.Errorf("&%s; is not %q (U+%04X)", name, r, r)
-		}
-	}
-	for r, name := range otherNames {
-		if name == "lang" || name == "rang" {
-			continue // HTML 5 moved these two to U+27E8 and U+27E9; Go's html reads HTML 5
-		}
-		if html.UnescapeString("&"+name+";") != string(r) {
-			t.Errorf("&%s; is not %q (U+%04X)", name, r, r)
-		}
-	}
-	if len(otherNames) != 152 {
-		t.Errorf("%d names beyond Latin-1, want HTML 4's 152", len(otherNames))
-	}
 }
 
 // FuzzMask plants a secret, in one of the spellings encoders give it,
@@ -200,7 +178,7 @@ func FuzzMaskWrapped(f *testing.F) {
 	f.Add("clé-ünïcode-secret", `{"token":"`, `"}`, uint8(60), uint8(2))
 	f.Add("aaaaaaaaaaaa", "aaaa", "aaaa", uint8(5), uint8(3))
 	f.Fuzz(func(t *testing.T, secret, before, after string, width, brk uint8) {
-		if len(secret) < minBase64Secret || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
+		if len(secret) < spell.MinBase64 || strings.Contains(secret, "•") || !utf8.ValidString(secret) {
 			return
 		}
 		w := 4 + int(width)%120

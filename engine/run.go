@@ -21,6 +21,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"patchbay/engine/script"
+	"patchbay/internal/spell"
 	"patchbay/model"
 )
 
@@ -105,7 +106,7 @@ func (r *Runner) secrets() []string {
 	return append(slices.Clip(r.runSecrets), r.extraSecrets...)
 }
 
-// secretForms returns the forms to mask secrets in (see secretForms), as
+// secretForms returns the forms to mask secrets in (see spell.Forms), as
 // the process keeps them: the list of secrets is the same for most steps
 // of a run, and for most runs.
 func (r *Runner) secretForms(secrets []string) []string { return recentForms.get(secrets) }
@@ -121,7 +122,7 @@ type formsCache struct {
 	next int // the entry to replace next
 }
 
-// get returns secretForms(secrets), worked out again only when none of the
+// get returns spell.Forms(secrets), worked out again only when none of the
 // kept lists is the same. The forms returned are shared: not to be changed.
 func (c *formsCache) get(secrets []string) []string {
 	c.mu.Lock()
@@ -132,7 +133,7 @@ func (c *formsCache) get(secrets []string) []string {
 		}
 	}
 	c.mu.Unlock()
-	forms := slices.Clip(secretForms(secrets)) // an append makes a copy
+	forms := slices.Clip(spell.Forms(secrets)) // an append makes a copy
 	c.mu.Lock()
 	c.kept[c.next].of, c.kept[c.next].forms = slices.Clone(secrets), forms
 	c.next = (c.next + 1) % len(c.kept)
