@@ -2,9 +2,11 @@ package model
 
 import (
 	"bytes"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -494,5 +496,41 @@ func TestSecretInTheSignaturePrefix(t *testing.T) {
 	fs := SecretsWritten(c, nil)
 	if len(fs) != 1 || fs[0].At.JSONPath() != "Methods[0].WebhookSignature.Prefix" || fs[0].At.Where() != "Method 'Hook' › Settings › Signature Prefix" {
 		t.Errorf("%+v", fs)
+	}
+}
+
+// A secret pasted in a spelling is found as it is: a Basic credential in
+// base64 (as Postman's snippets write the Authorization header) and a key
+// escaped in an Endpoint's query string. Export refuses them, and lint
+// says the value is encoded.
+func TestSecretsWrittenEncoded(t *testing.T) {
+	const user, password, key = "ada@example.com", "hunter2-Secret", "Zx9+Qm/Lk3vT8wPq=="
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	c := &Connector{Name: "Encoded", Methods: []Method{{Name: "Get", MethodType: MethodAction, HttpMethod: "GET",
+		Endpoint: "https://api.example.com/x?token=" + url.QueryEscape(key),
+		Script:   "function before_action() {\n  method_request_headers['Authorization'] = 'Basic " + basic + "';\n}"}}}
+	account := map[string]string{SystemFieldAuthUsername: user, SystemFieldAuthPassword: password, SystemFieldAuthAPIKey: key}
+	got := map[string]string{}
+	for _, f := range SecretsWritten(c, account) {
+		got[f.At.Where()] = f.Message
+	}
+	for where, name := range map[string]string{
+		"Method 'Get' › Settings › Endpoint": SystemFieldAuthAPIKey,
+		"Method 'Get' › Script › line 2":     SystemFieldAuthPassword,
+	} {
+		if msg := got[where]; !strings.Contains(msg, "holds the value of "+name+", a secret, encoded (escaped, or in base64)") {
+			t.Errorf("%s: %q, want it to name %s, encoded", where, msg, name)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("%d places found, want 2: %q", len(got), got)
+	}
+	if _, err := Export(c, ExportOptions{Account: account}); err == nil || !strings.Contains(err.Error(), "(Methods[0].") {
+		t.Errorf("export of encoded secrets: %v", err)
+	}
+	// Written as it is, a secret is named without "encoded".
+	c.Methods[0].Endpoint, c.Methods[0].Script = "https://api.example.com/x?token="+key, ""
+	if fs := SecretsWritten(c, account); len(fs) != 1 || strings.Contains(fs[0].Message, "encoded") {
+		t.Errorf("a key as it is: %v", fs)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"patchbay/internal/spell"
 )
 
 // minSecretInText is the shortest secret looked for in the connector's
@@ -78,28 +80,41 @@ func secretsLeftIn(c, out *Connector, account map[string]string, data []byte) er
 	return found
 }
 
-// secretValue is a secret to look for, and the name it is the value of.
+// secretValue is a secret to look for, in one of its spellings, and the
+// name it is the value of.
 type secretValue struct {
 	name, value string
 	// quoted is the value as the export document writes it in a string
 	// (< > & as they are).
 	quoted string
+	// encoded says the value is a spelling of the secret (escaped for a
+	// URL, HTML or JSON, or base64, as spell.Encoded lists them), not the
+	// secret as it is.
+	encoded bool
 }
 
 // secretValues lists the secrets to look for in c's texts (see
 // SecretsWritten).
 func secretValues(c *Connector, account map[string]string) []secretValue {
 	var secrets []secretValue
-	keep := func(name, v string) {
-		if len(v) < minSecretInText {
+	// Each secret is looked for as it is and in the spellings an author
+	// may paste: a Basic credential in base64 (as Postman's snippets write
+	// the Authorization header), a key escaped in an Endpoint's query.
+	keep := func(name, secret string) {
+		if len(secret) < minSecretInText {
 			return
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.Encode(v)
-		quoted := bytes.TrimSpace(buf.Bytes())
-		secrets = append(secrets, secretValue{name, v, string(quoted[1 : len(quoted)-1])})
+		for _, v := range spell.Encoded(secret) {
+			if len(v) < minSecretInText {
+				continue
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.Encode(v)
+			quoted := bytes.TrimSpace(buf.Bytes())
+			secrets = append(secrets, secretValue{name, v, string(quoted[1 : len(quoted)-1]), v != secret})
+		}
 	}
 	keys := make([]string, 0, len(account))
 	for k := range account {
@@ -202,8 +217,12 @@ func secretsIn(c *Connector, secrets []secretValue, found func(f Finding, path s
 			if loc.Tab == TabScript {
 				loc.Line = strings.Count(text[:at], "\n") + 1
 			}
+			how := ""
+			if secrets[which].encoded {
+				how = ", encoded (escaped, or in base64)"
+			}
 			goOn = found(Finding{Severity: SeverityError, Rule: RuleSecretWritten, At: loc,
-				Message: fmt.Sprintf("holds the value of %s, a secret: take it out (a script reads the account's and the parameters' values from its globals, such as method_auth_value, and a parameter's value is typed in its Values)", secrets[which].name)}, path)
+				Message: fmt.Sprintf("holds the value of %s, a secret%s: take it out (a script reads the account's and the parameters' values from its globals, such as method_auth_value, and a parameter's value is typed in its Values)", secrets[which].name, how)}, path)
 		}
 	}
 	walk(reflect.ValueOf(c))
