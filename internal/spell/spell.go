@@ -5,7 +5,6 @@
 package spell
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"patchbay/internal/jsonstr"
 )
 
 // Forms lists each secret with its escaped spellings, longest first,
@@ -131,7 +132,7 @@ func escapedForms(s string, add func(string)) {
 		add(namedEntities(m))
 	}
 	js, _ := json.Marshal(s) // escapes <, > and &, as some APIs do
-	raw, _ := marshalString(s)
+	raw := jsonstr.Append(nil, s)
 	for _, j := range [...]string{string(js[1 : len(js)-1]), string(raw[1 : len(raw)-1])} {
 		for _, v := range [...]string{j, strings.ReplaceAll(j, "/", `\/`)} {
 			add(v)
@@ -437,15 +438,4 @@ func asciiJSON(s, hex string) string {
 		}
 	}
 	return b.String()
-}
-
-// marshalString writes s as JSON, with <, > and & as they are.
-func marshalString(s string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
