@@ -370,3 +370,48 @@ func TestCleanupAfterARunThatLeftItsOwner(t *testing.T) {
 		t.Errorf("cleanup of a row its ended run still owns: %s", dump(out))
 	}
 }
+
+// TestCleanupCallsTheAPIItWasMadeOn: two APIs each keep a webhook 1 that
+// Patchbay could not delete; the account's BaseUrl then points at the
+// second. Each row's cleanup deletes its webhook on the API it was made
+// on: the account's non-secret values are kept with the row, the key is
+// read as it is now. The delete used to go to the BaseUrl of the day, so
+// a Retry deleted the other API's webhook 1 and marked its own row done.
+func TestCleanupCallsTheAPIItWasMadeOn(t *testing.T) {
+	prod, staging := &failingDeletes{sb: sandbox.New(sandbox.Options{})}, &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+	c, account, _ := exampleAgainst(t, "Webhook Example", prod)
+	stagingSrv := httptest.NewServer(staging)
+	defer stagingSrv.Close()
+	prodURL := account["BaseUrl"]
+	ledger := &memLedger{}
+	for _, api := range []*failingDeletes{prod, staging} {
+		api.fail.Store(true)
+		if api == staging {
+			account["BaseUrl"] = stagingSrv.URL
+		}
+		if res := (&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger}); res.OK {
+			t.Fatal("the delete did not fail")
+		}
+		api.fail.Store(false)
+	}
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if len(pending) != 2 || pending[0].RunValues["BaseUrl"] != prodURL || pending[1].RunValues["BaseUrl"] != stagingSrv.URL {
+		t.Fatalf("pending rows %+v, want each with its BaseUrl", pending)
+	}
+	if _, ok := pending[0].RunValues[model.SystemFieldAuthAPIKey]; ok {
+		t.Fatal("the API key is kept with the row")
+	}
+	if made := pending[0].MadeWith(); made != "BaseUrl="+prodURL {
+		t.Errorf("MadeWith %q", made)
+	}
+	// The account now points at staging, with a new key both APIs take.
+	account[model.SystemFieldAuthAPIKey] = sandbox.DefaultAPIKey
+	load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+	out := engine.Cleanup(context.Background(), ledger, load, pending[:1], engine.CleanupOptions{})
+	if len(out) != 1 || !out[0].Deleted {
+		t.Fatalf("cleanup of the first row: %s", dump(out))
+	}
+	if len(prod.sb.Webhooks()) != 0 || len(staging.sb.Webhooks()) != 1 {
+		t.Errorf("after the first row's cleanup: %d webhooks on the first API, %d on staging; want 0 and 1", len(prod.sb.Webhooks()), len(staging.sb.Webhooks()))
+	}
+}

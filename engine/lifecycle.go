@@ -294,13 +294,18 @@ func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, e
 	return del, nil
 }
 
-// runValues are the run's inputs less the secrets, kept in the ledger so
-// that a later cleanup calls the same API.
+// runValues are the run's account values and inputs less the secrets,
+// kept in the ledger so that a later cleanup or Retry calls the API the
+// webhook was made on: an author who points the account's BaseUrl at
+// another API before cleaning up must not have the delete sent there. The
+// secrets are read as they are then: a key may have been rotated.
 func (r *Runner) runValues() map[string]string {
 	out := map[string]string{}
-	for k, v := range r.Inputs {
-		if !r.names.has(k) {
-			out[k] = v
+	for _, values := range [...]map[string]string{r.Account, r.Inputs} {
+		for k, v := range values {
+			if v != "" && !r.names.has(k) {
+				out[k] = v
+			}
 		}
 	}
 	return out

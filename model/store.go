@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -116,6 +119,17 @@ type WebhookRecord struct {
 	// leaves a row whose owner is alive to it. MarkWebhookDeleted and
 	// MarkWebhookFailed clear it.
 	Owner string
+}
+
+// MadeWith lists the row's RunValues as KEY=VALUE, by key, e.g.
+// "BaseUrl=https://staging.example.com, Region=eu": what tells two pending
+// webhooks of one method apart when they were made on different APIs.
+func (r WebhookRecord) MadeWith() string {
+	keys := slices.Sorted(maps.Keys(r.RunValues))
+	for i, k := range keys {
+		keys[i] = k + "=" + r.RunValues[k]
+	}
+	return strings.Join(keys, ", ")
 }
 
 // RefreshTurns lets the OAuth2 refresh token grants of every Patchbay on

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -101,8 +102,68 @@ func section(t *testTab, title, text, sample string) fyne.CanvasObject {
 		header.Add(&widget.Button{Text: "Generate Fields from this", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance,
 			OnTapped: func() { t.generateFrom(sample) }})
 	}
-	code := &widget.Label{Text: text, Wrapping: fyne.TextWrapBreak, TextStyle: fyne.TextStyle{Monospace: true}}
-	return container.NewVBox(header, code)
+	shown, note := forDisplay(text)
+	code := &widget.Label{Text: shown, TextStyle: fyne.TextStyle{Monospace: true}}
+	box := container.NewVBox(header, container.NewHScroll(code))
+	if note != "" {
+		box.Add(&widget.Label{Text: note, Importance: widget.LowImportance})
+	}
+	return box
+}
+
+// The Test tab lays out at most shownBytes of a request, a response, a
+// console or a delivery, in lines of at most shownLine characters, not
+// wrapped, in a box that scrolls sideways. Fyne measures a wrapped label's
+// text again and again: a 2 MB response froze the window for minutes, a
+// run's 64 KiB kept in the history for 25 s, and in Fyne's test driver a
+// single line of 4 KB takes 8 s to lay out wrapped, 32 KB in lines of 100
+// about 0.2 s. Copy takes the whole text.
+const (
+	shownBytes = 32 << 10
+	shownLine  = 100
+)
+
+// forDisplay returns text as a section shows it, and a note of what was
+// left out, "" when nothing was.
+func forDisplay(text string) (shown, note string) {
+	cut := text
+	if len(cut) > shownBytes {
+		i := shownBytes
+		for i > 0 && !utf8.RuneStart(text[i]) {
+			i--
+		}
+		cut = text[:i]
+		note = fmt.Sprintf("Showing the first %s of %s; Copy copies all of it.", sizeText(len(cut)), sizeText(len(text)))
+	}
+	var b strings.Builder
+	b.Grow(len(cut) + len(cut)/shownLine)
+	for line := range strings.Lines(cut) {
+		for n := 0; ; n = 0 {
+			i := 0
+			for i < len(line) && n < shownLine {
+				_, size := utf8.DecodeRuneInString(line[i:])
+				i, n = i+size, n+1
+			}
+			if strings.TrimRight(line[i:], "\r\n") == "" {
+				b.WriteString(line)
+				break
+			}
+			b.WriteString(line[:i] + "\n")
+			line = line[i:]
+		}
+	}
+	return b.String(), note
+}
+
+// sizeText says how big n bytes are, e.g. "32 KB", "1.8 MB".
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // editedAction is the name of the Action this tab's editor shows, or ""
@@ -184,9 +245,26 @@ func mappedGrid(fs []engine.MappedField) fyne.CanvasObject {
 			name = f.ConnectorField
 		}
 		grid.Add(&widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}})
-		grid.Add(&widget.Label{Text: f.Text(), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak})
+		grid.Add(&widget.Label{Text: clipValue(f.Text()), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak})
 	}
 	return grid
+}
+
+// shownValue is the most of a mapped value the grid shows, wrapped: the
+// whole value is in the response or the delivery, which Copy takes.
+const shownValue = 1 << 10
+
+// clipValue cuts a mapped value to shownValue bytes, saying how much more
+// there is.
+func clipValue(v string) string {
+	if len(v) <= shownValue {
+		return v
+	}
+	i := shownValue
+	for i > 0 && !utf8.RuneStart(v[i]) {
+		i--
+	}
+	return v[:i] + fmt.Sprintf("… (%s in all)", sizeText(len(v)))
 }
 
 // showDelivery shows the delivery a lifecycle received: headers, payload,
@@ -261,6 +339,11 @@ func (t *testTab) showPending() {
 			id = "(unknown id)"
 		}
 		text := fmt.Sprintf("%s › %s, webhook %s, created %s", rec.Connector, rec.Method, id, rec.CreatedAt.Local().Format(time.DateTime))
+		if made := rec.MadeWith(); made != "" {
+			// Retry deletes it on the API it was made on, whatever the
+			// account values say now.
+			text += "\nMade with " + reader.MaskText(made)
+		}
 		if rec.LastError != "" {
 			text += "\n" + reader.MaskText(rec.LastError)
 		}

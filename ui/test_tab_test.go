@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -697,7 +699,8 @@ func TestTestTab_PendingErrorMaskedWithTodaysSecrets(t *testing.T) {
 		return b.String()
 	}
 	fyne.DoAndWait(func() {
-		if shown := pending(); !strings.Contains(shown, "webhook 41") || !strings.Contains(shown, `{"error": "maintenance"}`) {
+		if shown := pending(); !strings.Contains(shown, "webhook 41") || !strings.Contains(shown, `{"error": "maintenance"}`) ||
+			!strings.Contains(shown, "\nMade with BaseUrl=http://127.0.0.1:") {
 			t.Fatalf("the pending row's error is not shown as kept:\n%s", shown)
 		}
 		conn := m.open.conn
@@ -705,6 +708,79 @@ func TestTestTab_PendingErrorMaskedWithTodaysSecrets(t *testing.T) {
 		ed.test.showPending()
 		if shown := pending(); strings.Contains(shown, "maintenance") || !strings.Contains(shown, `{"error": "••••••"}`) {
 			t.Errorf("the value made Sensitive shows, or the row is gone:\n%s", shown)
+		}
+	})
+}
+
+// TestTestTab_LargeResponseShownInPart: a 2 MB answer is shown in part, in
+// short unwrapped lines, with a note of how much was left out; Copy takes
+// all of it, and a mapped value is cut too. Fyne took minutes to lay out
+// such a body wrapped, and the window did not answer meanwhile.
+func TestTestTab_LargeResponseShownInPart(t *testing.T) {
+	pad := strings.Repeat("x", 2<<20)
+	body := `{"id":42,"pad":"` + pad + `"}`
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(api.Close)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	fyne.DoAndWait(func() {
+		f := ed.method().ResponseFormat.Fields
+		ed.method().ResponseFormat.Fields = append(f, model.Field{ConnectorField: "pad", DataType: model.FieldText})
+	})
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if !ed.test.last.OK {
+			t.Fatalf("run: %s", ed.test.last.Error)
+		}
+		var code, note *widget.Label
+		var copyResponse *widget.Button
+		var mapped []string
+		for _, o := range test.LaidOutObjects(ed.test.steps) {
+			switch o := o.(type) {
+			case *widget.Label:
+				switch {
+				case o.TextStyle.Monospace && strings.Contains(o.Text, `"pad": "xxx`):
+					code = o
+				case strings.HasPrefix(o.Text, "Showing the first"):
+					note = o
+				case o.TextStyle.Monospace && strings.HasPrefix(o.Text, `"xxx`):
+					mapped = append(mapped, o.Text)
+				}
+			case *widget.Button:
+				if o.Text == "Copy" {
+					copyResponse = o // the last Copy: the response's
+				}
+			}
+		}
+		if code == nil || note == nil {
+			t.Fatalf("the response or the note is not shown (code %v, note %v)", code != nil, note != nil)
+		}
+		if len(code.Text) > shownBytes+shownBytes/shownLine || code.Wrapping != fyne.TextWrapOff {
+			t.Errorf("%d bytes laid out, wrapping %v", len(code.Text), code.Wrapping)
+		}
+		for _, l := range strings.Split(code.Text, "\n") {
+			if utf8.RuneCountInString(l) > shownLine {
+				t.Fatalf("a line of %d characters is shown", utf8.RuneCountInString(l))
+			}
+		}
+		if note.Text != "Showing the first 32 KB of 2.0 MB; Copy copies all of it." {
+			t.Errorf("note %q", note.Text)
+		}
+		if len(mapped) != 1 || !strings.HasSuffix(mapped[0], "… (2.0 MB in all)") || len(mapped[0]) > 2*shownValue {
+			t.Errorf("the mapped pad shows as %d labels, the first %d bytes", len(mapped), len(strings.Join(mapped, "")))
+		}
+		test.Tap(copyResponse)
+		if got := m.app.Clipboard().Content(); !strings.Contains(got, pad) {
+			t.Errorf("Copy took %d bytes, not the whole body", len(got))
 		}
 	})
 }

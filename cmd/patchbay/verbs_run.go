@@ -464,6 +464,9 @@ func runWebhookList(ctx context.Context, env *cliEnv, args []string) error {
 				fmt.Fprintf(env.stdout, "     deleted by: %s\n", r.DeleteMethod)
 			}
 			fmt.Fprintf(env.stdout, "     delivery URL: %s\n", r.URL)
+			if made := r.MadeWith(); made != "" {
+				fmt.Fprintf(env.stdout, "     made with: %s\n", mask(r.Connector, made))
+			}
 			if r.LastError != "" {
 				fmt.Fprintf(env.stdout, "     last error: %s\n", mask(r.Connector, r.LastError))
 			}
