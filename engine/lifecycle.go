@@ -201,22 +201,28 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	if err != nil && recorded == nil {
 		r.failStep(delStep, fmt.Errorf("%supdating the webhook ledger: %w", prefixed(delStep.Error), err))
 	}
+	// The first step that failed before the delete says what went wrong
+	// with the test; a failed delete is said after it, not instead.
 	res.OK = true
 	for _, s := range res.Steps {
 		if !s.OK {
 			res.OK = false
-			if res.Error == "" {
+			if res.Error == "" && s != delStep {
 				res.Error = s.Name + ": " + s.Error
 			}
 		}
 	}
+	undeleted := ""
 	switch {
 	case delStep.OK:
 	case delStep.Answered2xx():
-		res.Error = fmt.Sprintf("webhook %s may not be deleted: the API answered the delete %d, but the step failed (%s); it stays pending in the ledger: if 'patchbay webhook cleanup' then gets a 404, it is gone, and 'patchbay webhook forget %d' marks it so",
+		undeleted = fmt.Sprintf("webhook %s may not be deleted: the API answered the delete %d, but the step failed (%s); it stays pending in the ledger: if 'patchbay webhook cleanup' then gets a 404, it is gone, and 'patchbay webhook forget %d' marks it so",
 			id, delStep.Response.Status, delStep.Error, rec.ID)
 	default:
-		res.Error = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
+		undeleted = fmt.Sprintf("webhook %s was not deleted (%s); it stays pending in the ledger for 'patchbay webhook cleanup'", id, delStep.Error)
+	}
+	if undeleted != "" {
+		res.Error = prefixed(res.Error) + undeleted
 	}
 	return res
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"patchbay/engine"
+	"patchbay/engine/sandbox"
 	"patchbay/model"
 )
 
@@ -707,5 +708,69 @@ func TestLifecycleDeleteEndpointIsTheID(t *testing.T) {
 	res, rows := hooksRun(t, api, func(c *model.Connector) { c.Methods[1].Endpoint = "{{Cyclr_Webhook_Id}}" }, &memLedger{})
 	if creates, deletes := api.counts(); !res.OK || creates != 1 || deletes != 1 || len(rows) != 0 {
 		t.Fatalf("ok=%t, %d creates, %d deletes, pending %+v: %s", res.OK, creates, deletes, rows, res.Error)
+	}
+}
+
+// TestFailedTriggerNamedBeforeTheFailedDelete: when the trigger fails and
+// then the delete does, the run's error names the trigger's failure first,
+// and the delete's after it. It used to name only the delete, so the
+// window's headline hid why the test failed.
+func TestFailedTriggerNamedBeforeTheFailedDelete(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/orders":
+			http.Error(w, `{"error":"no such route"}`, http.StatusNotFound)
+		case r.Method == http.MethodDelete:
+			http.Error(w, `{"error":"try later"}`, http.StatusServiceUnavailable)
+		default:
+			sb.ServeHTTP(w, r)
+		}
+	})
+	c, account, _ := exampleAgainst(t, "Webhook Example", api)
+	res := (&engine.Runner{Connector: c, Account: account}).RunWebhook(context.Background(), "New Order",
+		engine.WebhookOptions{Ledger: &memLedger{}, Trigger: "Create Order", Wait: time.Second})
+	if res.OK || !strings.HasPrefix(res.Error, "Trigger: POST Create Order answered 404 Not Found") ||
+		!strings.Contains(res.Error, "; webhook 1 was not deleted (DELETE Delete Webhook answered 503") {
+		t.Errorf("error %q, want the trigger's failure and then the delete's", res.Error)
+	}
+}
+
+// TestAnswerAfterARedirectSaysSo: a 401 from the host a 302 led to, which
+// was sent no credentials, is said to be that request's, not the POST's;
+// a redirect on the same host is named too.
+func TestAnswerAfterARedirectSaysSo(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"missing or wrong X-Api-Key"}`, http.StatusUnauthorized)
+	}))
+	defer other.Close()
+	var api *httptest.Server
+	api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/orders":
+			http.Redirect(w, r, other.URL+"/orders", http.StatusFound)
+		default:
+			http.Error(w, `{"error":"gone"}`, http.StatusGone)
+		}
+	}))
+	defer api.Close()
+	c := exampleConnector(t)
+	account := map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+	res := (&engine.Runner{Connector: c, Account: account}).RunMethod(context.Background(), "Create Order")
+	want := fmt.Sprintf("POST Create Order was redirected (302 → GET %s/orders, on another host, which was sent no credentials (no API key, Authorization or Sensitive header)), and that answered 401 Unauthorized: ", other.URL)
+	if res.OK || !strings.Contains(res.Error, want) {
+		t.Errorf("error %q,\nwant it to hold %q", res.Error, want)
+	}
+	// The same host: the redirect is named, the credentials are not.
+	api.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/orders" {
+			http.Redirect(w, r, "/v2/orders", http.StatusSeeOther)
+			return
+		}
+		http.Error(w, `{"error":"gone"}`, http.StatusGone)
+	})
+	res = (&engine.Runner{Connector: c, Account: account}).RunMethod(context.Background(), "Create Order")
+	if want := fmt.Sprintf("POST Create Order was redirected (303 → GET %s/v2/orders), and that answered 410 Gone", api.URL); !strings.Contains(res.Error, want) {
+		t.Errorf("error %q,\nwant it to hold %q", res.Error, want)
 	}
 }

@@ -270,7 +270,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	// endpoint) never left Patchbay either.
 	step.notSent = sendErr != nil && (ex.Request == nil || neverSent(sendErr))
 	if sendErr == nil && !resp.OK() {
-		sendErr = fmt.Errorf("%s %s answered %d%s%s%s", req.Method, m.Name, resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(raw.Body))
+		sendErr = fmt.Errorf("%s %s %s %d%s%s%s", req.Method, m.Name, answeredAfter(req.Endpoint, resp), resp.Status, httpStatusText(resp.Status), redirectHint(req.Method, resp), bodyHint(raw.Body))
 	}
 	if sendErr == nil && xmlFault != nil {
 		return fail(xmlFault) // a 2xx the id, if any, cannot be read from
@@ -752,6 +752,23 @@ func httpStatusText(code int) string {
 		return " " + t
 	}
 	return ""
+}
+
+// answeredAfter is "answered", or, when the answer came after redirects,
+// says which request answered: its status is not the method's own
+// request's, and one on another host was sent without the credentials.
+func answeredAfter(endpoint string, resp *Response) string {
+	if len(resp.Redirects) == 0 {
+		return "answered"
+	}
+	last := resp.Redirects[len(resp.Redirects)-1] // "302 → GET https://…"
+	elsewhere := ""
+	from, err1 := url.Parse(endpoint)
+	to, err2 := url.Parse(last[strings.LastIndexByte(last, ' ')+1:])
+	if err1 == nil && err2 == nil && (to.Host != from.Host || from.Scheme == "https" && to.Scheme != "https") {
+		elsewhere = ", on another host, which was sent no credentials (no API key, Authorization or Sensitive header)"
+	}
+	return fmt.Sprintf("was redirected (%s%s), and that answered", strings.Join(resp.Redirects, ", then "), elsewhere)
 }
 
 // redirectHint says where a redirect that was not followed because it
