@@ -394,7 +394,7 @@ func (c *Client) sendError(ctx context.Context, req *http.Request, timeout time.
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		return fmt.Errorf("%s: cancelled: %w", where, context.Canceled)
+		return &cancelledError{where + ": the run was cancelled before the API answered"}
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: the run's time ran out: %w", where, ctx.Err())
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
@@ -406,6 +406,13 @@ func (c *Client) sendError(ctx context.Context, req *http.Request, timeout time.
 	}
 	return fmt.Errorf("%s: %w", where, err)
 }
+
+// cancelledError is a request the run's cancellation cut off, said in
+// the author's words; errors.Is finds context.Canceled in it.
+type cancelledError struct{ msg string }
+
+func (e *cancelledError) Error() string { return e.msg }
+func (e *cancelledError) Unwrap() error { return context.Canceled }
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -339,7 +339,7 @@ func (m *MainWindow) setStatus(importance widget.Importance, format string, args
 const briefStatusFor = 4 * time.Second
 
 // briefStatus says something that is true only for a moment ("Request
-// copied."), and gives the line back to "Ready." after briefStatusFor,
+// copied."), and gives the line back (see idle) after briefStatusFor,
 // unless something else was said meanwhile: the next method shown should
 // not seem to have been copied.
 func (m *MainWindow) briefStatus(format string, args ...any) {
@@ -351,9 +351,18 @@ func (m *MainWindow) briefStatus(format string, args ...any) {
 	}
 	later(briefStatusFor, func() {
 		if m.status.Text == said {
-			m.setStatus(widget.MediumImportance, "Ready.")
+			m.setStatus(widget.MediumImportance, "%s", m.idle())
 		}
 	})
+}
+
+// idle is what the status line says when there is nothing else to say:
+// that a test run is under way, while one is.
+func (m *MainWindow) idle() string {
+	if t := m.running; t != nil {
+		return fmt.Sprintf("Running %s…", t.runName)
+	}
+	return "Ready."
 }
 
 // changed records an edit to the open connector: the unsaved marker, the

@@ -282,7 +282,7 @@ func (m *MainWindow) show(method int) {
 	// that still holds (a refresh token to save, a test being cancelled
 	// before closing) stays.
 	if m.status.Importance != widget.WarningImportance {
-		m.setStatus(widget.MediumImportance, "Ready.")
+		m.setStatus(widget.MediumImportance, "%s", m.idle())
 	}
 	var content fyne.CanvasObject
 	switch {

@@ -54,6 +54,9 @@ type testTab struct {
 	// and, in inputs, while the connector is open.
 	values map[string]string
 	inputs *testInputs
+	// cancelled says the author cancelled the run under way, or the last
+	// one: a run that then failed is shown as cancelled.
+	cancelled bool
 	// stop cancels the run under way; nil when none is.
 	stop context.CancelFunc
 	// runName is the method the run under way runs, and runOpen the
@@ -360,6 +363,7 @@ func (t *testTab) onRun() {
 
 	ctx, cancel := context.WithCancel(host.ctx)
 	t.stop, t.runName, t.runOpen, host.running = cancel, m.Name, host.open, t
+	t.cancelled = false
 	t.clearResults()
 	t.history.ClearSelected()
 	t.state.SetText(fmt.Sprintf("Running %s…", m.Name))
@@ -450,6 +454,7 @@ func (t *testTab) onCancel() {
 			t.stop()
 		}
 		t.state.SetText("Cancelling… a webhook that was created is still deleted.")
+		t.cancelled = true
 	}
 }
 
@@ -463,6 +468,10 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		t.runOpen.keepLastRun(res)
 	}
 	t.showResult(res)
+	cancelled := t.cancelled && !res.OK
+	if cancelled {
+		t.showCancelled()
+	}
 	t.showPending()
 	t.showHistory()
 	host := t.ed.host
@@ -482,6 +491,8 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
 	case res.OK:
 		host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
+	case cancelled:
+		host.setStatus(widget.WarningImportance, "%s was cancelled: %s", res.Method, res.Error)
 	default:
 		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
 	}
@@ -505,6 +516,9 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 				e.test.showStep(s)
 			}
 			e.test.showResult(res)
+			if cancelled {
+				e.test.showCancelled()
+			}
 		case e.test.last == nil:
 			e.test.showNotRun()
 		}
@@ -547,6 +561,13 @@ func (t *testTab) showResult(res *engine.Result) {
 		t.steps.Open(n - 1) // the Action's request, response and mapped values, after any token step
 	}
 	t.showDelivery(res)
+}
+
+// showCancelled heads a run the author cancelled, which failed for that.
+func (t *testTab) showCancelled() {
+	t.state.SetText("Cancelled.")
+	t.state.Importance = widget.WarningImportance
+	t.state.Refresh()
 }
 
 func (t *testTab) showProblem(msg string) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -640,7 +641,7 @@ func TestTestTab_RunShownOnItsMethodAgain(t *testing.T) {
 		var state string
 		var steps int
 		fyne.DoAndWait(func() { state, steps = again.test.state.Text, len(again.test.steps.Items) })
-		if state == "Failed." && steps > 0 {
+		if state == "Cancelled." && steps > 0 {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -781,6 +782,50 @@ func TestTestTab_LargeResponseShownInPart(t *testing.T) {
 		test.Tap(copyResponse)
 		if got := m.app.Clipboard().Content(); !strings.Contains(got, pad) {
 			t.Errorf("Copy took %d bytes, not the whole body", len(got))
+		}
+	})
+}
+
+// TestTestTab_CancelledWhileTheAPIThinks: a run cancelled while its
+// request waits for the API's answer is headed "Cancelled.", and says so
+// in the author's words, not Go's "context canceled". While it went on,
+// the status line said so, not "Ready.", when another method was shown.
+func TestTestTab_CancelledWhileTheAPIThinks(t *testing.T) {
+	sent := make(chan struct{}, 1)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server sees the client go
+		sent <- struct{}{}
+		<-r.Context().Done() // never answers
+	}))
+	t.Cleanup(api.Close)
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabTest)
+	test.Tap(ed.test.run)
+	select {
+	case <-sent:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request was not sent")
+	}
+	// Another method shown meanwhile: the status line says the run goes on.
+	openMethod(t, m, "New Order")
+	fyne.DoAndWait(func() {
+		if m.status.Text != "Running Create Order…" {
+			t.Errorf("status while the run goes on: %q", m.status.Text)
+		}
+		m.runningTest().onCancel()
+	})
+	waitRun(t, ed.test)
+	fyne.DoAndWait(func() {
+		if ed.test.state.Text != "Cancelled." || ed.test.state.Importance != widget.WarningImportance {
+			t.Errorf("state %q", ed.test.state.Text)
+		}
+		want := fmt.Sprintf("Create Order was cancelled: POST %s: the run was cancelled before the API answered", strings.TrimPrefix(api.URL, "http://"))
+		if m.status.Text != want {
+			t.Errorf("status %q,\nwant %q", m.status.Text, want)
 		}
 	})
 }
