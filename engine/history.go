@@ -165,11 +165,15 @@ func (h *HistoryReader) Read(rec model.RunRecord) (*Result, error) {
 		return res, nil
 	}
 	maskStrings(reflect.ValueOf(res).Elem(), func(s string) string { return maskForms(s, h.forms) })
-	// Error messages were cut short where they quote a body: the start of
-	// a secret left before the clip mark is masked there, as MaskText does.
+	// Error messages, and console lines that quote them, were cut short
+	// where they quote a body: the start of a secret left before the clip
+	// mark is masked there, as MaskText does.
 	errs := []*string{&res.Error}
 	for _, s := range res.Steps {
 		errs = append(errs, &s.Error)
+		for i := range s.Console {
+			errs = append(errs, &s.Console[i]) // a line may quote an error: method_error
+		}
 	}
 	if d := res.Delivery; d != nil {
 		errs = append(errs, &d.Error, &d.Rejected)

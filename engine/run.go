@@ -186,7 +186,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 	secrets := r.secrets()
 	fail := func(err error) (*Step, []byte, []byte) {
 		step.Status, step.OK = StepFailed, false
-		step.Error = MaskText(err.Error(), secrets)
+		step.Error = clip(MaskText(err.Error(), secrets), maxErrorText)
 		step.DurationMS = time.Since(start).Milliseconds()
 		r.notify(step)
 		return step, nil, nil
@@ -394,9 +394,17 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 			if step.consoleFull {
 				return
 			}
-			// Masked whole, then clipped: a cut never leaves part of a secret.
+			// Masked whole, then clipped: a cut never leaves part of a
+			// secret. A line may quote a text cut short already, such as
+			// method_error, which quotes the API's answer up to "…": the
+			// start of a secret before such a mark is masked too.
 			whole := source + ": " + line
-			text := clip(maskForms(whole, r.secretForms(secrets())), maxConsoleLineSize)
+			forms := r.secretForms(secrets())
+			masked := maskForms(whole, forms)
+			if strings.Contains(masked, clipMark) {
+				masked = maskClipped(masked, forms)
+			}
+			text := clip(masked, maxConsoleLineSize)
 			if len(step.Console) >= maxConsoleLines || step.consoleBytes+len(text) > maxConsoleBytes {
 				step.Console = append(step.Console, fmt.Sprintf("(console output stops here: a step keeps at most %d lines and %d KiB)", maxConsoleLines, maxConsoleBytes>>10))
 				step.consoleFull = true
@@ -442,6 +450,10 @@ const (
 	maxConsoleLines    = 1000
 	maxConsoleBytes    = 1 << 20
 	maxConsoleLineSize = 16 << 10
+	// maxErrorText is the most of a step's error kept, masked whole
+	// first: a script may throw a message of megabytes, which the run's
+	// history would keep.
+	maxErrorText = 16 << 10
 )
 
 // beforeAction fires before_action and takes over what the handlers

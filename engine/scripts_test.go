@@ -114,3 +114,36 @@ func TestStoppedStepNamesTheScript(t *testing.T) {
 		}
 	}
 }
+
+// A secret cut short where a script's error quotes it, or where a console
+// line quotes method_error (the API's answer cut at its 200th character),
+// is masked up to the cut; and a thrown message of megabytes is kept to
+// 16 KiB, masked whole first, in a run that ends within its time limit.
+func TestSecretCutShortInScriptErrorsMasked(t *testing.T) {
+	const key = "ghp_Zq81LmN0pQ7rStUvWxYz1234AbCdEfGhIjKl"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"bad key","hint":"`+strings.Repeat("z", 150)+`","key":"`+key+`"}`)
+	}))
+	defer api.Close()
+	for _, tc := range []struct{ name, script string }{
+		{"a global of the wrong type", `function before_action() { method_request_headers = 'Bearer ' + method_auth_value; }`},
+		{"method_error logged", `function after_error() { console.log('after_error: ' + method_error); }`},
+		{"a huge message", `function before_action() { throw new Error(method_auth_value + 'B'.repeat(400000) + '…'.repeat(100000)); }`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := exampleConnector(t)
+			c.Method("Create Order").Script = tc.script
+			r := &engine.Runner{Connector: c, Account: map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: key}, ScriptTimeout: 5 * time.Second}
+			res := r.RunMethod(context.Background(), "Create Order")
+			s := res.Steps[len(res.Steps)-1]
+			all := s.Error + "\n" + strings.Join(s.Console, "\n")
+			if res.OK || !strings.Contains(all, engine.Mask) || strings.Contains(all, key[:8]) {
+				t.Errorf("ok=%t; the start of the key shows, or nothing was masked: %.400q", res.OK, all)
+			}
+			if len(s.Error) > 16<<10+len("…") {
+				t.Errorf("an error of %d bytes kept", len(s.Error))
+			}
+		})
+	}
+}

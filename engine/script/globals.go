@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
 )
@@ -322,7 +323,13 @@ func kind(raw json.RawMessage) string {
 func short(raw json.RawMessage) string {
 	const max = 40
 	if len(raw) > max {
-		return string(raw[:max]) + "..."
+		n := max
+		for n > 0 && !utf8.RuneStart(raw[n]) {
+			n--
+		}
+		// "…", the clip mark the engine looks before for the start of a
+		// secret cut short (a key in "Bearer " + method_auth_value).
+		return string(raw[:n]) + "…"
 	}
 	return string(raw)
 }
