@@ -296,3 +296,29 @@ function before_action() {
 		t.Errorf("the idle worker holds %d MiB, as much as with its Runner open (%d MiB)", idle>>20, busy>>20)
 	}
 }
+
+// A worker whose parent is gone (killed: its input closes) ends at once,
+// also in the middle of an event: a script goja cannot interrupt, such as
+// a regex that backtracks for ever, kept a worker of a killed Patchbay
+// spinning on a core. Here the event is a loop with a minute's limit.
+func TestWorkerEndsWhenItsParentGoes(t *testing.T) {
+	requireWorkers(t)
+	r := newRunner(t, Options{Timeout: time.Minute}, "", "function before_action() { while (true) {} }")
+	w := r.w
+	fired := make(chan error, 1)
+	go func() {
+		_, err := r.Fire(context.Background(), EventBeforeAction, &Globals{})
+		fired <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the loop runs
+	w.in.Close()                       // as when the parent dies
+	select {
+	case <-w.exited:
+	case <-time.After(10 * time.Second):
+		w.cmd.Process.Kill()
+		t.Fatal("the worker went on after its input closed")
+	}
+	if err := <-fired; err == nil {
+		t.Error("the event passed")
+	}
+}

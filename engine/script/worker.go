@@ -82,7 +82,7 @@ func WorkerMain() {
 	// Ctrl+C in a terminal reaches the whole process group: the parent
 	// ends its worker itself, and says the run was cancelled.
 	signal.Ignore(os.Interrupt)
-	os.Exit(serveWorker(os.Stdin, os.Stdout))
+	os.Exit(serveWorker(os.Stdin, os.Stdout, func() { os.Exit(0) }))
 }
 
 // request is what the parent asks a worker: to load the sources ("new"),
@@ -154,8 +154,8 @@ func (w *wireError) err() error {
 }
 
 // serveWorker answers requests on in until it closes; it returns the exit
-// code.
-func serveWorker(in io.Reader, out io.Writer) int {
+// code. gone is called as soon as in closes, even while an event runs.
+func serveWorker(in io.Reader, out io.Writer, gone func()) int {
 	go watchMemory()
 	dec := json.NewDecoder(bufio.NewReader(in))
 	enc := json.NewEncoder(out)
@@ -186,11 +186,23 @@ func serveWorker(in io.Reader, out io.Writer) int {
 		lines, bytes, wire = lines+1, bytes+counted, wire+len(data)
 		out.Write(append(data, '\n'))
 	}
-	for {
-		var req request
-		if err := dec.Decode(&req); err != nil {
-			return 0 // the parent is done with this worker
+	// Requests are read on their own goroutine, so that the end of the
+	// input is seen also while an event runs: the parent is then gone
+	// (killed, say), and a script goja cannot interrupt (a regex that
+	// backtracks for ever) must not outlive it, spinning on a core.
+	reqs := make(chan request)
+	go func() {
+		for {
+			var req request
+			if err := dec.Decode(&req); err != nil {
+				gone()
+				close(reqs)
+				return
+			}
+			reqs <- req
 		}
+	}()
+	for req := range reqs {
 		lines, bytes, wire, stopped = 0, 0, 0, false
 		rep := reply{Done: true}
 		switch req.Op {
@@ -244,6 +256,7 @@ func serveWorker(in io.Reader, out io.Writer) int {
 			debug.FreeOSMemory()
 		}
 	}
+	return 0 // the parent is done with this worker
 }
 
 // restHeap is how much heap a worker keeps as it waits for its next Runner
