@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dop251/goja"
 )
@@ -159,10 +160,20 @@ func (u *unit) installGuards() (goja.Value, error) {
 	for _, name := range []string{"repeat", "padStart", "padEnd"} {
 		orig, _ := goja.AssertFunction(stringProto.Get(name))
 		if err := u.define(stringProto, name, lengthOf(stringProto.Get(name)), rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			if n := resultLength(name, call); n > maxStringLength {
+			// The string and the length are converted once, here, and the
+			// built-in gets what they converted to: a valueOf that answered
+			// 1 to the check and 2**27 to the built-in passed it.
+			this, args := call.This, slices.Clone(call.Arguments)
+			if !goja.IsUndefined(this) && !goja.IsNull(this) { // those the built-in refuses
+				this = this.ToString()
+			}
+			if len(args) > 0 {
+				args[0] = rt.ToValue(args[0].ToFloat())
+			}
+			if n := resultLength(name, goja.FunctionCall{This: this, Arguments: args}); n > maxStringLength {
 				panic(rangeError("String.prototype.%s: a string of %.0f characters is longer than %d", name, n, maxStringLength))
 			}
-			v, err := orig(call.This, call.Arguments...)
+			v, err := orig(this, args...)
 			if err != nil {
 				panic(err)
 			}
@@ -202,7 +213,10 @@ func (u *unit) counted(orig goja.Callable, name string, rangeError func(string, 
 		if name == "join" { // the separators alone, however empty the array
 			sep := 1.0
 			if s := call.Argument(0); !goja.IsUndefined(s) {
-				sep = float64(utf16Length(s))
+				// Converted once: the built-in gets the string checked.
+				str := s.ToString()
+				call.Arguments = append([]goja.Value{str}, call.Arguments[1:]...)
+				sep = float64(utf16Length(str))
 			}
 			if n := (arrayLength(call.This) - 1) * sep; n > maxStringLength {
 				panic(rangeError("Array.prototype.join: a string of %.0f characters or more is longer than %d", n, maxStringLength))

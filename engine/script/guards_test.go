@@ -89,6 +89,13 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		var o = {}; for (var i = 0; i < 40; i++) o = {a: o};
 		cycle_variables.dup = JSON.stringify(o, ['a', 'a', true]).length; // each key once: not 2^40 walks
 		/(a+)+(?=b)|x$/.test('a'.repeat(5) + 'x');
+		// An argument converted twice answered the check one way and the
+		// built-in another: each is converted once now.
+		var n = 0, k = 0, p = 0, m = 0, twice = {valueOf: function () { return n++ ? Math.pow(2, 27) : 2; }};
+		var sep = {toString: function () { return k++ ? 'x'.repeat(1000) : '-'; }};
+		var str = {toString: function () { return p++ ? 'y'.repeat(1000) : 'ab'; }};
+		var pad = {valueOf: function () { return m++ ? Math.pow(2, 27) : 4; }};
+		cycle_variables.once2 = 'ab'.repeat(twice) + '|' + [1, 2].join(sep) + '|' + String.prototype.repeat.call(str, 2) + '|' + 'x'.padEnd(pad, '.') + '|' + n + k + p + m;
 	}`, EventBeforeAction)
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +111,7 @@ func TestBuiltinsWithinLimitsStillWork(t *testing.T) {
 		"json":      `{"a":{"b":{"c":1}},"t":"T"}|[[["x\"[["]]]`,
 		"pad":       "ababab--xx.",
 		"cycle":     "TypeError",
+		"once2":     "abab|1-2|abab|x...|1111",
 	}
 	for k, v := range want {
 		if g.CycleVariables[k] != v {
