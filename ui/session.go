@@ -197,22 +197,32 @@ func (o *openConnector) learnt(updates map[string]string, kept bool) {
 	}
 }
 
-// freshen takes the refresh token from the store when another run (in
-// the command line, or another window) replaced it there since the
-// connector was opened, and the author has not typed one of their own.
+// freshen takes the account values another Patchbay (the command line's
+// 'patchbay set', another window, a run that replaced a refresh token)
+// changed in the store since the connector was opened, except those the
+// author typed here and has not saved: a test run goes by what the store
+// holds, as the command line's does. It ran against a BaseUrl the author
+// had since changed with 'patchbay set'.
 func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
-	k := model.SystemFieldAuthRefreshToken
-	if a := o.conn.DefaultAuthentication(); a == nil || a.AuthType != model.AuthOAuth2 {
-		return // only an OAuth2 connector's runs refresh tokens: no read for the others
-	}
-	if o.storedName == "" || o.account[k] != o.savedAccount[k] {
+	if o.storedName == "" {
 		return
 	}
 	values, err := st.AccountValues(ctx, o.storedName)
-	if err != nil || values[k] == "" || values[k] == o.savedAccount[k] {
-		return
+	if err != nil {
+		return // the run reports the store's trouble, if it has any
 	}
-	o.learnt(map[string]string{k: values[k]}, true)
+	updates := map[string]string{}
+	for k, v := range values {
+		if o.savedAccount[k] != v {
+			updates[k] = v
+		}
+	}
+	for k, v := range o.savedAccount {
+		if _, ok := values[k]; !ok && v != "" {
+			updates[k] = "" // cleared elsewhere
+		}
+	}
+	o.learnt(updates, true)
 }
 
 // accountChanges returns the account values to hand to SetAccountValues:

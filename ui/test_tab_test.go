@@ -829,3 +829,41 @@ func TestTestTab_CancelledWhileTheAPIThinks(t *testing.T) {
 		}
 	})
 }
+
+// TestTestTab_RunTakesAccountValuesSetElsewhere: a BaseUrl set with
+// 'patchbay set' while the connector is open here is the one the next test
+// run calls, but a value the author typed here and has not saved wins.
+func TestTestTab_RunTakesAccountValuesSetElsewhere(t *testing.T) {
+	var hits [2]atomic.Int32
+	apis := [2]*httptest.Server{}
+	for i := range apis {
+		apis[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits[i].Add(1)
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id": 1}`)
+		}))
+		t.Cleanup(apis[i].Close)
+	}
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": "http://127.0.0.1:9", model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, "Create Order")
+	ed.selectTab(tabTest)
+	// The command line points the account at the first API.
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": apis[0].URL})
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	if hits[0].Load() != 1 {
+		t.Fatalf("the run did not call the BaseUrl set elsewhere: %s", ed.test.last.Error)
+	}
+	// Typed here, not saved: the author's value wins over another set
+	// elsewhere since.
+	fyne.DoAndWait(func() { m.open.account["BaseUrl"] = apis[1].URL })
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": "http://127.0.0.1:9"})
+	test.Tap(ed.test.run)
+	waitRun(t, ed.test)
+	if hits[1].Load() != 1 || hits[0].Load() != 1 {
+		t.Errorf("calls: %d to the first API, %d to the one typed here", hits[0].Load(), hits[1].Load())
+	}
+}
