@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"patchbay/internal/spell"
 )
 
 // naiveClipped is maskClipped as it was written first, each start of each
@@ -103,6 +105,43 @@ func BenchmarkMaskClippedHostile(b *testing.B) {
 			b.ReportMetric(float64(clipped)/float64(b.N), "clipped-ns/op")
 			b.ReportMetric(float64(masked)/float64(b.N), "maskforms-ns/op")
 			b.ReportMetric(float64(clipped)/float64(masked), "clipped/maskforms")
+		})
+	}
+}
+
+// Wrapped base64 in JSON whose next line begins with / written \/, as
+// PHP's json_encode writes it, is masked too.
+func TestWrappedBase64BreakBeforeEscapedSlash(t *testing.T) {
+	forms := spell.Forms([]string{"a-secret?key>with~bits"})
+	text := `{"content":"YS1zZWNyZXQ\n\/a2V5PndpdGh+Yml0cw=="}`
+	if got := maskForms(text, forms); !strings.Contains(got, Mask) || strings.Contains(got, "a2V5PndpdGh") {
+		t.Errorf("%s masked to %s", text, got)
+	}
+}
+
+// BenchmarkMaskPercentHeavy: 10 MB (a response's cap) full of % signs, or
+// of escapes, masked whole, beside the replacing of each form alone, which
+// any body costs.
+func BenchmarkMaskPercentHeavy(b *testing.B) {
+	forms := spell.Forms([]string{"sk_live_4eC39HqLyjWDarjtT1zdp7dc"})
+	for name, s := range map[string]string{
+		"percents": strings.Repeat("%", 10<<20),
+		"escapes":  strings.Repeat("%41", 10<<20/3),
+	} {
+		b.Run(name, func(b *testing.B) {
+			var whole, replace time.Duration
+			for range b.N {
+				t0 := time.Now()
+				maskForms(s, forms)
+				t1 := time.Now()
+				for _, f := range forms {
+					strings.ReplaceAll(s, f, Mask)
+				}
+				whole, replace = whole+t1.Sub(t0), replace+time.Since(t1)
+			}
+			b.ReportMetric(float64(whole)/float64(b.N), "mask-ns/op")
+			b.ReportMetric(float64(replace)/float64(b.N), "replace-ns/op")
+			b.ReportMetric(float64(whole)/float64(replace), "mask/replace")
 		})
 	}
 }

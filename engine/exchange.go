@@ -3,9 +3,9 @@ package engine
 import (
 	"cmp"
 	"context"
+	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -138,8 +138,25 @@ func maskForms(s string, forms []string) string {
 func maskPercentEscaped(s string, forms []string) string {
 	// escapes are the escapes of s, in order: where each starts in s and
 	// in the decoded text, and how long it is in each.
-	type escape struct{ at, n, viewAt, viewN int }
-	var escapes []escape
+	type escape struct{ at, n, viewAt, viewN int32 }
+	// Most text with a % has few escapes, and text that is not one (a
+	// % alone) costs nothing more: they are counted first.
+	count := 0
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if _, ok := unhex(s[i+1]); !ok && s[i+1] != 'u' && s[i+1] != 'U' {
+			continue // a % alone, as most are
+		}
+		if _, _, ok := percentEscape(s[i:]); ok {
+			count++
+		}
+	}
+	if count == 0 || len(s) > math.MaxInt32 {
+		return s
+	}
+	escapes := make([]escape, 0, count)
 	var view strings.Builder
 	view.Grow(len(s))
 	for i := 0; i < len(s); {
@@ -153,32 +170,29 @@ func maskPercentEscaped(s string, forms []string) string {
 			i += 1 + next
 			continue
 		}
-		e := escape{at: i, n: n, viewAt: view.Len()}
+		e := escape{at: int32(i), n: int32(n), viewAt: int32(view.Len())}
 		if n == 3 {
 			view.WriteByte(byte(c)) // %XX is a byte, of UTF-8 or not
 		} else {
 			view.WriteRune(c)
 		}
-		e.viewN = view.Len() - e.viewAt
+		e.viewN = int32(view.Len()) - e.viewAt
 		escapes = append(escapes, e)
 		i += n
-	}
-	if len(escapes) == 0 {
-		return s
 	}
 	v := view.String()
 	// inS is where the decoded text's byte p comes from in s: the start
 	// and end of its escape, or of the byte itself.
 	inS := func(p int) (int, int) {
-		k, _ := slices.BinarySearchFunc(escapes, p, func(e escape, p int) int { return cmp.Compare(e.viewAt, p+1) })
+		k, _ := slices.BinarySearchFunc(escapes, p, func(e escape, p int) int { return cmp.Compare(int(e.viewAt), p+1) })
 		if k == 0 {
 			return p, p + 1
 		}
 		e := escapes[k-1]
-		if p < e.viewAt+e.viewN {
-			return e.at, e.at + e.n
+		if p < int(e.viewAt+e.viewN) {
+			return int(e.at), int(e.at + e.n)
 		}
-		at := e.at + e.n + p - (e.viewAt + e.viewN)
+		at := int(e.at+e.n) + p - int(e.viewAt+e.viewN)
 		return at, at + 1
 	}
 	var spans [][2]int // of s, to mask
@@ -223,8 +237,10 @@ func percentEscape(s string) (rune, int, bool) {
 	if len(s) < 3 || s[0] != '%' {
 		return 0, 0, false
 	}
-	if b, err := strconv.ParseUint(s[1:3], 16, 8); err == nil {
-		return rune(b), 3, true
+	if hi, ok := unhex(s[1]); ok {
+		if lo, ok := unhex(s[2]); ok {
+			return rune(hi<<4 | lo), 3, true
+		}
 	}
 	u, ok := percentU(s)
 	if !ok {
@@ -243,8 +259,28 @@ func percentU(s string) (rune, bool) {
 	if len(s) < 6 || s[0] != '%' || s[1] != 'u' && s[1] != 'U' {
 		return 0, false
 	}
-	u, err := strconv.ParseUint(s[2:6], 16, 16)
-	return rune(u), err == nil
+	var u rune
+	for i := 2; i < 6; i++ {
+		d, ok := unhex(s[i])
+		if !ok {
+			return 0, false
+		}
+		u = u<<4 | rune(d)
+	}
+	return u, true
+}
+
+// unhex is the value of the hex digit c, in either case.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // maskWrapped masks the spellings of a secret that a line break cuts in
@@ -271,7 +307,8 @@ func maskWrapped(s string, forms []string) string {
 				i, n = i-2, 4
 			}
 		}
-		if n > 0 && i > 0 && i+n < len(s) && isBase64Char(s[i-1]) && isBase64Char(s[i+n]) {
+		// A / after the break may be written \/, as PHP's json_encode does.
+		if n > 0 && i > 0 && i+n < len(s) && isBase64Char(s[i-1]) && (isBase64Char(s[i+n]) || strings.HasPrefix(s[i+n:], `\/`)) {
 			breaks = append(breaks, lineBreak{i, n})
 		}
 		i += max(n-1, 0)
