@@ -166,11 +166,14 @@ func cleanupOne(ctx context.Context, r *Runner, load LoadFunc, client *Client, r
 	if err != nil {
 		return nil, fmt.Errorf("connector %q: %w", rec.Connector, err)
 	}
-	if len(learnt) > 0 {
+	// The account values the webhook was made with, that are no secret
+	// (its BaseUrl), over today's; then what earlier rows learnt.
+	if len(rec.AccountValues) > 0 || len(learnt) > 0 {
 		account = maps.Clone(account)
 		if account == nil {
 			account = map[string]string{}
 		}
+		maps.Copy(account, rec.AccountValues)
 		maps.Copy(account, learnt)
 	}
 	del, err := cleanupMethod(c, rec)

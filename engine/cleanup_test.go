@@ -395,10 +395,10 @@ func TestCleanupCallsTheAPIItWasMadeOn(t *testing.T) {
 		api.fail.Store(false)
 	}
 	pending, _ := ledger.ListWebhooks(context.Background(), true)
-	if len(pending) != 2 || pending[0].RunValues["BaseUrl"] != prodURL || pending[1].RunValues["BaseUrl"] != stagingSrv.URL {
+	if len(pending) != 2 || pending[0].AccountValues["BaseUrl"] != prodURL || pending[1].AccountValues["BaseUrl"] != stagingSrv.URL {
 		t.Fatalf("pending rows %+v, want each with its BaseUrl", pending)
 	}
-	if _, ok := pending[0].RunValues[model.SystemFieldAuthAPIKey]; ok {
+	if _, ok := pending[0].AccountValues[model.SystemFieldAuthAPIKey]; ok {
 		t.Fatal("the API key is kept with the row")
 	}
 	if made := pending[0].MadeWith(); made != "BaseUrl="+prodURL {
@@ -414,4 +414,92 @@ func TestCleanupCallsTheAPIItWasMadeOn(t *testing.T) {
 	if len(prod.sb.Webhooks()) != 0 || len(staging.sb.Webhooks()) != 1 {
 		t.Errorf("after the first row's cleanup: %d webhooks on the first API, %d on staging; want 0 and 1", len(prod.sb.Webhooks()), len(staging.sb.Webhooks()))
 	}
+}
+
+// failedLifecycle runs the example's New Order lifecycle, as c and the
+// values say, against api with its deletes failing, and returns the
+// pending row it leaves.
+func failedLifecycle(t *testing.T, c *model.Connector, account, inputs map[string]string, api *failingDeletes) (*memLedger, []model.WebhookRecord) {
+	t.Helper()
+	ledger := &memLedger{}
+	api.fail.Store(true)
+	res := (&engine.Runner{Connector: c, Account: account, Inputs: inputs}).RunWebhook(context.Background(), "New Order", engine.WebhookOptions{Ledger: ledger})
+	api.fail.Store(false)
+	pending, _ := ledger.ListWebhooks(context.Background(), true)
+	if res.OK || len(pending) != 1 || len(api.sb.Webhooks()) != 1 {
+		t.Fatalf("want a failed delete, a pending row and a webhook: %s", res.Error)
+	}
+	return ledger, pending
+}
+
+// The account values a webhook was made with are account values at
+// cleanup too, found after the method's own parameters and the run's
+// inputs, as in the run (found in review: kept as inputs, they won over
+// both):
+//   - a BaseUrl the webhook methods set as a parameter of their own;
+//   - a run's input that blanked an account value (--set Prefix=);
+//   - a Sensitive header made of an account value ({{ApiToken}}) is no
+//     value kept: the token of the day is sent, after a rotation.
+func TestCleanupKeepsTheRunsOrderOfValues(t *testing.T) {
+	t.Run("method parameter", func(t *testing.T) {
+		hooks := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+		srv := httptest.NewServer(hooks)
+		defer srv.Close()
+		c := exampleConnector(t)
+		for _, name := range []string{"Create Webhook", "Delete Webhook"} {
+			m := c.Method(name)
+			m.Parameters = append(m.Parameters, model.Parameter{TargetType: model.TargetMergeField, TargetName: "BaseUrl", Values: []string{srv.URL}})
+		}
+		account := map[string]string{"BaseUrl": "http://127.0.0.1:9", model.SystemFieldAuthAPIKey: sandbox.DefaultAPIKey}
+		ledger, pending := failedLifecycle(t, c, account, nil, hooks)
+		load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+		if out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{}); !out[0].Deleted {
+			t.Errorf("cleanup: %s", dump(out))
+		}
+	})
+	t.Run("blank input", func(t *testing.T) {
+		api := &failingDeletes{sb: sandbox.New(sandbox.Options{})}
+		c, account, load := exampleAgainst(t, "Webhook Example", api)
+		c.Method("Create Webhook").Endpoint = "{{BaseUrl}}{{Prefix}}/webhooks"
+		c.Method("Delete Webhook").Endpoint = "{{BaseUrl}}{{Prefix}}/webhooks/{{Cyclr_Webhook_Id}}"
+		account["Prefix"] = "/v9"
+		ledger, pending := failedLifecycle(t, c, account, map[string]string{"Prefix": ""}, api)
+		if v, ok := pending[0].RunValues["Prefix"]; !ok || v != "" {
+			t.Errorf("run values %v, want the blank Prefix", pending[0].RunValues)
+		}
+		if out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{}); !out[0].Deleted {
+			t.Errorf("cleanup: %s", dump(out))
+		}
+	})
+	t.Run("rotated token a Sensitive header is made of", func(t *testing.T) {
+		sb := sandbox.New(sandbox.Options{})
+		var valid atomic.Value
+		valid.Store("old-token-123456")
+		api := &failingDeletes{sb: sb}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Token") != valid.Load().(string) {
+				http.Error(w, `{"error":"bad token"}`, http.StatusUnauthorized)
+				return
+			}
+			r.Header.Set("X-Api-Key", sandbox.DefaultAPIKey)
+			api.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		c := exampleConnector(t)
+		c.Authentication = nil
+		c.Parameters = append(c.Parameters,
+			model.Parameter{TargetType: model.TargetHttpHeader, TargetName: "X-Token", IsSensitive: true, Values: []string{"{{ApiToken}}"}},
+			model.Parameter{TargetType: model.TargetMergeField, TargetName: "ApiToken", IsAccountConnectorProperty: true})
+		account := map[string]string{"BaseUrl": srv.URL, "ApiToken": "old-token-123456"}
+		ledger, pending := failedLifecycle(t, c, account, nil, api)
+		if _, ok := pending[0].AccountValues["ApiToken"]; ok || pending[0].AccountValues["BaseUrl"] != srv.URL {
+			t.Errorf("account values kept %v, want the BaseUrl and not the token", pending[0].AccountValues)
+		}
+		valid.Store("new-token-654321")
+		account["ApiToken"] = "new-token-654321"
+		load := func(context.Context, string) (*model.Connector, map[string]string, error) { return c, account, nil }
+		if out := engine.Cleanup(context.Background(), ledger, load, pending, engine.CleanupOptions{}); !out[0].Deleted {
+			t.Errorf("cleanup after the token was rotated: %s", dump(out))
+		}
+	})
 }

@@ -118,7 +118,7 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	// The row goes in before the create request is sent: a process killed
 	// while the API answers still leaves a trace of what it may have made.
-	rec := &model.WebhookRecord{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(),
+	rec := &model.WebhookRecord{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, DeleteMethod: del.Name, URL: url, RunValues: r.runValues(), AccountValues: r.accountValuesKept(),
 		Owner:     owner, // a cleanup meanwhile leaves the row to this run
 		LastError: "the create request was sent, and the run stopped before it read the id: look on the API for a webhook to " + url}
 	ledgerCtx := context.WithoutCancel(ctx)
@@ -300,18 +300,32 @@ func deleteWebhookMethod(c *model.Connector, wm *model.Method) (*model.Method, e
 	return del, nil
 }
 
-// runValues are the run's account values and inputs less the secrets,
-// kept in the ledger so that a later cleanup or Retry calls the API the
-// webhook was made on: an author who points the account's BaseUrl at
-// another API before cleaning up must not have the delete sent there. The
-// secrets are read as they are then: a key may have been rotated.
+// runValues are the run's inputs less the secrets, kept in the ledger so
+// that a later cleanup calls the same API.
 func (r *Runner) runValues() map[string]string {
 	out := map[string]string{}
-	for _, values := range [...]map[string]string{r.Account, r.Inputs} {
-		for k, v := range values {
-			if v != "" && !r.names.has(k) {
-				out[k] = v
-			}
+	for k, v := range r.Inputs {
+		if !r.names.has(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// accountValuesKept are the account values that are no secret, kept in
+// the ledger so that a later cleanup or Retry calls the API the webhook
+// was made on: an author who points the account's BaseUrl at another API
+// before cleaning up must not have the delete sent there. A value is left
+// out when the run masks it: a secret name's, one a Sensitive parameter is
+// made of ({{ApiToken}} in "Bearer {{ApiToken}}"), or a value that is a
+// secret under another name. Those are read as they are at cleanup: a key
+// may have been rotated.
+func (r *Runner) accountValuesKept() map[string]string {
+	out := map[string]string{}
+	secrets := r.secrets()
+	for k, v := range r.Account {
+		if v != "" && !r.names.has(k) && !slices.Contains(r.names.madeOf, k) && !slices.Contains(secrets, v) {
+			out[k] = v
 		}
 	}
 	return out

@@ -295,6 +295,9 @@ type secretNames struct {
 	signing []string
 	// values are the Values of the Sensitive and signing parameters.
 	values []string
+	// madeOf are the mergefields those Values are made of, such as
+	// ApiToken in "Bearer {{ApiToken}}": their values are secrets too.
+	madeOf []string
 }
 
 // manySecretNames is how many names a secretNames looks through one by one
@@ -347,6 +350,11 @@ func secretNamesOf(c *model.Connector) *secretNames {
 					n.values = append(n.values, v)
 				}
 			}
+			madeOf(p, func(name string) {
+				if !slices.Contains(n.madeOf, name) {
+					n.madeOf = append(n.madeOf, name)
+				}
+			})
 		}
 	}
 	scan(c.Parameters)

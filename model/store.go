@@ -106,6 +106,12 @@ type WebhookRecord struct {
 	// account values (such as another BaseUrl), so that a later cleanup
 	// calls the same API.
 	RunValues map[string]string
+	// AccountValues are the account's values that are no secret (such as
+	// its BaseUrl) when the webhook was made: a cleanup lays them over the
+	// account values of its day, so that the delete goes to the API the
+	// webhook was made on, with the secrets of its day (a key may have
+	// been rotated).
+	AccountValues map[string]string
 	CreatedAt time.Time
 	// DeletedAt is zero while the webhook may still exist on the API.
 	DeletedAt time.Time
@@ -121,13 +127,19 @@ type WebhookRecord struct {
 	Owner string
 }
 
-// MadeWith lists the row's RunValues as KEY=VALUE, by key, e.g.
-// "BaseUrl=https://staging.example.com, Region=eu": what tells two pending
-// webhooks of one method apart when they were made on different APIs.
+// MadeWith lists the row's AccountValues and RunValues (which win) as
+// KEY=VALUE, by key, e.g. "BaseUrl=https://staging.example.com, Region=eu":
+// what tells two pending webhooks of one method apart when they were made
+// on different APIs.
 func (r WebhookRecord) MadeWith() string {
-	keys := slices.Sorted(maps.Keys(r.RunValues))
+	values := maps.Clone(r.AccountValues)
+	if values == nil {
+		values = map[string]string{}
+	}
+	maps.Copy(values, r.RunValues)
+	keys := slices.Sorted(maps.Keys(values))
 	for i, k := range keys {
-		keys[i] = k + "=" + r.RunValues[k]
+		keys[i] = k + "=" + values[k]
 	}
 	return strings.Join(keys, ", ")
 }

@@ -21,12 +21,13 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 	if rec == nil {
 		return model.Errorf(model.EInvalid, "record webhook: no record given")
 	}
-	runValues, err := json.Marshal(rec.RunValues)
+	runValues, err := jsonObject(rec.RunValues)
 	if err != nil {
 		return fmt.Errorf("record webhook: run values: %w", err)
 	}
-	if rec.RunValues == nil {
-		runValues = []byte("{}")
+	accountValues, err := jsonObject(rec.AccountValues)
+	if err != nil {
+		return fmt.Errorf("record webhook: account values: %w", err)
 	}
 	now := db.nowUTC()
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -39,9 +40,9 @@ func (db *DB) RecordWebhook(ctx context.Context, rec *model.WebhookRecord) error
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, created_at, last_error, owner)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), formatTime(now), rec.LastError, rec.Owner)
+		INSERT INTO webhook_ledger (connector, method, delete_method, webhook_id, url, run_values, account_values, created_at, last_error, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		connector, rec.Method, rec.DeleteMethod, rec.WebhookID, rec.URL, string(runValues), string(accountValues), formatTime(now), rec.LastError, rec.Owner)
 	if err != nil {
 		return fmt.Errorf("record the webhook of %s › %s: %w", rec.Connector, rec.Method, lockAdvice(err))
 	}
@@ -163,7 +164,7 @@ func (db *DB) ListWebhooks(ctx context.Context, pendingOnly bool) ([]model.Webho
 
 func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.WebhookRecord, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, delete_method, webhook_id, url, run_values, created_at, deleted_at, removed_by_hand, last_error, owner
+		SELECT id, connector, method, delete_method, webhook_id, url, run_values, account_values, created_at, deleted_at, removed_by_hand, last_error, owner
 		FROM webhook_ledger
 		WHERE deleted_at IS NULL OR NOT ?
 		ORDER BY created_at DESC, id DESC`, pendingOnly)
@@ -174,17 +175,18 @@ func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.We
 	var out []model.WebhookRecord
 	for rows.Next() {
 		var r model.WebhookRecord
-		var runValues string
+		var runValues, accountValues string
 		var created, deleted sql.NullString
 		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.DeleteMethod, &r.WebhookID, &r.URL,
-			&runValues, &created, &deleted, &r.RemovedByHand, &r.LastError, &r.Owner); err != nil {
+			&runValues, &accountValues, &created, &deleted, &r.RemovedByHand, &r.LastError, &r.Owner); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(runValues), &r.RunValues); err != nil {
+		var err error
+		if r.RunValues, err = readObject(runValues); err != nil {
 			return nil, fmt.Errorf("row %d run values: %w", r.ID, err)
 		}
-		if len(r.RunValues) == 0 {
-			r.RunValues = nil
+		if r.AccountValues, err = readObject(accountValues); err != nil {
+			return nil, fmt.Errorf("row %d account values: %w", r.ID, err)
 		}
 		if r.CreatedAt, err = parseTime(created); err != nil {
 			return nil, fmt.Errorf("row %d: %w", r.ID, err)
@@ -195,4 +197,24 @@ func listWebhooks(ctx context.Context, tx *sql.Tx, pendingOnly bool) ([]model.We
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// jsonObject writes values as a JSON object, {} for none.
+func jsonObject(values map[string]string) ([]byte, error) {
+	if values == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(values)
+}
+
+// readObject reads a JSON object of strings; nil for an empty one.
+func readObject(text string) (map[string]string, error) {
+	var values map[string]string
+	if err := json.Unmarshal([]byte(text), &values); err != nil {
+		return nil, err
+	}
+	if len(values) == 0 {
+		return nil, nil
+	}
+	return values, nil
 }

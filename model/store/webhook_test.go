@@ -19,8 +19,9 @@ func TestWebhookLedger(t *testing.T) {
 	recs := []*model.WebhookRecord{
 		{Connector: "Webhook Example", Method: "New Order", WebhookID: "1", URL: "http://127.0.0.1:9000/hook/a",
 			RunValues: map[string]string{"BaseUrl": "http://127.0.0.1:8787", "Other": "x y"}},
-		{Connector: "Webhook Example", Method: "New Order", WebhookID: "2", URL: "http://127.0.0.1:9000/hook/b"},
-		{Connector: "Gone", Method: "Hook", WebhookID: "abc", URL: "http://u", RunValues: map[string]string{}},
+		{Connector: "Webhook Example", Method: "New Order", WebhookID: "2", URL: "http://127.0.0.1:9000/hook/b",
+			AccountValues: map[string]string{"BaseUrl": "https://staging.example.com", "Region": "eu"}},
+		{Connector: "Gone", Method: "Hook", WebhookID: "abc", URL: "http://u", RunValues: map[string]string{}, AccountValues: map[string]string{}},
 	}
 	for i, r := range recs {
 		if err := db.RecordWebhook(ctx, r); err != nil {
@@ -33,7 +34,7 @@ func TestWebhookLedger(t *testing.T) {
 			t.Errorf("record %d: CreatedAt %v, want %v", i, r.CreatedAt, want)
 		}
 	}
-	recs[2].RunValues = nil // an empty map loads as nil
+	recs[2].RunValues, recs[2].AccountValues = nil, nil // an empty map loads as nil
 
 	// Durable: read back through a new handle on the file.
 	db.Close()
