@@ -381,6 +381,9 @@ func (l *linter) lintMethod(i int) {
 			quoteNames(users), SystemFieldWebhookURL, SystemFieldWebhookURL)
 	}
 	l.lintFields(req, m.RequestFormat.Fields, sup, m.DataType == BodyForm)
+	if m.MethodType == MethodAction && m.DataType != BodyForm {
+		l.lintFieldsSetOnce(req, m.RequestFormat.Fields)
+	}
 	if users := l.createdFor[m]; users != nil && !capturesWebhookID(m) {
 		l.add(SeverityError, "webhook-id-not-captured", resp,
 			"this method is the Create Webhook Method of %s, but no Response Format field has the System Field %s, so the new webhook's id is never saved and the webhook cannot be deleted later: map the id in the response to %s",
@@ -627,10 +630,37 @@ func (l *linter) lintFields(grid Location, fields []Field, sup map[string]bool, 
 	}
 }
 
+// lintFieldsSetOnce finds two rows of an Action's Request Format (Json or
+// Xml) with one Connector Field: the body has one place of that path, and
+// every run fails, saying the path "is set twice". A Form body may send a
+// key twice, and a Response Format or a delivery may read one path into
+// two fields.
+func (l *linter) lintFieldsSetOnce(grid Location, fields []Field) {
+	first := map[string]int{}
+	for r, f := range fields {
+		if f.ConnectorField == "" {
+			continue
+		}
+		if earlier, ok := first[f.ConnectorField]; ok {
+			l.add(SeverityError, "connector-field-duplicate", grid.inRow(r, f.ConnectorField).at("Connector Field"),
+				"row %d sets %s too, and a request body holds it once (every run fails, saying it is set twice): remove one of the rows", earlier+1, f.ConnectorField)
+			continue
+		}
+		first[f.ConnectorField] = r
+	}
+}
+
 // lintParameters checks the rows of a method's or the connector's Parameters.
 func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]bool) {
+	first := map[string]int{}
 	for r, p := range params {
 		row := at.inRow(r, p.TargetName)
+		if earlier, ok := first[p.TargetName]; ok && p.TargetName != "" {
+			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
+				"row %d has the Target Name %s too: a run takes the first row's value for both, so this row's is never used: remove one, or rename it", earlier+1, p.TargetName)
+		} else {
+			first[p.TargetName] = r
+		}
 		if !slices.Contains(TargetTypes, p.TargetType) {
 			badEnum(l, "target-type-invalid", row.at("Target Type"), "a target type", p.TargetType, TargetTypes)
 		}

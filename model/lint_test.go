@@ -278,6 +278,19 @@ func TestLintRules(t *testing.T) {
 		{"duplicate method name", func(c *Connector) { c.Methods[seedOrder].Name = "Create Webhook" },
 			[]string{"error method-name-duplicate @ Method 'Create Webhook' › Settings › Name"},
 			`another method is already named "Create Webhook"`},
+		{"a Request Format path set twice", func(c *Connector) {
+			f := &c.Methods[seedOrder].RequestFormat
+			f.Fields = append(f.Fields, f.Fields[0])
+		}, []string{"error connector-field-duplicate @ Method 'Create Order' › Field Mappings › Request Format › row 3 (customer.email) › Connector Field"},
+			"row 1 sets customer.email too, and a request body holds it once"},
+		{"a Response Format path read twice is fine", func(c *Connector) {
+			f := &c.Methods[seedOrder].ResponseFormat
+			f.Fields = append(f.Fields, Field{ConnectorField: f.Fields[0].ConnectorField, DataType: FieldText})
+		}, nil, ""},
+		{"a connector parameter twice", func(c *Connector) {
+			c.Parameters = append(c.Parameters, Parameter{TargetType: TargetMergeField, TargetName: c.Parameters[0].TargetName, Values: []string{"http://127.0.0.1:9"}})
+		}, []string{"error parameter-duplicate @ Connector › Parameters › row 2 (BaseUrl) › Target Name"},
+			"row 1 has the Target Name BaseUrl too: a run takes the first row's value for both"},
 		{"method without a name", func(c *Connector) { c.Methods[seedOrder].Name = "" },
 			[]string{"error method-name-empty @ Method 3 (no name) › Settings › Name"}, "the method has no name"},
 		{"action without endpoint", func(c *Connector) { c.Methods[seedOrder].Endpoint = "" },

@@ -399,15 +399,24 @@ func (c *controlEscaper) write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// dashed writes a flag's name as the usage lines do: -o, --replace.
+func dashed(name string) string {
+	name = strings.TrimLeft(name, "-")
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
 // flagError words an error of the flag package as the usage lines do:
 // flags with two dashes, and what a value should look like.
 func flagError(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		return "there is no flag --" + strings.TrimLeft(name, "-")
+		return "there is no flag " + dashed(name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-		return "--" + strings.TrimLeft(name, "-") + " needs a value"
+		return dashed(name) + " needs a value"
 	}
 	rest, ok := strings.CutPrefix(msg, "invalid value ")
 	value, rest, ok2 := strings.Cut(rest, " for flag -")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"io/fs"
 	"os"
@@ -626,6 +627,21 @@ func TestSubVerbUsage(t *testing.T) {
 		code, _, errOut := c.run(tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("patchbay %v: exit %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// A one-letter flag is named as the usage lines write it: -o, not --o.
+func TestFlagErrorsNameFlagsAsUsageDoes(t *testing.T) {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	for msg, want := range map[string]string{
+		"flag needs an argument: -o":           "-o needs a value",
+		"flag needs an argument: -db":          "--db needs a value",
+		"flag provided but not defined: -x":    "there is no flag -x",
+		"flag provided but not defined: -colr": "there is no flag --colr",
+	} {
+		if got := flagError(fs, errors.New(msg)); got != want {
+			t.Errorf("%q: %q, want %q", msg, got, want)
 		}
 	}
 }

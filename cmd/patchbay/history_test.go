@@ -94,6 +94,7 @@ func TestHistory(t *testing.T) {
 		{[]string{"history", ex, "Nope"}, `connector "Webhook Example" has no method "Nope", and no run of one is kept`},
 		{[]string{"history", "Nope"}, `"Nope"`},
 		{[]string{"history", ex, "--run", "-1"}, "--run -1: runs are numbered from 1"},
+		{[]string{"history", ex, "--run", "0"}, "--run 0: runs are numbered from 1"},
 		{[]string{"history"}, "too few arguments"},
 	} {
 		if code, _, errOut := c.run(tc.args...); code != exitUsage || !strings.Contains(errOut, tc.want) {

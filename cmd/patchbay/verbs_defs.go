@@ -69,25 +69,41 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	old, err := db.LoadConnector(ctx, c.Name)
-	switch {
-	case err == nil && !*replace:
-		return fmt.Errorf("a connector named %q exists already; add --replace to overwrite it", c.Name)
-	case err == nil:
-		c.ID = old.ID
-		model.KeepSecretValues(c, old)
-	case model.ErrorCodeOf(err) != model.ENotFound:
-		return err
-	}
-	if err := db.SaveConnector(ctx, c); err != nil {
-		if model.ErrorCodeOf(err) == model.EConflict && !*replace {
-			// Another Patchbay saved one of that name a moment ago.
-			return fmt.Errorf("%w; add --replace to overwrite it", err)
+	// --replace overwrites whatever is stored when the save comes: another
+	// Patchbay that saves the connector meanwhile (a window, a second
+	// import) is read again, for its secret values, and overwritten.
+	for tries := 1; ; tries++ {
+		old, err := db.LoadConnector(ctx, c.Name)
+		switch {
+		case err == nil && !*replace:
+			return fmt.Errorf("a connector named %q exists already; add --replace to overwrite it", c.Name)
+		case err == nil:
+			c.ID = old.ID
+			model.KeepSecretValues(c, old)
+		case model.ErrorCodeOf(err) != model.ENotFound:
+			return err
 		}
-		return err
+		err = db.SaveConnector(ctx, c)
+		switch {
+		case err == nil:
+		case model.ErrorCodeOf(err) != model.EConflict:
+			return err
+		case !*replace:
+			// Another Patchbay saved one of that name a moment ago.
+			return model.Errorf(model.EConflict, "a connector named %q was saved by another Patchbay a moment ago; add --replace to overwrite it", c.Name)
+		case tries < 3:
+			continue
+		default:
+			return &failure{msg: fmt.Sprintf("connector %q was saved by another Patchbay each time this import tried to replace it; try again", c.Name)}
+		}
+		break
 	}
 	fmt.Fprintf(env.stdout, "imported %q (%s)\n", c.Name, plural(len(c.Methods), "method"))
-	if fs := engine.WithScriptFindings(model.Lint(c), engine.LintScripts(c)); len(fs) > 0 {
+	account, err := db.AccountValues(ctx, c.Name)
+	if err != nil {
+		account = nil // the findings of the connector alone
+	}
+	if fs := engine.WithScriptFindings(append(model.Lint(c), model.SecretsWritten(c, account)...), engine.LintScripts(c)); len(fs) > 0 {
 		fmt.Fprintf(env.stderr, "%s; 'patchbay lint %q' lists them\n", plural(len(fs), "lint finding"), c.Name)
 	}
 	return nil

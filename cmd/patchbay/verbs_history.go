@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -32,7 +33,9 @@ func runHistory(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *runID < 0 {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "run" })
+	if given && *runID < 1 {
 		return &usageError{verb: "history", msg: fmt.Sprintf("--run %d: runs are numbered from 1", *runID)}
 	}
 	db, err := openDB(ctx, env)

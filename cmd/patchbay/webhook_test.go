@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -790,5 +791,49 @@ func TestLedgerErrorMaskedWithTodaysSecrets(t *testing.T) {
 	_, out, errOut := c.run("webhook", "cleanup")
 	if strings.Contains(out+errOut, token) || !strings.Contains(out, "token ••••••") {
 		t.Errorf("webhook cleanup:\n%s%s", out, errOut)
+	}
+}
+
+// TestImportTellsOfSecretsWritten: import counts a secret written into a
+// script among its lint findings, as lint lists it and export refuses it.
+func TestImportTellsOfSecretsWritten(t *testing.T) {
+	c := newCLI(t)
+	doc := c.must("export", "Webhook Example")
+	var d map[string]any
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatal(err)
+	}
+	d["Script"] = `var key = "` + sandbox.DefaultAPIKey + `";`
+	edited, _ := json.Marshal(d)
+	code, out, errOut := c.run("import", writeFile(t, "key.json", string(edited)), "--replace")
+	if code != exitOK || !strings.Contains(out, `imported "Webhook Example"`) || !strings.Contains(errOut, "1 lint finding; 'patchbay lint \"Webhook Example\"' lists them") {
+		t.Errorf("import: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestConcurrentImportsReplace: imports with --replace of one connector at
+// the same moment all go through, the last one's connector standing; one
+// used to fail, told to "save again" as the window is.
+func TestConcurrentImportsReplace(t *testing.T) {
+	c := newCLI(t)
+	doc := writeFile(t, "ex.json", c.must("export", "Webhook Example"))
+	for round := range 4 {
+		var wg sync.WaitGroup
+		errs := make([]string, 6)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if code, _, errOut := c.run("import", doc, "--replace"); code != exitOK {
+					errs[i] = fmt.Sprintf("exit %d: %s", code, errOut)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, e := range errs {
+			if e != "" {
+				t.Fatalf("round %d: an import failed: %s", round, e)
+			}
+		}
 	}
 }
