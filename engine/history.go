@@ -64,7 +64,7 @@ func (res *Result) HistoryRecord() (*model.RunRecord, error) {
 		return nil, err
 	}
 	return &model.RunRecord{Connector: res.Connector, ConnectorID: res.ConnectorID, Method: res.Method, MethodID: res.MethodID, Kind: res.Kind,
-		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Log: log}, nil
+		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, OK: res.OK, Cancelled: res.Cancelled, Log: log}, nil
 }
 
 // FromHistory reads a run back from the history for showing, masked again

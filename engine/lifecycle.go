@@ -64,7 +64,7 @@ type WebhookOptions struct {
 // Cleanup.
 func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOptions) *Result {
 	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "webhook", StartedAt: time.Now()}
-	defer func() { res.FinishedAt = time.Now() }()
+	defer res.finish(ctx)
 	r.begin()
 	wm, create, del, err := webhookMethods(r.Connector, name)
 	if err != nil {

@@ -151,7 +151,7 @@ func (r *Runner) notify(s *Step) {
 // after_action or after_error, and map the response.
 func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "method", StartedAt: time.Now()}
-	defer func() { res.FinishedAt = time.Now() }()
+	defer res.finish(ctx)
 	r.begin()
 	m := r.Connector.Method(name)
 	if m == nil {

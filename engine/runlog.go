@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"time"
 )
 
@@ -48,10 +50,20 @@ type Result struct {
 	// API sent more, such as the same event twice.
 	Deliveries int `json:"deliveries,omitempty"`
 	// Mapped are the mapped values of a method run's response.
-	Mapped     []MappedField `json:"mapped,omitempty"`
-	Error      string        `json:"error,omitempty"`
-	StartedAt  time.Time     `json:"started_at"`
-	FinishedAt time.Time     `json:"finished_at"`
+	Mapped []MappedField `json:"mapped,omitempty"`
+	Error  string        `json:"error,omitempty"`
+	// Cancelled says the run failed because it was cancelled (Cancel in
+	// the window, Ctrl+C), not because the API or the connector did.
+	Cancelled  bool      `json:"cancelled,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// finish notes when the run ended, and whether it failed for being
+// cancelled.
+func (res *Result) finish(ctx context.Context) {
+	res.FinishedAt = time.Now()
+	res.Cancelled = !res.OK && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // Step is one step of a run: one request and its response, or waiting for a

@@ -259,3 +259,108 @@ func (g *generator) add(steps []PathStep, t FieldType, unknown bool) {
 func isNumber(t FieldType) bool { return t == FieldInteger || t == FieldDecimal }
 
 func (g *generator) finish() []Field { return g.fields }
+
+// SampleShape cuts a large JSON sample down to what Generate Fields reads
+// of it, small enough for a text box: each array's first three items and
+// any later one that brings a key the kept ones lack (up to 20), and each
+// string's first 200 characters, keys in their order. Text that is not
+// JSON comes back as it is.
+func SampleShape(sample []byte) []byte {
+	var b bytes.Buffer
+	if err := shape(&b, sample); err != nil {
+		return sample
+	}
+	return b.Bytes()
+}
+
+func shape(b *bytes.Buffer, raw []byte) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return errors.New("no value")
+	}
+	switch raw[0] {
+	case '{':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.Token() // {
+		b.WriteByte('{')
+		for n := 0; dec.More(); n++ {
+			key, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return err
+			}
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(key)
+			b.Write(k)
+			b.WriteByte(':')
+			if err := shape(b, v); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	case '[':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.Token() // [
+		b.WriteByte('[')
+		seen := map[string]bool{}
+		kept := 0
+		for dec.More() {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return err
+			}
+			if !keepItem(v, kept, seen) {
+				continue
+			}
+			if kept > 0 {
+				b.WriteByte(',')
+			}
+			if err := shape(b, v); err != nil {
+				return err
+			}
+			kept++
+		}
+		b.WriteByte(']')
+		return nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		if r := []rune(s); len(r) > 200 {
+			s = string(r[:200]) + "…"
+		}
+		out, _ := json.Marshal(s)
+		b.Write(out)
+		return nil
+	}
+	b.Write(raw)
+	return nil
+}
+
+// keepItem says whether SampleShape keeps an array's item: one of the
+// first three, or one with a key none of the kept items has, while fewer
+// than 20 are kept. seen holds the kept items' keys.
+func keepItem(item json.RawMessage, kept int, seen map[string]bool) bool {
+	var keys map[string]json.RawMessage
+	json.Unmarshal(item, &keys) // not an object: no keys
+	fresh := false
+	for k := range keys {
+		if !seen[k] {
+			fresh = true
+		}
+	}
+	if kept >= 3 && (!fresh || kept >= 20) {
+		return false
+	}
+	for k := range keys {
+		seen[k] = true
+	}
+	return true
+}

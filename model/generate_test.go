@@ -1,6 +1,8 @@
 package model
 
 import (
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -153,5 +155,41 @@ func TestGenerateFields_Errors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A large sample is cut down to its shape, and Generate Fields makes the
+// same fields of the shape as of the whole: arrays keep their first items
+// and any item with a key of its own, long strings their start, keys their
+// order.
+func TestSampleShape(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"id": 42, "note": "` + strings.Repeat("x", 5000) + `", "items": [`)
+	for i := range 5000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if i == 4000 {
+			b.WriteString(`{"n": 4000, "rare": true}`)
+			continue
+		}
+		fmt.Fprintf(&b, `{"n": %d, "name": "item %d", "tags": ["a", "b", "c", "d"]}`, i, i)
+	}
+	b.WriteString(`], "z<&>": 1}`)
+	whole := []byte(b.String())
+	shaped := SampleShape(whole)
+	if len(shaped) > 2000 || !json.Valid(shaped) {
+		t.Fatalf("shape of %d bytes: %d bytes, valid %t: %.300s", len(whole), len(shaped), json.Valid(shaped), shaped)
+	}
+	want, err := GenerateFields(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := GenerateFields(shaped)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("fields of the shape %v (%v),\nwant %v", got, err, want)
+	}
+	if string(SampleShape([]byte("not json"))) != "not json" {
+		t.Error("text that is not JSON changed")
 	}
 }

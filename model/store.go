@@ -112,7 +112,7 @@ type WebhookRecord struct {
 	// webhook was made on, with the secrets of its day (a key may have
 	// been rotated).
 	AccountValues map[string]string
-	CreatedAt time.Time
+	CreatedAt     time.Time
 	// DeletedAt is zero while the webhook may still exist on the API.
 	DeletedAt time.Time
 	// RemovedByHand is true when the author marked the row removed (the
@@ -208,6 +208,9 @@ type RunRecord struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	OK         bool
+	// Cancelled says the run failed for being cancelled (Cancel in the
+	// window, Ctrl+C), not because the API or the connector did.
+	Cancelled bool
 	// Log is the run's structured log as JSON, secrets already masked.
 	Log json.RawMessage
 }

@@ -211,14 +211,19 @@ func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
 	if err != nil {
 		return // the run reports the store's trouble, if it has any
 	}
+	// A key the author typed is left whole, the value they saved before it
+	// too: were that brought up to the store's, a value set elsewhere
+	// that happens to equal the typed one would make it seem untyped, and
+	// the next value set elsewhere would replace it.
+	typed := func(k string) bool { return o.account[k] != o.savedAccount[k] }
 	updates := map[string]string{}
 	for k, v := range values {
-		if o.savedAccount[k] != v {
+		if o.savedAccount[k] != v && !typed(k) {
 			updates[k] = v
 		}
 	}
 	for k, v := range o.savedAccount {
-		if _, ok := values[k]; !ok && v != "" {
+		if _, ok := values[k]; !ok && v != "" && !typed(k) {
 			updates[k] = "" // cleared elsewhere
 		}
 	}

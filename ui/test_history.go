@@ -30,14 +30,21 @@ func (t *testTab) historyRuns() ([]model.RunRecord, error) {
 // historyLabel is a run's line in the Earlier runs list.
 func historyLabel(r model.RunRecord) string {
 	outcome := "failed"
-	if r.OK {
+	switch {
+	case r.OK:
 		outcome = "passed"
+	case r.Cancelled:
+		outcome = "cancelled"
 	}
 	when := r.StartedAt.Local().Format("2 Jan 15:04:05")
 	if r.FinishedAt.IsZero() {
 		return fmt.Sprintf("#%d · %s · %s", r.ID, when, outcome)
 	}
-	return fmt.Sprintf("#%d · %s · %s in %s", r.ID, when, outcome, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+	in := "in"
+	if outcome == "cancelled" {
+		in = "after"
+	}
+	return fmt.Sprintf("#%d · %s · %s %s %s", r.ID, when, outcome, in, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
 }
 
 // showHistory fills the Earlier runs list.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -135,24 +137,42 @@ func forDisplay(text string) (shown, note string) {
 		}
 		cut = text[:i]
 		note = fmt.Sprintf("Showing the first %s of %s; Copy copies all of it.", sizeText(len(cut)), sizeText(len(text)))
+		// A body the run history cut ends by saying how big it was.
+		if m := historyCut.FindStringSubmatch(text); m != nil {
+			whole, _ := strconv.Atoi(m[1])
+			note = fmt.Sprintf("Showing the first %s of the %s the run history keeps of a body of %s; Copy copies what it keeps.", sizeText(len(cut)), sizeText(len(text)), sizeText(whole))
+		}
 	}
 	return shortLines(cut), note
 }
 
-// shortLines breaks the lines of text longer than shownLine characters.
+// historyCut is the end of a body the run history kept only the start of
+// (engine.Result.ForHistory).
+var historyCut = regexp.MustCompile(`\((\d+) bytes in all; the run history keeps the first \d+ KiB\)\s*$`)
+
+// shortLines breaks the lines of text longer than shownLine characters,
+// after a space in their second half where there is one: Fyne takes
+// seconds to wrap one long line (16 KB of words, 7.6 s in its test
+// driver), and a tenth of one for the same in lines of 100.
 func shortLines(text string) string {
 	var b strings.Builder
 	b.Grow(len(text) + len(text)/shownLine)
 	for line := range strings.Lines(text) {
 		for n := 0; ; n = 0 {
-			i := 0
+			i, half := 0, 0
 			for i < len(line) && n < shownLine {
 				_, size := utf8.DecodeRuneInString(line[i:])
 				i, n = i+size, n+1
+				if n == shownLine/2 {
+					half = i
+				}
 			}
 			if strings.TrimRight(line[i:], "\r\n") == "" {
 				b.WriteString(line)
 				break
+			}
+			if sp := strings.LastIndexByte(line[half:i], ' '); sp >= 0 {
+				i = half + sp + 1 // after the space
 			}
 			b.WriteString(line[:i] + "\n")
 			line = line[i:]
@@ -195,6 +215,11 @@ func (t *testTab) generateFrom(sample string) {
 	}
 	d := newGenerateDialog(t.ed.fields.grid(grid))
 	d.show()
+	// A large body goes in cut down to its shape: the box lays out every
+	// character it holds, and 3 MB of it froze the window for minutes.
+	if len(sample) > shownBytes {
+		sample = string(model.SampleShape([]byte(sample)))
+	}
 	d.sample.SetText(pretty(sample))
 }
 

@@ -54,9 +54,6 @@ type testTab struct {
 	// and, in inputs, while the connector is open.
 	values map[string]string
 	inputs *testInputs
-	// cancelled says the author cancelled the run under way, or the last
-	// one: a run that then failed is shown as cancelled.
-	cancelled bool
 	// stop cancels the run under way; nil when none is.
 	stop context.CancelFunc
 	// runName is the method the run under way runs, and runOpen the
@@ -363,7 +360,7 @@ func (t *testTab) onRun() {
 
 	ctx, cancel := context.WithCancel(host.ctx)
 	t.stop, t.runName, t.runOpen, host.running = cancel, m.Name, host.open, t
-	t.cancelled = false
+	host.setStatus(widget.MediumImportance, "%s", host.idle())
 	t.clearResults()
 	t.history.ClearSelected()
 	t.state.SetText(fmt.Sprintf("Running %s…", m.Name))
@@ -454,7 +451,6 @@ func (t *testTab) onCancel() {
 			t.stop()
 		}
 		t.state.SetText("Cancelling… a webhook that was created is still deleted.")
-		t.cancelled = true
 	}
 }
 
@@ -468,10 +464,6 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		t.runOpen.keepLastRun(res)
 	}
 	t.showResult(res)
-	cancelled := t.cancelled && !res.OK
-	if cancelled {
-		t.showCancelled()
-	}
 	t.showPending()
 	t.showHistory()
 	host := t.ed.host
@@ -491,7 +483,7 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 		host.setStatus(widget.WarningImportance, "The run was not saved in the history: %v", saveErr)
 	case res.OK:
 		host.setStatus(widget.SuccessImportance, "%s passed.", res.Method)
-	case cancelled:
+	case res.Cancelled:
 		host.setStatus(widget.WarningImportance, "%s was cancelled: %s", res.Method, res.Error)
 	default:
 		host.setStatus(widget.DangerImportance, "%s failed: %s", res.Method, res.Error)
@@ -516,9 +508,6 @@ func (t *testTab) finish(res *engine.Result, saveErr error) {
 				e.test.showStep(s)
 			}
 			e.test.showResult(res)
-			if cancelled {
-				e.test.showCancelled()
-			}
 		case e.test.last == nil:
 			e.test.showNotRun()
 		}
@@ -539,6 +528,8 @@ func (t *testTab) showResult(res *engine.Result) {
 		t.state.SetText(fmt.Sprintf("Passed: webhook created, tested and deleted in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
 	case res.OK:
 		t.state.SetText(fmt.Sprintf("Passed in %s.", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond)))
+	case res.Cancelled:
+		t.state.SetText("Cancelled.")
 	default:
 		t.state.SetText("Failed.")
 		// The failed step, shown open, says why; an error of no step (a
@@ -547,8 +538,12 @@ func (t *testTab) showResult(res *engine.Result) {
 			t.showProblem(res.Error)
 		}
 	}
-	t.state.Importance = widget.SuccessImportance
-	if !res.OK {
+	switch {
+	case res.OK:
+		t.state.Importance = widget.SuccessImportance
+	case res.Cancelled:
+		t.state.Importance = widget.WarningImportance
+	default:
 		t.state.Importance = widget.DangerImportance
 	}
 	t.state.Refresh()
@@ -561,13 +556,6 @@ func (t *testTab) showResult(res *engine.Result) {
 		t.steps.Open(n - 1) // the Action's request, response and mapped values, after any token step
 	}
 	t.showDelivery(res)
-}
-
-// showCancelled heads a run the author cancelled, which failed for that.
-func (t *testTab) showCancelled() {
-	t.state.SetText("Cancelled.")
-	t.state.Importance = widget.WarningImportance
-	t.state.Refresh()
 }
 
 func (t *testTab) showProblem(msg string) {

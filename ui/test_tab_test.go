@@ -804,12 +804,18 @@ func TestTestTab_CancelledWhileTheAPIThinks(t *testing.T) {
 	m := testWindow(t, st)
 	ed := openMethod(t, m, "Create Order")
 	ed.selectTab(tabTest)
+	fyne.DoAndWait(func() { m.setStatus(widget.DangerImportance, "Create Order failed: an earlier run") })
 	test.Tap(ed.test.run)
 	select {
 	case <-sent:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the request was not sent")
 	}
+	fyne.DoAndWait(func() {
+		if m.status.Text != "Running Create Order…" {
+			t.Errorf("status as the run starts: %q", m.status.Text)
+		}
+	})
 	// Another method shown meanwhile: the status line says the run goes on.
 	openMethod(t, m, "New Order")
 	fyne.DoAndWait(func() {
@@ -826,6 +832,17 @@ func TestTestTab_CancelledWhileTheAPIThinks(t *testing.T) {
 		want := fmt.Sprintf("Create Order was cancelled: POST %s: the run was cancelled before the API answered", strings.TrimPrefix(api.URL, "http://"))
 		if m.status.Text != want {
 			t.Errorf("status %q,\nwant %q", m.status.Text, want)
+		}
+	})
+	// Shown again, on coming back, and in the earlier runs: cancelled.
+	again := openMethod(t, m, "Create Order")
+	again.selectTab(tabTest)
+	fyne.DoAndWait(func() {
+		if !strings.HasSuffix(again.test.state.Text, ". Cancelled.") {
+			t.Errorf("state shown again %q", again.test.state.Text)
+		}
+		if len(again.test.history.Options) != 1 || !strings.Contains(again.test.history.Options[0], " · cancelled after ") {
+			t.Errorf("earlier runs %q", again.test.history.Options)
 		}
 	})
 }
@@ -857,13 +874,34 @@ func TestTestTab_RunTakesAccountValuesSetElsewhere(t *testing.T) {
 	if hits[0].Load() != 1 {
 		t.Fatalf("the run did not call the BaseUrl set elsewhere: %s", ed.test.last.Error)
 	}
-	// Typed here, not saved: the author's value wins over another set
-	// elsewhere since.
+	// Typed here, not saved: the author's value wins over others set
+	// elsewhere since, also after one of them was the typed value itself.
 	fyne.DoAndWait(func() { m.open.account["BaseUrl"] = apis[1].URL })
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": "http://127.0.0.1:9"})
-	test.Tap(ed.test.run)
-	waitRun(t, ed.test)
-	if hits[1].Load() != 1 || hits[0].Load() != 1 {
-		t.Errorf("calls: %d to the first API, %d to the one typed here", hits[0].Load(), hits[1].Load())
+	for _, elsewhere := range []string{apis[1].URL, "http://127.0.0.1:9"} {
+		st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": elsewhere})
+		test.Tap(ed.test.run)
+		waitRun(t, ed.test)
+	}
+	if hits[1].Load() != 2 || hits[0].Load() != 1 {
+		t.Errorf("calls: %d to the first API, %d to the one typed here, want 1 and 2", hits[0].Load(), hits[1].Load())
+	}
+}
+
+// forDisplay says what it left out: of a body the run history cut, how
+// big the body was; and it breaks long lines after a space where one is
+// near the end of the line, not inside a word.
+func TestForDisplayNotes(t *testing.T) {
+	kept := strings.Repeat("lorem ipsum dolor sit amet ", 64<<10/27) + " (3077799 bytes in all; the run history keeps the first 64 KiB)"
+	shown, note := forDisplay(kept)
+	if want := "Showing the first 16 KB of the 64 KB the run history keeps of a body of 2.9 MB; Copy copies what it keeps."; note != want {
+		t.Errorf("note %q, want %q", note, want)
+	}
+	for _, l := range strings.Split(shown, "\n") {
+		if utf8.RuneCountInString(l) > shownLine || strings.HasPrefix(l, "psum") || strings.HasPrefix(l, "orem") || strings.HasPrefix(l, "met") {
+			t.Fatalf("line %q: too long, or cut inside a word", l)
+		}
+	}
+	if _, note := forDisplay(strings.Repeat("x", 20<<10)); note != "Showing the first 16 KB of 20 KB; Copy copies all of it." {
+		t.Errorf("note %q", note)
 	}
 }

@@ -108,12 +108,13 @@ type runSummary struct {
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	OK         bool      `json:"ok"`
+	Cancelled  bool      `json:"cancelled,omitempty"`
 	WebhookID  string    `json:"webhook_id,omitempty"`
 	Error      string    `json:"error,omitempty"`
 }
 
 func summarize(rec model.RunRecord, reader *engine.HistoryReader) runSummary {
-	s := runSummary{ID: rec.ID, Method: rec.Method, Kind: rec.Kind, StartedAt: rec.StartedAt, OK: rec.OK}
+	s := runSummary{ID: rec.ID, Method: rec.Method, Kind: rec.Kind, StartedAt: rec.StartedAt, OK: rec.OK, Cancelled: rec.Cancelled}
 	if !rec.FinishedAt.IsZero() {
 		s.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Round(time.Millisecond).Milliseconds() // as the window rounds it
 	}
@@ -129,9 +130,12 @@ func summarize(rec model.RunRecord, reader *engine.HistoryReader) runSummary {
 // outcome says in a few words how a listed run ended.
 func (s runSummary) outcome() string {
 	var b strings.Builder
-	if s.OK {
+	switch {
+	case s.OK:
 		fmt.Fprintf(&b, "passed in %d ms", s.DurationMS)
-	} else {
+	case s.Cancelled:
+		b.WriteString("cancelled: " + firstLine(s.Error, 100))
+	default:
 		b.WriteString("failed: " + firstLine(s.Error, 100))
 	}
 	if s.WebhookID != "" {

@@ -410,6 +410,8 @@ func printSummary(w io.Writer, res *engine.Result) {
 		fmt.Fprintf(w, "%s passed\n", res.Method)
 	case len(res.Steps) == 0:
 		// Nothing ran; finish reports the error.
+	case res.Cancelled:
+		fmt.Fprintf(w, "%s was cancelled\n", res.Method)
 	default:
 		fmt.Fprintf(w, "%s failed\n", res.Method)
 	}

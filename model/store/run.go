@@ -46,9 +46,9 @@ func (db *DB) SaveRun(ctx context.Context, rec *model.RunRecord) error {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO runs (connector, method, kind, started_at, finished_at, ok, log)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		connector, method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, log)
+		INSERT INTO runs (connector, method, kind, started_at, finished_at, ok, cancelled, log)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		connector, method, rec.Kind, formatTime(rec.StartedAt), formatTime(rec.FinishedAt), rec.OK, rec.Cancelled, log)
 	if err != nil {
 		return fmt.Errorf("save run of %q: %w", rec.Method, err)
 	}
@@ -165,7 +165,7 @@ func queryRuns(ctx context.Context, tx *sql.Tx, withLogs bool, clause string, ar
 		logColumn = "log"
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connector, method, kind, started_at, finished_at, ok, `+logColumn+`
+		SELECT id, connector, method, kind, started_at, finished_at, ok, cancelled, `+logColumn+`
 		FROM runs `+clause, args...)
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func queryRuns(ctx context.Context, tx *sql.Tx, withLogs bool, clause string, ar
 	for rows.Next() {
 		var r model.RunRecord
 		var started, finished, log sql.NullString
-		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.Kind, &started, &finished, &r.OK, &log); err != nil {
+		if err := rows.Scan(&r.ID, &r.Connector, &r.Method, &r.Kind, &started, &finished, &r.OK, &r.Cancelled, &log); err != nil {
 			return nil, err
 		}
 		if r.StartedAt, err = parseTime(started); err != nil {

@@ -18,7 +18,7 @@ func TestRunHistory(t *testing.T) {
 	runs := []*model.RunRecord{
 		{Connector: "Shop", Method: "Create Order", Kind: "method", StartedAt: at(2), FinishedAt: at(3), OK: true,
 			Log: json.RawMessage(`{"steps": [ {"request": "POST /orders"} ]}`)},
-		{Connector: "Shop", Method: "New Order", Kind: "webhook", StartedAt: at(10), FinishedAt: at(12),
+		{Connector: "Shop", Method: "New Order", Kind: "webhook", StartedAt: at(10), FinishedAt: at(12), Cancelled: true,
 			Log: json.RawMessage(`[1,2,3]`)},
 		{Connector: "Shop", Method: "Create Order", Kind: "method", StartedAt: at(1)}, // no log, never finished
 		// Another zone: stored and loaded as UTC.
