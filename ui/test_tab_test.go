@@ -248,6 +248,19 @@ func (a *flakyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// exampleTestTab opens a window on the example connector, its account
+// values pointing at baseURL, with method's Test tab shown.
+func exampleTestTab(t *testing.T, baseURL, method string) (*store.DB, *MainWindow, *methodEditor) {
+	t.Helper()
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": baseURL, model.SystemFieldAuthAPIKey: "k-123456"})
+	m := testWindow(t, st)
+	ed := openMethod(t, m, method)
+	ed.selectTab(tabTest)
+	return st, m, ed
+}
+
 // failedDelete runs the example's New Order from the Test tab against an
 // API that does not delete, so that webhook 41 stays pending.
 func failedDelete(t *testing.T) (*flakyAPI, *store.DB, *MainWindow, *methodEditor) {
@@ -255,12 +268,7 @@ func failedDelete(t *testing.T) (*flakyAPI, *store.DB, *MainWindow, *methodEdito
 	api := &flakyAPI{}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": srv.URL, model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "New Order")
-	ed.selectTab(tabTest)
+	st, m, ed := exampleTestTab(t, srv.URL, "New Order")
 	ed.test.trigger.SetSelected(noTrigger)
 	ed.test.wait.SetText("100ms") // no delivery is coming
 	test.Tap(ed.test.run)
@@ -726,16 +734,11 @@ func TestTestTab_LargeResponseShownInPart(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	t.Cleanup(api.Close)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
+	_, m, ed := exampleTestTab(t, api.URL, "Create Order")
 	fyne.DoAndWait(func() {
 		f := ed.method().ResponseFormat.Fields
 		ed.method().ResponseFormat.Fields = append(f, model.Field{ConnectorField: "pad", DataType: model.FieldText})
 	})
-	ed.selectTab(tabTest)
 	test.Tap(ed.test.run)
 	waitRun(t, ed.test)
 	fyne.DoAndWait(func() {
@@ -798,12 +801,7 @@ func TestTestTab_CancelledWhileTheAPIThinks(t *testing.T) {
 		<-r.Context().Done() // never answers
 	}))
 	t.Cleanup(api.Close)
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": api.URL, model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabTest)
+	_, m, ed := exampleTestTab(t, api.URL, "Create Order")
 	fyne.DoAndWait(func() { m.setStatus(widget.DangerImportance, "Create Order failed: an earlier run") })
 	test.Tap(ed.test.run)
 	select {
@@ -861,12 +859,7 @@ func TestTestTab_RunTakesAccountValuesSetElsewhere(t *testing.T) {
 		}))
 		t.Cleanup(apis[i].Close)
 	}
-	st, _ := newStore(t)
-	seedExample(t, st, "Example")
-	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": "http://127.0.0.1:9", model.SystemFieldAuthAPIKey: "k-123456"})
-	m := testWindow(t, st)
-	ed := openMethod(t, m, "Create Order")
-	ed.selectTab(tabTest)
+	st, m, ed := exampleTestTab(t, "http://127.0.0.1:9", "Create Order")
 	// The command line points the account at the first API.
 	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": apis[0].URL})
 	test.Tap(ed.test.run)
