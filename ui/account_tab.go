@@ -22,6 +22,9 @@ type accountTab struct {
 	holder  *fyne.Container
 	form    *widget.Form
 	entries map[string]*widget.Entry
+	// quiet is set while showValues puts values from the store in the
+	// entries: no edit of the author's.
+	quiet bool
 }
 
 func newAccountTab(ed *connectorEditor) *accountTab {
@@ -149,7 +152,22 @@ func (t *accountTab) reload() {
 	t.holder.Refresh()
 }
 
+// showValues shows the values of keys as the open connector has them
+// now, taken from the store (set by another Patchbay); they are no edit.
+func (t *accountTab) showValues(keys []string) {
+	t.quiet = true
+	defer func() { t.quiet = false }()
+	for _, k := range keys {
+		if e := t.entries[k]; e != nil {
+			e.SetText(t.ed.host.open.account[k])
+		}
+	}
+}
+
 func (t *accountTab) onValueChanged(key, value string) {
+	if t.quiet {
+		return
+	}
 	o := t.ed.host.open
 	if value == "" {
 		delete(o.account, key)

@@ -144,18 +144,43 @@ func (m *MainWindow) watchStore(every time.Duration) {
 				return
 			case <-t.C:
 			}
-			gen := m.listGen.Load()
-			list, err := m.store.ListConnectors(m.ctx)
-			if err != nil {
-				continue // a database busy or gone: the next look, or the author's next step, says so
-			}
-			fyne.Do(func() {
-				if m.listGen.Load() == gen { // not read before a reloadList here
-					m.showStored(list)
-				}
-			})
+			m.lookAtStore()
 		}
 	}()
+}
+
+// lookAtStore reads what other Patchbays may have changed (the list of
+// connectors, the open one's account values) and shows it; it runs on the
+// watcher's goroutine, not the window's.
+func (m *MainWindow) lookAtStore() {
+	gen := m.listGen.Load()
+	list, err := m.store.ListConnectors(m.ctx)
+	if err != nil {
+		return // a database busy or gone: the next look, or the author's next step, says so
+	}
+	// The open connector's account values, which another Patchbay
+	// may have set ('patchbay set'): the Account Values tab shows
+	// what the next run uses.
+	var open string
+	fyne.DoAndWait(func() {
+		if m.open != nil {
+			open = m.open.storedName
+		}
+	})
+	var values map[string]string
+	if open != "" {
+		values, _ = m.store.AccountValues(m.ctx, open)
+	}
+	fyne.Do(func() {
+		if m.listGen.Load() == gen { // not read before a reloadList here
+			m.showStored(list)
+		}
+		if o := m.open; o != nil && values != nil && o.storedName == open {
+			if changed := o.freshenFrom(values); len(changed) > 0 && m.connEd != nil {
+				m.connEd.account.showValues(changed)
+			}
+		}
+	})
 }
 
 // showStored shows list, the connectors as the store has them now, in the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -211,6 +212,12 @@ func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
 	if err != nil {
 		return // the run reports the store's trouble, if it has any
 	}
+	o.freshenFrom(values)
+}
+
+// freshenFrom takes what freshen takes from values, the store's account
+// values, and returns the keys it changed.
+func (o *openConnector) freshenFrom(values map[string]string) []string {
 	// A key the author typed is left whole, the value they saved before it
 	// too: were that brought up to the store's, a value set elsewhere
 	// that happens to equal the typed one would make it seem untyped, and
@@ -228,6 +235,7 @@ func (o *openConnector) freshen(ctx context.Context, st model.Connectors) {
 		}
 	}
 	o.learnt(updates, true)
+	return slices.Sorted(maps.Keys(updates))
 }
 
 // accountChanges returns the account values to hand to SetAccountValues:

@@ -197,7 +197,7 @@ func sizeText(n int) string {
 // goes on after the author opened something else).
 func (t *testTab) editedAction() string {
 	host := t.ed.host
-	if host.open == nil || host.methEd != t.ed {
+	if host.open == nil || host.methEd != t.ed || t.ed.index >= len(host.open.conn.Methods) {
 		return ""
 	}
 	if m := t.ed.method(); m.MethodType == model.MethodAction {

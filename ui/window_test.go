@@ -331,3 +331,30 @@ func TestStatusFollowsTheView(t *testing.T) {
 		t.Errorf("after Delete: %q, want %q", m.status.Text, want)
 	}
 }
+
+// TestAccountValuesSetElsewhereShown: a value another Patchbay set
+// ('patchbay set') shows in the open connector's Account Values at the
+// window's next look, as what the next run uses, and is no edit; a value
+// typed here and not saved stays as typed.
+func TestAccountValuesSetElsewhereShown(t *testing.T) {
+	m, st := exampleWindow(t)
+	fyne.DoAndWait(func() {
+		m.sidebar.tree.Select(m.open.key) // the connector's editor
+		m.connEd.tabs.SelectIndex(connTabAccount)
+		test.Type(m.connEd.account.entries[model.SystemFieldAuthAPIKey], "-typed")
+	})
+	st.SetAccountValues(context.Background(), "Example", map[string]string{"BaseUrl": "http://127.0.0.1:9999", model.SystemFieldAuthAPIKey: "set-elsewhere"})
+	m.lookAtStore()
+	fyne.DoAndWait(func() {
+		ce := m.connEd
+		if got := ce.account.entries["BaseUrl"].Text; got != "http://127.0.0.1:9999" {
+			t.Errorf("BaseUrl shows %q", got)
+		}
+		if got := ce.account.entries[model.SystemFieldAuthAPIKey].Text; !strings.HasSuffix(got, "-typed") || m.open.account[model.SystemFieldAuthAPIKey] != got {
+			t.Errorf("the typed key shows %q, is %q", got, m.open.account[model.SystemFieldAuthAPIKey])
+		}
+		if ch := m.open.accountChanges(); len(ch) != 1 || ch[model.SystemFieldAuthAPIKey] == "" {
+			t.Errorf("changes to save %v, want only the typed key", ch)
+		}
+	})
+}
