@@ -64,8 +64,9 @@ type WebhookOptions struct {
 // Cleanup.
 func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOptions) *Result {
 	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "webhook", StartedAt: time.Now()}
-	defer res.finish(ctx)
 	r.begin()
+	r.runCtx = ctx
+	defer func() { res.finish(ctx, r.failedFirst) }()
 	wm, create, del, err := webhookMethods(r.Connector, name)
 	if err != nil {
 		res.Error = err.Error()
@@ -188,6 +189,9 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// must not cost the webhook its delete.
 	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout, nil)
 	res.Steps = append(res.Steps, delStep)
+	if !delStep.OK {
+		r.failedFirst = true // the delete is not cancelled: a failure of its own
+	}
 	// A delete the API answered with a 2xx whose step then failed (a
 	// script threw on the answer) stays pending too: an API may refuse
 	// a delete with a 200 and say so in the body, which is what such a

@@ -774,3 +774,45 @@ func TestAnswerAfterARedirectSaysSo(t *testing.T) {
 		t.Errorf("error %q,\nwant it to hold %q", res.Error, want)
 	}
 }
+
+// TestCancelledOnlyWhenCancellingFailedIt: a run is Cancelled when it
+// failed for being cancelled (Cancel while it waits for a delivery), not
+// when a step had failed on its own before Cancel was pressed (a create
+// whose answer does not map, Cancel pressed while the delete runs).
+func TestCancelledOnlyWhenCancellingFailedIt(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		count     string // the create's "count", mapped as an Integer
+		cancelled bool
+	}{
+		{"cancelled while waiting", "1", true},
+		{"failed before the cancel", "true", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			waiting := make(chan struct{})
+			api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodDelete {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				w.WriteHeader(http.StatusCreated)
+				io.WriteString(w, `{"id": 1, "count": `+tc.count+`}`)
+			})
+			c, account, _ := exampleAgainst(t, "Webhook Example", api)
+			create := c.Method("Create Webhook")
+			create.ResponseFormat.Fields = append(create.ResponseFormat.Fields, model.Field{ConnectorField: "count", DataType: model.FieldInteger})
+			r := &engine.Runner{Connector: c, Account: account, OnStep: func(s *engine.Step) {
+				if s.Name == "Create webhook" && s.Status != engine.StepRunning {
+					close(waiting)
+				}
+			}}
+			go func() { <-waiting; cancel() }() // once the create is over: while it waits, or after it failed
+			res := r.RunWebhook(ctx, "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Wait: 10 * time.Second})
+			if res.OK || res.Cancelled != tc.cancelled {
+				t.Errorf("ok=%t cancelled=%t, want cancelled=%t; error %q", res.OK, res.Cancelled, tc.cancelled, res.Error)
+			}
+		})
+	}
+}

@@ -74,6 +74,11 @@ type Runner struct {
 	// accountUpdates are account values the run learnt (a rotated
 	// refresh token), handed back in Result.AccountUpdates.
 	accountUpdates map[string]string
+	// runCtx is the run's context, and failedFirst says a step failed
+	// while it was not cancelled: the run failed on its own, whatever a
+	// later Cancel did.
+	runCtx      context.Context
+	failedFirst bool
 }
 
 // zeroClient is the Client of a Runner that has none.
@@ -89,7 +94,7 @@ func (r *Runner) client() *Client {
 // begin readies the Runner for a run: the secrets of the account and the
 // inputs, which stay the same while it runs, are listed once.
 func (r *Runner) begin() {
-	r.cycle = nil
+	r.cycle, r.runCtx, r.failedFirst = nil, nil, false
 	r.token, r.tokenAccount, r.tokenInputs, r.accountUpdates = "", nil, nil, nil
 	r.names = secretNamesOf(r.Connector)
 	r.runSecrets = append(r.names.secrets(r.Account), proxySecrets()...)
@@ -142,6 +147,9 @@ func (c *formsCache) get(secrets []string) []string {
 }
 
 func (r *Runner) notify(s *Step) {
+	if s.Status == StepFailed && r.runCtx != nil && r.runCtx.Err() == nil {
+		r.failedFirst = true // before any cancellation: a failure of its own
+	}
 	if r.OnStep != nil {
 		r.OnStep(s)
 	}
@@ -151,8 +159,9 @@ func (r *Runner) notify(s *Step) {
 // after_action or after_error, and map the response.
 func (r *Runner) RunMethod(ctx context.Context, name string) *Result {
 	res := &Result{Connector: r.Connector.Name, ConnectorID: r.Connector.ID, Method: name, Kind: "method", StartedAt: time.Now()}
-	defer res.finish(ctx)
 	r.begin()
+	r.runCtx = ctx
+	defer func() { res.finish(ctx, r.failedFirst) }()
 	m := r.Connector.Method(name)
 	if m == nil {
 		res.Error = fmt.Sprintf("connector %q has no method %q", r.Connector.Name, name)

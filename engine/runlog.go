@@ -60,10 +60,12 @@ type Result struct {
 }
 
 // finish notes when the run ended, and whether it failed for being
-// cancelled.
-func (res *Result) finish(ctx context.Context) {
+// cancelled: it failed, ctx was cancelled, and no step had failed before
+// (failedFirst), such as a create whose answer did not map, with Cancel
+// pressed while the delete ran.
+func (res *Result) finish(ctx context.Context, failedFirst bool) {
 	res.FinishedAt = time.Now()
-	res.Cancelled = !res.OK && errors.Is(ctx.Err(), context.Canceled)
+	res.Cancelled = !res.OK && !failedFirst && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // Step is one step of a run: one request and its response, or waiting for a

@@ -345,13 +345,22 @@ func shape(b *bytes.Buffer, raw []byte) error {
 }
 
 // keepItem says whether SampleShape keeps an array's item: one of the
-// first three, or one with a key none of the kept items has, while fewer
-// than 20 are kept. seen holds the kept items' keys.
+// first three, or, while fewer than 20 are kept, one that brings what
+// Generate Fields would read differently: a key at any depth the kept
+// items lack, or a value of another kind at one of their keys (a decimal
+// where they hold whole numbers, a date where they hold null). seen holds
+// what the kept items bring.
 func keepItem(item json.RawMessage, kept int, seen map[string]bool) bool {
-	var keys map[string]json.RawMessage
-	json.Unmarshal(item, &keys) // not an object: no keys
+	dec := json.NewDecoder(bytes.NewReader(item))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return kept < 3
+	}
+	brings := map[string]bool{}
+	kinds("", v, brings)
 	fresh := false
-	for k := range keys {
+	for k := range brings {
 		if !seen[k] {
 			fresh = true
 		}
@@ -359,8 +368,41 @@ func keepItem(item json.RawMessage, kept int, seen map[string]bool) bool {
 	if kept >= 3 && (!fresh || kept >= 20) {
 		return false
 	}
-	for k := range keys {
+	for k := range brings {
 		seen[k] = true
 	}
 	return true
+}
+
+// kinds notes each path of v with the kind of value there, as Generate
+// Fields tells them apart.
+func kinds(path string, v any, out map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		out[path+":object"] = true
+		for k, e := range x {
+			kinds(path+"."+k, e, out)
+		}
+	case []any:
+		out[path+":array"] = true
+		for _, e := range x {
+			kinds(path+"[]", e, out)
+		}
+	case json.Number:
+		kind := ":integer"
+		if strings.ContainsAny(string(x), ".eE") {
+			kind = ":decimal"
+		}
+		out[path+kind] = true
+	case string:
+		kind := ":text"
+		if _, err := time.Parse(time.RFC3339, x); err == nil {
+			kind = ":datetime"
+		}
+		out[path+kind] = true
+	case bool:
+		out[path+":boolean"] = true
+	default:
+		out[path+":null"] = true
+	}
 }

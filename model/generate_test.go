@@ -169,11 +169,15 @@ func TestSampleShape(t *testing.T) {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		if i == 4000 {
+		switch i {
+		case 4000:
 			b.WriteString(`{"n": 4000, "rare": true}`)
 			continue
+		case 4100: // a key deep inside, one in a nested array, a decimal, a date where others hold null
+			b.WriteString(`{"n": 4.5, "meta": {"deep": 1}, "tags": [{"qty": 2}], "at": "2026-11-27T10:00:00Z"}`)
+			continue
 		}
-		fmt.Fprintf(&b, `{"n": %d, "name": "item %d", "tags": ["a", "b", "c", "d"]}`, i, i)
+		fmt.Fprintf(&b, `{"n": %d, "name": "item %d", "tags": ["a", "b", "c", "d"], "meta": {}, "at": null}`, i, i)
 	}
 	b.WriteString(`], "z<&>": 1}`)
 	whole := []byte(b.String())

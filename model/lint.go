@@ -381,7 +381,7 @@ func (l *linter) lintMethod(i int) {
 			quoteNames(users), SystemFieldWebhookURL, SystemFieldWebhookURL)
 	}
 	l.lintFields(req, m.RequestFormat.Fields, sup, m.DataType == BodyForm)
-	if m.MethodType == MethodAction && m.DataType != BodyForm {
+	if m.MethodType == MethodAction && (m.DataType == BodyJson || m.DataType == BodyXml || m.DataType == "") {
 		l.lintFieldsSetOnce(req, m.RequestFormat.Fields)
 	}
 	if users := l.createdFor[m]; users != nil && !capturesWebhookID(m) {
@@ -633,8 +633,8 @@ func (l *linter) lintFields(grid Location, fields []Field, sup map[string]bool, 
 // lintFieldsSetOnce finds two rows of an Action's Request Format (Json or
 // Xml) with one Connector Field: the body has one place of that path, and
 // every run fails, saying the path "is set twice". A Form body may send a
-// key twice, and a Response Format or a delivery may read one path into
-// two fields.
+// key twice, a PlainText body is its values line by line, and a Response
+// Format or a delivery may read one path into two fields.
 func (l *linter) lintFieldsSetOnce(grid Location, fields []Field) {
 	first := map[string]int{}
 	for r, f := range fields {
@@ -652,14 +652,21 @@ func (l *linter) lintFieldsSetOnce(grid Location, fields []Field) {
 
 // lintParameters checks the rows of a method's or the connector's Parameters.
 func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]bool) {
-	first := map[string]int{}
+	// One name in two places (a header and a query parameter) is sent to
+	// both; one name twice in one place takes the first row's value.
+	type place struct {
+		target TargetType
+		name   string
+	}
+	first := map[place]int{}
 	for r, p := range params {
 		row := at.inRow(r, p.TargetName)
-		if earlier, ok := first[p.TargetName]; ok && p.TargetName != "" {
+		key := place{p.TargetType, p.TargetName}
+		if earlier, ok := first[key]; ok && p.TargetName != "" {
 			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
-				"row %d has the Target Name %s too: a run takes the first row's value for both, so this row's is never used: remove one, or rename it", earlier+1, p.TargetName)
+				"row %d is a %s named %s too: a run takes the first row's value for both, so this row's is never used: remove one, or rename it", earlier+1, p.TargetType, p.TargetName)
 		} else {
-			first[p.TargetName] = r
+			first[key] = r
 		}
 		if !slices.Contains(TargetTypes, p.TargetType) {
 			badEnum(l, "target-type-invalid", row.at("Target Type"), "a target type", p.TargetType, TargetTypes)

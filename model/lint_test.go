@@ -283,6 +283,16 @@ func TestLintRules(t *testing.T) {
 			f.Fields = append(f.Fields, f.Fields[0])
 		}, []string{"error connector-field-duplicate @ Method 'Create Order' › Field Mappings › Request Format › row 3 (customer.email) › Connector Field"},
 			"row 1 sets customer.email too, and a request body holds it once"},
+		{"a PlainText request's rows may share a Connector Field: its lines", func(c *Connector) {
+			m := &c.Methods[seedOrder]
+			m.DataType = BodyPlainText
+			m.RequestFormat.Fields = append(m.RequestFormat.Fields, m.RequestFormat.Fields[0])
+		}, nil, ""},
+		{"one name as a header and as a query parameter is sent as both", func(c *Connector) {
+			c.Parameters = append(c.Parameters,
+				Parameter{TargetType: TargetHttpHeader, TargetName: "api_key", Values: []string{"k-123"}},
+				Parameter{TargetType: TargetQueryString, TargetName: "api_key", Values: []string{"k-123"}})
+		}, nil, ""},
 		{"a Response Format path read twice is fine", func(c *Connector) {
 			f := &c.Methods[seedOrder].ResponseFormat
 			f.Fields = append(f.Fields, Field{ConnectorField: f.Fields[0].ConnectorField, DataType: FieldText})
@@ -290,7 +300,7 @@ func TestLintRules(t *testing.T) {
 		{"a connector parameter twice", func(c *Connector) {
 			c.Parameters = append(c.Parameters, Parameter{TargetType: TargetMergeField, TargetName: c.Parameters[0].TargetName, Values: []string{"http://127.0.0.1:9"}})
 		}, []string{"error parameter-duplicate @ Connector › Parameters › row 2 (BaseUrl) › Target Name"},
-			"row 1 has the Target Name BaseUrl too: a run takes the first row's value for both"},
+			"row 1 is a MergeField named BaseUrl too: a run takes the first row's value for both"},
 		{"method without a name", func(c *Connector) { c.Methods[seedOrder].Name = "" },
 			[]string{"error method-name-empty @ Method 3 (no name) › Settings › Name"}, "the method has no name"},
 		{"action without endpoint", func(c *Connector) { c.Methods[seedOrder].Endpoint = "" },

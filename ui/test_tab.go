@@ -354,13 +354,14 @@ func (t *testTab) onRun() {
 		t.showProblem("Save the connector first (Ctrl+S): the webhook ledger finds it by its saved name to delete the webhook later.")
 		return
 	}
-	if note := ensureExampleAPI(conn, account, inputs); note != "" {
-		host.setStatus(widget.MediumImportance, "%s", note)
-	}
+	note := ensureExampleAPI(conn, account, inputs)
 
 	ctx, cancel := context.WithCancel(host.ctx)
 	t.stop, t.runName, t.runOpen, host.running = cancel, m.Name, host.open, t
-	host.setStatus(widget.MediumImportance, "%s", host.idle())
+	if note == "" {
+		note = host.idle() // "Running …"
+	}
+	host.setStatus(widget.MediumImportance, "%s", note)
 	t.clearResults()
 	t.history.ClearSelected()
 	t.state.SetText(fmt.Sprintf("Running %s…", m.Name))

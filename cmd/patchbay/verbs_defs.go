@@ -60,10 +60,11 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := model.Import(data)
+	imported, err := model.Import(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
+	c := imported
 	db, err := createDB(ctx, env, false)
 	if err != nil {
 		return err
@@ -73,6 +74,9 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	// Patchbay that saves the connector meanwhile (a window, a second
 	// import) is read again, for its secret values, and overwritten.
 	for tries := 1; ; tries++ {
+		// Each try starts from the document as imported: the secret
+		// values and the ID come from what is stored at that try.
+		c = imported.Clone()
 		old, err := db.LoadConnector(ctx, c.Name)
 		switch {
 		case err == nil && !*replace:
