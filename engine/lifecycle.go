@@ -189,9 +189,6 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	// must not cost the webhook its delete.
 	delStep, _, _ := r.runAction(ledgerCtx, del, "Delete webhook", system, deleteTimeout, nil)
 	res.Steps = append(res.Steps, delStep)
-	if !delStep.OK {
-		r.failedFirst = true // the delete is not cancelled: a failure of its own
-	}
 	// A delete the API answered with a 2xx whose step then failed (a
 	// script threw on the answer) stays pending too: an API may refuse
 	// a delete with a 200 and say so in the body, which is what such a
@@ -204,6 +201,9 @@ func (r *Runner) RunWebhook(ctx context.Context, name string, opts WebhookOption
 	}
 	if err != nil && recorded == nil {
 		r.failStep(delStep, fmt.Errorf("%supdating the webhook ledger: %w", prefixed(delStep.Error), err))
+	}
+	if !delStep.OK {
+		r.failedFirst = true // the delete and the ledger are not cancelled: a failure of their own
 	}
 	// The first step that failed before the delete says what went wrong
 	// with the test; a failed delete is said after it, not instead.

@@ -781,12 +781,14 @@ func TestAnswerAfterARedirectSaysSo(t *testing.T) {
 // whose answer does not map, Cancel pressed while the delete runs).
 func TestCancelledOnlyWhenCancellingFailedIt(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		count     string // the create's "count", mapped as an Integer
-		cancelled bool
+		name       string
+		count      string // the create's "count", mapped as an Integer
+		ledgerFail bool   // the ledger cannot mark the webhook deleted
+		cancelled  bool
 	}{
-		{"cancelled while waiting", "1", true},
-		{"failed before the cancel", "true", false},
+		{"cancelled while waiting", "1", false, true},
+		{"failed before the cancel", "true", false, false},
+		{"the ledger failed after the cancel", "1", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -809,10 +811,21 @@ func TestCancelledOnlyWhenCancellingFailedIt(t *testing.T) {
 				}
 			}}
 			go func() { <-waiting; cancel() }() // once the create is over: while it waits, or after it failed
-			res := r.RunWebhook(ctx, "New Order", engine.WebhookOptions{Ledger: &memLedger{}, Wait: 10 * time.Second})
+			var ledger model.WebhookLedger = &memLedger{}
+			if tc.ledgerFail {
+				ledger = &unmarkableLedger{&memLedger{}}
+			}
+			res := r.RunWebhook(ctx, "New Order", engine.WebhookOptions{Ledger: ledger, Wait: 10 * time.Second})
 			if res.OK || res.Cancelled != tc.cancelled {
 				t.Errorf("ok=%t cancelled=%t, want cancelled=%t; error %q", res.OK, res.Cancelled, tc.cancelled, res.Error)
 			}
 		})
 	}
+}
+
+// unmarkableLedger cannot mark a webhook deleted.
+type unmarkableLedger struct{ *memLedger }
+
+func (unmarkableLedger) MarkWebhookDeleted(context.Context, int64) error {
+	return errors.New("database is locked")
 }

@@ -197,3 +197,20 @@ func TestSampleShape(t *testing.T) {
 		t.Error("text that is not JSON changed")
 	}
 }
+
+// SampleShape keeps items that Generate Fields reads differently in other
+// ways too: an empty object or array where the first items hold keys, and
+// a key with a dot where the first items nest; and it stays quick on a
+// sample nested thousands deep.
+func TestSampleShapeEdges(t *testing.T) {
+	big := strings.Repeat(`{"meta":{"x":1},"tags":[{"q":1}],"a":{"b":1}},`, 3000)
+	whole := []byte(`[` + big + `{"meta":{},"tags":[],"a.b":1}]`)
+	want, _ := GenerateFields(whole)
+	if got, err := GenerateFields(SampleShape(whole)); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("fields of the shape %v (%v),\nwant %v", got, err, want)
+	}
+	deep := []byte(strings.Repeat("[", 2000) + strings.Repeat("]", 2000))
+	if got := SampleShape(deep); !json.Valid(got) {
+		t.Errorf("a sample nested 2000 deep: %.60s", got)
+	}
+}

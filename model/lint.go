@@ -654,19 +654,32 @@ func (l *linter) lintFieldsSetOnce(grid Location, fields []Field) {
 func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]bool) {
 	// One name in two places (a header and a query parameter) is sent to
 	// both; one name twice in one place takes the first row's value.
+	// The value of both is looked up by the name, so the second must hold
+	// the first's value.
 	type place struct {
 		target TargetType
 		name   string
 	}
-	first := map[place]int{}
+	first, named := map[place]int{}, map[string]int{}
 	for r, p := range params {
 		row := at.inRow(r, p.TargetName)
 		key := place{p.TargetType, p.TargetName}
-		if earlier, ok := first[key]; ok && p.TargetName != "" {
+		earlier, same := first[key]
+		other, ok := named[p.TargetName]
+		switch {
+		case p.TargetName == "":
+		case same:
 			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
 				"row %d is a %s named %s too: a run takes the first row's value for both, so this row's is never used: remove one, or rename it", earlier+1, p.TargetType, p.TargetName)
-		} else {
+		case ok && !slices.Equal(params[other].Values, p.Values):
+			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
+				"row %d is named %s too, with another value: a run sends the first row's value in both places: give them one value, or rename one", other+1, p.TargetName)
+		}
+		if _, ok := first[key]; !ok && p.TargetName != "" {
 			first[key] = r
+		}
+		if !ok && p.TargetName != "" {
+			named[p.TargetName] = r
 		}
 		if !slices.Contains(TargetTypes, p.TargetType) {
 			badEnum(l, "target-type-invalid", row.at("Target Type"), "a target type", p.TargetType, TargetTypes)

@@ -293,6 +293,12 @@ func TestLintRules(t *testing.T) {
 				Parameter{TargetType: TargetHttpHeader, TargetName: "api_key", Values: []string{"k-123"}},
 				Parameter{TargetType: TargetQueryString, TargetName: "api_key", Values: []string{"k-123"}})
 		}, nil, ""},
+		{"one name as a header and as a query parameter with two values", func(c *Connector) {
+			c.Parameters = append(c.Parameters,
+				Parameter{TargetType: TargetHttpHeader, TargetName: "api_key", Values: []string{"header-value"}},
+				Parameter{TargetType: TargetQueryString, TargetName: "api_key", Values: []string{"query-value"}})
+		}, []string{"error parameter-duplicate @ Connector › Parameters › row 3 (api_key) › Target Name"},
+			"row 2 is named api_key too, with another value: a run sends the first row's value in both places"},
 		{"a Response Format path read twice is fine", func(c *Connector) {
 			f := &c.Methods[seedOrder].ResponseFormat
 			f.Fields = append(f.Fields, Field{ConnectorField: f.Fields[0].ConnectorField, DataType: FieldText})

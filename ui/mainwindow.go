@@ -175,7 +175,9 @@ func (m *MainWindow) lookAtStore() {
 		if m.listGen.Load() == gen { // not read before a reloadList here
 			m.showStored(list)
 		}
-		if o := m.open; o != nil && values != nil && o.storedName == open {
+		// Values read before a save here, which bumps listGen, are older
+		// than what the window holds.
+		if o := m.open; o != nil && values != nil && o.storedName == open && m.listGen.Load() == gen {
 			if changed := o.freshenFrom(values); len(changed) > 0 && m.connEd != nil {
 				m.connEd.account.showValues(changed)
 			}

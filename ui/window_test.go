@@ -358,3 +358,40 @@ func TestAccountValuesSetElsewhereShown(t *testing.T) {
 		}
 	})
 }
+
+// saveMidRead is a store whose account values, once, are read just
+// before the window saves: the values it returns are older than the save.
+type saveMidRead struct {
+	model.Connectors
+	during func()
+}
+
+func (s *saveMidRead) AccountValues(ctx context.Context, name string) (map[string]string, error) {
+	v, err := s.Connectors.AccountValues(ctx, name)
+	if d := s.during; d != nil {
+		s.during = nil
+		d()
+	}
+	return v, err
+}
+
+// TestAccountValuesReadBeforeASaveHere: values the watcher read before the
+// author saved here are older than the window's, and are not taken.
+func TestAccountValuesReadBeforeASaveHere(t *testing.T) {
+	st, _ := newStore(t)
+	seedExample(t, st, "Example")
+	mid := &saveMidRead{Connectors: st}
+	m := newWindow(t, test.NewTempApp(t), mid)
+	fyne.DoAndWait(func() {
+		m.sidebar.tree.Select(m.open.key)
+		test.Type(m.connEd.account.entries["BaseUrl"], "9")
+	})
+	typed := m.open.account["BaseUrl"]
+	mid.during = func() { fyne.DoAndWait(func() { m.save() }) }
+	m.lookAtStore()
+	fyne.DoAndWait(func() {
+		if got := m.open.account["BaseUrl"]; got != typed || m.connEd.account.entries["BaseUrl"].Text != typed {
+			t.Errorf("BaseUrl %q after a save during the look, want %q as typed and saved", got, typed)
+		}
+	})
+}
