@@ -671,7 +671,7 @@ func (l *linter) lintParameters(at Location, params []Parameter, sup map[string]
 		case same:
 			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
 				"row %d is a %s named %s too: a run takes the first row's value for both, so this row's is never used: remove one, or rename it", earlier+1, p.TargetType, p.TargetName)
-		case ok && !slices.Equal(params[other].Values, p.Values):
+		case ok && p.Value() != "" && params[other].Value() != p.Value(): // a run uses the first value
 			l.add(SeverityError, "parameter-duplicate", row.at("Target Name"),
 				"row %d is named %s too, with another value: a run sends the first row's value in both places: give them one value, or rename one", other+1, p.TargetName)
 		}

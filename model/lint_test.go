@@ -299,6 +299,13 @@ func TestLintRules(t *testing.T) {
 				Parameter{TargetType: TargetQueryString, TargetName: "api_key", Values: []string{"query-value"}})
 		}, []string{"error parameter-duplicate @ Connector › Parameters › row 3 (api_key) › Target Name"},
 			"row 2 is named api_key too, with another value: a run sends the first row's value in both places"},
+		{"one name in two places, the first value the same", func(c *Connector) {
+			c.Parameters = append(c.Parameters,
+				Parameter{TargetType: TargetMergeField, TargetName: "region", Values: []string{"eu", "us"}},
+				Parameter{TargetType: TargetQueryString, TargetName: "region", Values: []string{"eu"}},
+				Parameter{TargetType: TargetHttpHeader, TargetName: "X-Key"},
+				Parameter{TargetType: TargetQueryString, TargetName: "X-Key", Values: []string{""}})
+		}, nil, ""},
 		{"a Response Format path read twice is fine", func(c *Connector) {
 			f := &c.Methods[seedOrder].ResponseFormat
 			f.Fields = append(f.Fields, Field{ConnectorField: f.Fields[0].ConnectorField, DataType: FieldText})
