@@ -138,11 +138,8 @@ func maskForms(s string, forms []string) string {
 // spelling out each encoder would miss the next. What a form matches in
 // the decoded text is masked in s, escapes and all.
 func maskPercentEscaped(s string, forms []string) string {
-	// escapes are the escapes of s, in order: where each starts in s and
-	// in the decoded text, and how long it is in each.
-	type escape struct{ at, n, viewAt, viewN int32 }
-	// Most text with a % has few escapes, and text that is not one (a
-	// % alone) costs nothing more: they are counted first.
+	// Most text with a % has few escapes, and text that is none (a %
+	// alone) costs nothing more: they are counted first.
 	count := 0
 	for i := 0; i+2 < len(s); i++ {
 		if s[i] != '%' {
@@ -158,9 +155,8 @@ func maskPercentEscaped(s string, forms []string) string {
 	if count == 0 || len(s) > math.MaxInt32 {
 		return s
 	}
-	escapes := make([]escape, 0, count)
-	var view strings.Builder
-	view.Grow(len(s))
+	v := textView{stretches: make([]stretch, 0, count)}
+	v.text.Grow(len(s))
 	for i := 0; i < len(s); {
 		c, n, ok := percentEscape(s[i:])
 		if !ok {
@@ -168,67 +164,14 @@ func maskPercentEscaped(s string, forms []string) string {
 			if next < 0 {
 				next = len(s) - i - 1
 			}
-			view.WriteString(s[i : i+1+next])
+			v.text.WriteString(s[i : i+1+next])
 			i += 1 + next
 			continue
 		}
-		e := escape{at: int32(i), n: int32(n), viewAt: int32(view.Len())}
-		if n == 3 {
-			view.WriteByte(byte(c)) // %XX is a byte, of UTF-8 or not
-		} else {
-			view.WriteRune(c)
-		}
-		e.viewN = int32(view.Len()) - e.viewAt
-		escapes = append(escapes, e)
+		v.read(i, n, c, n == 3) // %XX is a byte, of UTF-8 or not
 		i += n
 	}
-	v := view.String()
-	// inS is where the decoded text's byte p comes from in s: the start
-	// and end of its escape, or of the byte itself.
-	inS := func(p int) (int, int) {
-		k, _ := slices.BinarySearchFunc(escapes, p, func(e escape, p int) int { return cmp.Compare(int(e.viewAt), p+1) })
-		if k == 0 {
-			return p, p + 1
-		}
-		e := escapes[k-1]
-		if p < int(e.viewAt+e.viewN) {
-			return int(e.at), int(e.at + e.n)
-		}
-		at := int(e.at+e.n) + p - int(e.viewAt+e.viewN)
-		return at, at + 1
-	}
-	var spans [][2]int // of s, to mask
-	for _, f := range forms {
-		for at := 0; ; {
-			i := strings.Index(v[at:], f)
-			if i < 0 {
-				break
-			}
-			i += at
-			from, _ := inS(i)
-			_, to := inS(i + len(f) - 1)
-			spans = append(spans, [2]int{from, to})
-			at = i + len(f)
-		}
-	}
-	if len(spans) == 0 {
-		return s
-	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
-	var out strings.Builder
-	done := 0
-	for _, sp := range spans {
-		if sp[1] <= done {
-			continue // within a span masked already
-		}
-		if sp[0] >= done {
-			out.WriteString(s[done:sp[0]])
-			out.WriteString(Mask)
-		}
-		done = sp[1]
-	}
-	out.WriteString(s[done:])
-	return out.String()
+	return v.mask(s, forms, 1)
 }
 
 // percentEscape reads the escape s begins with: %XX, in either case, or
@@ -293,8 +236,8 @@ func unhex(c byte) (byte, bool) {
 // escapes \n and \r\n. Each line's part of the spelling is masked; the
 // breaks stay. maskForms has already masked what no break cuts.
 func maskWrapped(s string, forms []string) string {
-	type lineBreak struct{ at, n int } // its start in s, and its length
-	var breaks []lineBreak
+	var v textView
+	from := 0 // s[:from] is in the view
 	for i := 1; i < len(s); i++ {
 		n := 0
 		switch {
@@ -311,87 +254,127 @@ func maskWrapped(s string, forms []string) string {
 		}
 		// A / after the break may be written \/, as PHP's json_encode does.
 		if n > 0 && i > 0 && i+n < len(s) && isBase64Char(s[i-1]) && (isBase64Char(s[i+n]) || strings.HasPrefix(s[i+n:], `\/`)) {
-			breaks = append(breaks, lineBreak{i, n})
+			v.text.WriteString(s[from:i])
+			v.keep(i, n)
+			from = i + n
 		}
 		i += max(n-1, 0)
 	}
-	if len(breaks) == 0 {
+	if len(v.stretches) == 0 {
 		return s
 	}
-	// joined is s without those breaks; starts[k] is where the text after
-	// break k begins in joined, and removed[k] how many bytes the breaks
-	// up to k took out.
-	var joined strings.Builder
-	joined.Grow(len(s))
-	starts, removed := make([]int, len(breaks)), make([]int, len(breaks))
-	from := 0
-	for k, b := range breaks {
-		joined.WriteString(s[from:b.at])
-		starts[k] = joined.Len()
-		removed[k] = b.n
-		if k > 0 {
-			removed[k] += removed[k-1]
-		}
-		from = b.at + b.n
+	v.text.WriteString(s[from:])
+	return v.mask(s, forms, spell.MinBase64)
+}
+
+// textView is a text read another way, to find the spellings a writer
+// broke up: with its percent-escapes decoded, or without the line breaks
+// inside its base64. Its stretches say where it differs from the text;
+// elsewhere it reads as the text does.
+type textView struct {
+	text      strings.Builder
+	stretches []stretch
+}
+
+// stretch is a part of the text, at..at+n, that the view reads as
+// view[viewAt:viewAt+viewN]; one kept (a line break) is read as nothing
+// and stays in the text, also within a secret masked around it.
+type stretch struct {
+	at, n, viewAt, viewN int32
+	kept                 bool
+}
+
+// read puts s[at:at+n] in the view as r, or as the byte r when byteWise.
+func (v *textView) read(at, n int, r rune, byteWise bool) {
+	st := stretch{at: int32(at), n: int32(n), viewAt: int32(v.text.Len())}
+	if byteWise {
+		v.text.WriteByte(byte(r))
+	} else {
+		v.text.WriteRune(r)
 	}
-	joined.WriteString(s[from:])
-	j := joined.String()
-	// inS is the place in s of joined's byte p.
-	inS := func(p int) int {
-		if k, _ := slices.BinarySearch(starts, p+1); k > 0 { // breaks before p
-			return p + removed[k-1]
+	st.viewN = int32(v.text.Len()) - st.viewAt
+	v.stretches = append(v.stretches, st)
+}
+
+// keep leaves s[at:at+n] out of the view and in the text.
+func (v *textView) keep(at, n int) {
+	v.stretches = append(v.stretches, stretch{at: int32(at), n: int32(n), viewAt: int32(v.text.Len()), kept: true})
+}
+
+// mask masks in s, the text the view reads, each form of at least minLen
+// bytes found in the view: the part of s it was read from becomes Mask,
+// a kept stretch within it staying as it is.
+func (v *textView) mask(s string, forms []string, minLen int) string {
+	view := v.text.String()
+	// inS is where the view's byte p comes from in s: the start and end
+	// of its stretch, or of the byte itself.
+	inS := func(p int) (int, int) {
+		k, _ := slices.BinarySearchFunc(v.stretches, p, func(st stretch, p int) int { return cmp.Compare(int(st.viewAt), p+1) })
+		if k == 0 {
+			return p, p + 1
 		}
-		return p
+		st := v.stretches[k-1]
+		if p < int(st.viewAt+st.viewN) {
+			return int(st.at), int(st.at + st.n)
+		}
+		at := int(st.at+st.n) + p - int(st.viewAt+st.viewN)
+		return at, at + 1
 	}
-	// hidden marks the bytes of s to mask.
-	var hidden []bool
+	var spans [][2]int // of s, to mask
 	for _, f := range forms {
-		if len(f) < spell.MinBase64 {
+		if len(f) < minLen {
 			continue
 		}
 		for at := 0; ; {
-			i := strings.Index(j[at:], f)
+			i := strings.Index(view[at:], f)
 			if i < 0 {
 				break
 			}
 			i += at
-			if hidden == nil {
-				hidden = make([]bool, len(s))
-			}
-			for p := inS(i); p <= inS(i+len(f)-1); p++ {
-				hidden[p] = true
-			}
+			from, _ := inS(i)
+			_, to := inS(i + len(f) - 1)
+			spans = append(spans, [2]int{from, to})
 			at = i + 1
 		}
 	}
-	if hidden == nil {
+	if len(spans) == 0 {
 		return s
 	}
-	// Each run of hidden bytes between breaks becomes one Mask.
+	slices.SortFunc(spans, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
 	var out strings.Builder
 	out.Grow(len(s))
-	k := 0 // the next break
-	atBreak := func(p int) bool { return k < len(breaks) && p == breaks[k].at }
-	for p := 0; p < len(s); {
-		switch {
-		case atBreak(p):
-			out.WriteString(s[p : p+breaks[k].n])
-			p += breaks[k].n
-			k++
-		case hidden[p]:
+	done, k := 0, 0 // s[:done] is written; v.stretches[k] is the next to look at
+	// hide masks s[from:to], kept stretches apart; masked says the output
+	// ends in a Mask that s[from] goes on.
+	hide := func(from, to int, masked bool) {
+		for ; k < len(v.stretches) && int(v.stretches[k].at) < to; k++ {
+			st := v.stretches[k]
+			if !st.kept || int(st.at) < from {
+				continue
+			}
+			if int(st.at) > from && !masked {
+				out.WriteString(Mask)
+			}
+			out.WriteString(s[st.at : st.at+st.n])
+			from, masked = int(st.at+st.n), false
+		}
+		if from < to && !masked {
 			out.WriteString(Mask)
-			for p < len(s) && hidden[p] && !atBreak(p) {
-				p++
-			}
-		default:
-			q := p + 1
-			for q < len(s) && !hidden[q] && !atBreak(q) {
-				q++
-			}
-			out.WriteString(s[p:q])
-			p = q
 		}
 	}
+	for _, sp := range spans {
+		switch {
+		case sp[1] <= done: // within a part masked already
+		case sp[0] >= done:
+			out.WriteString(s[done:sp[0]])
+			hide(sp[0], sp[1], false)
+			done = sp[1]
+		default: // overlapping the part masked before: its rest
+			hide(done, sp[1], true)
+			done = sp[1]
+		}
+	}
+	out.WriteString(s[done:])
 	return out.String()
 }
 
