@@ -107,7 +107,12 @@ func flatten(h http.Header) map[string]string {
 // MaskText replaces every secret in s by Mask, as Exchange.Masked does; for
 // other lines of the run log, such as a script's console output.
 func MaskText(s string, secrets []string) string {
-	forms := recentForms.get(secrets)
+	return maskText(s, recentForms.get(secrets))
+}
+
+// maskText is MaskText with the secrets' forms listed: every form, and the
+// start of one an error message's cut left before a clip mark.
+func maskText(s string, forms []string) string {
 	s = maskForms(s, forms)
 	if strings.Contains(s, clipMark) {
 		s = maskClipped(s, forms)

@@ -132,11 +132,7 @@ func (h *HistoryReader) MaskText(s string) string {
 	if len(h.forms) == 0 {
 		return s
 	}
-	s = maskForms(s, h.forms)
-	if strings.Contains(s, clipMark) {
-		s = maskClipped(s, h.forms)
-	}
-	return s
+	return maskText(s, h.forms)
 }
 
 // Read decodes one run of the history and masks it. A log that is not a
@@ -221,11 +217,7 @@ func (h *HistoryReader) Summary(rec model.RunRecord) (webhookID, errText string,
 	if bad {
 		return h.summaryRead(rec)
 	}
-	webhookID, errText = maskForms(webhookID, h.forms), maskForms(errText, h.forms)
-	if strings.Contains(errText, clipMark) {
-		errText = maskClipped(errText, h.forms)
-	}
-	return webhookID, errText, nil
+	return maskForms(webhookID, h.forms), maskText(errText, h.forms), nil
 }
 
 // summaryRead is Summary by way of Read.

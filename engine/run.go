@@ -227,7 +227,7 @@ func (r *Runner) runAction(ctx context.Context, m *model.Method, stepName string
 			secrets = append(r.secrets(), req.Secrets...)
 			forms := r.secretForms(secrets)
 			for _, l := range raw {
-				step.Console[l.at] = clip(maskForms(l.text, forms), maxConsoleLineSize)
+				step.Console[l.at] = clip(maskText(l.text, forms), maxConsoleLineSize)
 			}
 		}
 		if err != nil {
@@ -408,12 +408,7 @@ func (r *Runner) scripts(ctx context.Context, m *model.Method, step *Step, secre
 			// method_error, which quotes the API's answer up to "…": the
 			// start of a secret before such a mark is masked too.
 			whole := source + ": " + line
-			forms := r.secretForms(secrets())
-			masked := maskForms(whole, forms)
-			if strings.Contains(masked, clipMark) {
-				masked = maskClipped(masked, forms)
-			}
-			text := clip(masked, maxConsoleLineSize)
+			text := clip(maskText(whole, r.secretForms(secrets())), maxConsoleLineSize)
 			if len(step.Console) >= maxConsoleLines || step.consoleBytes+len(text) > maxConsoleBytes {
 				step.Console = append(step.Console, fmt.Sprintf("(console output stops here: a step keeps at most %d lines and %d KiB)", maxConsoleLines, maxConsoleBytes>>10))
 				step.consoleFull = true
