@@ -360,16 +360,22 @@ func (l *benchLedger) RecordWebhook(_ context.Context, rec *model.WebhookRecord)
 	return nil
 }
 
-func (l *benchLedger) SetWebhookID(_ context.Context, id int64, webhookID string) error {
+// edit changes pending row id as change says; what names the change in
+// the error for a row that is not pending.
+func (l *benchLedger) edit(id int64, what string, change func(*model.WebhookRecord)) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	row, ok := l.pending[id]
 	if !ok {
-		return fmt.Errorf("set webhook id: no pending row %d", id)
+		return fmt.Errorf("%s: no pending row %d", what, id)
 	}
-	row.WebhookID, row.LastError = webhookID, ""
+	change(&row)
 	l.pending[id] = row
 	return nil
+}
+
+func (l *benchLedger) SetWebhookID(_ context.Context, id int64, webhookID string) error {
+	return l.edit(id, "set webhook id", func(r *model.WebhookRecord) { r.WebhookID, r.LastError = webhookID, "" })
 }
 
 func (l *benchLedger) ForgetWebhook(_ context.Context, id int64) error {
@@ -388,15 +394,7 @@ func (l *benchLedger) MarkWebhookRemoved(ctx context.Context, id int64) error {
 }
 
 func (l *benchLedger) MarkWebhookFailed(_ context.Context, id int64, reason string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	row, ok := l.pending[id]
-	if !ok {
-		return fmt.Errorf("mark webhook failed: no pending row %d", id)
-	}
-	row.LastError, row.Owner = reason, ""
-	l.pending[id] = row
-	return nil
+	return l.edit(id, "mark webhook failed", func(r *model.WebhookRecord) { r.LastError, r.Owner = reason, "" })
 }
 
 func (l *benchLedger) ListWebhooks(_ context.Context, _ bool) ([]model.WebhookRecord, error) {

@@ -88,19 +88,18 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		err = db.SaveConnector(ctx, c)
+		if err == nil {
+			break
+		}
 		switch {
-		case err == nil:
 		case model.ErrorCodeOf(err) != model.EConflict:
 			return err
 		case !*replace:
 			// Another Patchbay saved one of that name a moment ago.
 			return model.Errorf(model.EConflict, "a connector named %q was saved by another Patchbay a moment ago; add --replace to overwrite it", c.Name)
-		case tries < 3:
-			continue
-		default:
+		case tries == 3:
 			return &failure{msg: fmt.Sprintf("connector %q was saved by another Patchbay each time this import tried to replace it; try again", c.Name)}
 		}
-		break
 	}
 	fmt.Fprintf(env.stdout, "imported %q (%s)\n", c.Name, plural(len(c.Methods), "method"))
 	account, err := db.AccountValues(ctx, c.Name)
